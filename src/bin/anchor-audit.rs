@@ -1,0 +1,3 @@
+//! The `anchor-audit` command-line tool.
+
+fn main() {}

@@ -1,0 +1,10 @@
+//! The pure core: reading the two exports, converting objectGUID ⇄ ImmutableID, matching them the
+//! way Entra Connect does, and writing the report. Never imports browser types, so all of it is
+//! unit-tested natively with `cargo test`.
+
+pub mod anchor;
+pub mod error;
+pub mod guid;
+pub mod read;
+
+pub use error::{Error, ErrorKind, Position, Side};

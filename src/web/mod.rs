@@ -1,0 +1,1 @@
+//! The browser app: a thin Yew UI over [`crate::engine`].
