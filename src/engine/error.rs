@@ -156,6 +156,8 @@ pub enum ErrorKind {
         /// What was wrong.
         message: String,
     },
+    /// The caller's progress callback asked to stop.
+    Cancelled,
 }
 
 impl fmt::Display for ErrorKind {
@@ -211,6 +213,7 @@ impl fmt::Display for ErrorKind {
                 write!(f, "`{}` cannot be used: {reason}", truncate(value, 60))
             }
             ErrorKind::Usage { message } => f.write_str(message),
+            ErrorKind::Cancelled => f.write_str("reading was cancelled"),
         }
     }
 }
