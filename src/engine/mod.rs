@@ -4,10 +4,12 @@
 
 pub mod advice;
 pub mod anchor;
+pub mod audit;
 pub mod error;
 pub mod guid;
 pub mod matching;
 pub mod model;
+pub mod output;
 pub mod read;
 pub mod report;
 
