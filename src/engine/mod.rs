@@ -3,6 +3,7 @@
 //! unit-tested natively with `cargo test`.
 
 pub mod anchor;
+pub mod convert;
 pub mod error;
 pub mod guid;
 pub mod read;
