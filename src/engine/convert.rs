@@ -6,7 +6,10 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::engine::anchor::{classify_anchor, AnchorClass};
-use crate::engine::guid::{forms, immutable_id, parse_guid, unwrap_value, GuidForms, GuidSpelling};
+use crate::engine::guid::{
+    forms, hex_byte_tokens, immutable_id, parse_guid, strip_hex_prefix, unwrap_value, GuidForms,
+    GuidSpelling,
+};
 
 /// What one pasted value is, and the GUID spellings it converts to.
 #[derive(Serialize, Clone, Debug, PartialEq)]
@@ -118,13 +121,11 @@ fn values_in_line(line: &str) -> Vec<&str> {
 /// Four or more tokens of one or two hex digits (optionally `0x`-prefixed), separated by
 /// whitespace or dashes: a hex-byte spelling, even if it has the wrong number of bytes.
 fn is_hex_byte_run(line: &str) -> bool {
-    let tokens: Vec<&str> =
-        line.split(|c: char| c.is_whitespace() || c == '-').filter(|t| !t.is_empty()).collect();
-    let is_byte = |t: &&str| {
-        let digits = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")).unwrap_or(t);
+    let is_byte = |token: &str| {
+        let digits = strip_hex_prefix(token);
         (1..=2).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_hexdigit())
     };
-    tokens.len() >= 4 && tokens.iter().all(is_byte)
+    hex_byte_tokens(line).count() >= 4 && hex_byte_tokens(line).all(is_byte)
 }
 
 /// Splits on `,`, `;` and whitespace, except inside double quotes; drops empty pieces.

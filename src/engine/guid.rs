@@ -46,7 +46,8 @@ pub(crate) fn decode_base64_canonical(text: &str) -> Option<Vec<u8>> {
 pub enum GuidSpelling {
     /// `35918bc9-196d-40ea-9779-889d79b753f0`, as `Get-ADUser` shows objectGUID.
     Hyphenated,
-    /// `{35918bc9-196d-40ea-9779-889d79b753f0}`, .NET's `B` format (registry, some exports).
+    /// `{35918bc9-196d-40ea-9779-889d79b753f0}`, .NET's `B` format (registry, some exports);
+    /// also `(…)`, .NET's `P` format, and 32 hex digits inside either.
     Braced,
     /// `35918bc9196d40ea9779889d79b753f0`: 32 hex digits in display order, .NET's `N` format.
     Simple,
@@ -258,7 +259,7 @@ impl<'a> Source<'a> {
     /// 2. `CN={`: connector-space DN;
     /// 3. `X'`: csvde;
     /// 4. a leading `\`: LDAP escapes;
-    /// 5. `{`: braced;
+    /// 5. `{` or `(`: braced;
     /// 6. whitespace inside, or 16 dash-separated groups: hex bytes (a lone `0x…` is not, as
     ///    base64 may start with `0X`);
     /// 7. a dash: hyphenated;
@@ -282,18 +283,18 @@ impl<'a> Source<'a> {
         if let Some(rest) = body.strip_prefix('\\') {
             return self.byte_tokens(rest.split('\\')).map(|g| (g, GuidSpelling::LdapEscaped));
         }
-        if let Some(rest) = body.strip_prefix('{') {
-            let inner =
-                rest.strip_suffix('}').ok_or(GuidError::Unclosed { open: "{", close: "}" })?;
+        let bracketed = [("{", "}"), ("(", ")")]
+            .into_iter()
+            .find_map(|(open, close)| Some((body.strip_prefix(open)?, open, close)));
+        if let Some((rest, open, close)) = bracketed {
+            let inner = rest.strip_suffix(close).ok_or(GuidError::Unclosed { open, close })?;
             let guid =
                 if inner.contains('-') { self.hyphenated(inner)? } else { self.simple(inner)? };
             return Ok((guid, GuidSpelling::Braced));
         }
         let dash_groups = body.split('-').count();
         if body.contains(char::is_whitespace) || dash_groups == 16 {
-            let tokens =
-                body.split(|c: char| c.is_whitespace() || c == '-').filter(|t| !t.is_empty());
-            return self.byte_tokens(tokens).map(|g| (g, GuidSpelling::HexBytes));
+            return self.byte_tokens(hex_byte_tokens(body)).map(|g| (g, GuidSpelling::HexBytes));
         }
         if dash_groups > 1 {
             return self.hyphenated(body).map(|g| (g, GuidSpelling::Hyphenated));
@@ -348,7 +349,7 @@ impl<'a> Source<'a> {
     fn byte_tokens(&self, tokens: impl Iterator<Item = &'a str>) -> Result<Uuid, GuidError> {
         let mut bytes = Vec::with_capacity(16);
         for token in tokens {
-            let digits = strip_prefix_ignore_case(token, "0x").unwrap_or(token);
+            let digits = strip_hex_prefix(token);
             match decode_hex(digits).as_deref() {
                 Some(&[b]) => bytes.push(b),
                 _ => {
@@ -402,6 +403,16 @@ fn ldif_value(body: &str) -> Option<&str> {
     let is_attribute =
         !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     is_attribute.then_some(value)
+}
+
+/// The tokens of a hex-bytes spelling (`C9 8B …`, `C9-8B-…`): split on whitespace and dashes.
+pub(crate) fn hex_byte_tokens(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| c.is_whitespace() || c == '-').filter(|t| !t.is_empty())
+}
+
+/// A hex token without its optional `0x` / `0X` prefix.
+pub(crate) fn strip_hex_prefix(token: &str) -> &str {
+    strip_prefix_ignore_case(token, "0x").unwrap_or(token)
 }
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
@@ -563,6 +574,7 @@ mod tests {
             ("  \"35918bc9-196d-40ea-9779-889d79b753f0\"\r\n", Hyphenated),
             ("{35918bc9-196d-40ea-9779-889d79b753f0}", Braced),
             ("{35918BC9196D40EA9779889D79B753F0}", Braced),
+            ("(35918bc9-196d-40ea-9779-889d79b753f0)", Braced),
             ("35918bc9196d40ea9779889d79b753f0", Simple),
             ("yYuRNW0Z6kCXeYidebdT8A==", Base64),
             ("\"yYuRNW0Z6kCXeYidebdT8A==\"", Base64),
@@ -611,6 +623,8 @@ mod tests {
             ("35918bc9-196d-40ea-9779889d79b753f0", "expected groups of 8-4-4-4-12 hex digits, found 8-4-4-16"),
             ("35918bc9-196d-40ea-9779-889d79b753fz", "`z` at character 36 is not a hex digit or `-`"),
             ("{35918bc9-196d-40ea-9779-889d79b753f0", "`{` is not closed by `}`"),
+            ("(35918bc9-196d-40ea-9779-889d79b753f0}", "`(` is not closed by `)`"),
+            ("{35918bc9-196d-40ea-9779-889d79b753fz}", "`z` at character 37 is not a hex digit or `-`"),
             ("X'c98b91356d19ea409779889d79b753f0", "`X'` is not closed by `'`"),
             ("X'c98b91356d19ea409779889d79b753'", "expected 32 hex digits, found 30"),
             ("X'c98b91356d19ea409779889d79b753fx'", "`x` at character 34 is not a hex digit"),
