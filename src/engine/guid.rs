@@ -262,8 +262,8 @@ impl<'a> Source<'a> {
     /// 5. `{` or `(`: braced;
     /// 6. whitespace inside, or 16 dash-separated groups: hex bytes (a lone `0x…` is not, as
     ///    base64 may start with `0X`);
-    /// 7. a dash: hyphenated;
-    /// 8. `+`, `/`, `=` or 24 characters: base64;
+    /// 7. a dash, unless 22 or 24 characters not all hex (URL-safe base64): hyphenated;
+    /// 8. `+`, `/`, `=`, or 22 or 24 characters not all hex: base64;
     /// 9. 32 characters, or only hex digits: simple;
     /// 10. only letters and digits, in quads or 22 of them (16 bytes unpadded): base64;
     /// 11. anything else: unrecognised.
@@ -296,11 +296,13 @@ impl<'a> Source<'a> {
         if body.contains(char::is_whitespace) || dash_groups == 16 {
             return self.byte_tokens(hex_byte_tokens(body)).map(|g| (g, GuidSpelling::HexBytes));
         }
-        if dash_groups > 1 {
+        let hex_or_dash = body.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+        let base64_length = matches!(body.len(), 22 | 24) && !hex_or_dash;
+        if dash_groups > 1 && !base64_length {
             return self.hyphenated(body).map(|g| (g, GuidSpelling::Hyphenated));
         }
         let base64_only = body.contains(['+', '/', '=']);
-        if base64_only || body.len() == 24 {
+        if base64_only || base64_length {
             return self.base64(body).map(|g| (g, GuidSpelling::Base64));
         }
         if body.len() == 32 || body.chars().all(|c| c.is_ascii_hexdigit()) {
@@ -369,7 +371,13 @@ impl<'a> Source<'a> {
     fn base64(&self, text: &str) -> Result<Uuid, GuidError> {
         let is_base64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=');
         if let Some(i) = text.find(|c: char| !is_base64(c)) {
-            return Err(self.bad_char(&text[i..], "a base64 character"));
+            let rest = &text[i..];
+            let expected = if rest.starts_with(['-', '_']) {
+                "a base64 character (ImmutableIDs use `+` and `/`, not URL-safe `-` and `_`)"
+            } else {
+                "a base64 character"
+            };
+            return Err(self.bad_char(rest, expected));
         }
         if !text.len().is_multiple_of(4) {
             return Err(GuidError::Base64Length { chars: text.len() });
@@ -639,7 +647,12 @@ mod tests {
             ("yYuRNW0Z6kCXeYidebdT8A", "base64 has 22 characters, not a multiple of 4 (is `=` padding missing?)"),
             ("yYuRNW0Z6kCXeYidebdT8B==", "base64 is not in canonical form (misplaced `=` or stray bits in the last character)"),
             ("yYuRNW0Z6kC=eYidebdT8A==", "base64 is not in canonical form (misplaced `=` or stray bits in the last character)"),
-            ("yYuRNW0Z6kCXeYidebdT8A_=", "`_` at character 23 is not a base64 character"),
+            ("yYuRNW0Z6kCXeYidebdT8A_=", "`_` at character 23 is not a base64 character (ImmutableIDs use `+` and `/`, not URL-safe `-` and `_`)"),
+            ("f-bH_Mb-ZUq4IS9AopLRhQ==", "`-` at character 2 is not a base64 character (ImmutableIDs use `+` and `/`, not URL-safe `-` and `_`)"),
+            ("f-bH_Mb-ZUq4IS9AopLRhQ", "`-` at character 2 is not a base64 character (ImmutableIDs use `+` and `/`, not URL-safe `-` and `_`)"),
+            ("35918bc9-196d-40ea-9779-", "expected groups of 8-4-4-4-12 hex digits, found 8-4-4-4-0"),
+            ("35918bc9196d40ea9779889d", "expected 32 hex digits, found 24"),
+            ("35918bc9-196d-40ea-9779", "expected groups of 8-4-4-4-12 hex digits, found 8-4-4-4"),
             ("objectGUID:: yYuRNW0Z6kCXeYid", "base64 decodes to 12 bytes, a GUID has 16"),
             ("CN={795975524E57305A366B4358655969646562645438413D3D", "`CN={` is not closed by `}`"),
             ("CN={795975524E57305A366B435865596964656264543841}", "the connector-space DN's hex spells `yYuRNW0Z6kCXeYidebdT8A`, which is not an ImmutableID: base64 has 22 characters, not a multiple of 4 (is `=` padding missing?)"),
