@@ -78,7 +78,7 @@ pub enum AnchorClass {
         guid: Uuid,
     },
     /// A GUID in another spelling of [`GuidSpelling`] (csvde `X'…'`, hex bytes, LDAP escapes,
-    /// connector-space DN, ldifde line, or base64 in quotes) pasted as the anchor.
+    /// connector-space DN, ldifde line) pasted as the anchor.
     GuidOtherSpelling {
         /// The GUID, reading the bytes in `ToByteArray` order.
         guid: Uuid,
@@ -92,7 +92,8 @@ pub enum AnchorClass {
     },
     /// A UPN or e-mail address (`local@domain.tld`).
     Email,
-    /// An even number (8 or more) of hex digits that is not a 32-digit GUID.
+    /// An even number (8 or more) of hex digits, mixing digits and letters, that is not a
+    /// 32-digit GUID (all digits is more likely a number, all letters a word).
     Hex {
         /// How many bytes the digits spell.
         bytes: usize,
@@ -130,7 +131,8 @@ pub fn classify_anchor(value: &str) -> AnchorClass {
     //    canonical base64 could otherwise pass as Base64Bytes or Text.
     // 4. GuidText before Hex: 32 hex digits are a GUID, not 16 arbitrary bytes.
     // 5. GuidOtherSpelling: the rest of parse_guid's spellings (csvde, hex bytes, LDAP, DN, …).
-    // 6. Base64GuidText before Base64Bytes: 48 or 52 base64 characters that decode to GUID text.
+    // 6. Base64GuidText before Base64Bytes: base64 that decodes to GUID text (48 or 52 characters
+    //    for UTF-8 text, 96 or 104 for UTF-16LE).
     // 7. OktaId before Base64Bytes: a 20-character Okta ID is also valid base64 of 15 bytes.
     // 8. Hex before Base64Bytes: hex digits in quads are also valid base64.
     // 9. TooLong before the string shapes (Email, Text): Connect rejects a string anchor that

@@ -46,7 +46,8 @@ pub(crate) fn decode_base64_canonical(text: &str) -> Option<Vec<u8>> {
 pub enum GuidSpelling {
     /// `35918bc9-196d-40ea-9779-889d79b753f0`, as `Get-ADUser` shows objectGUID.
     Hyphenated,
-    /// `{35918bc9-196d-40ea-9779-889d79b753f0}`, .NET's `B` format (registry, some exports).
+    /// `{35918bc9-196d-40ea-9779-889d79b753f0}`, .NET's `B` format (registry, some exports);
+    /// also `(…)`, .NET's `P` format, and 32 hex digits inside either.
     Braced,
     /// `35918bc9196d40ea9779889d79b753f0`: 32 hex digits in display order, .NET's `N` format.
     Simple,
@@ -258,11 +259,11 @@ impl<'a> Source<'a> {
     /// 2. `CN={`: connector-space DN;
     /// 3. `X'`: csvde;
     /// 4. a leading `\`: LDAP escapes;
-    /// 5. `{`: braced;
+    /// 5. `{` or `(`: braced;
     /// 6. whitespace inside, or 16 dash-separated groups: hex bytes (a lone `0x…` is not, as
     ///    base64 may start with `0X`);
-    /// 7. a dash: hyphenated;
-    /// 8. `+`, `/`, `=` or 24 characters: base64;
+    /// 7. a dash, unless 22 or 24 characters not all hex (URL-safe base64): hyphenated;
+    /// 8. `+`, `/`, `=`, or 22 or 24 characters not all hex: base64;
     /// 9. 32 characters, or only hex digits: simple;
     /// 10. only letters and digits, in quads or 22 of them (16 bytes unpadded): base64;
     /// 11. anything else: unrecognised.
@@ -282,24 +283,26 @@ impl<'a> Source<'a> {
         if let Some(rest) = body.strip_prefix('\\') {
             return self.byte_tokens(rest.split('\\')).map(|g| (g, GuidSpelling::LdapEscaped));
         }
-        if let Some(rest) = body.strip_prefix('{') {
-            let inner =
-                rest.strip_suffix('}').ok_or(GuidError::Unclosed { open: "{", close: "}" })?;
+        let bracketed = [("{", "}"), ("(", ")")]
+            .into_iter()
+            .find_map(|(open, close)| Some((body.strip_prefix(open)?, open, close)));
+        if let Some((rest, open, close)) = bracketed {
+            let inner = rest.strip_suffix(close).ok_or(GuidError::Unclosed { open, close })?;
             let guid =
                 if inner.contains('-') { self.hyphenated(inner)? } else { self.simple(inner)? };
             return Ok((guid, GuidSpelling::Braced));
         }
         let dash_groups = body.split('-').count();
         if body.contains(char::is_whitespace) || dash_groups == 16 {
-            let tokens =
-                body.split(|c: char| c.is_whitespace() || c == '-').filter(|t| !t.is_empty());
-            return self.byte_tokens(tokens).map(|g| (g, GuidSpelling::HexBytes));
+            return self.byte_tokens(hex_byte_tokens(body)).map(|g| (g, GuidSpelling::HexBytes));
         }
-        if dash_groups > 1 {
+        let hex_or_dash = body.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+        let base64_length = matches!(body.len(), 22 | 24) && !hex_or_dash;
+        if dash_groups > 1 && !base64_length {
             return self.hyphenated(body).map(|g| (g, GuidSpelling::Hyphenated));
         }
         let base64_only = body.contains(['+', '/', '=']);
-        if base64_only || body.len() == 24 {
+        if base64_only || base64_length {
             return self.base64(body).map(|g| (g, GuidSpelling::Base64));
         }
         if body.len() == 32 || body.chars().all(|c| c.is_ascii_hexdigit()) {
@@ -348,7 +351,7 @@ impl<'a> Source<'a> {
     fn byte_tokens(&self, tokens: impl Iterator<Item = &'a str>) -> Result<Uuid, GuidError> {
         let mut bytes = Vec::with_capacity(16);
         for token in tokens {
-            let digits = strip_prefix_ignore_case(token, "0x").unwrap_or(token);
+            let digits = strip_hex_prefix(token);
             match decode_hex(digits).as_deref() {
                 Some(&[b]) => bytes.push(b),
                 _ => {
@@ -368,7 +371,13 @@ impl<'a> Source<'a> {
     fn base64(&self, text: &str) -> Result<Uuid, GuidError> {
         let is_base64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=');
         if let Some(i) = text.find(|c: char| !is_base64(c)) {
-            return Err(self.bad_char(&text[i..], "a base64 character"));
+            let rest = &text[i..];
+            let expected = if rest.starts_with(['-', '_']) {
+                "a base64 character (ImmutableIDs use `+` and `/`, not URL-safe `-` and `_`)"
+            } else {
+                "a base64 character"
+            };
+            return Err(self.bad_char(rest, expected));
         }
         if !text.len().is_multiple_of(4) {
             return Err(GuidError::Base64Length { chars: text.len() });
@@ -402,6 +411,16 @@ fn ldif_value(body: &str) -> Option<&str> {
     let is_attribute =
         !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     is_attribute.then_some(value)
+}
+
+/// The tokens of a hex-bytes spelling (`C9 8B …`, `C9-8B-…`): split on whitespace and dashes.
+pub(crate) fn hex_byte_tokens(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| c.is_whitespace() || c == '-').filter(|t| !t.is_empty())
+}
+
+/// A hex token without its optional `0x` / `0X` prefix.
+pub(crate) fn strip_hex_prefix(token: &str) -> &str {
+    strip_prefix_ignore_case(token, "0x").unwrap_or(token)
 }
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
@@ -563,6 +582,7 @@ mod tests {
             ("  \"35918bc9-196d-40ea-9779-889d79b753f0\"\r\n", Hyphenated),
             ("{35918bc9-196d-40ea-9779-889d79b753f0}", Braced),
             ("{35918BC9196D40EA9779889D79B753F0}", Braced),
+            ("(35918bc9-196d-40ea-9779-889d79b753f0)", Braced),
             ("35918bc9196d40ea9779889d79b753f0", Simple),
             ("yYuRNW0Z6kCXeYidebdT8A==", Base64),
             ("\"yYuRNW0Z6kCXeYidebdT8A==\"", Base64),
@@ -611,6 +631,8 @@ mod tests {
             ("35918bc9-196d-40ea-9779889d79b753f0", "expected groups of 8-4-4-4-12 hex digits, found 8-4-4-16"),
             ("35918bc9-196d-40ea-9779-889d79b753fz", "`z` at character 36 is not a hex digit or `-`"),
             ("{35918bc9-196d-40ea-9779-889d79b753f0", "`{` is not closed by `}`"),
+            ("(35918bc9-196d-40ea-9779-889d79b753f0}", "`(` is not closed by `)`"),
+            ("{35918bc9-196d-40ea-9779-889d79b753fz}", "`z` at character 37 is not a hex digit or `-`"),
             ("X'c98b91356d19ea409779889d79b753f0", "`X'` is not closed by `'`"),
             ("X'c98b91356d19ea409779889d79b753'", "expected 32 hex digits, found 30"),
             ("X'c98b91356d19ea409779889d79b753fx'", "`x` at character 34 is not a hex digit"),
@@ -625,7 +647,12 @@ mod tests {
             ("yYuRNW0Z6kCXeYidebdT8A", "base64 has 22 characters, not a multiple of 4 (is `=` padding missing?)"),
             ("yYuRNW0Z6kCXeYidebdT8B==", "base64 is not in canonical form (misplaced `=` or stray bits in the last character)"),
             ("yYuRNW0Z6kC=eYidebdT8A==", "base64 is not in canonical form (misplaced `=` or stray bits in the last character)"),
-            ("yYuRNW0Z6kCXeYidebdT8A_=", "`_` at character 23 is not a base64 character"),
+            ("yYuRNW0Z6kCXeYidebdT8A_=", "`_` at character 23 is not a base64 character (ImmutableIDs use `+` and `/`, not URL-safe `-` and `_`)"),
+            ("f-bH_Mb-ZUq4IS9AopLRhQ==", "`-` at character 2 is not a base64 character (ImmutableIDs use `+` and `/`, not URL-safe `-` and `_`)"),
+            ("f-bH_Mb-ZUq4IS9AopLRhQ", "`-` at character 2 is not a base64 character (ImmutableIDs use `+` and `/`, not URL-safe `-` and `_`)"),
+            ("35918bc9-196d-40ea-9779-", "expected groups of 8-4-4-4-12 hex digits, found 8-4-4-4-0"),
+            ("35918bc9196d40ea9779889d", "expected 32 hex digits, found 24"),
+            ("35918bc9-196d-40ea-9779", "expected groups of 8-4-4-4-12 hex digits, found 8-4-4-4"),
             ("objectGUID:: yYuRNW0Z6kCXeYid", "base64 decodes to 12 bytes, a GUID has 16"),
             ("CN={795975524E57305A366B4358655969646562645438413D3D", "`CN={` is not closed by `}`"),
             ("CN={795975524E57305A366B435865596964656264543841}", "the connector-space DN's hex spells `yYuRNW0Z6kCXeYidebdT8A`, which is not an ImmutableID: base64 has 22 characters, not a multiple of 4 (is `=` padding missing?)"),
