@@ -21,7 +21,9 @@ mod cli {
     use anchor_audit::engine::convert::{convert_lines, Conversion};
     use anchor_audit::engine::matching::MatchOptions;
     use anchor_audit::engine::model::AnchorAttribute;
-    use anchor_audit::engine::output::{headline, to_json, write_csv, write_text, write_unreadable_csv};
+    use anchor_audit::engine::output::{
+        headline, to_json, write_csv, write_text, write_unreadable_csv,
+    };
     use anchor_audit::engine::read::Field;
     use anchor_audit::engine::Side;
     use clap::{Parser, Subcommand, ValueEnum};
@@ -133,8 +135,14 @@ mod cli {
         let onprem = read_file(&args.onprem)?;
         let cloud = read_file(&args.cloud)?;
         let result = audit(
-            Input { name: &display_name(&args.onprem), bytes: &onprem },
-            Input { name: &display_name(&args.cloud), bytes: &cloud },
+            Input {
+                name: &display_name(&args.onprem),
+                bytes: &onprem,
+            },
+            Input {
+                name: &display_name(&args.cloud),
+                bytes: &cloud,
+            },
             &options,
         )
         .map_err(|e| e.to_string())?;
@@ -154,7 +162,9 @@ mod cli {
                 let file = std::fs::File::create(path)
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 let mut out = BufWriter::new(file);
-                write(&mut out).and_then(|()| out.flush()).map_err(|e| e.to_string())?;
+                write(&mut out)
+                    .and_then(|()| out.flush())
+                    .map_err(|e| e.to_string())?;
                 eprintln!("{}", headline(&result).text);
             }
             None => {
@@ -169,12 +179,20 @@ mod cli {
         if let Some(dir) = &args.unreadable_dir {
             write_unreadable(&result, dir)?;
         }
-        Ok(if headline(&result).safe { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        Ok(if headline(&result).safe {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        })
     }
 
     fn write_unreadable(result: &Audit, dir: &Path) -> Result<(), String> {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        for (side, name) in [(Side::OnPrem, "onprem-unreadable.csv"), (Side::Cloud, "cloud-unreadable.csv")] {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        for (side, name) in [
+            (Side::OnPrem, "onprem-unreadable.csv"),
+            (Side::Cloud, "cloud-unreadable.csv"),
+        ] {
             let path = dir.join(name);
             let file = std::fs::File::create(&path)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -196,18 +214,22 @@ mod cli {
     fn column_overrides(pairs: &[String]) -> Result<BTreeMap<Field, String>, String> {
         let mut map = BTreeMap::new();
         for pair in pairs {
-            let (field, header) = pair
-                .split_once('=')
-                .ok_or_else(|| format!("`{pair}`: expected FIELD=HEADER, e.g. user-principal-name=UPN"))?;
-            let field: Field = serde_json::from_value(serde_json::Value::String(field.trim().to_string()))
-                .map_err(|_| {
-                    let names: Vec<String> = Field::ALL
-                        .iter()
-                        .filter_map(|f| serde_json::to_value(f).ok())
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect();
-                    format!("`{field}` is not a field; the fields are: {}", names.join(", "))
-                })?;
+            let (field, header) = pair.split_once('=').ok_or_else(|| {
+                format!("`{pair}`: expected FIELD=HEADER, e.g. user-principal-name=UPN")
+            })?;
+            let field: Field =
+                serde_json::from_value(serde_json::Value::String(field.trim().to_string()))
+                    .map_err(|_| {
+                        let names: Vec<String> = Field::ALL
+                            .iter()
+                            .filter_map(|f| serde_json::to_value(f).ok())
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect();
+                        format!(
+                            "`{field}` is not a field; the fields are: {}",
+                            names.join(", ")
+                        )
+                    })?;
             map.insert(field, header.trim().to_string());
         }
         Ok(map)
@@ -218,13 +240,18 @@ mod cli {
     }
 
     fn display_name(path: &Path) -> String {
-        path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+        path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
     }
 
     fn convert(args: ConvertArgs) -> Result<ExitCode, String> {
         let text = if args.values.is_empty() || args.values == ["-"] {
             let mut input = String::new();
-            io::stdin().read_to_string(&mut input).map_err(|e| format!("cannot read standard input: {e}"))?;
+            io::stdin()
+                .read_to_string(&mut input)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
             input
         } else {
             args.values.join("\n")
@@ -235,14 +262,20 @@ mod cli {
             ConvertFormat::Json => serde_json::to_writer_pretty(&mut out, &conversions)
                 .map_err(io::Error::from)
                 .and_then(|()| writeln!(out)),
-            ConvertFormat::Text => conversions.iter().try_for_each(|c| write_conversion(&mut out, c)),
+            ConvertFormat::Text => conversions
+                .iter()
+                .try_for_each(|c| write_conversion(&mut out, c)),
         };
         match written.and_then(|()| out.flush()) {
             Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e.to_string()),
             _ => {}
         }
         // Any value that is not a GUID in some spelling is a finding for a script to notice.
-        Ok(if conversions.iter().all(|c| c.guid.is_some()) { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        Ok(if conversions.iter().all(|c| c.guid.is_some()) {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        })
     }
 
     fn write_conversion(out: &mut impl Write, c: &Conversion) -> io::Result<()> {

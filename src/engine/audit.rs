@@ -69,6 +69,7 @@ pub struct FileSummary {
 /// How one file's rows are accounted for: every data record read is either in an entry of the
 /// report or in the unreadable list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Accounting {
     /// Which side.
     pub side: Side,
@@ -144,12 +145,17 @@ pub fn audit_with_progress(
     // A file in the wrong slot is only worth a swap when the other one is wrong too.
     let onprem_table = match onprem_table {
         Err(e) if matches!(e.kind, ErrorKind::WrongSide { .. }) => {
-            let swapped = ReadOptions { side: None, ..cloud_options.clone() };
+            let swapped = ReadOptions {
+                side: None,
+                ..cloud_options.clone()
+            };
             let cloud_detected = read_table_with_progress(cloud.bytes, &swapped, &mut |p| {
                 progress(Stage::ReadingCloud, p)
             });
             return Err(match cloud_detected {
-                Ok(t) if t.info.detection.side == Some(Side::OnPrem) => Error::new(ErrorKind::Swapped),
+                Ok(t) if t.info.detection.side == Some(Side::OnPrem) => {
+                    Error::new(ErrorKind::Swapped)
+                }
                 _ => e,
             });
         }
@@ -158,7 +164,11 @@ pub fn audit_with_progress(
     let cloud_table = read_table_with_progress(cloud.bytes, &cloud_options, &mut |p| {
         progress(Stage::ReadingCloud, p)
     })?;
-    let done = Progress { bytes_done: 0, bytes_total: 0, records: 0 };
+    let done = Progress {
+        bytes_done: 0,
+        bytes_total: 0,
+        records: 0,
+    };
     if !progress(Stage::Matching, done) {
         return Err(Error::new(ErrorKind::Cancelled));
     }
@@ -172,7 +182,12 @@ pub fn audit_with_progress(
     let mut unreadable = Vec::new();
     let mut accounting = Vec::with_capacity(2);
     for (side, table, rejects, in_report) in [
-        (Side::OnPrem, &onprem_table, onprem_rejects, counts.onprem_rows),
+        (
+            Side::OnPrem,
+            &onprem_table,
+            onprem_rejects,
+            counts.onprem_rows,
+        ),
         (Side::Cloud, &cloud_table, cloud_rejects, counts.cloud_rows),
     ] {
         let mut all: Vec<Reject> = table.rejects.iter().cloned().chain(rejects).collect();
@@ -195,7 +210,12 @@ pub fn audit_with_progress(
 }
 
 fn summary(side: Side, table: Table) -> FileSummary {
-    FileSummary { side, info: table.info, headers: table.headers, warnings: table.warnings }
+    FileSummary {
+        side,
+        info: table.info,
+        headers: table.headers,
+        warnings: table.warnings,
+    }
 }
 
 /// One row's values, with errors placed at the row's line and the column's header.
@@ -215,16 +235,23 @@ impl RowReader<'_> {
     }
 
     fn at(&self) -> RowRef {
-        RowRef { line: self.row.line, record: self.row.record }
+        RowRef {
+            line: self.row.line,
+            record: self.row.record,
+        }
     }
 
     fn reject(&self, field: Option<Field>, kind: ErrorKind) -> Reject {
         let mut position = Position::line(self.row.line, self.row.record);
-        if let Some(header) = field.and_then(|f| self.table.columns.header_of(f, &self.table.headers)) {
+        if let Some(header) =
+            field.and_then(|f| self.table.columns.header_of(f, &self.table.headers))
+        {
             position = position.with_column(header);
         }
         Reject {
-            error: Error::new(kind).in_file(Some(self.side), self.table.info.name.clone()).at(position),
+            error: Error::new(kind)
+                .in_file(Some(self.side), self.table.info.name.clone())
+                .at(position),
             raw: self.row.fields.join(","),
         }
     }
@@ -235,9 +262,17 @@ impl RowReader<'_> {
         if value.is_empty() {
             return Ok(None);
         }
-        parse_guid(value).map(|parsed| Some(parsed.guid)).map_err(|e| {
-            self.reject(Some(field), ErrorKind::BadGuid { value: value.to_string(), reason: e.to_string() })
-        })
+        parse_guid(value)
+            .map(|parsed| Some(parsed.guid))
+            .map_err(|e| {
+                self.reject(
+                    Some(field),
+                    ErrorKind::BadGuid {
+                        value: value.to_string(),
+                        reason: e.to_string(),
+                    },
+                )
+            })
     }
 }
 
@@ -268,7 +303,11 @@ pub fn onprem_users(
     let mut users = Vec::with_capacity(table.rows.len());
     let mut rejects = Vec::new();
     for row in &table.rows {
-        let reader = RowReader { table, row, side: Side::OnPrem };
+        let reader = RowReader {
+            table,
+            row,
+            side: Side::OnPrem,
+        };
         match onprem_user(&reader, anchor, string_column) {
             Ok(user) => users.push(user),
             Err(reject) => rejects.push(reject),
@@ -297,7 +336,13 @@ fn onprem_user(
         _ => None,
     };
     if let Some((field, reason)) = missing {
-        return Err(r.reject(field, ErrorKind::BadValue { value: String::new(), reason }));
+        return Err(r.reject(
+            field,
+            ErrorKind::BadValue {
+                value: String::new(),
+                reason,
+            },
+        ));
     }
     let file_immutable_id = Some(r.get(Field::ImmutableId).to_string()).filter(|v| !v.is_empty());
     Ok(OnPremUser {
@@ -321,7 +366,11 @@ pub fn cloud_users(table: &Table) -> (Vec<CloudUser>, Vec<Reject>) {
     let mut users = Vec::with_capacity(table.rows.len());
     let mut rejects = Vec::new();
     for row in &table.rows {
-        let r = RowReader { table, row, side: Side::Cloud };
+        let r = RowReader {
+            table,
+            row,
+            side: Side::Cloud,
+        };
         let upn = r.get(Field::UserPrincipalName).trim();
         if upn.is_empty() {
             let reason = "userPrincipalName is empty: every Entra ID user has one, so this row \
@@ -329,7 +378,10 @@ pub fn cloud_users(table: &Table) -> (Vec<CloudUser>, Vec<Reject>) {
                 .to_string();
             rejects.push(r.reject(
                 Some(Field::UserPrincipalName),
-                ErrorKind::BadValue { value: String::new(), reason },
+                ErrorKind::BadValue {
+                    value: String::new(),
+                    reason,
+                },
             ));
             continue;
         }
@@ -340,8 +392,11 @@ pub fn cloud_users(table: &Table) -> (Vec<CloudUser>, Vec<Reject>) {
         } else {
             None
         };
-        let file_object_guid =
-            if r.has(Field::ObjectGuid) { Some(r.get(Field::ObjectGuid).to_string()) } else { None };
+        let file_object_guid = if r.has(Field::ObjectGuid) {
+            Some(r.get(Field::ObjectGuid).to_string())
+        } else {
+            None
+        };
         users.push(CloudUser {
             at: r.at(),
             upn: upn.to_string(),

@@ -21,9 +21,24 @@ pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Res
     for (category, n) in &counts.by_category {
         writeln!(out, "  {:<17}{:>10}", category.label(), group_digits(*n))?;
     }
-    writeln!(out, "  {:<17}{:>10}", "unreadable rows", group_digits(audit.unreadable.len() as u64))?;
-    writeln!(out, "  {:<17}{:>10}", "custom anchors", group_digits(counts.custom_anchor))?;
-    writeln!(out, "  {:<17}{:>10}", "with duplicates", group_digits(counts.duplicates))?;
+    writeln!(
+        out,
+        "  {:<17}{:>10}",
+        "unreadable rows",
+        group_digits(audit.unreadable.len() as u64)
+    )?;
+    writeln!(
+        out,
+        "  {:<17}{:>10}",
+        "custom anchors",
+        group_digits(counts.custom_anchor)
+    )?;
+    writeln!(
+        out,
+        "  {:<17}{:>10}",
+        "with duplicates",
+        group_digits(counts.duplicates)
+    )?;
     for a in &audit.accounting {
         writeln!(
             out,
@@ -32,7 +47,11 @@ pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Res
             group_digits(a.records),
             group_digits(a.in_report),
             group_digits(a.unreadable),
-            if a.balanced() { "" } else { "  (DOES NOT ADD UP: please report this)" }
+            if a.balanced() {
+                ""
+            } else {
+                "  (DOES NOT ADD UP: please report this)"
+            }
         )?;
     }
     for notice in &report.notices {
@@ -49,7 +68,12 @@ pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Res
             continue;
         }
         writeln!(out)?;
-        writeln!(out, "== {} ({}) ==", category.label().to_uppercase(), group_digits(entries.len() as u64))?;
+        writeln!(
+            out,
+            "== {} ({}) ==",
+            category.label().to_uppercase(),
+            group_digits(entries.len() as u64)
+        )?;
         for entry in entries {
             let view = entry_view(report, entry);
             let who = match (&view.onprem, &view.cloud) {
@@ -57,7 +81,11 @@ pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Res
                     "{} (on-prem line {}) / {} (cloud line {})",
                     p.upn, p.line, c.upn, c.line
                 ),
-                (Some(p), None) => format!("{} (on-prem line {})", label(&p.upn, &p.sam_account_name), p.line),
+                (Some(p), None) => format!(
+                    "{} (on-prem line {})",
+                    label(&p.upn, &p.sam_account_name),
+                    p.line
+                ),
                 (None, Some(c)) => format!("{} (cloud line {})", c.upn, c.line),
                 (None, None) => String::new(),
             };
@@ -81,7 +109,11 @@ pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Res
     }
     if !audit.unreadable.is_empty() {
         writeln!(out)?;
-        writeln!(out, "== UNREADABLE ROWS ({}) ==", group_digits(audit.unreadable.len() as u64))?;
+        writeln!(
+            out,
+            "== UNREADABLE ROWS ({}) ==",
+            group_digits(audit.unreadable.len() as u64)
+        )?;
         for reject in &audit.unreadable {
             writeln!(out, "- {}", reject.error)?;
         }
@@ -90,7 +122,11 @@ pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Res
 }
 
 fn label<'a>(upn: &'a str, sam: &'a str) -> &'a str {
-    if upn.is_empty() { sam } else { upn }
+    if upn.is_empty() {
+        sam
+    } else {
+        upn
+    }
 }
 
 fn file_line<W: io::Write>(out: &mut W, side: &str, file: &FileSummary) -> io::Result<()> {
