@@ -610,6 +610,24 @@ mod tests {
         }
     }
 
+    /// Shapes that once fooled the dispatcher (the first found by proptest): each must still
+    /// be read in the spelling it really is.
+    #[test]
+    fn lookalikes_keep_their_spelling() {
+        let cases: &[(&str, GuidSpelling)] = &[
+            ("0XAAAAAAAAAAAAAAAAAAAA==", GuidSpelling::Base64), // starts like a `0x` hex byte
+            ("deadbeefdeadbeefdeadbeefdeadbeef", GuidSpelling::Simple),
+            ("AAAAAAAAAAAAAAAAAAAAAA==", GuidSpelling::Base64), // all-hex letters, but padded
+        ];
+        for &(text, spelling) in cases {
+            assert_eq!(parse_guid(text).map(|p| p.spelling), Ok(spelling), "{text:?}");
+        }
+        assert_eq!(
+            parse_guid("0XAAAAAAAAAAAAAAAAAAAA==").map(|p| p.guid),
+            Ok(Uuid::from_bytes([0, 0, 112, 209, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]))
+        );
+    }
+
     /// ADSyncTools' own documented pair (reference-connect-adsynctools.md).
     #[test]
     fn adsynctools_dn_example() {
