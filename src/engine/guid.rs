@@ -429,7 +429,7 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
 }
 
 /// Hex digits (any case, even count) into bytes; `None` on anything else.
-pub(crate) fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+fn decode_hex(hex: &str) -> Option<Vec<u8>> {
     let nibble = |b: &u8| char::from(*b).to_digit(16).and_then(|d| u8::try_from(d).ok());
     if !hex.len().is_multiple_of(2) {
         return None;
