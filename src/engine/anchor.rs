@@ -143,9 +143,7 @@ pub fn classify_anchor(value: &str) -> AnchorClass {
         return AnchorClass::Empty;
     }
     if trimmed.len() != value.len() {
-        return AnchorClass::Padded {
-            inner: Box::new(classify_anchor(trimmed)),
-        };
+        return AnchorClass::Padded { inner: Box::new(classify_anchor(trimmed)) };
     }
     if let Some(guid) = guid_from_immutable_id(value) {
         return AnchorClass::Base64Guid { guid };
@@ -154,10 +152,7 @@ pub fn classify_anchor(value: &str) -> AnchorClass {
     if let Some(parsed) = parse_guid(value).ok().filter(|_| !value.contains('"')) {
         return match parsed.spelling {
             s if is_text_spelling(s) => AnchorClass::GuidText { guid: parsed.guid },
-            spelling => AnchorClass::GuidOtherSpelling {
-                guid: parsed.guid,
-                spelling,
-            },
+            spelling => AnchorClass::GuidOtherSpelling { guid: parsed.guid, spelling },
         };
     }
     let decoded = decode_base64_canonical(value);
@@ -168,9 +163,7 @@ pub fn classify_anchor(value: &str) -> AnchorClass {
         return AnchorClass::OktaId { object };
     }
     if is_hex_blob(value) {
-        return AnchorClass::Hex {
-            bytes: value.len() / 2,
-        };
+        return AnchorClass::Hex { bytes: value.len() / 2 };
     }
     if let Some(bytes) = decoded.filter(|_| looks_like_base64(value)) {
         return AnchorClass::Base64Bytes { bytes: bytes.len() };
@@ -281,10 +274,7 @@ impl AnchorClass {
 }
 
 fn is_text_spelling(spelling: GuidSpelling) -> bool {
-    matches!(
-        spelling,
-        GuidSpelling::Hyphenated | GuidSpelling::Braced | GuidSpelling::Simple
-    )
+    matches!(spelling, GuidSpelling::Hyphenated | GuidSpelling::Braced | GuidSpelling::Simple)
 }
 
 /// The GUID whose text (UTF-8, or UTF-16LE as .NET's `Encoding.Unicode` writes) `bytes` hold.
@@ -300,10 +290,7 @@ fn guid_of_encoded_text(bytes: &[u8]) -> Option<Uuid> {
             .collect();
         String::from_utf16(&units).ok()
     });
-    [utf8, utf16.flatten()]
-        .into_iter()
-        .flatten()
-        .find_map(|text| exact_guid_text(&text))
+    [utf8, utf16.flatten()].into_iter().flatten().find_map(|text| exact_guid_text(&text))
 }
 
 /// The GUID `text` spells as GUID text, with nothing around it that parse_guid would forgive
@@ -312,10 +299,7 @@ fn exact_guid_text(text: &str) -> Option<Uuid> {
     if text.trim() != text || text.contains('"') {
         return None;
     }
-    parse_guid(text)
-        .ok()
-        .filter(|p| is_text_spelling(p.spelling))
-        .map(|p| p.guid)
+    parse_guid(text).ok().filter(|p| is_text_spelling(p.spelling)).map(|p| p.guid)
 }
 
 /// Okta IDs are 20 letters and digits with a type prefix, e.g. `00ub0oNGTSWTBKOLGLNR`.
@@ -328,9 +312,7 @@ fn okta_id(value: &str) -> Option<OktaObject> {
 
 /// `local@domain.tld`: one `@`, no whitespace, a dotted domain whose last label is letters.
 fn is_email(value: &str) -> bool {
-    let Some((local, domain)) = value.split_once('@') else {
-        return false;
-    };
+    let Some((local, domain)) = value.split_once('@') else { return false };
     let labels: Vec<&str> = domain.split('.').collect();
     let tld = labels.last().copied().unwrap_or("");
     !local.is_empty()
@@ -439,18 +421,9 @@ mod tests {
         let long_text = "a".repeat(60);
         let long_mail = format!("{}@contoso.com", "a".repeat(48));
         assert_eq!(classify_anchor(&"a".repeat(59)), AnchorClass::Text);
-        assert_eq!(
-            classify_anchor(&long_text),
-            AnchorClass::TooLong { chars: 60 }
-        );
-        assert_eq!(
-            classify_anchor(&long_mail),
-            AnchorClass::TooLong { chars: 60 }
-        );
-        assert_eq!(
-            classify_anchor(&"é".repeat(60)),
-            AnchorClass::TooLong { chars: 60 }
-        );
+        assert_eq!(classify_anchor(&long_text), AnchorClass::TooLong { chars: 60 });
+        assert_eq!(classify_anchor(&long_mail), AnchorClass::TooLong { chars: 60 });
+        assert_eq!(classify_anchor(&"é".repeat(60)), AnchorClass::TooLong { chars: 60 });
     }
 
     #[test]
@@ -458,12 +431,7 @@ mod tests {
         let doc = doc();
         let cases: &[(&str, &str, Option<Uuid>, &str)] = &[
             ("", "empty", None, "soft-match"),
-            (
-                " yYuRNW0Z6kCXeYidebdT8A==",
-                "surrounded by whitespace",
-                None,
-                "whitespace",
-            ),
+            (" yYuRNW0Z6kCXeYidebdT8A==", "surrounded by whitespace", None, "whitespace"),
             ("yYuRNW0Z6kCXeYidebdT8A==", "base64 GUID", Some(doc), DOC),
             (DOC, "GUID text", Some(doc), "yYuRNW0Z6kCXeYidebdT8A=="),
             (
@@ -478,37 +446,12 @@ mod tests {
                 Some(doc),
                 "csvde hex",
             ),
-            (
-                "00ub0oNGTSWTBKOLGLNR",
-                "Okta user ID",
-                None,
-                "An Okta user ID",
-            ),
-            (
-                "0oab0oNGTSWTBKOLGLNR",
-                "Okta app ID",
-                None,
-                "An Okta app ID",
-            ),
-            (
-                "jane.doe@contoso.com",
-                "e-mail address / UPN",
-                None,
-                "e-mail",
-            ),
+            ("00ub0oNGTSWTBKOLGLNR", "Okta user ID", None, "An Okta user ID"),
+            ("0oab0oNGTSWTBKOLGLNR", "Okta app ID", None, "An Okta app ID"),
+            ("jane.doe@contoso.com", "e-mail address / UPN", None, "e-mail"),
             ("c98b91356d19ea40", "hex bytes", None, "8 bytes"),
-            (
-                "AAECAwQFBgcICQoLDA0ODxAREhM=",
-                "base64 bytes (not a GUID)",
-                None,
-                "20 bytes",
-            ),
-            (
-                &"x".repeat(70),
-                "too long for an anchor",
-                None,
-                "70 characters",
-            ),
+            ("AAECAwQFBgcICQoLDA0ODxAREhM=", "base64 bytes (not a GUID)", None, "20 bytes"),
+            (&"x".repeat(70), "too long for an anchor", None, "70 characters"),
             ("E-104233", "text", None, "employeeID"),
         ];
         for &(value, label, guid, needle) in cases {
@@ -525,10 +468,7 @@ mod tests {
     #[test]
     fn serializes_with_a_kind_tag() {
         let json = |v: &str| serde_json::to_string(&classify_anchor(v)).expect("serializable");
-        assert_eq!(
-            json("00ub0oNGTSWTBKOLGLNR"),
-            r#"{"kind":"okta-id","object":"user"}"#
-        );
+        assert_eq!(json("00ub0oNGTSWTBKOLGLNR"), r#"{"kind":"okta-id","object":"user"}"#);
         assert_eq!(
             json(" yYuRNW0Z6kCXeYidebdT8A=="),
             format!(r#"{{"kind":"padded","inner":{{"kind":"base64-guid","guid":"{DOC}"}}}}"#)

@@ -161,18 +161,8 @@ mod tests {
     fn guid_spellings_convert() {
         use GuidSpelling as S;
         let cases: &[(&str, GuidSpelling, &str, &str)] = &[
-            (
-                DOC,
-                S::Hyphenated,
-                "guid-text",
-                "its ImmutableID is yYuRNW0Z6kCXeYidebdT8A==",
-            ),
-            (
-                "\"{35918BC9-196D-40EA-9779-889D79B753F0}\" ",
-                S::Braced,
-                "guid-text",
-                "GUID text",
-            ),
+            (DOC, S::Hyphenated, "guid-text", "its ImmutableID is yYuRNW0Z6kCXeYidebdT8A=="),
+            ("\"{35918BC9-196D-40EA-9779-889D79B753F0}\" ", S::Braced, "guid-text", "GUID text"),
             (
                 DOC_ID,
                 S::Base64,
@@ -185,22 +175,14 @@ mod tests {
                 "guid-other-spelling",
                 "csvde hex",
             ),
-            (
-                "objectGUID:: yYuRNW0Z6kCXeYidebdT8A==",
-                S::LdifLine,
-                "guid-other-spelling",
-                "ldifde",
-            ),
+            ("objectGUID:: yYuRNW0Z6kCXeYidebdT8A==", S::LdifLine, "guid-other-spelling", "ldifde"),
         ];
         for &(input, spelling, kind, needle) in cases {
             let c = convert(input);
             assert_eq!(c.input, input);
             assert_eq!(c.spelling, Some(spelling), "{input:?}");
             assert_eq!(c.guid, Some(doc()), "{input:?}");
-            assert_eq!(
-                c.forms.as_ref().map(|f| f.immutable_id.as_str()),
-                Some(DOC_ID)
-            );
+            assert_eq!(c.forms.as_ref().map(|f| f.immutable_id.as_str()), Some(DOC_ID));
             assert_eq!(c.error, None);
             let json = serde_json::to_value(&c.class).expect("serializable");
             assert_eq!(json["kind"], kind, "{input:?}");
@@ -211,17 +193,10 @@ mod tests {
     #[test]
     fn non_guid_values_explain_themselves() {
         let cases: &[(&str, AnchorClass, &str, Option<&str>)] = &[
-            (
-                "",
-                AnchorClass::Empty,
-                "soft-match",
-                Some("the value is empty"),
-            ),
+            ("", AnchorClass::Empty, "soft-match", Some("the value is empty")),
             (
                 "00ub0oNGTSWTBKOLGLNR",
-                AnchorClass::OktaId {
-                    object: crate::engine::anchor::OktaObject::User,
-                },
+                AnchorClass::OktaId { object: crate::engine::anchor::OktaObject::User },
                 "This is an Okta user ID, not derived from any AD GUID; the object will not \
                  hard-match unless the on-prem anchor is this string.",
                 Some("base64 decodes to 15 bytes, a GUID has 16"),
@@ -241,11 +216,7 @@ mod tests {
         ];
         for &(input, ref class, needle, error) in cases {
             let c = convert(input);
-            assert_eq!(
-                (c.spelling, c.guid, c.forms.is_some()),
-                (None, None, false),
-                "{input:?}"
-            );
+            assert_eq!((c.spelling, c.guid, c.forms.is_some()), (None, None, false), "{input:?}");
             assert_eq!(&c.class, class, "{input:?}");
             assert!(c.note.contains(needle), "{input:?}: {}", c.note);
             match (c.error.as_deref(), error) {
@@ -284,10 +255,7 @@ mod tests {
                 &["C9 8B 91 35 6D 19 EA 40 97 79 88 9D 79 B7 53"],
             ),
             ("0xc9 0x8b 0x91 0x35", &["0xc9 0x8b 0x91 0x35"]),
-            (
-                "objectGUID:: yYuRNW0Z6kCXeYidebdT8A==",
-                &["objectGUID:: yYuRNW0Z6kCXeYidebdT8A=="],
-            ),
+            ("objectGUID:: yYuRNW0Z6kCXeYidebdT8A==", &["objectGUID:: yYuRNW0Z6kCXeYidebdT8A=="]),
             ("objectGUID:: yYuRNW0Z", &["objectGUID:: yYuRNW0Z"]),
             (
                 "\"Jane Doe\",\"yYuRNW0Z6kCXeYidebdT8A==\"",
@@ -296,10 +264,7 @@ mod tests {
             ("\"unterminated, quote", &["\"unterminated, quote"]),
             (
                 "x'c98b91356d19ea409779889d79b753f0';00ub0oNGTSWTBKOLGLNR",
-                &[
-                    "x'c98b91356d19ea409779889d79b753f0'",
-                    "00ub0oNGTSWTBKOLGLNR",
-                ],
+                &["x'c98b91356d19ea409779889d79b753f0'", "00ub0oNGTSWTBKOLGLNR"],
             ),
         ];
         for &(text, inputs) in cases {
@@ -307,10 +272,7 @@ mod tests {
             assert_eq!(got, inputs, "{text:?}");
         }
         let broken = convert_lines("C9 8B 91 35 6D 19 EA 40 97 79 88 9D 79 B7 53");
-        assert_eq!(
-            broken[0].error.as_deref(),
-            Some("expected 16 bytes, found 15")
-        );
+        assert_eq!(broken[0].error.as_deref(), Some("expected 16 bytes, found 15"));
         let quoted = convert_lines("\"Jane Doe\",\"yYuRNW0Z6kCXeYidebdT8A==\"");
         assert_eq!(quoted[1].guid, Some(doc()));
         assert_eq!(quoted[1].class, AnchorClass::Base64Guid { guid: doc() });

@@ -231,9 +231,7 @@ pub fn parse_guid(text: &str) -> Result<ParsedGuid, GuidError> {
 /// PowerShell strings), then whitespace inside the quotes.
 pub(crate) fn unwrap_value(text: &str) -> &str {
     let t = text.trim();
-    t.strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .map_or(t, str::trim)
+    t.strip_prefix('"').and_then(|t| t.strip_suffix('"')).map_or(t, str::trim)
 }
 
 /// The text as given, so that errors can say where in it a problem is. Every `&str` the parser
@@ -246,19 +244,12 @@ impl<'a> Source<'a> {
     /// The 1-based character position of `part` (a sub-slice of `whole`) in `whole`.
     fn position(&self, part: &str) -> usize {
         let offset = (part.as_ptr() as usize).saturating_sub(self.whole.as_ptr() as usize);
-        self.whole
-            .get(..offset)
-            .map_or(0, |head| head.chars().count())
-            + 1
+        self.whole.get(..offset).map_or(0, |head| head.chars().count()) + 1
     }
 
     fn bad_char(&self, rest: &str, expected: &'static str) -> GuidError {
         let ch = rest.chars().next().unwrap_or(' ');
-        GuidError::BadChar {
-            ch,
-            at: self.position(rest),
-            expected,
-        }
+        GuidError::BadChar { ch, at: self.position(rest), expected }
     }
 
     /// Picks the spelling by the text's shape (the first matching rule wins), then reads it
@@ -278,47 +269,32 @@ impl<'a> Source<'a> {
     /// 11. anything else: unrecognised.
     fn dispatch(&self, body: &'a str) -> Result<(Uuid, GuidSpelling), GuidError> {
         if let Some(value) = ldif_value(body) {
-            return self
-                .base64(value.trim())
-                .map(|g| (g, GuidSpelling::LdifLine));
+            return self.base64(value.trim()).map(|g| (g, GuidSpelling::LdifLine));
         }
         if let Some(rest) = strip_prefix_ignore_case(body, "CN={") {
-            return self
-                .connector_space_dn(rest)
-                .map(|g| (g, GuidSpelling::ConnectorSpaceDn));
+            return self.connector_space_dn(rest).map(|g| (g, GuidSpelling::ConnectorSpaceDn));
         }
         if let Some(rest) = strip_prefix_ignore_case(body, "X'") {
-            let hex = rest.strip_suffix('\'').ok_or(GuidError::Unclosed {
-                open: "X'",
-                close: "'",
-            })?;
+            let hex =
+                rest.strip_suffix('\'').ok_or(GuidError::Unclosed { open: "X'", close: "'" })?;
             let bytes = self.hex_digits(hex)?;
             return Ok((Uuid::from_bytes_le(bytes), GuidSpelling::CsvdeHex));
         }
         if let Some(rest) = body.strip_prefix('\\') {
-            return self
-                .byte_tokens(rest.split('\\'))
-                .map(|g| (g, GuidSpelling::LdapEscaped));
+            return self.byte_tokens(rest.split('\\')).map(|g| (g, GuidSpelling::LdapEscaped));
         }
         let bracketed = [("{", "}"), ("(", ")")]
             .into_iter()
             .find_map(|(open, close)| Some((body.strip_prefix(open)?, open, close)));
         if let Some((rest, open, close)) = bracketed {
-            let inner = rest
-                .strip_suffix(close)
-                .ok_or(GuidError::Unclosed { open, close })?;
-            let guid = if inner.contains('-') {
-                self.hyphenated(inner)?
-            } else {
-                self.simple(inner)?
-            };
+            let inner = rest.strip_suffix(close).ok_or(GuidError::Unclosed { open, close })?;
+            let guid =
+                if inner.contains('-') { self.hyphenated(inner)? } else { self.simple(inner)? };
             return Ok((guid, GuidSpelling::Braced));
         }
         let dash_groups = body.split('-').count();
         if body.contains(char::is_whitespace) || dash_groups == 16 {
-            return self
-                .byte_tokens(hex_byte_tokens(body))
-                .map(|g| (g, GuidSpelling::HexBytes));
+            return self.byte_tokens(hex_byte_tokens(body)).map(|g| (g, GuidSpelling::HexBytes));
         }
         let hex_or_dash = body.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
         let base64_length = matches!(body.len(), 22 | 24) && !hex_or_dash;
@@ -361,20 +337,14 @@ impl<'a> Source<'a> {
         }
         let lengths: Vec<usize> = text.split('-').map(str::len).collect();
         if lengths != [8, 4, 4, 4, 12] {
-            let found = lengths
-                .iter()
-                .map(usize::to_string)
-                .collect::<Vec<_>>()
-                .join("-");
+            let found = lengths.iter().map(usize::to_string).collect::<Vec<_>>().join("-");
             return Err(GuidError::Groups { found });
         }
         let digits: String = text.split('-').collect();
         decode_hex(&digits)
             .and_then(|b| <[u8; 16]>::try_from(b).ok())
             .map(Uuid::from_bytes)
-            .ok_or(GuidError::HexDigits {
-                found: digits.len(),
-            })
+            .ok_or(GuidError::HexDigits { found: digits.len() })
     }
 
     /// One byte per token (two hex digits, optionally after `0x`), 16 tokens, ToByteArray order.
@@ -393,9 +363,7 @@ impl<'a> Source<'a> {
             }
         }
         let found = bytes.len();
-        let bytes: [u8; 16] = bytes
-            .try_into()
-            .map_err(|_| GuidError::ByteCount { found })?;
+        let bytes: [u8; 16] = bytes.try_into().map_err(|_| GuidError::ByteCount { found })?;
         Ok(Uuid::from_bytes_le(bytes))
     }
 
@@ -416,18 +384,13 @@ impl<'a> Source<'a> {
         }
         let bytes = decode_base64_canonical(text).ok_or(GuidError::Base64NotCanonical)?;
         let found = bytes.len();
-        let bytes: [u8; 16] = bytes
-            .try_into()
-            .map_err(|_| GuidError::Base64Bytes { found })?;
+        let bytes: [u8; 16] = bytes.try_into().map_err(|_| GuidError::Base64Bytes { found })?;
         Ok(Uuid::from_bytes_le(bytes))
     }
 
     /// `CN={<hex>}` (the `CN={` already stripped): the hex spells the ImmutableID's ASCII text.
     fn connector_space_dn(&self, rest: &str) -> Result<Uuid, GuidError> {
-        let hex = rest.strip_suffix('}').ok_or(GuidError::Unclosed {
-            open: "CN={",
-            close: "}",
-        })?;
+        let hex = rest.strip_suffix('}').ok_or(GuidError::Unclosed { open: "CN={", close: "}" })?;
         if let Some(i) = hex.find(|c: char| !c.is_ascii_hexdigit()) {
             return Err(self.bad_char(&hex[i..], "a hex digit"));
         }
@@ -435,12 +398,10 @@ impl<'a> Source<'a> {
         let spelled = String::from_utf8_lossy(&spelled_bytes).into_owned();
         // Positions inside the spelled text mean nothing in the DN, so judge it on its own.
         let inner = Source { whole: &spelled };
-        inner
-            .base64(&spelled)
-            .map_err(|reason| GuidError::ConnectorSpaceDn {
-                spelled: spelled.clone(),
-                reason: Box::new(reason),
-            })
+        inner.base64(&spelled).map_err(|reason| GuidError::ConnectorSpaceDn {
+            spelled: spelled.clone(),
+            reason: Box::new(reason),
+        })
     }
 }
 
@@ -454,8 +415,7 @@ fn ldif_value(body: &str) -> Option<&str> {
 
 /// The tokens of a hex-bytes spelling (`C9 8B …`, `C9-8B-…`): split on whitespace and dashes.
 pub(crate) fn hex_byte_tokens(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| c.is_whitespace() || c == '-')
-        .filter(|t| !t.is_empty())
+    text.split(|c: char| c.is_whitespace() || c == '-').filter(|t| !t.is_empty())
 }
 
 /// A hex token without its optional `0x` / `0X` prefix.
@@ -465,17 +425,12 @@ pub(crate) fn strip_hex_prefix(token: &str) -> &str {
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &text[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
 }
 
 /// Hex digits (any case, even count) into bytes; `None` on anything else.
-pub(crate) fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    let nibble = |b: &u8| {
-        char::from(*b)
-            .to_digit(16)
-            .and_then(|d| u8::try_from(d).ok())
-    };
+fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    let nibble = |b: &u8| char::from(*b).to_digit(16).and_then(|d| u8::try_from(d).ok());
     if !hex.len().is_multiple_of(2) {
         return None;
     }
@@ -491,13 +446,7 @@ pub(crate) fn decode_hex(hex: &str) -> Option<Vec<u8>> {
 fn hex_string(bytes: &[u8], separator: &str, prefix: &str, upper: bool) -> String {
     bytes
         .iter()
-        .map(|b| {
-            if upper {
-                format!("{prefix}{b:02X}")
-            } else {
-                format!("{prefix}{b:02x}")
-            }
-        })
+        .map(|b| if upper { format!("{prefix}{b:02X}") } else { format!("{prefix}{b:02x}") })
         .collect::<Vec<_>>()
         .join(separator)
 }
@@ -540,10 +489,7 @@ impl GuidForms {
             ("LDAP filter", &self.ldap_escaped),
             ("connector-space DN", &self.connector_space_dn),
             ("ldifde", &self.ldif_line),
-            (
-                "big-endian base64 (WRONG, not an ImmutableID)",
-                &self.big_endian_base64,
-            ),
+            ("big-endian base64 (WRONG, not an ImmutableID)", &self.big_endian_base64),
             ("PowerShell", &self.powershell),
         ]
     }
@@ -559,10 +505,7 @@ pub fn forms(guid: &Uuid) -> GuidForms {
         csvde: format!("X'{}'", hex_string(&bytes, "", "", false)),
         hex_bytes: hex_string(&bytes, " ", "", true),
         ldap_escaped: hex_string(&bytes, "", "\\", false),
-        connector_space_dn: format!(
-            "CN={{{}}}",
-            hex_string(immutable_id.as_bytes(), "", "", true)
-        ),
+        connector_space_dn: format!("CN={{{}}}", hex_string(immutable_id.as_bytes(), "", "", true)),
         ldif_line: format!("objectGUID:: {immutable_id}"),
         big_endian_base64: big_endian_base64(guid),
         powershell: format!("[Convert]::ToBase64String(([GUID]'{hyphenated}').ToByteArray())"),
@@ -651,42 +594,38 @@ mod tests {
                 HexBytes,
             ),
             ("C9-8B-91-35-6D-19-EA-40-97-79-88-9D-79-B7-53-F0", HexBytes),
-            (
-                "c9\t8b 91 35  6d 19 ea 40 97 79 88 9d 79 b7 53 f0",
-                HexBytes,
-            ),
-            (
-                r"\c9\8b\91\35\6d\19\ea\40\97\79\88\9d\79\b7\53\f0",
-                LdapEscaped,
-            ),
-            (
-                r"\C9\8B\91\35\6D\19\EA\40\97\79\88\9D\79\B7\53\F0",
-                LdapEscaped,
-            ),
+            ("c9\t8b 91 35  6d 19 ea 40 97 79 88 9d 79 b7 53 f0", HexBytes),
+            (r"\c9\8b\91\35\6d\19\ea\40\97\79\88\9d\79\b7\53\f0", LdapEscaped),
+            (r"\C9\8B\91\35\6D\19\EA\40\97\79\88\9D\79\B7\53\F0", LdapEscaped),
             // The DN is hex of the ASCII text of the ImmutableID, one byte per character:
             // y=79 Y=59 u=75 R=52 N=4E W=57 0=30 Z=5A 6=36 k=6B C=43 X=58 e=65 Y=59 i=69 d=64
             // e=65 b=62 d=64 T=54 8=38 A=41 '='=3D '='=3D (24 characters, 48 hex digits).
-            (
-                "CN={795975524E57305A366B4358655969646562645438413D3D}",
-                ConnectorSpaceDn,
-            ),
-            (
-                "cn={795975524e57305a366b4358655969646562645438413d3d}",
-                ConnectorSpaceDn,
-            ),
+            ("CN={795975524E57305A366B4358655969646562645438413D3D}", ConnectorSpaceDn),
+            ("cn={795975524e57305a366b4358655969646562645438413d3d}", ConnectorSpaceDn),
             ("objectGUID:: yYuRNW0Z6kCXeYidebdT8A==", LdifLine),
             ("mS-DS-ConsistencyGuid::yYuRNW0Z6kCXeYidebdT8A==", LdifLine),
         ];
         for &(text, spelling) in cases {
-            assert_eq!(
-                parse_guid(text),
-                Ok(ParsedGuid {
-                    guid: uuid(DOC),
-                    spelling
-                }),
-                "{text:?}"
-            );
+            assert_eq!(parse_guid(text), Ok(ParsedGuid { guid: uuid(DOC), spelling }), "{text:?}");
         }
+    }
+
+    /// Shapes that once fooled the dispatcher (the first found by proptest): each must still
+    /// be read in the spelling it really is.
+    #[test]
+    fn lookalikes_keep_their_spelling() {
+        let cases: &[(&str, GuidSpelling)] = &[
+            ("0XAAAAAAAAAAAAAAAAAAAA==", GuidSpelling::Base64), // starts like a `0x` hex byte
+            ("deadbeefdeadbeefdeadbeefdeadbeef", GuidSpelling::Simple),
+            ("AAAAAAAAAAAAAAAAAAAAAA==", GuidSpelling::Base64), // all-hex letters, but padded
+        ];
+        for &(text, spelling) in cases {
+            assert_eq!(parse_guid(text).map(|p| p.spelling), Ok(spelling), "{text:?}");
+        }
+        assert_eq!(
+            parse_guid("0XAAAAAAAAAAAAAAAAAAAA==").map(|p| p.guid),
+            Ok(Uuid::from_bytes([0, 0, 112, 209, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]))
+        );
     }
 
     /// ADSyncTools' own documented pair (reference-connect-adsynctools.md).
@@ -756,28 +695,16 @@ mod tests {
         assert_eq!(f.braced, "{35918bc9-196d-40ea-9779-889d79b753f0}");
         assert_eq!(f.immutable_id, "yYuRNW0Z6kCXeYidebdT8A==");
         assert_eq!(f.csvde, "X'c98b91356d19ea409779889d79b753f0'");
-        assert_eq!(
-            f.hex_bytes,
-            "C9 8B 91 35 6D 19 EA 40 97 79 88 9D 79 B7 53 F0"
-        );
-        assert_eq!(
-            f.ldap_escaped,
-            r"\c9\8b\91\35\6d\19\ea\40\97\79\88\9d\79\b7\53\f0"
-        );
-        assert_eq!(
-            f.connector_space_dn,
-            "CN={795975524E57305A366B4358655969646562645438413D3D}"
-        );
+        assert_eq!(f.hex_bytes, "C9 8B 91 35 6D 19 EA 40 97 79 88 9D 79 B7 53 F0");
+        assert_eq!(f.ldap_escaped, r"\c9\8b\91\35\6d\19\ea\40\97\79\88\9d\79\b7\53\f0");
+        assert_eq!(f.connector_space_dn, "CN={795975524E57305A366B4358655969646562645438413D3D}");
         assert_eq!(f.ldif_line, "objectGUID:: yYuRNW0Z6kCXeYidebdT8A==");
         assert_eq!(f.big_endian_base64, "NZGLyRltQOqXeYidebdT8A==");
         assert_eq!(
             f.powershell,
             "[Convert]::ToBase64String(([GUID]'35918bc9-196d-40ea-9779-889d79b753f0').ToByteArray())"
         );
-        assert!(f
-            .labelled()
-            .iter()
-            .any(|(label, _)| label.contains("WRONG")));
+        assert!(f.labelled().iter().any(|(label, _)| label.contains("WRONG")));
     }
 
     #[test]
