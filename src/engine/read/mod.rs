@@ -115,6 +115,9 @@ fn read(
     let Parsed { headers, rows, mut rejects, warnings: parse_warnings } = parsed;
     warnings.extend(parse_warnings);
 
+    if headers.is_empty() {
+        return Err(ErrorKind::Empty.into());
+    }
     let mut columns = ColumnMap::detect(&headers).with_overrides(&headers, &options.columns)?;
     if columns.is_empty() {
         return Err(ErrorKind::NoHeader { found: header_line }.into());
@@ -209,6 +212,8 @@ mod tests {
         let cases: &[(&[u8], Option<Side>, &str)] = &[
             (b"", Some(Side::Cloud), "cloud file users.csv: the file is empty"),
             (b"\r\n\r\n", None, "file users.csv: the file is empty"),
+            (b"#TYPE Microsoft.Online.Administration.User\r\n", None, "file users.csv: the file is empty"),
+            (b"\xEF\xBB\xBFName\r\nA\x00\r\n", None, "file users.csv: this is not a CSV or LDIF text file"),
             (b"\xEF\xBB\xBF\"UserPrincipalName\",\"ImmutableId\"\r\n", None, "file users.csv: the file is empty"),
             (b"hello world\r\nsecond line\r\n", None, "file users.csv: no header line with known columns"),
             (b"%PDF-1.4", None, "file users.csv: this is not a CSV or LDIF text file: it looks like a PDF"),
