@@ -84,10 +84,8 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, ErrorKind> {
         warnings.push(replaced_warning(&text, label));
     }
     let text = text.into_owned();
-    if encoding != UTF_8 {
-        if let Some(at) = text.find('\0') {
-            return Err(nul_error(&text[..at]));
-        }
+    if let Some(at) = text.find('\0') {
+        return Err(nul_error(&text[..at]));
     }
     Ok(Decoded {
         text,

@@ -32,13 +32,15 @@ pub enum FileFormat {
 
 /// Splits off Windows PowerShell 5.1's `#TYPE <type name>` first line (written unless
 /// `-NoTypeInformation`). Returns the type name, the rest of the text and how many lines
-/// were taken off.
+/// were taken off. An Excel re-save keeps the line as a cell of its own row, so trailing
+/// delimiters (`#TYPE …,,,`) are dropped from the name.
 pub(crate) fn split_type_line(text: &str) -> (Option<String>, &str, u64) {
     let first_end = text.find('\n').map_or(text.len(), |i| i + 1);
     let first = &text[..first_end];
     match first.strip_prefix("#TYPE") {
         Some(rest) if rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']) => {
-            (Some(rest.trim().to_string()), &text[first_end..], 1)
+            let name = rest.trim().trim_end_matches([',', ';', '\t']).trim();
+            (Some(name.to_string()), &text[first_end..], 1)
         }
         _ => (None, text, 0),
     }
@@ -155,6 +157,12 @@ mod tests {
             ("\"A\"\r\n", None, "\"A\"\r\n", 0),
             ("#TYPEX\r\n", None, "#TYPEX\r\n", 0),
             ("#TYPE", Some(""), "", 1),
+            (
+                "#TYPE Microsoft.Online.Administration.User;;\r\n",
+                Some("Microsoft.Online.Administration.User"),
+                "",
+                1,
+            ),
         ];
         for &(text, type_name, rest, lines) in cases {
             let (t, r, n) = split_type_line(text);

@@ -133,6 +133,9 @@ fn read(
     } = parsed;
     warnings.extend(parse_warnings);
 
+    if headers.is_empty() {
+        return Err(ErrorKind::Empty.into());
+    }
     let mut columns = ColumnMap::detect(&headers).with_overrides(&headers, &options.columns)?;
     if columns.is_empty() {
         return Err(ErrorKind::NoHeader { found: header_line }.into());
@@ -235,4 +238,183 @@ fn read_delimited(
         header_line.to_string(),
         parsed,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(side: Option<Side>) -> ReadOptions {
+        ReadOptions { file_name: "users.csv".into(), side, ..ReadOptions::default() }
+    }
+
+    #[test]
+    fn whole_file_errors_name_the_file() {
+        let cases: &[(&[u8], Option<Side>, &str)] = &[
+            (b"", Some(Side::Cloud), "cloud file users.csv: the file is empty"),
+            (b"\r\n\r\n", None, "file users.csv: the file is empty"),
+            (b"#TYPE Microsoft.Online.Administration.User\r\n", None, "file users.csv: the file is empty"),
+            (b"\xEF\xBB\xBFName\r\nA\x00\r\n", None, "file users.csv: this is not a CSV or LDIF text file"),
+            (b"\xEF\xBB\xBF\"UserPrincipalName\",\"ImmutableId\"\r\n", None, "file users.csv: the file is empty"),
+            (b"hello world\r\nsecond line\r\n", None, "file users.csv: no header line with known columns"),
+            (b"%PDF-1.4", None, "file users.csv: this is not a CSV or LDIF text file: it looks like a PDF"),
+            (
+                b"UserPrincipalName,Name\r\na@x,A\r\n",
+                Some(Side::OnPrem),
+                "on-prem file users.csv: the column `objectGUID` is missing",
+            ),
+            (
+                b"UserPrincipalName,DirSyncEnabled\r\na@x,True\r\n",
+                Some(Side::Cloud),
+                "cloud file users.csv: the column `ImmutableId` (Graph: `OnPremisesImmutableId`) is missing",
+            ),
+            (
+                b"UserPrincipalName,objectGUID\r\na@x,g,extra\r\n",
+                Some(Side::OnPrem),
+                "on-prem file users.csv, line 2: this record has 3 fields",
+            ),
+        ];
+        for &(bytes, side, expected) in cases {
+            let err = read_table(bytes, &options(side)).unwrap_err();
+            assert!(err.to_string().starts_with(expected), "{expected}\n{err}");
+        }
+    }
+
+    #[test]
+    fn too_large() {
+        let options = ReadOptions { max_bytes: Some(3), ..options(None) };
+        let err = read_table(b"abcd", &options).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::TooLarge { size: 4, limit: 3 });
+    }
+
+    #[test]
+    fn overrides() {
+        let csv = b"UPN,Anchor\r\na@x,yYuRNW0Z6kCXeYidebdT8A==\r\n";
+        let mut options = options(Some(Side::Cloud));
+        options.columns.insert(Field::ImmutableId, "anchor".into());
+        let table = read_table(csv, &options).unwrap();
+        assert_eq!(
+            table.rows[0].get(&table.columns, Field::ImmutableId),
+            Some("yYuRNW0Z6kCXeYidebdT8A==")
+        );
+        assert_eq!(table.columns.header_of(Field::ImmutableId, &table.headers), Some("Anchor"));
+        assert_eq!(table.warnings[0].kind, WarningKind::SideAssumed);
+        options.columns.insert(Field::Mail, "EmailAddress".into());
+        let err = read_table(csv, &options).unwrap_err();
+        assert!(matches!(err.kind, ErrorKind::Usage { .. }));
+        assert!(err.to_string().contains("the columns are: `UPN`, `Anchor`"), "{err}");
+    }
+
+    #[test]
+    fn progress_is_reported_and_can_cancel() {
+        let mut csv = String::from("UserPrincipalName,ImmutableId,DirSyncEnabled\r\n");
+        for i in 0..10_000 {
+            csv.push_str(&format!("user{i}@contoso.com,yYuRNW0Z6kCXeYidebdT8A==,True\r\n"));
+        }
+        let mut seen = Vec::new();
+        let table = read_table_with_progress(csv.as_bytes(), &options(None), &mut |p| {
+            seen.push(p);
+            true
+        })
+        .unwrap();
+        assert_eq!(table.rows.len(), 10_000);
+        assert!(seen.len() >= 7, "{}", seen.len());
+        let last = seen.last().unwrap();
+        assert_eq!(
+            (last.bytes_done, last.bytes_total, last.records),
+            (csv.len() as u64, csv.len() as u64, 10_000)
+        );
+        let err =
+            read_table_with_progress(csv.as_bytes(), &options(None), &mut |_| false).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Cancelled);
+    }
+
+    #[test]
+    fn every_record_rejected_fails_with_the_first() {
+        let csv = b"UserPrincipalName,objectGUID\r\na@x\r\nb@x\r\n";
+        let err = read_table(csv, &options(Some(Side::OnPrem))).unwrap_err();
+        assert_eq!(err.position, Some(crate::engine::error::Position::line(2, 1)));
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Values with the characters that break naive CSV readers.
+    fn value() -> impl Strategy<Value = String> {
+        "[a-zA-Z0-9 ,;\t\"\r\néøÆ'?=+/@.-]{0,12}"
+    }
+
+    /// A record whose UPN and objectGUID are not empty, so that it is a user and not blank.
+    fn record() -> impl Strategy<Value = Vec<String>> {
+        ("[a-z0-9é]{1,8}@x", value(), "[a-zA-Z0-9+/=\"]{1,24}", value())
+            .prop_map(|(upn, name, guid, iid)| vec![upn, name, guid, iid])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn every_record_comes_back_once(
+            records in proptest::collection::vec(record(), 1..20),
+            delimiter in prop_oneof![Just(b','), Just(b';'), Just(b'\t')],
+            quote_all in any::<bool>(),
+            crlf in any::<bool>(),
+        ) {
+            let style = if quote_all { csv::QuoteStyle::Always } else { csv::QuoteStyle::Necessary };
+            let terminator = if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') };
+            let mut writer = csv::WriterBuilder::new()
+                .delimiter(delimiter)
+                .quote_style(style)
+                .terminator(terminator)
+                .from_writer(Vec::new());
+            writer.write_record(["UserPrincipalName", "Name", "objectGUID", "ImmutableID"]).unwrap();
+            let mut starts = Vec::new();
+            for record in &records {
+                writer.flush().unwrap();
+                let before = writer.get_ref();
+                starts.push(before.iter().filter(|&&b| b == b'\n').count() as u64 + 1);
+                writer.write_record(record).unwrap();
+            }
+            let bytes = writer.into_inner().unwrap();
+            let table = read_table(&bytes, &ReadOptions { side: Some(Side::OnPrem), ..ReadOptions::default() })
+                .unwrap();
+            prop_assert_eq!(table.rejects.len(), 0);
+            prop_assert_eq!(table.rows.len(), records.len());
+            for ((row, record), line) in table.rows.iter().zip(&records).zip(&starts) {
+                prop_assert_eq!(&row.fields, record);
+                prop_assert_eq!(row.line, *line);
+            }
+            prop_assert_eq!(table.info.format, FileFormat::Csv {
+                delimiter,
+                quoted: if quote_all { Quoting::All } else { table_quoting(&table) },
+            });
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let _ = read_table(&bytes, &ReadOptions::default());
+            let _ = read_table(&bytes, &ReadOptions { side: Some(Side::Cloud), ..ReadOptions::default() });
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(text in "[a-zA-Z:, ;\t\"\r\n#=é-]{0,300}") {
+            for prefix in ["", "UserPrincipalName,objectGUID,ImmutableId\n", "dn: CN=x\n", "#TYPE x\n"] {
+                let input = format!("{prefix}{text}");
+                if let Ok(table) = read_table(input.as_bytes(), &ReadOptions::default()) {
+                    prop_assert!(table.rows.iter().all(|r| r.fields.len() == table.headers.len()));
+                }
+            }
+        }
+    }
+
+    /// The quoting as-needed output gets depends on the values: whatever was detected.
+    fn table_quoting(table: &Table) -> Quoting {
+        match table.info.format {
+            FileFormat::Csv { quoted, .. } => quoted,
+            FileFormat::Ldif => Quoting::None,
+        }
+    }
 }
