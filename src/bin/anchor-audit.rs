@@ -135,14 +135,8 @@ mod cli {
         let onprem = read_file(&args.onprem)?;
         let cloud = read_file(&args.cloud)?;
         let result = audit(
-            Input {
-                name: &display_name(&args.onprem),
-                bytes: &onprem,
-            },
-            Input {
-                name: &display_name(&args.cloud),
-                bytes: &cloud,
-            },
+            Input { name: &display_name(&args.onprem), bytes: &onprem },
+            Input { name: &display_name(&args.cloud), bytes: &cloud },
             &options,
         )
         .map_err(|e| e.to_string())?;
@@ -162,9 +156,7 @@ mod cli {
                 let file = std::fs::File::create(path)
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 let mut out = BufWriter::new(file);
-                write(&mut out)
-                    .and_then(|()| out.flush())
-                    .map_err(|e| e.to_string())?;
+                write(&mut out).and_then(|()| out.flush()).map_err(|e| e.to_string())?;
                 eprintln!("{}", headline(&result).text);
             }
             None => {
@@ -179,20 +171,15 @@ mod cli {
         if let Some(dir) = &args.unreadable_dir {
             write_unreadable(&result, dir)?;
         }
-        Ok(if headline(&result).safe {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(1)
-        })
+        Ok(if headline(&result).safe { ExitCode::SUCCESS } else { ExitCode::from(1) })
     }
 
     fn write_unreadable(result: &Audit, dir: &Path) -> Result<(), String> {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        for (side, name) in [
-            (Side::OnPrem, "onprem-unreadable.csv"),
-            (Side::Cloud, "cloud-unreadable.csv"),
-        ] {
+        for (side, name) in
+            [(Side::OnPrem, "onprem-unreadable.csv"), (Side::Cloud, "cloud-unreadable.csv")]
+        {
             let path = dir.join(name);
             let file = std::fs::File::create(&path)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -225,10 +212,7 @@ mod cli {
                             .filter_map(|f| serde_json::to_value(f).ok())
                             .filter_map(|v| v.as_str().map(str::to_string))
                             .collect();
-                        format!(
-                            "`{field}` is not a field; the fields are: {}",
-                            names.join(", ")
-                        )
+                        format!("`{field}` is not a field; the fields are: {}", names.join(", "))
                     })?;
             map.insert(field, header.trim().to_string());
         }
@@ -240,10 +224,8 @@ mod cli {
     }
 
     fn display_name(path: &Path) -> String {
-        path.file_name().map_or_else(
-            || path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        )
+        path.file_name()
+            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
     }
 
     fn convert(args: ConvertArgs) -> Result<ExitCode, String> {
@@ -262,9 +244,9 @@ mod cli {
             ConvertFormat::Json => serde_json::to_writer_pretty(&mut out, &conversions)
                 .map_err(io::Error::from)
                 .and_then(|()| writeln!(out)),
-            ConvertFormat::Text => conversions
-                .iter()
-                .try_for_each(|c| write_conversion(&mut out, c)),
+            ConvertFormat::Text => {
+                conversions.iter().try_for_each(|c| write_conversion(&mut out, c))
+            }
         };
         match written.and_then(|()| out.flush()) {
             Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e.to_string()),

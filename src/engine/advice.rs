@@ -43,8 +43,8 @@ pub fn reason(report: &MatchReport, entry: &Entry) -> String {
             report.anchor_attribute.describe()
         ),
         Verdict::Mismatch { relation, found_by } => format!(
-            "Same person ({}), different anchor: {}. Entra Connect computes {anchor}, finds no \
-             cloud user with it, and creates a second user; the existing one keeps \
+            "Same person ({}) but a different anchor: {}. Entra Connect computes {anchor}, \
+             finds no cloud user with it and creates a second user; the existing one keeps \
              {cloud_anchor}.",
             found_by.label(),
             relation.explain()
@@ -76,20 +76,14 @@ pub fn reason(report: &MatchReport, entry: &Entry) -> String {
              new cloud user.",
             p.map_or("this object", OnPremUser::label)
         ),
-        Verdict::DuplicateAnchor {
-            side: Side::OnPrem,
-            rows,
-        } => {
+        Verdict::DuplicateAnchor { side: Side::OnPrem, rows } => {
             format!(
             "{rows} on-prem objects share the anchor {}: Entra Connect can join only one of them; \
              the others fail with a duplicate source anchor.",
             if anchor.is_empty() { cloud_anchor } else { anchor }
         )
         }
-        Verdict::DuplicateAnchor {
-            side: Side::Cloud,
-            rows,
-        } => format!(
+        Verdict::DuplicateAnchor { side: Side::Cloud, rows } => format!(
             "{rows} rows of the cloud export hold the ImmutableID {cloud_anchor}. ImmutableIDs are \
              unique in a tenant, so the export holds the same user twice or was concatenated."
         ),
@@ -174,11 +168,7 @@ fn set_immutable_id(c: &CloudUser, p: &OnPremUser, anchor: &str) -> Fix {
         ),
         powershell: format!(
             "Update-MgUser -UserId {} -OnPremisesImmutableId {}",
-            ps_quote(if c.upn.is_empty() {
-                &c.object_id
-            } else {
-                &c.upn
-            }),
+            ps_quote(if c.upn.is_empty() { &c.object_id } else { &c.upn }),
             ps_quote(anchor)
         ),
     }

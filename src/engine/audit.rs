@@ -28,8 +28,9 @@ use crate::engine::matching::{match_users, MatchOptions};
 use crate::engine::model::{split_proxy_addresses, AnchorAttribute, CloudUser, OnPremUser, RowRef};
 use crate::engine::read::{
     read_table_with_progress, Field, FileInfo, Progress, ReadOptions, Reject, Row, Table, Warning,
+    AD_EXPORT,
 };
-use crate::engine::report::MatchReport;
+use crate::engine::report::{MatchReport, Notice, Severity};
 
 /// One export handed to [`audit`].
 #[derive(Clone, Copy, Debug)]
@@ -145,10 +146,7 @@ pub fn audit_with_progress(
     // A file in the wrong slot is only worth a swap when the other one is wrong too.
     let onprem_table = match onprem_table {
         Err(e) if matches!(e.kind, ErrorKind::WrongSide { .. }) => {
-            let swapped = ReadOptions {
-                side: None,
-                ..cloud_options.clone()
-            };
+            let swapped = ReadOptions { side: None, ..cloud_options.clone() };
             let cloud_detected = read_table_with_progress(cloud.bytes, &swapped, &mut |p| {
                 progress(Stage::ReadingCloud, p)
             });
@@ -164,11 +162,7 @@ pub fn audit_with_progress(
     let cloud_table = read_table_with_progress(cloud.bytes, &cloud_options, &mut |p| {
         progress(Stage::ReadingCloud, p)
     })?;
-    let done = Progress {
-        bytes_done: 0,
-        bytes_total: 0,
-        records: 0,
-    };
+    let done = Progress { bytes_done: 0, bytes_total: 0, records: 0 };
     if !progress(Stage::Matching, done) {
         return Err(Error::new(ErrorKind::Cancelled));
     }
@@ -176,18 +170,15 @@ pub fn audit_with_progress(
     let anchor = &options.matching.anchor;
     let (onprem_users, onprem_rejects) = onprem_users(&onprem_table, anchor)?;
     let (cloud_users, cloud_rejects) = cloud_users(&cloud_table);
-    let report = match_users(onprem_users, cloud_users, &options.matching);
+    let mut report = match_users(onprem_users, cloud_users, &options.matching);
+    report.notices.extend(missing_column_notices(&onprem_table, &cloud_table, anchor));
+    report.notices.sort_by_key(|n| std::cmp::Reverse(n.severity));
     let counts = report.counts();
 
     let mut unreadable = Vec::new();
     let mut accounting = Vec::with_capacity(2);
     for (side, table, rejects, in_report) in [
-        (
-            Side::OnPrem,
-            &onprem_table,
-            onprem_rejects,
-            counts.onprem_rows,
-        ),
+        (Side::OnPrem, &onprem_table, onprem_rejects, counts.onprem_rows),
         (Side::Cloud, &cloud_table, cloud_rejects, counts.cloud_rows),
     ] {
         let mut all: Vec<Reject> = table.rejects.iter().cloned().chain(rejects).collect();
@@ -209,13 +200,43 @@ pub fn audit_with_progress(
     })
 }
 
-fn summary(side: Side, table: Table) -> FileSummary {
-    FileSummary {
-        side,
-        info: table.info,
-        headers: table.headers,
-        warnings: table.warnings,
+/// What the report cannot see because a column was not exported.
+fn missing_column_notices(onprem: &Table, cloud: &Table, anchor: &AnchorAttribute) -> Vec<Notice> {
+    let has = |table: &Table, field: Field| table.columns.get(field).is_some();
+    let mut notices = Vec::new();
+    if matches!(anchor, AnchorAttribute::ConsistencyGuidElseObjectGuid)
+        && !has(onprem, Field::ConsistencyGuid)
+    {
+        notices.push(Notice {
+            severity: Severity::Warning,
+            message: format!(
+                "The on-prem export has no mS-DS-ConsistencyGuid column, so the report assumes it \
+                 is empty on every account (Entra Connect then copies objectGUID into it). If \
+                 Okta or an earlier sync set it, export it too:\n{AD_EXPORT}"
+            ),
+        });
     }
+    if !has(onprem, Field::Mail) && has(cloud, Field::Mail) {
+        notices.push(Notice {
+            severity: Severity::Info,
+            message: "The on-prem export has no mail column, so cloud mail values a takeover \
+                      would clear (as when Okta stamped mail) cannot be checked."
+                .into(),
+        });
+    }
+    if !has(onprem, Field::ProxyAddresses) && !has(onprem, Field::Mail) {
+        notices.push(Notice {
+            severity: Severity::Info,
+            message: "The on-prem export has neither proxyAddresses nor mail, so soft matches on \
+                      the primary SMTP address cannot be predicted; only UPN soft matches are."
+                .into(),
+        });
+    }
+    notices
+}
+
+fn summary(side: Side, table: Table) -> FileSummary {
+    FileSummary { side, info: table.info, headers: table.headers, warnings: table.warnings }
 }
 
 /// One row's values, with errors placed at the row's line and the column's header.
@@ -235,10 +256,7 @@ impl RowReader<'_> {
     }
 
     fn at(&self) -> RowRef {
-        RowRef {
-            line: self.row.line,
-            record: self.row.record,
-        }
+        RowRef { line: self.row.line, record: self.row.record }
     }
 
     fn reject(&self, field: Option<Field>, kind: ErrorKind) -> Reject {
@@ -262,17 +280,12 @@ impl RowReader<'_> {
         if value.is_empty() {
             return Ok(None);
         }
-        parse_guid(value)
-            .map(|parsed| Some(parsed.guid))
-            .map_err(|e| {
-                self.reject(
-                    Some(field),
-                    ErrorKind::BadGuid {
-                        value: value.to_string(),
-                        reason: e.to_string(),
-                    },
-                )
-            })
+        parse_guid(value).map(|parsed| Some(parsed.guid)).map_err(|e| {
+            self.reject(
+                Some(field),
+                ErrorKind::BadGuid { value: value.to_string(), reason: e.to_string() },
+            )
+        })
     }
 }
 
@@ -303,11 +316,7 @@ pub fn onprem_users(
     let mut users = Vec::with_capacity(table.rows.len());
     let mut rejects = Vec::new();
     for row in &table.rows {
-        let reader = RowReader {
-            table,
-            row,
-            side: Side::OnPrem,
-        };
+        let reader = RowReader { table, row, side: Side::OnPrem };
         match onprem_user(&reader, anchor, string_column) {
             Ok(user) => users.push(user),
             Err(reject) => rejects.push(reject),
@@ -336,13 +345,7 @@ fn onprem_user(
         _ => None,
     };
     if let Some((field, reason)) = missing {
-        return Err(r.reject(
-            field,
-            ErrorKind::BadValue {
-                value: String::new(),
-                reason,
-            },
-        ));
+        return Err(r.reject(field, ErrorKind::BadValue { value: String::new(), reason }));
     }
     let file_immutable_id = Some(r.get(Field::ImmutableId).to_string()).filter(|v| !v.is_empty());
     Ok(OnPremUser {
@@ -351,7 +354,7 @@ fn onprem_user(
         name: r.get(Field::DisplayName).to_string(),
         sam_account_name: r.get(Field::SamAccountName).trim().to_string(),
         distinguished_name: r.get(Field::DistinguishedName).to_string(),
-        mail: r.get(Field::Mail).trim().to_string(),
+        mail: r.has(Field::Mail).then(|| r.get(Field::Mail).trim().to_string()),
         proxy_addresses: split_proxy_addresses(r.get(Field::ProxyAddresses)),
         object_guid,
         consistency_guid,
@@ -366,11 +369,7 @@ pub fn cloud_users(table: &Table) -> (Vec<CloudUser>, Vec<Reject>) {
     let mut users = Vec::with_capacity(table.rows.len());
     let mut rejects = Vec::new();
     for row in &table.rows {
-        let r = RowReader {
-            table,
-            row,
-            side: Side::Cloud,
-        };
+        let r = RowReader { table, row, side: Side::Cloud };
         let upn = r.get(Field::UserPrincipalName).trim();
         if upn.is_empty() {
             let reason = "userPrincipalName is empty: every Entra ID user has one, so this row \
@@ -378,10 +377,7 @@ pub fn cloud_users(table: &Table) -> (Vec<CloudUser>, Vec<Reject>) {
                 .to_string();
             rejects.push(r.reject(
                 Some(Field::UserPrincipalName),
-                ErrorKind::BadValue {
-                    value: String::new(),
-                    reason,
-                },
+                ErrorKind::BadValue { value: String::new(), reason },
             ));
             continue;
         }
@@ -419,5 +415,146 @@ fn parse_bool(value: &str) -> Option<bool> {
         "true" | "yes" | "1" => Some(true),
         "false" | "no" | "0" => Some(false),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::report::{AnchorRelation, Category, Finding, PersonKey, Verdict};
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    fn run(onprem: &str, cloud: &str) -> Result<Audit, Error> {
+        let (o, c) = (fixture(onprem), fixture(cloud));
+        audit(
+            Input { name: onprem, bytes: &o },
+            Input { name: cloud, bytes: &c },
+            &AuditOptions::default(),
+        )
+    }
+
+    /// Every on-prem format against every cloud format gives the same verdicts for the cast in
+    /// tests/fixtures/README.md: Grace's big-endian anchor and Margaret's Okta ID are mismatches.
+    #[test]
+    fn every_format_pair_gives_the_same_verdicts() {
+        let onprem = [
+            "onprem-ps51-ascii.csv",
+            "onprem-ps51-utf8bom.csv",
+            "onprem-ps51-utf16le.csv",
+            "onprem-useculture-semicolon.csv",
+            "onprem-ps7.csv",
+            "onprem-ps7-tab-asneeded.csv",
+            "onprem-excel-1252.csv",
+            "onprem-csvde.csv",
+            "onprem-ldifde.ldf",
+        ];
+        let cloud = [
+            "cloud-azuread-ps51.csv",
+            "cloud-msol.csv",
+            "cloud-mguser.csv",
+            "cloud-admin-center.csv",
+        ];
+        for o in onprem {
+            for c in cloud {
+                let result = run(o, c).unwrap_or_else(|e| panic!("{o} × {c}: {e}"));
+                let report = &result.report;
+                let counts = report.counts();
+                let pair = format!("{o} × {c}");
+                assert_eq!(counts.get(Category::HardMatch), 6, "{pair}");
+                assert_eq!(counts.get(Category::Mismatch), 2, "{pair}");
+                // Seed 000's cloud command keeps only synced users: no break-glass account.
+                let cloud_only = u64::from(c != "cloud-azuread-ps51.csv");
+                assert_eq!(counts.get(Category::CloudOnly), cloud_only, "{pair}");
+                assert_eq!(counts.custom_anchor, 1, "{pair}");
+                assert!(result.accounting.iter().all(Accounting::balanced), "{pair}");
+                assert_eq!(result.accounting[0].records, 8, "{pair}");
+                let verdict_of = |upn: &str| {
+                    report
+                        .entries
+                        .iter()
+                        .find(|e| report.cloud_of(e).is_some_and(|u| u.upn == upn))
+                        .map(|e| e.verdict.clone())
+                };
+                assert_eq!(
+                    verdict_of("grace.hopper@contoso.com"),
+                    Some(Verdict::Mismatch {
+                        relation: AnchorRelation::BigEndian,
+                        found_by: PersonKey::Anchor
+                    }),
+                    "{pair}"
+                );
+                assert_eq!(
+                    verdict_of("margaret.hamilton@contoso.com"),
+                    Some(Verdict::Mismatch {
+                        relation: AnchorRelation::Custom,
+                        found_by: PersonKey::Upn
+                    }),
+                    "{pair}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn no_mail_column_means_no_mail_findings_but_a_notice() {
+        let result = run("onprem-ps51-utf16le.csv", "cloud-mguser.csv").unwrap();
+        let mail_findings = result
+            .report
+            .entries
+            .iter()
+            .flat_map(|e| &e.findings)
+            .filter(|f| matches!(f, Finding::MailCleared { .. } | Finding::MailChanges { .. }));
+        assert_eq!(mail_findings.count(), 0);
+        assert!(result.report.notices.iter().any(|n| n.message.contains("no mail column")));
+        assert!(result.report.notices.iter().any(|n| n.message.contains("mS-DS-ConsistencyGuid")));
+    }
+
+    #[test]
+    fn swapped_files_are_named_as_such() {
+        let error = run("cloud-mguser.csv", "onprem-ps7.csv").unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Swapped);
+    }
+
+    #[test]
+    fn unreadable_rows_are_accounted_for_with_their_place() {
+        let o = "UserPrincipalName,SamAccountName,objectGUID\r\n\
+                 a@contoso.com,a,35918bc9-196d-40ea-9779-889d79b753f0\r\n\
+                 b@contoso.com,b,not-a-guid\r\n\
+                 c@contoso.com,c,\r\n";
+        let c = "UserPrincipalName,OnPremisesImmutableId,OnPremisesSyncEnabled\r\n\
+                 a@contoso.com,yYuRNW0Z6kCXeYidebdT8A==,True\r\n\
+                 ,f+bH/Mb+ZUq4IS9AopLRhQ==,True\r\n";
+        let result = audit(
+            Input { name: "o.csv", bytes: o.as_bytes() },
+            Input { name: "c.csv", bytes: c.as_bytes() },
+            &AuditOptions::default(),
+        )
+        .unwrap();
+        let messages: Vec<String> = result.unreadable.iter().map(|r| r.error.to_string()).collect();
+        assert_eq!(messages.len(), 3, "{messages:#?}");
+        assert!(messages[0]
+            .starts_with("on-prem file o.csv, line 3, column `objectGUID`: `not-a-guid`"));
+        assert!(messages[1].starts_with("on-prem file o.csv, line 4, column `objectGUID`: "));
+        assert!(messages[2].starts_with("cloud file c.csv, line 3, column `UserPrincipalName`: "));
+        let [onprem, cloud] = result.accounting;
+        assert_eq!((onprem.records, onprem.in_report, onprem.unreadable), (3, 1, 2));
+        assert_eq!((cloud.records, cloud.in_report, cloud.unreadable), (2, 1, 1));
+    }
+
+    #[test]
+    fn string_anchor_column_must_exist() {
+        let (o, c) = (fixture("onprem-ps7.csv"), fixture("cloud-mguser.csv"));
+        let mut options = AuditOptions::default();
+        options.matching.anchor = AnchorAttribute::Column("employeeNumber".into());
+        let error = audit(Input { name: "o", bytes: &o }, Input { name: "c", bytes: &c }, &options)
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("`employeeNumber` is not in the on-prem file"),
+            "{error}"
+        );
     }
 }

@@ -48,11 +48,7 @@ pub struct Position {
 impl Position {
     /// A position at the start of a record.
     pub fn line(line: u64, record: u64) -> Position {
-        Position {
-            line,
-            record,
-            column: None,
-        }
+        Position { line, record, column: None }
     }
 
     /// The same position narrowed to one column.
@@ -242,12 +238,7 @@ pub struct Error {
 impl Error {
     /// An error of this kind, not yet placed anywhere.
     pub fn new(kind: ErrorKind) -> Error {
-        Error {
-            kind,
-            side: None,
-            file: None,
-            position: None,
-        }
+        Error { kind, side: None, file: None, position: None }
     }
 
     /// Places the error in a file.
@@ -331,10 +322,7 @@ mod tests {
 
     #[test]
     fn display_without_place_is_just_the_message() {
-        assert_eq!(
-            Error::new(ErrorKind::Swapped).to_string(),
-            ErrorKind::Swapped.to_string()
-        );
+        assert_eq!(Error::new(ErrorKind::Swapped).to_string(), ErrorKind::Swapped.to_string());
     }
 
     #[test]

@@ -38,10 +38,9 @@ pub struct MatchOptions {
 /// The anchor Entra Connect will compute for an on-prem user, or `None` when it has none.
 pub fn effective_anchor(user: &OnPremUser, anchor: &AnchorAttribute) -> Option<String> {
     match anchor {
-        AnchorAttribute::ConsistencyGuidElseObjectGuid => user
-            .consistency_guid
-            .or(user.object_guid)
-            .map(|g| immutable_id(&g)),
+        AnchorAttribute::ConsistencyGuidElseObjectGuid => {
+            user.consistency_guid.or(user.object_guid).map(|g| immutable_id(&g))
+        }
         AnchorAttribute::ObjectGuid => user.object_guid.map(|g| immutable_id(&g)),
         AnchorAttribute::Column(_) => user.string_anchor.clone().filter(|s| !s.is_empty()),
     }
@@ -53,10 +52,8 @@ pub fn match_users(
     cloud_users: Vec<CloudUser>,
     options: &MatchOptions,
 ) -> MatchReport {
-    let anchors: Vec<Option<String>> = onprem_users
-        .iter()
-        .map(|u| effective_anchor(u, &options.anchor))
-        .collect();
+    let anchors: Vec<Option<String>> =
+        onprem_users.iter().map(|u| effective_anchor(u, &options.anchor)).collect();
     let index = OnPremIndex::new(&onprem_users, &anchors);
     let mut matcher = Matcher {
         options,
@@ -156,14 +153,7 @@ impl Matcher<'_> {
         }
         let anchor = onprem.and_then(|i| self.anchors[i as usize].clone());
         let cloud_anchor = cloud.map(|c| classify_anchor(&self.cloud[c as usize].immutable_id));
-        self.entries.push(Entry {
-            verdict,
-            onprem,
-            cloud,
-            anchor,
-            cloud_anchor,
-            findings: vec![],
-        });
+        self.entries.push(Entry { verdict, onprem, cloud, anchor, cloud_anchor, findings: vec![] });
     }
 
     /// Rows sharing an anchor within a side cannot be joined reliably: each gets its own entry.
@@ -172,54 +162,32 @@ impl Matcher<'_> {
         let mut cloud_by_anchor: HashMap<&str, Vec<u32>> = HashMap::new();
         for (c, user) in self.cloud.iter().enumerate() {
             if !user.immutable_id.is_empty() {
-                cloud_by_anchor
-                    .entry(user.immutable_id.as_str())
-                    .or_default()
-                    .push(c as u32);
+                cloud_by_anchor.entry(user.immutable_id.as_str()).or_default().push(c as u32);
             }
         }
-        let mut onprem_groups: Vec<Vec<u32>> = self
-            .index
-            .by_anchor
-            .values()
-            .filter(|g| g.len() > 1)
-            .cloned()
-            .collect();
+        let mut onprem_groups: Vec<Vec<u32>> =
+            self.index.by_anchor.values().filter(|g| g.len() > 1).cloned().collect();
         onprem_groups.sort();
         for group in onprem_groups {
             let rows = group.len() as u32;
-            let verdict = Verdict::DuplicateAnchor {
-                side: Side::OnPrem,
-                rows,
-            };
+            let verdict = Verdict::DuplicateAnchor { side: Side::OnPrem, rows };
             for &i in &group {
                 self.push(verdict.clone(), Some(i), None);
             }
-            let anchor = self.anchors[group[0] as usize]
-                .as_deref()
-                .unwrap_or_default();
+            let anchor = self.anchors[group[0] as usize].as_deref().unwrap_or_default();
             let holders = cloud_by_anchor.get(anchor).cloned().unwrap_or_default();
             for c in holders {
                 self.push(verdict.clone(), None, Some(c));
             }
         }
-        let mut cloud_groups: Vec<Vec<u32>> = cloud_by_anchor
-            .into_values()
-            .filter(|g| g.len() > 1)
-            .collect();
+        let mut cloud_groups: Vec<Vec<u32>> =
+            cloud_by_anchor.into_values().filter(|g| g.len() > 1).collect();
         cloud_groups.sort();
         for group in cloud_groups {
             let rows = group.len() as u32;
             for c in group {
                 if !self.cloud_done[c as usize] {
-                    self.push(
-                        Verdict::DuplicateAnchor {
-                            side: Side::Cloud,
-                            rows,
-                        },
-                        None,
-                        Some(c),
-                    );
+                    self.push(Verdict::DuplicateAnchor { side: Side::Cloud, rows }, None, Some(c));
                 }
             }
         }
@@ -231,11 +199,7 @@ impl Matcher<'_> {
             if self.cloud_done[c] || self.cloud[c].immutable_id.is_empty() {
                 continue;
             }
-            let found = self
-                .index
-                .by_anchor
-                .get(&self.cloud[c].immutable_id)
-                .map(|g| g[0]);
+            let found = self.index.by_anchor.get(&self.cloud[c].immutable_id).map(|g| g[0]);
             if let Some(i) = found.filter(|&i| !self.onprem_claimed[i as usize]) {
                 self.push(Verdict::HardMatch, Some(i), Some(c as u32));
             }
@@ -266,14 +230,12 @@ impl Matcher<'_> {
                 continue;
             }
             let user = &self.onprem[i];
-            let smtp = user
-                .primary_smtp()
-                .and_then(|k| self.first_open_cloud(&by_smtp, &k));
+            let smtp = user.primary_smtp().and_then(|k| self.first_open_cloud(&by_smtp, &k));
             let found = match smtp {
                 Some(c) => Some((c, SoftMatchKey::PrimarySmtp)),
-                None => self
-                    .first_open_cloud(&by_upn, &fold(&user.upn))
-                    .map(|c| (c, SoftMatchKey::Upn)),
+                None => {
+                    self.first_open_cloud(&by_upn, &fold(&user.upn)).map(|c| (c, SoftMatchKey::Upn))
+                }
             };
             if let Some((c, by)) = found {
                 self.push(Verdict::SoftMatch { by }, Some(i as u32), Some(c));
@@ -285,27 +247,18 @@ impl Matcher<'_> {
         if key.is_empty() {
             return None;
         }
-        map.get(key)?
-            .iter()
-            .copied()
-            .find(|&c| !self.cloud_done[c as usize])
+        map.get(key)?.iter().copied().find(|&c| !self.cloud_done[c as usize])
     }
 
     fn first_open_onprem(&self, map: &HashMap<String, Vec<u32>>, key: &str) -> Option<u32> {
         if key.is_empty() {
             return None;
         }
-        map.get(key)?
-            .iter()
-            .copied()
-            .find(|&i| !self.onprem_claimed[i as usize])
+        map.get(key)?.iter().copied().find(|&i| !self.onprem_claimed[i as usize])
     }
 
     fn first_open_by_guid(&self, map: &HashMap<Uuid, Vec<u32>>, guid: &Uuid) -> Option<u32> {
-        map.get(guid)?
-            .iter()
-            .copied()
-            .find(|&i| !self.onprem_claimed[i as usize])
+        map.get(guid)?.iter().copied().find(|&i| !self.onprem_claimed[i as usize])
     }
 
     /// The cloud users left: pair each with the same person on-prem if there is one (a
@@ -347,11 +300,7 @@ impl Matcher<'_> {
                         &self.onprem[i as usize],
                         &self.options.anchor,
                     );
-                    self.push(
-                        Verdict::Mismatch { relation, found_by },
-                        Some(i),
-                        Some(c as u32),
-                    );
+                    self.push(Verdict::Mismatch { relation, found_by }, Some(i), Some(c as u32));
                 }
                 None => self.push(Verdict::CloudOrphan, None, Some(c as u32)),
             }
@@ -366,10 +315,9 @@ impl Matcher<'_> {
             .or_else(|| {
                 // The same 16 bytes read big-endian: what a script using `uuid.bytes` stamped.
                 let big_endian = Uuid::from_bytes(guid.to_bytes_le());
-                self.first_open_by_guid(&self.index.by_object_guid, &big_endian)
-                    .or_else(|| {
-                        self.first_open_by_guid(&self.index.by_consistency_guid, &big_endian)
-                    })
+                self.first_open_by_guid(&self.index.by_object_guid, &big_endian).or_else(|| {
+                    self.first_open_by_guid(&self.index.by_consistency_guid, &big_endian)
+                })
             });
         found.map(|i| (i, PersonKey::Anchor))
     }
@@ -434,9 +382,7 @@ fn relation(
         }
         _ if class.is_guid_based() => AnchorRelation::OtherGuid,
         _ => match person_attribute_with_value(person, value) {
-            Some(attribute) => AnchorRelation::PersonValue {
-                attribute: attribute.to_string(),
-            },
+            Some(attribute) => AnchorRelation::PersonValue { attribute: attribute.to_string() },
             None => AnchorRelation::Custom,
         },
     }
@@ -446,7 +392,7 @@ fn person_attribute_with_value(person: &OnPremUser, value: &str) -> Option<&'sta
     let folded = fold(value);
     if !person.upn.is_empty() && fold(&person.upn) == folded {
         Some("userPrincipalName")
-    } else if !person.mail.is_empty() && fold(&person.mail) == folded {
+    } else if person.mail.as_deref().is_some_and(|m| !m.is_empty() && fold(m) == folded) {
         Some("mail")
     } else if !person.sam_account_name.is_empty() && person.sam_account_name == value {
         Some("sAMAccountName")
@@ -466,17 +412,11 @@ fn add_findings(
     options: &MatchOptions,
 ) {
     let onprem_upn_groups = groups(onprem.iter().map(|u| (fold(&u.upn), u.at)));
-    let onprem_smtp_groups = groups(
-        onprem
-            .iter()
-            .map(|u| (u.primary_smtp().unwrap_or_default(), u.at)),
-    );
+    let onprem_smtp_groups =
+        groups(onprem.iter().map(|u| (u.primary_smtp().unwrap_or_default(), u.at)));
     let cloud_upn_groups = groups(cloud.iter().map(|u| (fold(&u.upn), u.at)));
-    let cloud_smtp_groups = groups(
-        cloud
-            .iter()
-            .map(|u| (u.primary_smtp().unwrap_or_default(), u.at)),
-    );
+    let cloud_smtp_groups =
+        groups(cloud.iter().map(|u| (u.primary_smtp().unwrap_or_default(), u.at)));
     let tenant_suffixes: HashSet<String> = cloud
         .iter()
         .filter_map(|u| upn_suffix(&u.upn))
@@ -487,17 +427,13 @@ fn add_findings(
         let p = entry.onprem.map(|i| &onprem[i as usize]);
         let c = entry.cloud.map(|i| &cloud[i as usize]);
         let findings = &mut entry.findings;
-        let joins = matches!(
-            entry.verdict,
-            Verdict::HardMatch | Verdict::SoftMatch { .. }
-        );
+        let joins = matches!(entry.verdict, Verdict::HardMatch | Verdict::SoftMatch { .. });
 
         if let (true, Some(p), Some(c)) = (joins, p, c) {
             takeover_changes(p, c, findings);
             if matches!(entry.verdict, Verdict::HardMatch) && c.synced == Some(false) {
-                findings.push(Finding::TakesOverCloudUser {
-                    blocked: options.block_cloud_takeover,
-                });
+                findings
+                    .push(Finding::TakesOverCloudUser { blocked: options.block_cloud_takeover });
             }
             let identifier = c.on_premises_object_identifier.trim();
             let object_guid = p.object_guid.map(|g| g.hyphenated().to_string());
@@ -507,23 +443,14 @@ fn add_findings(
                     .map(|g| !g.eq_ignore_ascii_case(identifier))
                     .unwrap_or(true)
             {
-                findings.push(Finding::TiedToOtherObject {
-                    identifier: identifier.to_string(),
-                });
+                findings.push(Finding::TiedToOtherObject { identifier: identifier.to_string() });
             }
         }
         if let Some(p) = p {
             let keys = (fold(&p.upn), p.primary_smtp().unwrap_or_default());
             let groups = (&onprem_upn_groups, &onprem_smtp_groups);
             duplicate_findings(Side::OnPrem, p.at, keys, groups, findings);
-            clashes(
-                p,
-                entry.cloud,
-                cloud,
-                &cloud_upn_groups,
-                &cloud_smtp_groups,
-                findings,
-            );
+            clashes(p, entry.cloud, cloud, &cloud_upn_groups, &cloud_smtp_groups, findings);
             upn_suffix_findings(p, &tenant_suffixes, findings);
             if let (Some(in_file), Some(computed)) = (&p.file_immutable_id, &entry.anchor) {
                 if !in_file.is_empty() && in_file != computed {
@@ -544,11 +471,7 @@ fn add_findings(
             let keys = (fold(&c.upn), c.primary_smtp().unwrap_or_default());
             let groups = (&cloud_upn_groups, &cloud_smtp_groups);
             duplicate_findings(Side::Cloud, c.at, keys, groups, findings);
-            if let Some(in_file) = c
-                .file_object_guid
-                .as_deref()
-                .filter(|v| !v.trim().is_empty())
-            {
+            if let Some(in_file) = c.file_object_guid.as_deref().filter(|v| !v.trim().is_empty()) {
                 let computed = entry.cloud_anchor.as_ref().and_then(AnchorClass::guid);
                 let agrees = computed.is_some_and(|g| {
                     crate::engine::guid::parse_guid(in_file).is_ok_and(|parsed| parsed.guid == g)
@@ -581,33 +504,24 @@ fn duplicate_findings(
     };
     let upn_others = others(upn_groups, &upn);
     if !upn_others.is_empty() {
-        findings.push(Finding::DuplicateUpn {
-            side,
-            others: upn_others,
-        });
+        findings.push(Finding::DuplicateUpn { side, others: upn_others });
     }
     let smtp_others = others(smtp_groups, &smtp);
     if !smtp_others.is_empty() {
-        findings.push(Finding::DuplicatePrimarySmtp {
-            side,
-            others: smtp_others,
-        });
+        findings.push(Finding::DuplicatePrimarySmtp { side, others: smtp_others });
     }
 }
 
 /// What a takeover (hard or soft match) overwrites on the cloud user.
 fn takeover_changes(p: &OnPremUser, c: &CloudUser, findings: &mut Vec<Finding>) {
     if !p.upn.is_empty() && !c.upn.is_empty() && p.upn != c.upn {
-        findings.push(Finding::UpnChanges {
-            from: c.upn.clone(),
-            to: p.upn.clone(),
-        });
+        findings.push(Finding::UpnChanges { from: c.upn.clone(), to: p.upn.clone() });
     }
-    let (cloud_mail, onprem_mail) = (c.mail.trim(), p.mail.trim());
+    // Without a mail column on-prem, what happens to the cloud mail cannot be told.
+    let Some(onprem_mail) = p.mail.as_deref().map(str::trim) else { return };
+    let cloud_mail = c.mail.trim();
     if !cloud_mail.is_empty() && onprem_mail.is_empty() {
-        findings.push(Finding::MailCleared {
-            value: cloud_mail.to_string(),
-        });
+        findings.push(Finding::MailCleared { value: cloud_mail.to_string() });
     } else if !cloud_mail.is_empty() && !cloud_mail.eq_ignore_ascii_case(onprem_mail) {
         findings.push(Finding::MailChanges {
             from: cloud_mail.to_string(),
@@ -627,23 +541,15 @@ fn clashes(
 ) {
     let partner_row = partner.map(|c| cloud[c as usize].at);
     let other = |groups: &HashMap<String, Vec<RowRef>>, key: &str| {
-        groups
-            .get(key)
-            .and_then(|rows| rows.iter().copied().find(|r| Some(*r) != partner_row))
+        groups.get(key).and_then(|rows| rows.iter().copied().find(|r| Some(*r) != partner_row))
     };
     let upn = fold(&p.upn);
     if let Some(row) = other(cloud_upn_groups, &upn) {
-        findings.push(Finding::UpnTaken {
-            cloud: row,
-            upn: p.upn.clone(),
-        });
+        findings.push(Finding::UpnTaken { cloud: row, upn: p.upn.clone() });
     }
     if let Some(smtp) = p.primary_smtp() {
         if let Some(row) = other(cloud_smtp_groups, &smtp) {
-            findings.push(Finding::SmtpTaken {
-                cloud: row,
-                address: smtp,
-            });
+            findings.push(Finding::SmtpTaken { cloud: row, address: smtp });
         }
     }
 }
@@ -660,23 +566,13 @@ fn upn_suffix_findings(p: &OnPremUser, tenant: &HashSet<String>, findings: &mut 
 }
 
 fn upn_suffix(upn: &str) -> Option<String> {
-    upn.rsplit_once('@')
-        .map(|(_, domain)| fold(domain))
-        .filter(|d| !d.is_empty())
+    upn.rsplit_once('@').map(|(_, domain)| fold(domain)).filter(|d| !d.is_empty())
 }
 
 /// Suffixes Entra cannot verify: no dot, or a top-level domain reserved for private use.
 fn is_non_routable(suffix: &str) -> bool {
-    const PRIVATE: [&str; 8] = [
-        ".local",
-        ".lan",
-        ".internal",
-        ".corp",
-        ".home",
-        ".localdomain",
-        ".intranet",
-        ".private",
-    ];
+    const PRIVATE: [&str; 8] =
+        [".local", ".lan", ".internal", ".corp", ".home", ".localdomain", ".intranet", ".private"];
     !suffix.contains('.') || PRIVATE.iter().any(|tld| suffix.ends_with(tld))
 }
 
@@ -734,10 +630,7 @@ mod tests {
 
     fn onprem(record: u64, upn: &str, object_guid: &str) -> OnPremUser {
         OnPremUser {
-            at: RowRef {
-                line: record + 1,
-                record,
-            },
+            at: RowRef { line: record + 1, record },
             upn: upn.into(),
             sam_account_name: upn.split('@').next().unwrap_or_default().into(),
             object_guid: Some(guid(object_guid)),
@@ -747,10 +640,7 @@ mod tests {
 
     fn cloud(record: u64, upn: &str, immutable_id: &str) -> CloudUser {
         CloudUser {
-            at: RowRef {
-                line: record + 1,
-                record,
-            },
+            at: RowRef { line: record + 1, record },
             upn: upn.into(),
             immutable_id: immutable_id.into(),
             synced: Some(true),
@@ -785,24 +675,15 @@ mod tests {
             vec![onprem(1, "jane@contoso.com", G1)],
             vec![cloud(1, "jane@contoso.com", "YYURNW0Z6KCXEYIDEBDT8A==")],
         );
-        assert!(matches!(
-            report.entries[0].verdict,
-            Verdict::Mismatch { .. }
-        ));
+        assert!(matches!(report.entries[0].verdict, Verdict::Mismatch { .. }));
     }
 
     #[test]
     fn mismatch_relations_name_the_mistake() {
         let be = "NZGLyRltQOqXeYidebdT8A=="; // big-endian bytes of G1
                                              // cloud anchor, on-prem ConsistencyGuid, cloud UPN, anchor attribute, relation, key
-        type Case<'a> = (
-            &'a str,
-            Option<&'a str>,
-            &'a str,
-            AnchorAttribute,
-            AnchorRelation,
-            PersonKey,
-        );
+        type Case<'a> =
+            (&'a str, Option<&'a str>, &'a str, AnchorAttribute, AnchorRelation, PersonKey);
         let cases: Vec<Case> = vec![
             (
                 be,
@@ -857,9 +738,7 @@ mod tests {
                 None,
                 "j.doe@contoso.com",
                 AnchorAttribute::default(),
-                AnchorRelation::PersonValue {
-                    attribute: "userPrincipalName".into(),
-                },
+                AnchorRelation::PersonValue { attribute: "userPrincipalName".into() },
                 PersonKey::AnchorValue,
             ),
             (
@@ -867,27 +746,19 @@ mod tests {
                 None,
                 "j.doe@contoso.com",
                 AnchorAttribute::default(),
-                AnchorRelation::PersonValue {
-                    attribute: "sAMAccountName".into(),
-                },
+                AnchorRelation::PersonValue { attribute: "sAMAccountName".into() },
                 PersonKey::AnchorValue,
             ),
         ];
         for (anchor, consistency, cloud_upn, attribute, relation, key) in cases {
             let mut p = onprem(1, "jane@contoso.com", G1);
             p.consistency_guid = consistency.map(guid);
-            let options = MatchOptions {
-                anchor: attribute,
-                ..MatchOptions::default()
-            };
+            let options = MatchOptions { anchor: attribute, ..MatchOptions::default() };
             let report = match_users(vec![p], vec![cloud(1, cloud_upn, anchor)], &options);
             let entry = only(&report);
             assert_eq!(
                 entry.verdict,
-                Verdict::Mismatch {
-                    relation,
-                    found_by: key
-                },
+                Verdict::Mismatch { relation, found_by: key },
                 "cloud anchor {anchor}"
             );
             assert_eq!(entry.onprem, Some(0));
@@ -898,10 +769,7 @@ mod tests {
     fn consistency_guid_is_the_anchor_when_set() {
         let mut p = onprem(1, "jane@contoso.com", G1);
         p.consistency_guid = Some(guid(G2));
-        let report = run(
-            vec![p],
-            vec![cloud(1, "jane@contoso.com", "f+bH/Mb+ZUq4IS9AopLRhQ==")],
-        );
+        let report = run(vec![p], vec![cloud(1, "jane@contoso.com", "f+bH/Mb+ZUq4IS9AopLRhQ==")]);
         assert_eq!(only(&report).verdict, Verdict::HardMatch);
     }
 
@@ -913,17 +781,10 @@ mod tests {
             anchor: AnchorAttribute::Column("employeeID".into()),
             ..MatchOptions::default()
         };
-        let report = match_users(
-            vec![p.clone()],
-            vec![cloud(1, "jane@contoso.com", "E1001")],
-            &options,
-        );
+        let report =
+            match_users(vec![p.clone()], vec![cloud(1, "jane@contoso.com", "E1001")], &options);
         assert_eq!(only(&report).verdict, Verdict::HardMatch);
-        let report = match_users(
-            vec![p],
-            vec![cloud(1, "jane@contoso.com", "e1001")],
-            &options,
-        );
+        let report = match_users(vec![p], vec![cloud(1, "jane@contoso.com", "e1001")], &options);
         assert!(
             matches!(only(&report).verdict, Verdict::Mismatch { .. }),
             "string anchors are case-sensitive"
@@ -939,35 +800,19 @@ mod tests {
         let by_upn = cloud(2, "jane@contoso.com", "");
         let report = run(vec![p.clone()], vec![by_upn.clone(), by_smtp]);
         let joined = report.entries.iter().find(|e| e.onprem.is_some()).unwrap();
-        assert_eq!(
-            joined.verdict,
-            Verdict::SoftMatch {
-                by: SoftMatchKey::PrimarySmtp
-            }
-        );
+        assert_eq!(joined.verdict, Verdict::SoftMatch { by: SoftMatchKey::PrimarySmtp });
         assert_eq!(joined.cloud, Some(1));
         // The UPN holder is left alone, but the UPN clash is reported on the joined pair.
         assert_eq!(report.entries[0].verdict, Verdict::CloudOrphan);
-        assert!(joined
-            .findings
-            .iter()
-            .any(|f| matches!(f, Finding::UpnTaken { .. })));
+        assert!(joined.findings.iter().any(|f| matches!(f, Finding::UpnTaken { .. })));
 
         let report = run(vec![p], vec![by_upn]);
-        assert_eq!(
-            only(&report).verdict,
-            Verdict::SoftMatch {
-                by: SoftMatchKey::Upn
-            }
-        );
+        assert_eq!(only(&report).verdict, Verdict::SoftMatch { by: SoftMatchKey::Upn });
     }
 
     #[test]
     fn blocked_soft_match_is_a_mismatch() {
-        let options = MatchOptions {
-            block_soft_match: true,
-            ..MatchOptions::default()
-        };
+        let options = MatchOptions { block_soft_match: true, ..MatchOptions::default() };
         let report = match_users(
             vec![onprem(1, "jane@contoso.com", G1)],
             vec![cloud(1, "jane@contoso.com", "")],
@@ -986,20 +831,12 @@ mod tests {
     fn soft_match_wins_over_a_mismatched_upn_holder() {
         // The engine soft-matches before anything else can claim the person.
         let mut p = onprem(1, "jane@contoso.com", G1);
-        p.mail = "jane@contoso.com".into();
+        p.mail = Some("jane@contoso.com".into());
         let mut soft = cloud(2, "jdoe@contoso.com", "");
         soft.mail = "jane@contoso.com".into();
-        let report = run(
-            vec![p],
-            vec![cloud(1, "jane@contoso.com", "00ub0oNGTSWTBKOLGLNR"), soft],
-        );
+        let report = run(vec![p], vec![cloud(1, "jane@contoso.com", "00ub0oNGTSWTBKOLGLNR"), soft]);
         assert_eq!(report.entries[0].verdict, Verdict::CloudOrphan);
-        assert_eq!(
-            report.entries[1].verdict,
-            Verdict::SoftMatch {
-                by: SoftMatchKey::PrimarySmtp
-            }
-        );
+        assert_eq!(report.entries[1].verdict, Verdict::SoftMatch { by: SoftMatchKey::PrimarySmtp });
     }
 
     #[test]
@@ -1008,20 +845,10 @@ mod tests {
         cloud_only.synced = Some(false);
         let report = run(
             vec![onprem(1, "new@contoso.com", G1)],
-            vec![
-                cloud(1, "gone@contoso.com", "iGhmiAEBERG7uxI0VniQqw=="),
-                cloud_only,
-            ],
+            vec![cloud(1, "gone@contoso.com", "iGhmiAEBERG7uxI0VniQqw=="), cloud_only],
         );
         let verdicts: Vec<&Verdict> = report.entries.iter().map(|e| &e.verdict).collect();
-        assert_eq!(
-            verdicts,
-            [
-                &Verdict::CloudOrphan,
-                &Verdict::CloudOnly,
-                &Verdict::OnPremOnly
-            ]
-        );
+        assert_eq!(verdicts, [&Verdict::CloudOrphan, &Verdict::CloudOnly, &Verdict::OnPremOnly]);
     }
 
     #[test]
@@ -1038,19 +865,10 @@ mod tests {
                 cloud(3, "y@contoso.com", "zzz"),
             ],
         );
-        let dup_onprem = Verdict::DuplicateAnchor {
-            side: Side::OnPrem,
-            rows: 2,
-        };
-        let dup_cloud = Verdict::DuplicateAnchor {
-            side: Side::Cloud,
-            rows: 2,
-        };
-        let verdicts: Vec<(&Verdict, Option<u32>, Option<u32>)> = report
-            .entries
-            .iter()
-            .map(|e| (&e.verdict, e.onprem, e.cloud))
-            .collect();
+        let dup_onprem = Verdict::DuplicateAnchor { side: Side::OnPrem, rows: 2 };
+        let dup_cloud = Verdict::DuplicateAnchor { side: Side::Cloud, rows: 2 };
+        let verdicts: Vec<(&Verdict, Option<u32>, Option<u32>)> =
+            report.entries.iter().map(|e| (&e.verdict, e.onprem, e.cloud)).collect();
         assert_eq!(
             verdicts,
             [
@@ -1070,14 +888,13 @@ mod tests {
         // Seed 000: Okta stamped `mail` in the cloud; AD has none, so the takeover deletes it.
         let mut c = cloud(1, "john.smith@contoso.com", "yYuRNW0Z6kCXeYidebdT8A==");
         c.mail = "john.smith@contoso.com".into();
-        let report = run(vec![onprem(1, "john.smith@contoso.com", G1)], vec![c]);
+        let p = OnPremUser { mail: Some(String::new()), ..onprem(1, "john.smith@contoso.com", G1) };
+        let report = run(vec![p], vec![c]);
         let entry = only(&report);
         assert_eq!(entry.verdict, Verdict::HardMatch);
         assert_eq!(
             entry.findings,
-            [Finding::MailCleared {
-                value: "john.smith@contoso.com".into()
-            }]
+            [Finding::MailCleared { value: "john.smith@contoso.com".into() }]
         );
     }
 
@@ -1085,17 +902,10 @@ mod tests {
     fn upn_and_suffix_findings() {
         let mut c = cloud(1, "jane@contoso.com", "yYuRNW0Z6kCXeYidebdT8A==");
         c.synced = Some(false);
-        let report = run(
-            vec![
-                onprem(1, "jane@corp.local", G1),
-                onprem(2, "bob@fabrikam.com", G2),
-            ],
-            vec![c],
-        );
+        let report =
+            run(vec![onprem(1, "jane@corp.local", G1), onprem(2, "bob@fabrikam.com", G2)], vec![c]);
         let findings = &report.entries[0].findings;
-        assert!(findings.contains(&Finding::NonRoutableUpnSuffix {
-            suffix: "corp.local".into()
-        }));
+        assert!(findings.contains(&Finding::NonRoutableUpnSuffix { suffix: "corp.local".into() }));
         assert!(findings.contains(&Finding::UpnChanges {
             from: "jane@contoso.com".into(),
             to: "jane@corp.local".into()
@@ -1103,21 +913,14 @@ mod tests {
         assert!(findings.contains(&Finding::TakesOverCloudUser { blocked: false }));
         assert_eq!(
             report.entries[1].findings,
-            [Finding::UpnSuffixNotInTenant {
-                suffix: "fabrikam.com".into()
-            }]
+            [Finding::UpnSuffixNotInTenant { suffix: "fabrikam.com".into() }]
         );
     }
 
     #[test]
     fn duplicate_upns_within_a_side_point_at_each_other() {
-        let report = run(
-            vec![
-                onprem(1, "jane@contoso.com", G1),
-                onprem(2, "Jane@Contoso.com", G2),
-            ],
-            vec![],
-        );
+        let report =
+            run(vec![onprem(1, "jane@contoso.com", G1), onprem(2, "Jane@Contoso.com", G2)], vec![]);
         assert_eq!(
             report.entries[0].findings,
             [Finding::DuplicateUpn {
@@ -1135,15 +938,8 @@ mod tests {
         for n in 0..50u64 {
             let g = Uuid::from_u128(0x1000_0000_0000_4000_8000_0000_0000_0000 + u128::from(n));
             let upn = format!("user{n}@contoso.com");
-            onprem_users.push(OnPremUser {
-                object_guid: Some(g),
-                ..onprem(n + 1, &upn, G1)
-            });
-            let anchor = if n % 17 == 5 {
-                format!("0ua{:017}", n)
-            } else {
-                immutable_id(&g)
-            };
+            onprem_users.push(OnPremUser { object_guid: Some(g), ..onprem(n + 1, &upn, G1) });
+            let anchor = if n % 17 == 5 { format!("0ua{:017}", n) } else { immutable_id(&g) };
             cloud_users.push(cloud(n + 1, &upn, &anchor));
         }
         let report = run(onprem_users, cloud_users);
@@ -1165,11 +961,7 @@ mod properties {
         (0..6u128, proptest::option::of(0..6u128), 0..5u8, 0..4u8).prop_map(|(g, cg, upn, mail)| {
             OnPremUser {
                 upn: format!("u{upn}@contoso.com"),
-                mail: if mail == 0 {
-                    String::new()
-                } else {
-                    format!("m{mail}@contoso.com")
-                },
+                mail: Some(if mail == 0 { String::new() } else { format!("m{mail}@contoso.com") }),
                 object_guid: Some(Uuid::from_u128(g + 1)),
                 consistency_guid: cg.map(|g| Uuid::from_u128(g + 1)),
                 ..OnPremUser::default()
@@ -1188,11 +980,7 @@ mod properties {
         (anchor, 0..5u8, 0..4u8, proptest::option::of(any::<bool>())).prop_map(
             |(immutable_id, upn, mail, synced)| CloudUser {
                 upn: format!("u{upn}@contoso.com"),
-                mail: if mail == 0 {
-                    String::new()
-                } else {
-                    format!("m{mail}@contoso.com")
-                },
+                mail: if mail == 0 { String::new() } else { format!("m{mail}@contoso.com") },
                 immutable_id,
                 synced,
                 ..CloudUser::default()

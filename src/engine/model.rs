@@ -25,8 +25,9 @@ pub struct OnPremUser {
     pub sam_account_name: String,
     /// `distinguishedName`.
     pub distinguished_name: String,
-    /// `mail`.
-    pub mail: String,
+    /// `mail`; `None` when the export has no mail column (then nothing can be said about what
+    /// a takeover does to the cloud mail).
+    pub mail: Option<String>,
     /// `proxyAddresses`, one value each (`SMTP:` marks the primary address).
     pub proxy_addresses: Vec<String>,
     /// `objectGUID`.
@@ -102,7 +103,7 @@ pub(crate) fn fold(value: &str) -> String {
 impl OnPremUser {
     /// The primary SMTP address: the `SMTP:` proxy address, else `mail`. Lower-cased.
     pub fn primary_smtp(&self) -> Option<String> {
-        primary_smtp(&self.proxy_addresses, &self.mail)
+        primary_smtp(&self.proxy_addresses, self.mail.as_deref().unwrap_or_default())
     }
 
     /// The person's label for messages: UPN, else sAMAccountName, else name.
@@ -124,10 +125,7 @@ impl CloudUser {
 }
 
 fn first_non_empty<'a>(values: &[&'a String]) -> &'a str {
-    values
-        .iter()
-        .find(|v| !v.trim().is_empty())
-        .map_or("", |v| v.as_str())
+    values.iter().find(|v| !v.trim().is_empty()).map_or("", |v| v.as_str())
 }
 
 fn primary_smtp(proxy_addresses: &[String], mail: &str) -> Option<String> {
@@ -152,9 +150,7 @@ pub fn split_proxy_addresses(cell: &str) -> Vec<String> {
     // The separator that ended the previous piece, put back when a piece is glued to it.
     let mut previous_separator = ' ';
     while !rest.is_empty() {
-        let end = rest
-            .find([';', ' ', '\n', '\r', '\t'])
-            .unwrap_or(rest.len());
+        let end = rest.find([';', ' ', '\n', '\r', '\t']).unwrap_or(rest.len());
         let (piece, tail) = rest.split_at(end);
         let separator = tail.chars().next();
         rest = separator.map_or("", |c| &tail[c.len_utf8()..]);
@@ -185,7 +181,7 @@ mod tests {
     #[test]
     fn primary_smtp_prefers_the_upper_case_proxy() {
         let user = OnPremUser {
-            mail: "Mail@Contoso.com".into(),
+            mail: Some("Mail@Contoso.com".into()),
             proxy_addresses: split_proxy_addresses("smtp:old@contoso.com;SMTP:Jane@Contoso.com"),
             ..OnPremUser::default()
         };
@@ -194,10 +190,7 @@ mod tests {
 
     #[test]
     fn primary_smtp_falls_back_to_mail_then_none() {
-        let mut user = CloudUser {
-            mail: "A@B.com".into(),
-            ..CloudUser::default()
-        };
+        let mut user = CloudUser { mail: "A@B.com".into(), ..CloudUser::default() };
         assert_eq!(user.primary_smtp().as_deref(), Some("a@b.com"));
         user.mail.clear();
         assert_eq!(user.primary_smtp(), None);
@@ -209,12 +202,7 @@ mod tests {
             split_proxy_addresses(
                 " SMTP:a@x.com; smtp:b@x.com X500:/o=Org/ou=Admin Group\nsmtp:c@x.com "
             ),
-            [
-                "SMTP:a@x.com",
-                "smtp:b@x.com",
-                "X500:/o=Org/ou=Admin Group",
-                "smtp:c@x.com"
-            ]
+            ["SMTP:a@x.com", "smtp:b@x.com", "X500:/o=Org/ou=Admin Group", "smtp:c@x.com"]
         );
     }
 }

@@ -187,10 +187,10 @@ impl PersonKey {
     /// Short label.
     pub fn label(self) -> &'static str {
         match self {
-            PersonKey::Anchor => "related anchor",
+            PersonKey::Anchor => "the cloud anchor is made from its GUID",
             PersonKey::Upn => "same UPN",
             PersonKey::PrimarySmtp => "same primary SMTP address",
-            PersonKey::AnchorValue => "anchor is one of its values",
+            PersonKey::AnchorValue => "the cloud anchor is one of its values",
         }
     }
 }
@@ -376,11 +376,7 @@ impl Finding {
                  (onPremisesObjectIdentifier): since July 2026 a hard match cannot re-point it"
             ),
             Finding::DuplicateUpn { side, others } => {
-                format!(
-                    "{} other {side} row(s) have the same UPN: {}",
-                    others.len(),
-                    lines(others)
-                )
+                format!("{} other {side} row(s) have the same UPN: {}", others.len(), lines(others))
             }
             Finding::DuplicatePrimarySmtp { side, others } => format!(
                 "{} other {side} row(s) have the same primary SMTP address: {}",
@@ -409,16 +405,10 @@ impl Finding {
                 "the export's own ImmutableID column says {in_file}, but the anchor computed from \
                  this row is {computed}"
             ),
-            Finding::FileObjectGuidDiffers {
-                in_file,
-                computed: Some(guid),
-            } => format!(
+            Finding::FileObjectGuidDiffers { in_file, computed: Some(guid) } => format!(
                 "the export's objectGUID column says {in_file}, but the ImmutableID holds {guid}"
             ),
-            Finding::FileObjectGuidDiffers {
-                in_file,
-                computed: None,
-            } => format!(
+            Finding::FileObjectGuidDiffers { in_file, computed: None } => format!(
                 "the export's objectGUID column says {in_file}, but the ImmutableID is not a GUID \
                  at all"
             ),
@@ -430,16 +420,8 @@ impl Finding {
 }
 
 fn lines(rows: &[RowRef]) -> String {
-    let shown: Vec<String> = rows
-        .iter()
-        .take(5)
-        .map(|r| format!("line {}", r.line))
-        .collect();
-    let more = if rows.len() > 5 {
-        format!(" and {} more", rows.len() - 5)
-    } else {
-        String::new()
-    };
+    let shown: Vec<String> = rows.iter().take(5).map(|r| format!("line {}", r.line)).collect();
+    let more = if rows.len() > 5 { format!(" and {} more", rows.len() - 5) } else { String::new() };
     format!("{}{more}", shown.join(", "))
 }
 
@@ -513,10 +495,7 @@ pub struct Counts {
 impl Counts {
     /// The count of one category.
     pub fn get(&self, category: Category) -> u64 {
-        self.by_category
-            .iter()
-            .find(|(c, _)| *c == category)
-            .map_or(0, |(_, n)| *n)
+        self.by_category.iter().find(|(c, _)| *c == category).map_or(0, |(_, n)| *n)
     }
 }
 
@@ -562,10 +541,7 @@ impl MatchReport {
             ..Counts::default()
         };
         for entry in &self.entries {
-            if let Some(slot) = counts
-                .by_category
-                .iter_mut()
-                .find(|(c, _)| *c == entry.category())
+            if let Some(slot) = counts.by_category.iter_mut().find(|(c, _)| *c == entry.category())
             {
                 slot.1 += 1;
             }

@@ -30,19 +30,14 @@ pub const CSV_HEADER: [&str; 17] = [
 /// Writes one row per entry.
 pub fn write_csv<W: io::Write>(audit: &Audit, mut out: W) -> io::Result<()> {
     out.write_all("\u{FEFF}".as_bytes())?;
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(out);
+    let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
     writer.write_record(CSV_HEADER)?;
     let report = &audit.report;
     for entry in &report.entries {
         let view = entry_view(report, entry);
         let (p, c) = (view.onprem.as_ref(), view.cloud.as_ref());
-        let findings: Vec<String> = view
-            .findings
-            .iter()
-            .map(|f| format!("[{:?}] {}", f.severity, f.message))
-            .collect();
+        let findings: Vec<String> =
+            view.findings.iter().map(|f| format!("[{:?}] {}", f.severity, f.message)).collect();
         let record = [
             view.category.label().to_string(),
             view.reason.clone(),
@@ -51,25 +46,16 @@ pub fn write_csv<W: io::Write>(audit: &Audit, mut out: W) -> io::Result<()> {
             p.map(|p| p.name.clone()).unwrap_or_default(),
             p.map(|p| p.sam_account_name.clone()).unwrap_or_default(),
             p.and_then(|p| p.object_guid.clone()).unwrap_or_default(),
-            p.and_then(|p| p.consistency_guid.clone())
-                .unwrap_or_default(),
+            p.and_then(|p| p.consistency_guid.clone()).unwrap_or_default(),
             view.anchor.clone().unwrap_or_default(),
             c.map(|c| c.line.to_string()).unwrap_or_default(),
             c.map(|c| c.upn.clone()).unwrap_or_default(),
             c.map(|c| c.immutable_id.clone()).unwrap_or_default(),
             view.cloud_anchor_class.clone().unwrap_or_default(),
-            c.and_then(|c| c.synced)
-                .map(|s| s.to_string())
-                .unwrap_or_default(),
+            c.and_then(|c| c.synced).map(|s| s.to_string()).unwrap_or_default(),
             findings.join("\n"),
-            view.fix
-                .as_ref()
-                .map(|f| f.summary.clone())
-                .unwrap_or_default(),
-            view.fix
-                .as_ref()
-                .map(|f| f.powershell.clone())
-                .unwrap_or_default(),
+            view.fix.as_ref().map(|f| f.summary.clone()).unwrap_or_default(),
+            view.fix.as_ref().map(|f| f.powershell.clone()).unwrap_or_default(),
         ];
         writer.write_record(record.iter().map(|cell| neutralise(cell).into_owned()))?;
     }
@@ -91,11 +77,7 @@ pub fn write_unreadable_csv<W: io::Write>(
     let mut header = summary.headers.join(",");
     header.push_str(",AnchorAuditError\r\n");
     out.write_all(header.as_bytes())?;
-    for reject in audit
-        .unreadable
-        .iter()
-        .filter(|r| r.error.side == Some(side))
-    {
+    for reject in audit.unreadable.iter().filter(|r| r.error.side == Some(side)) {
         let mut line = reject.raw.clone();
         line.push(',');
         line.push_str(&quote(&reject.error.to_string()));

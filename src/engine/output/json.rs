@@ -100,10 +100,7 @@ pub fn to_json(audit: &Audit) -> JsonReport {
     JsonReport {
         version: 1,
         headline: headline(audit),
-        files: Files {
-            onprem: file(&audit.onprem),
-            cloud: file(&audit.cloud),
-        },
+        files: Files { onprem: file(&audit.onprem), cloud: file(&audit.cloud) },
         anchor_attribute: audit.report.anchor_attribute.describe(),
         counts: JsonCounts {
             by_category: counts.by_category.iter().copied().collect(),
@@ -113,12 +110,7 @@ pub fn to_json(audit: &Audit) -> JsonReport {
             unreadable: audit.unreadable.len() as u64,
         },
         accounting: audit.accounting.to_vec(),
-        entries: audit
-            .report
-            .entries
-            .iter()
-            .map(|e| entry_view(&audit.report, e))
-            .collect(),
+        entries: audit.report.entries.iter().map(|e| entry_view(&audit.report, e)).collect(),
         unreadable: audit
             .unreadable
             .iter()

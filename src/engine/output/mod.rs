@@ -31,11 +31,7 @@ pub fn headline(audit: &Audit) -> Headline {
     let mut problems = Vec::new();
     let mut say = |n: u64, one: &str, many: &str| {
         if n > 0 {
-            problems.push(format!(
-                "{} {}",
-                group_digits(n),
-                if n == 1 { one } else { many }
-            ));
+            problems.push(format!("{} {}", group_digits(n), if n == 1 { one } else { many }));
         }
     };
     say(
@@ -58,36 +54,22 @@ pub fn headline(audit: &Audit) -> Headline {
         "on-prem user would be created",
         "on-prem users would be created",
     );
-    say(
-        counts.get(Category::SoftMatch),
-        "user relies on soft match",
-        "users rely on soft match",
-    );
+    say(counts.get(Category::SoftMatch), "user relies on soft match", "users rely on soft match");
     say(
         counts.with_problems,
         "user has a problem that breaks the sync",
         "users have problems that break the sync",
     );
     let unreadable = audit.unreadable.len() as u64;
-    say(
-        unreadable,
-        "row could not be read",
-        "rows could not be read",
-    );
+    say(unreadable, "row could not be read", "rows could not be read");
     let hard = counts.get(Category::HardMatch);
     if problems.is_empty() {
         Headline {
             safe: true,
-            text: format!(
-                "Safe to cut over: all {} users hard-match.",
-                group_digits(hard)
-            ),
+            text: format!("Safe to cut over: all {} users hard-match.", group_digits(hard)),
         }
     } else {
-        Headline {
-            safe: false,
-            text: format!("Not safe to cut over: {}.", problems.join(", ")),
-        }
+        Headline { safe: false, text: format!("Not safe to cut over: {}.", problems.join(", ")) }
     }
 }
 
@@ -184,7 +166,7 @@ pub fn entry_view(report: &MatchReport, entry: &Entry) -> EntryView {
             sam_account_name: p.sam_account_name.clone(),
             object_guid: p.object_guid.map(|g| g.hyphenated().to_string()),
             consistency_guid: p.consistency_guid.map(|g| g.hyphenated().to_string()),
-            mail: p.mail.clone(),
+            mail: p.mail.clone().unwrap_or_default(),
         }),
         cloud: report.cloud_of(entry).map(|c| CloudView {
             line: c.at.line,
@@ -200,10 +182,7 @@ pub fn entry_view(report: &MatchReport, entry: &Entry) -> EntryView {
         findings: entry
             .findings
             .iter()
-            .map(|f| FindingView {
-                severity: f.severity(),
-                message: f.message(),
-            })
+            .map(|f| FindingView { severity: f.severity(), message: f.message() })
             .collect(),
         fix: fix(report, entry),
     }
@@ -212,9 +191,7 @@ pub fn entry_view(report: &MatchReport, entry: &Entry) -> EntryView {
 /// Whether an entry is worth listing in a summary: it needs attention or has a finding.
 pub fn is_notable(entry: &Entry) -> bool {
     entry.category().needs_attention()
-        || entry
-            .worst_finding()
-            .is_some_and(|s| s >= Severity::Warning)
+        || entry.worst_finding().is_some_and(|s| s >= Severity::Warning)
 }
 
 #[cfg(test)]
@@ -223,12 +200,7 @@ mod tests {
 
     #[test]
     fn digits_are_grouped_by_thousands() {
-        for (n, text) in [
-            (0, "0"),
-            (999, "999"),
-            (1000, "1,000"),
-            (1234567, "1,234,567"),
-        ] {
+        for (n, text) in [(0, "0"), (999, "999"), (1000, "1,000"), (1234567, "1,234,567")] {
             assert_eq!(group_digits(n), text);
         }
     }

@@ -27,18 +27,8 @@ pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Res
         "unreadable rows",
         group_digits(audit.unreadable.len() as u64)
     )?;
-    writeln!(
-        out,
-        "  {:<17}{:>10}",
-        "custom anchors",
-        group_digits(counts.custom_anchor)
-    )?;
-    writeln!(
-        out,
-        "  {:<17}{:>10}",
-        "with duplicates",
-        group_digits(counts.duplicates)
-    )?;
+    writeln!(out, "  {:<17}{:>10}", "custom anchors", group_digits(counts.custom_anchor))?;
+    writeln!(out, "  {:<17}{:>10}", "with duplicates", group_digits(counts.duplicates))?;
     for a in &audit.accounting {
         writeln!(
             out,
@@ -47,11 +37,7 @@ pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Res
             group_digits(a.records),
             group_digits(a.in_report),
             group_digits(a.unreadable),
-            if a.balanced() {
-                ""
-            } else {
-                "  (DOES NOT ADD UP: please report this)"
-            }
+            if a.balanced() { "" } else { "  (DOES NOT ADD UP: please report this)" }
         )?;
     }
     for notice in &report.notices {
@@ -81,11 +67,9 @@ pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Res
                     "{} (on-prem line {}) / {} (cloud line {})",
                     p.upn, p.line, c.upn, c.line
                 ),
-                (Some(p), None) => format!(
-                    "{} (on-prem line {})",
-                    label(&p.upn, &p.sam_account_name),
-                    p.line
-                ),
+                (Some(p), None) => {
+                    format!("{} (on-prem line {})", label(&p.upn, &p.sam_account_name), p.line)
+                }
                 (None, Some(c)) => format!("{} (cloud line {})", c.upn, c.line),
                 (None, None) => String::new(),
             };
@@ -109,11 +93,7 @@ pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Res
     }
     if !audit.unreadable.is_empty() {
         writeln!(out)?;
-        writeln!(
-            out,
-            "== UNREADABLE ROWS ({}) ==",
-            group_digits(audit.unreadable.len() as u64)
-        )?;
+        writeln!(out, "== UNREADABLE ROWS ({}) ==", group_digits(audit.unreadable.len() as u64))?;
         for reject in &audit.unreadable {
             writeln!(out, "- {}", reject.error)?;
         }

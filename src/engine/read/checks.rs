@@ -32,10 +32,7 @@ fn export_for(side: Option<Side>) -> String {
 }
 
 fn missing(column: &str, side: Option<Side>) -> ErrorKind {
-    ErrorKind::MissingColumn {
-        column: column.to_string(),
-        fix: export_for(side),
-    }
+    ErrorKind::MissingColumn { column: column.to_string(), fix: export_for(side) }
 }
 
 /// Fails when a column the report cannot do without is absent.
@@ -51,23 +48,16 @@ pub(crate) fn required_columns(
                 return Err(missing("`UserPrincipalName`", side));
             }
             if !has(Field::ImmutableId) {
-                return Err(missing(
-                    "`ImmutableId` (Graph: `OnPremisesImmutableId`)",
-                    side,
-                ));
+                return Err(missing("`ImmutableId` (Graph: `OnPremisesImmutableId`)", side));
             }
         }
         Some(Side::OnPrem) => {
             if !has(Field::UserPrincipalName) && !has(Field::SamAccountName) {
                 return Err(missing("`UserPrincipalName` (or `SamAccountName`)", side));
             }
-            let other_anchor = [
-                Field::ConsistencyGuid,
-                Field::EmployeeId,
-                Field::ImmutableId,
-            ]
-            .iter()
-            .any(|f| overrides.contains_key(f));
+            let other_anchor = [Field::ConsistencyGuid, Field::EmployeeId, Field::ImmutableId]
+                .iter()
+                .any(|f| overrides.contains_key(f));
             if !has(Field::ObjectGuid) && !other_anchor {
                 return Err(missing("`objectGUID`", side));
             }
@@ -76,13 +66,9 @@ pub(crate) fn required_columns(
             if !has(Field::UserPrincipalName) && !has(Field::SamAccountName) {
                 return Err(missing("`UserPrincipalName`", side));
             }
-            if ![
-                Field::ObjectGuid,
-                Field::ImmutableId,
-                Field::ConsistencyGuid,
-            ]
-            .iter()
-            .any(|&f| has(f))
+            if ![Field::ObjectGuid, Field::ImmutableId, Field::ConsistencyGuid]
+                .iter()
+                .any(|&f| has(f))
             {
                 return Err(missing("`objectGUID` or `ImmutableId`", side));
             }
@@ -122,10 +108,7 @@ pub(crate) fn type_names(
     let mapped: Vec<(Field, usize)> = columns.iter().collect();
     for (field, index) in mapped {
         let found = rows.iter().find_map(|row| {
-            row.fields
-                .get(index)
-                .and_then(|v| type_name(v))
-                .map(|t| (row, t.to_string()))
+            row.fields.get(index).and_then(|v| type_name(v)).map(|t| (row, t.to_string()))
         });
         let Some((row, type_name)) = found else {
             continue;
@@ -143,11 +126,7 @@ pub(crate) fn type_names(
             export_for(side)
         );
         if ESSENTIAL.contains(&field) {
-            let kind = ErrorKind::TypeNameInColumn {
-                column: header.clone(),
-                type_name,
-                fix,
-            };
+            let kind = ErrorKind::TypeNameInColumn { column: header.clone(), type_name, fix };
             return Err(Error::new(kind).at(row.position().with_column(header)));
         }
         warnings.push(Warning {
@@ -175,13 +154,9 @@ pub(crate) fn empty_anchor(
     let anchor = match side {
         Some(Side::Cloud) => Field::ImmutableId,
         Some(Side::OnPrem) if !columns.has(Field::ObjectGuid) => {
-            match [
-                Field::ConsistencyGuid,
-                Field::EmployeeId,
-                Field::ImmutableId,
-            ]
-            .into_iter()
-            .find(|f| overrides.contains_key(f))
+            match [Field::ConsistencyGuid, Field::EmployeeId, Field::ImmutableId]
+                .into_iter()
+                .find(|f| overrides.contains_key(f))
             {
                 Some(field) => field,
                 None => return Ok(()),
@@ -193,9 +168,7 @@ pub(crate) fn empty_anchor(
     let Some(index) = columns.get(anchor) else {
         return Ok(());
     };
-    let all_empty = rows
-        .iter()
-        .all(|r| r.fields.get(index).is_none_or(|v| v.trim().is_empty()));
+    let all_empty = rows.iter().all(|r| r.fields.get(index).is_none_or(|v| v.trim().is_empty()));
     if rows.is_empty() || !all_empty {
         return Ok(());
     }
@@ -252,12 +225,8 @@ mod tests {
     }
 
     /// Side, headers, overrides, and a part of the error expected (`None`: no error).
-    type RequiredCase<'a> = (
-        Option<Side>,
-        &'a [&'a str],
-        &'a BTreeMap<Field, String>,
-        Option<&'a str>,
-    );
+    type RequiredCase<'a> =
+        (Option<Side>, &'a [&'a str], &'a BTreeMap<Field, String>, Option<&'a str>);
 
     #[test]
     fn required() {
@@ -265,60 +234,18 @@ mod tests {
         let mut anchor_override = BTreeMap::new();
         anchor_override.insert(Field::ConsistencyGuid, "msDS-ConsistencyGuid".to_string());
         let cases: &[RequiredCase] = &[
-            (
-                Some(Side::Cloud),
-                &["UserPrincipalName", "ImmutableId"],
-                &none,
-                None,
-            ),
-            (
-                Some(Side::Cloud),
-                &["UserPrincipalName"],
-                &none,
-                Some("`ImmutableId`"),
-            ),
-            (
-                Some(Side::Cloud),
-                &["ImmutableId"],
-                &none,
-                Some("`UserPrincipalName`"),
-            ),
-            (
-                Some(Side::OnPrem),
-                &["SamAccountName", "objectGUID"],
-                &none,
-                None,
-            ),
-            (
-                Some(Side::OnPrem),
-                &["Name", "objectGUID"],
-                &none,
-                Some("`UserPrincipalName`"),
-            ),
-            (
-                Some(Side::OnPrem),
-                &["UserPrincipalName", "Name"],
-                &none,
-                Some("`objectGUID`"),
-            ),
-            (
-                Some(Side::OnPrem),
-                &["UserPrincipalName", "Name"],
-                &anchor_override,
-                None,
-            ),
-            (
-                None,
-                &["UserPrincipalName", "Mail"],
-                &none,
-                Some("`objectGUID` or `ImmutableId`"),
-            ),
+            (Some(Side::Cloud), &["UserPrincipalName", "ImmutableId"], &none, None),
+            (Some(Side::Cloud), &["UserPrincipalName"], &none, Some("`ImmutableId`")),
+            (Some(Side::Cloud), &["ImmutableId"], &none, Some("`UserPrincipalName`")),
+            (Some(Side::OnPrem), &["SamAccountName", "objectGUID"], &none, None),
+            (Some(Side::OnPrem), &["Name", "objectGUID"], &none, Some("`UserPrincipalName`")),
+            (Some(Side::OnPrem), &["UserPrincipalName", "Name"], &none, Some("`objectGUID`")),
+            (Some(Side::OnPrem), &["UserPrincipalName", "Name"], &anchor_override, None),
+            (None, &["UserPrincipalName", "Mail"], &none, Some("`objectGUID` or `ImmutableId`")),
         ];
         for (side, names, overrides, expected) in cases {
             let columns = ColumnMap::detect(&headers(names));
-            let got = required_columns(*side, &columns, overrides)
-                .err()
-                .map(|e| e.to_string());
+            let got = required_columns(*side, &columns, overrides).err().map(|e| e.to_string());
             match expected {
                 None => assert_eq!(got, None, "{names:?}"),
                 Some(needle) => {
@@ -340,19 +267,10 @@ mod tests {
         let rows = rows(&[&["a@x", "g", ""], &["b@x", "g", "System.Byte[]"]]);
         let err =
             type_names(Some(Side::OnPrem), &h, &mut columns, &rows, &mut Vec::new()).unwrap_err();
-        assert_eq!(
-            err.position,
-            Some(Position::line(3, 2).with_column("mS-DS-ConsistencyGuid"))
-        );
+        assert_eq!(err.position, Some(Position::line(3, 2).with_column("mS-DS-ConsistencyGuid")));
         let text = err.to_string();
-        assert!(
-            text.starts_with("line 3, column `mS-DS-ConsistencyGuid`: "),
-            "{text}"
-        );
-        assert!(
-            text.contains("[Convert]::ToBase64String($_.'mS-DS-ConsistencyGuid')"),
-            "{text}"
-        );
+        assert!(text.starts_with("line 3, column `mS-DS-ConsistencyGuid`: "), "{text}");
+        assert!(text.contains("[Convert]::ToBase64String($_.'mS-DS-ConsistencyGuid')"), "{text}");
     }
 
     #[test]
@@ -371,12 +289,7 @@ mod tests {
             type_names(Some(Side::OnPrem), &h, &mut columns, &rows, &mut warnings).unwrap();
             assert!(!columns.has(Field::ProxyAddresses));
             assert_eq!(warnings[0].kind, WarningKind::ColumnIgnored);
-            assert!(
-                warnings[0]
-                    .message
-                    .contains("$_.'proxyAddresses' -join ';'"),
-                "{type_name}"
-            );
+            assert!(warnings[0].message.contains("$_.'proxyAddresses' -join ';'"), "{type_name}");
         }
     }
 
@@ -390,20 +303,14 @@ mod tests {
         assert!(err.to_string().contains("`OnPremisesImmutableId`"));
         assert!(err.to_string().contains("Get-MgUser -All -Property"));
         let some = rows(&[&["a@x", ""], &["b@x", "yYuRNW0Z6kCXeYidebdT8A=="]]);
-        assert_eq!(
-            empty_anchor(Some(Side::Cloud), &h, &columns, &none, &some),
-            Ok(())
-        );
+        assert_eq!(empty_anchor(Some(Side::Cloud), &h, &columns, &none, &some), Ok(()));
     }
 
     #[test]
     fn question_marks_name_value_and_line() {
         let h = headers(&["UserPrincipalName", "Name"]);
         let cases: &[(&[&str], Option<&str>)] = &[
-            (
-                &["rene@x", "Ren? Dupont"],
-                Some("`Ren? Dupont` (line 2, column `Name`)"),
-            ),
+            (&["rene@x", "Ren? Dupont"], Some("`Ren? Dupont` (line 2, column `Name`)")),
             (&["s@x", "?ren"], Some("`?ren`")),
             (&["q@x", "Why? "], Some("`Why? `")),
             (&["q@x", "Who ? knows"], None),

@@ -127,11 +127,7 @@ impl fmt::Display for Field {
 /// `mS-DS-ConsistencyGuid`, `msDS-ConsistencyGuid` and "On-premises immutable ID" compare equal
 /// to their other spellings.
 pub(crate) fn normalize(header: &str) -> String {
-    header
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    header.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
 /// Which header index holds which [`Field`].
@@ -147,10 +143,8 @@ impl ColumnMap {
         let normalized: Vec<String> = headers.iter().map(|h| normalize(h)).collect();
         let mut map = BTreeMap::new();
         for field in Field::ALL {
-            let found = field
-                .aliases()
-                .iter()
-                .find_map(|alias| normalized.iter().position(|n| n == alias));
+            let found =
+                field.aliases().iter().find_map(|alias| normalized.iter().position(|n| n == alias));
             if let Some(index) = found {
                 map.insert(field, index);
             }
@@ -167,21 +161,16 @@ impl ColumnMap {
     ) -> Result<ColumnMap, ErrorKind> {
         for (&field, name) in overrides {
             let wanted = name.trim();
-            let index =
-                headers
-                    .iter()
-                    .position(|h| h.trim().eq_ignore_ascii_case(wanted))
-                    .or_else(|| {
-                        headers
-                            .iter()
-                            .position(|h| normalize(h) == normalize(wanted))
-                    })
-                    .ok_or_else(|| ErrorKind::Usage {
-                        message: format!(
+            let index = headers
+                .iter()
+                .position(|h| h.trim().eq_ignore_ascii_case(wanted))
+                .or_else(|| headers.iter().position(|h| normalize(h) == normalize(wanted)))
+                .ok_or_else(|| ErrorKind::Usage {
+                    message: format!(
                         "there is no column `{wanted}` to read {field} from; the columns are: {}",
                         headers.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ")
                     ),
-                    })?;
+                })?;
             self.map.retain(|_, i| *i != index);
             self.map.insert(field, index);
         }
@@ -195,9 +184,7 @@ impl ColumnMap {
 
     /// The header name holding `field`, if any.
     pub fn header_of<'h>(&self, field: Field, headers: &'h [String]) -> Option<&'h str> {
-        self.get(field)
-            .and_then(|i| headers.get(i))
-            .map(String::as_str)
+        self.get(field).and_then(|i| headers.get(i)).map(String::as_str)
     }
 
     /// Whether `field` has a column.
@@ -261,10 +248,7 @@ mod tests {
             ("DistinguishedName", Field::DistinguishedName),
             ("DN", Field::DistinguishedName),
             ("LastDirSyncTime", Field::LastDirSyncTime),
-            (
-                "OnPremisesObjectIdentifier",
-                Field::OnPremisesObjectIdentifier,
-            ),
+            ("OnPremisesObjectIdentifier", Field::OnPremisesObjectIdentifier),
             ("EmployeeID", Field::EmployeeId),
             ("Enabled", Field::AccountEnabled),
             ("AccountEnabled", Field::AccountEnabled),
@@ -273,11 +257,7 @@ mod tests {
         ];
         for &(header, field) in cases {
             let map = ColumnMap::detect(&headers(&["Other", header]));
-            assert_eq!(
-                map.get(field),
-                Some(1),
-                "{header:?} should map to {field:?}"
-            );
+            assert_eq!(map.get(field), Some(1), "{header:?} should map to {field:?}");
         }
     }
 
@@ -295,9 +275,7 @@ mod tests {
         let h = headers(&["UserPrincipalName", "objectGUID", "employeeNumber"]);
         let mut overrides = BTreeMap::new();
         overrides.insert(Field::ConsistencyGuid, "OBJECTGUID".to_string());
-        let map = ColumnMap::detect(&h)
-            .with_overrides(&h, &overrides)
-            .unwrap();
+        let map = ColumnMap::detect(&h).with_overrides(&h, &overrides).unwrap();
         assert_eq!(map.get(Field::ConsistencyGuid), Some(1));
         assert_eq!(map.get(Field::ObjectGuid), None);
     }
@@ -307,9 +285,7 @@ mod tests {
         let h = headers(&["UserPrincipalName", "objectGUID"]);
         let mut overrides = BTreeMap::new();
         overrides.insert(Field::ImmutableId, "Anchor".to_string());
-        let err = ColumnMap::detect(&h)
-            .with_overrides(&h, &overrides)
-            .unwrap_err();
+        let err = ColumnMap::detect(&h).with_overrides(&h, &overrides).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("`Anchor`"), "{text}");
         assert!(text.contains("`UserPrincipalName`, `objectGUID`"), "{text}");
@@ -317,15 +293,9 @@ mod tests {
 
     #[test]
     fn field_serializes_kebab_case() {
-        assert_eq!(
-            serde_json::to_string(&Field::ImmutableId).unwrap(),
-            "\"immutable-id\""
-        );
+        assert_eq!(serde_json::to_string(&Field::ImmutableId).unwrap(), "\"immutable-id\"");
         let mut map = ColumnMap::default();
         map.map.insert(Field::UserPrincipalName, 0);
-        assert_eq!(
-            serde_json::to_string(&map).unwrap(),
-            r#"{"map":{"user-principal-name":0}}"#
-        );
+        assert_eq!(serde_json::to_string(&map).unwrap(), r#"{"map":{"user-principal-name":0}}"#);
     }
 }

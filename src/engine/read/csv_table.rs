@@ -35,21 +35,15 @@ pub(crate) fn read_csv(
             Err(error) => {
                 records += 1;
                 let message = error.to_string();
-                parsed.reject(
-                    ErrorKind::Syntax { message },
-                    Position::line(line, records),
-                    raw,
-                );
+                parsed.reject(ErrorKind::Syntax { message }, Position::line(line, records), raw);
                 if end <= start {
                     break;
                 }
                 continue;
             }
         }
-        let fields: Vec<String> = record
-            .iter()
-            .map(|f| String::from_utf8_lossy(f).into_owned())
-            .collect();
+        let fields: Vec<String> =
+            record.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
         if !have_header {
             if fields.iter().all(|f| f.trim().is_empty()) {
                 continue;
@@ -77,11 +71,7 @@ pub(crate) fn read_csv(
             };
             parsed.reject(kind, position, raw);
         } else {
-            parsed.rows.push(Row {
-                line,
-                record: records,
-                fields,
-            });
+            parsed.rows.push(Row { line, record: records, fields });
         }
         ticker.at(end, records)?;
     }
@@ -120,9 +110,7 @@ fn header_names(mut fields: Vec<String>) -> Vec<String> {
 
 fn duplicate_header_warnings(headers: &[String], warnings: &mut Vec<Warning>) {
     for (i, header) in headers.iter().enumerate() {
-        let earlier = headers[..i]
-            .iter()
-            .any(|h| h.trim().eq_ignore_ascii_case(header.trim()));
+        let earlier = headers[..i].iter().any(|h| h.trim().eq_ignore_ascii_case(header.trim()));
         if earlier && !header.trim().is_empty() {
             warnings.push(Warning {
                 kind: WarningKind::DuplicateHeader,
@@ -151,11 +139,8 @@ mod tests {
         let text = "\"Name\",\"UPN\"\r\n\"Smith, John\",\"js@x\"\r\n\"Patrick \"\"Paddy\"\" O'Brien\",\"po@x\"\r\n\"two\r\nlines\",\"tl@x\"\r\n\"René\",\"rd@x\"\r\n\r\n\r\n";
         let parsed = read(text, b',');
         assert_eq!(parsed.headers, vec!["Name", "UPN"]);
-        let got: Vec<(u64, u64, &str)> = parsed
-            .rows
-            .iter()
-            .map(|r| (r.line, r.record, r.fields[0].as_str()))
-            .collect();
+        let got: Vec<(u64, u64, &str)> =
+            parsed.rows.iter().map(|r| (r.line, r.record, r.fields[0].as_str())).collect();
         assert_eq!(
             got,
             vec![
@@ -177,33 +162,13 @@ mod tests {
         let rejects: Vec<(Option<u64>, &str, &ErrorKind)> = parsed
             .rejects
             .iter()
-            .map(|r| {
-                (
-                    r.error.position.as_ref().map(|p| p.line),
-                    r.raw.as_str(),
-                    &r.error.kind,
-                )
-            })
+            .map(|r| (r.error.position.as_ref().map(|p| p.line), r.raw.as_str(), &r.error.kind))
             .collect();
         assert_eq!(
             rejects,
             vec![
-                (
-                    Some(4),
-                    "4,5",
-                    &ErrorKind::FieldCount {
-                        expected: 3,
-                        found: 2
-                    }
-                ),
-                (
-                    Some(5),
-                    "6,7,8,9",
-                    &ErrorKind::FieldCount {
-                        expected: 3,
-                        found: 4
-                    }
-                ),
+                (Some(4), "4,5", &ErrorKind::FieldCount { expected: 3, found: 2 }),
+                (Some(5), "6,7,8,9", &ErrorKind::FieldCount { expected: 3, found: 4 }),
             ]
         );
         assert_eq!(parsed.rows[1].line, 6);
@@ -215,10 +180,7 @@ mod tests {
         let text = "a,b\n1,2\n\"3,4\n5,6\n";
         let parsed = read(text, b',');
         assert_eq!(parsed.rows.len(), 1);
-        assert!(matches!(
-            parsed.rejects[0].error.kind,
-            ErrorKind::Syntax { .. }
-        ));
+        assert!(matches!(parsed.rejects[0].error.kind, ErrorKind::Syntax { .. }));
         assert_eq!(parsed.rejects[0].raw, "\"3,4\n5,6");
     }
 

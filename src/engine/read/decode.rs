@@ -64,9 +64,7 @@ pub(crate) struct Decoded {
 /// Decodes an export's bytes. Fails only when the bytes are not text.
 pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, ErrorKind> {
     if let Some(looks_like) = sniff_binary(bytes) {
-        return Err(ErrorKind::NotText {
-            looks_like: looks_like.to_string(),
-        });
+        return Err(ErrorKind::NotText { looks_like: looks_like.to_string() });
     }
     let (encoding, body, label) = match Encoding::for_bom(bytes) {
         Some((enc, bom)) if enc == UTF_8 => (enc, &bytes[bom..], TextEncoding::Utf8Bom),
@@ -87,11 +85,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, ErrorKind> {
     if let Some(at) = text.find('\0') {
         return Err(nul_error(&text[..at]));
     }
-    Ok(Decoded {
-        text,
-        encoding: label,
-        warnings,
-    })
+    Ok(Decoded { text, encoding: label, warnings })
 }
 
 /// UTF-8 when it is, Windows-1252 (what Excel writes on western Windows) when it is not.
@@ -101,16 +95,8 @@ fn decode_8bit(bytes: &[u8]) -> Result<Decoded, ErrorKind> {
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => {
-            let encoding = if text.is_ascii() {
-                TextEncoding::Ascii
-            } else {
-                TextEncoding::Utf8
-            };
-            Ok(Decoded {
-                text: text.to_string(),
-                encoding,
-                warnings: Vec::new(),
-            })
+            let encoding = if text.is_ascii() { TextEncoding::Ascii } else { TextEncoding::Utf8 };
+            Ok(Decoded { text: text.to_string(), encoding, warnings: Vec::new() })
         }
         Err(e) => {
             let valid = &bytes[..e.valid_up_to()];
@@ -143,12 +129,7 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<TextEncoding> {
     }
     let pairs = sample.len() / 2;
     let even_nul = sample.iter().step_by(2).filter(|&&b| b == 0).count();
-    let odd_nul = sample
-        .iter()
-        .skip(1)
-        .step_by(2)
-        .filter(|&&b| b == 0)
-        .count();
+    let odd_nul = sample.iter().skip(1).step_by(2).filter(|&&b| b == 0).count();
     if odd_nul * 10 >= pairs * 7 && even_nul * 10 < pairs {
         Some(TextEncoding::Utf16Le)
     } else if even_nul * 10 >= pairs * 7 && odd_nul * 10 < pairs {
@@ -169,10 +150,7 @@ fn sniff_binary(bytes: &[u8]) -> Option<&'static str> {
         return Some("a ZIP archive (an .xlsx workbook? then save it as CSV UTF-8)");
     }
     const MAGIC: &[(&[u8], &str)] = &[
-        (
-            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
-            "an old Excel workbook (.xls): save it as CSV UTF-8",
-        ),
+        (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", "an old Excel workbook (.xls): save it as CSV UTF-8"),
         (b"%PDF", "a PDF document"),
         (b"\x89PNG", "a PNG image"),
         (b"\xFF\xD8\xFF", "a JPEG image"),
@@ -182,10 +160,7 @@ fn sniff_binary(bytes: &[u8]) -> Option<&'static str> {
         (b"Rar!", "a RAR archive: unpack it first"),
         (b"MZ", "a Windows program"),
     ];
-    MAGIC
-        .iter()
-        .find(|(magic, _)| head.starts_with(magic))
-        .map(|&(_, what)| what)
+    MAGIC.iter().find(|(magic, _)| head.starts_with(magic)).map(|&(_, what)| what)
 }
 
 fn nul_error(before: &str) -> ErrorKind {
@@ -237,20 +212,12 @@ mod tests {
         let text = "\"Name\"\r\n\"Søren\"\r\n";
         let cases: Vec<(Vec<u8>, TextEncoding, &str)> = vec![
             (text.as_bytes().to_vec(), TextEncoding::Utf8, text),
-            (
-                [b"\xEF\xBB\xBF", text.as_bytes()].concat(),
-                TextEncoding::Utf8Bom,
-                text,
-            ),
+            ([b"\xEF\xBB\xBF", text.as_bytes()].concat(), TextEncoding::Utf8Bom, text),
             (utf16le(text, true), TextEncoding::Utf16LeBom, text),
             (utf16be(text, true), TextEncoding::Utf16BeBom, text),
             (utf16le(text, false), TextEncoding::Utf16Le, text),
             (utf16be(text, false), TextEncoding::Utf16Be, text),
-            (
-                b"\"Name\"\r\n\"S\xF8ren\"\r\n".to_vec(),
-                TextEncoding::Windows1252,
-                text,
-            ),
+            (b"\"Name\"\r\n\"S\xF8ren\"\r\n".to_vec(), TextEncoding::Windows1252, text),
             (
                 b"\"Name\"\r\n\"S?ren\"\r\n".to_vec(),
                 TextEncoding::Ascii,
@@ -271,20 +238,13 @@ mod tests {
         let warning = &decoded.warnings[0];
         assert_eq!(warning.kind, WarningKind::NotUtf8);
         assert_eq!(warning.position, Some(Position::line(3, 0)));
-        assert!(
-            warning.message.contains("0xE9 at line 3, character 4"),
-            "{}",
-            warning.message
-        );
+        assert!(warning.message.contains("0xE9 at line 3, character 4"), "{}", warning.message);
     }
 
     #[test]
     fn binary_files_are_refused() {
         let cases: &[(&[u8], &str)] = &[
-            (
-                b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml",
-                "save as CSV",
-            ),
+            (b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml", "save as CSV"),
             (b"PK\x03\x04\x14\x00\x00\x00", "ZIP"),
             (b"%PDF-1.7\n", "PDF"),
             (b"\x89PNG\r\n\x1a\n", "PNG"),

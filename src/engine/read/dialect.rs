@@ -179,11 +179,7 @@ mod tests {
             (&["\"a\"\t\"b\""], b'\t', Quoting::All),
         ];
         for &(lines, delimiter, expected) in cases {
-            assert_eq!(
-                detect_quoting(lines.iter().copied(), delimiter),
-                expected,
-                "{lines:?}"
-            );
+            assert_eq!(detect_quoting(lines.iter().copied(), delimiter), expected, "{lines:?}");
         }
     }
 }

@@ -58,11 +58,7 @@ pub(crate) fn read_ldif(text: &str, ticker: &mut Ticker<'_>) -> Result<Parsed, E
     for mut entry in entries(text) {
         if first {
             first = false;
-            if entry
-                .lines
-                .first()
-                .is_some_and(|l| attr_name(&l.text).eq("version"))
-            {
+            if entry.lines.first().is_some_and(|l| attr_name(&l.text).eq("version")) {
                 entry.lines.remove(0);
             }
         }
@@ -72,11 +68,7 @@ pub(crate) fn read_ldif(text: &str, ticker: &mut Ticker<'_>) -> Result<Parsed, E
         records += 1;
         let position = Position::line(start.line, records);
         match read_entry(&entry, &mut parsed.headers) {
-            Ok(fields) => parsed.rows.push(Row {
-                line: start.line,
-                record: records,
-                fields,
-            }),
+            Ok(fields) => parsed.rows.push(Row { line: start.line, record: records, fields }),
             Err(kind) => parsed.reject(kind, position, &entry.raw),
         }
         ticker.at(entry.end, records)?;
@@ -92,32 +84,20 @@ pub(crate) fn read_ldif(text: &str, ticker: &mut Ticker<'_>) -> Result<Parsed, E
 /// Splits the text into entries, unfolding continuation lines and dropping comments.
 fn entries(text: &str) -> Vec<Entry> {
     let mut entries = Vec::new();
-    let mut current = Entry {
-        lines: Vec::new(),
-        raw: String::new(),
-        end: 0,
-    };
+    let mut current = Entry { lines: Vec::new(), raw: String::new(), end: 0 };
     let mut in_comment = false;
     let mut offset = 0usize;
     for (index, physical) in text.split('\n').enumerate() {
         offset += physical.len() + 1;
         let line_no = index as u64 + 1;
         let line = physical.strip_suffix('\r').unwrap_or(physical);
-        let line = if index == 0 {
-            line.trim_start_matches('\u{FEFF}')
-        } else {
-            line
-        };
+        let line = if index == 0 { line.trim_start_matches('\u{FEFF}') } else { line };
         if line.trim().is_empty() {
             if !current.lines.is_empty() {
                 current.end = offset;
                 entries.push(std::mem::replace(
                     &mut current,
-                    Entry {
-                        lines: Vec::new(),
-                        raw: String::new(),
-                        end: 0,
-                    },
+                    Entry { lines: Vec::new(), raw: String::new(), end: 0 },
                 ));
             }
             in_comment = false;
@@ -140,10 +120,7 @@ fn entries(text: &str) -> Vec<Entry> {
         }
         in_comment = false;
         push_raw(&mut current.raw, line);
-        current.lines.push(Logical {
-            line: line_no,
-            text: line.to_string(),
-        });
+        current.lines.push(Logical { line: line_no, text: line.to_string() });
     }
     if !current.lines.is_empty() {
         current.end = text.len();
@@ -161,20 +138,15 @@ fn push_raw(raw: &mut String, line: &str) {
 
 /// The lower-case attribute name of an `attr: value` line.
 fn attr_name(line: &str) -> String {
-    line.split(':')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
+    line.split(':').next().unwrap_or("").trim().to_ascii_lowercase()
 }
 
 /// One entry's values, aligned with `headers` (which it extends with new attribute names).
 fn read_entry(entry: &Entry, headers: &mut Vec<String>) -> Result<Vec<String>, ErrorKind> {
     let mut values: Vec<Option<String>> = vec![None; headers.len()];
     for (i, logical) in entry.lines.iter().enumerate() {
-        let syntax = |what: String| ErrorKind::Syntax {
-            message: format!("line {}: {what}", logical.line),
-        };
+        let syntax =
+            |what: String| ErrorKind::Syntax { message: format!("line {}: {what}", logical.line) };
         let Some((name, rest)) = logical.text.split_once(':') else {
             return Err(syntax(format!(
                 "`{}` is not an `attribute: value` line",
@@ -184,9 +156,7 @@ fn read_entry(entry: &Entry, headers: &mut Vec<String>) -> Result<Vec<String>, E
         let name = name.trim();
         let lower = name.to_ascii_lowercase();
         if i == 0 && lower != "dn" {
-            return Err(syntax(format!(
-                "an entry must start with `dn:`, not `{name}:`"
-            )));
+            return Err(syntax(format!("an entry must start with `dn:`, not `{name}:`")));
         }
         if lower == "changetype" || name == "-" || name.is_empty() {
             continue;
@@ -257,14 +227,7 @@ mod tests {
         let parsed = read(text);
         assert_eq!(
             parsed.headers,
-            vec![
-                "dn",
-                "objectGUID",
-                "userPrincipalName",
-                "proxyAddresses",
-                "displayName",
-                "mail"
-            ]
+            vec!["dn", "objectGUID", "userPrincipalName", "proxyAddresses", "displayName", "mail"]
         );
         assert_eq!(parsed.rows[0].line, 6);
         assert_eq!(
@@ -300,11 +263,7 @@ mod tests {
             let reject = &parsed.rejects[0];
             assert_eq!(reject.error.position, Some(Position::line(4, 2)));
             assert_eq!(reject.raw, entry.trim_end());
-            assert!(
-                reject.error.to_string().contains(needle),
-                "{}",
-                reject.error
-            );
+            assert!(reject.error.to_string().contains(needle), "{}", reject.error);
         }
     }
 

@@ -74,13 +74,8 @@ pub fn read_table_with_progress(
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Table, Error> {
     let mut side = options.side;
-    read(bytes, options, progress, &mut side).map_err(|e| {
-        Error {
-            side: e.side.or(side),
-            ..e
-        }
-        .in_file_name(&options.file_name)
-    })
+    read(bytes, options, progress, &mut side)
+        .map_err(|e| Error { side: e.side.or(side), ..e }.in_file_name(&options.file_name))
 }
 
 impl Error {
@@ -107,30 +102,17 @@ fn read(
     }
     let decoded = decode::decode(bytes)?;
     let text = decoded.text.as_str();
-    if text
-        .trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}')
-        .is_empty()
-    {
+    if text.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}').is_empty() {
         return Err(ErrorKind::Empty.into());
     }
     let mut ticker = Ticker::new(progress, size, text.len());
     let mut warnings = decoded.warnings;
     let (format, type_line, header_line, parsed) = if ldif::looks_like_ldif(text) {
-        (
-            FileFormat::Ldif,
-            None,
-            String::new(),
-            ldif::read_ldif(text, &mut ticker)?,
-        )
+        (FileFormat::Ldif, None, String::new(), ldif::read_ldif(text, &mut ticker)?)
     } else {
         read_delimited(text, &mut ticker, &mut warnings)?
     };
-    let Parsed {
-        headers,
-        rows,
-        mut rejects,
-        warnings: parse_warnings,
-    } = parsed;
+    let Parsed { headers, rows, mut rejects, warnings: parse_warnings } = parsed;
     warnings.extend(parse_warnings);
 
     if headers.is_empty() {
@@ -143,22 +125,11 @@ fn read(
     if rows.is_empty() && rejects.is_empty() {
         return Err(ErrorKind::Empty.into());
     }
-    let detection = source::detect(
-        type_line.as_deref(),
-        format,
-        &headers,
-        &columns,
-        options.side,
-    );
+    let detection = source::detect(type_line.as_deref(), format, &headers, &columns, options.side);
     if let (Some(expected), Some(found)) = (options.side, detection.side) {
         if expected != found && detection.confidence > Confidence::Unsure {
             let evidence = detection.evidence.clone();
-            return Err(ErrorKind::WrongSide {
-                expected,
-                found,
-                evidence,
-            }
-            .into());
+            return Err(ErrorKind::WrongSide { expected, found, evidence }.into());
         }
     }
     *side = detection.side;
@@ -198,14 +169,7 @@ fn read(
         type_line,
         detection,
     };
-    Ok(Table {
-        info,
-        headers,
-        columns,
-        rows,
-        rejects,
-        warnings,
-    })
+    Ok(Table { info, headers, columns, rows, rejects, warnings })
 }
 
 /// Reads a CSV export: the `#TYPE` line, the delimiter and quoting, then the records.
@@ -232,12 +196,7 @@ fn read_delimited(
         });
     }
     let parsed = csv_table::read_csv(rest, line_offset, delimiter, ticker)?;
-    Ok((
-        FileFormat::Csv { delimiter, quoted },
-        type_line,
-        header_line.to_string(),
-        parsed,
-    ))
+    Ok((FileFormat::Csv { delimiter, quoted }, type_line, header_line.to_string(), parsed))
 }
 
 #[cfg(test)]

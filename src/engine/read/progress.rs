@@ -32,12 +32,7 @@ impl<'a> Ticker<'a> {
         bytes_total: u64,
         text_len: usize,
     ) -> Ticker<'a> {
-        Ticker {
-            callback,
-            bytes_total,
-            text_len: text_len as u64,
-            next: Ticker::STEP,
-        }
+        Ticker { callback, bytes_total, text_len: text_len as u64, next: Ticker::STEP }
     }
 
     /// Reports progress if another step of text has been read since the last report.
@@ -62,11 +57,7 @@ impl<'a> Ticker<'a> {
             (u128::from(pos.min(self.text_len)) * u128::from(self.bytes_total)
                 / u128::from(self.text_len)) as u64
         };
-        let progress = Progress {
-            bytes_done: done,
-            bytes_total: self.bytes_total,
-            records,
-        };
+        let progress = Progress { bytes_done: done, bytes_total: self.bytes_total, records };
         if (self.callback)(progress) {
             Ok(())
         } else {
@@ -84,21 +75,14 @@ pub(crate) struct LineCounter<'t> {
 
 impl<'t> LineCounter<'t> {
     pub(crate) fn new(text: &'t str) -> LineCounter<'t> {
-        LineCounter {
-            text: text.as_bytes(),
-            pos: 0,
-            line: 1,
-        }
+        LineCounter { text: text.as_bytes(), pos: 0, line: 1 }
     }
 
     /// The 1-based line of byte offset `pos` (offsets must not decrease).
     pub(crate) fn line_at(&mut self, pos: usize) -> u64 {
         let pos = pos.min(self.text.len());
         if pos > self.pos {
-            self.line += self.text[self.pos..pos]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u64;
+            self.line += self.text[self.pos..pos].iter().filter(|&&b| b == b'\n').count() as u64;
             self.pos = pos;
         }
         self.line

@@ -101,12 +101,7 @@ pub struct Detection {
 
 impl Detection {
     fn new(source: Source, confidence: Confidence, evidence: impl Into<String>) -> Detection {
-        Detection {
-            source,
-            side: source.side(),
-            confidence,
-            evidence: evidence.into(),
-        }
+        Detection { source, side: source.side(), confidence, evidence: evidence.into() }
     }
 }
 
@@ -116,10 +111,7 @@ const TYPE_NAMES: &[(&str, Source)] = &[
     ("Microsoft.ActiveDirectory.Management.AD", Source::GetAdUser),
     ("Microsoft.Open.AzureAD.Model.User", Source::GetAzureAdUser),
     ("Microsoft.Online.Administration.User", Source::GetMsolUser),
-    (
-        "Microsoft.Graph.PowerShell.Models.MicrosoftGraphUser",
-        Source::GetMgUser,
-    ),
+    ("Microsoft.Graph.PowerShell.Models.MicrosoftGraphUser", Source::GetMgUser),
 ];
 
 /// Column sets (normalised header names, all required) that only one tool exports, first match
@@ -145,41 +137,17 @@ const COLUMN_RULES: &[(&[&str], Source, &str)] = &[
         Source::GetMsolUser,
         "it has Get-MsolUser's ImmutableId and LastDirSyncTime columns",
     ),
-    (
-        &["samaccountname"],
-        Source::GetAdUser,
-        "it has the on-prem AD column SamAccountName",
-    ),
-    (
-        &["distinguishedname"],
-        Source::GetAdUser,
-        "it has the on-prem AD column DistinguishedName",
-    ),
-    (
-        &["dn"],
-        Source::UnknownOnPrem,
-        "it has the on-prem AD column DN",
-    ),
+    (&["samaccountname"], Source::GetAdUser, "it has the on-prem AD column SamAccountName"),
+    (&["distinguishedname"], Source::GetAdUser, "it has the on-prem AD column DistinguishedName"),
+    (&["dn"], Source::UnknownOnPrem, "it has the on-prem AD column DN"),
     (
         &["objectguid", "name"],
         Source::GetAdUser,
         "it has Get-ADUser's Name column beside objectGUID, as the tutorial's on-prem export",
     ),
-    (
-        &["objectid"],
-        Source::UnknownCloud,
-        "it has Entra ID's ObjectId column",
-    ),
-    (
-        &["id"],
-        Source::UnknownCloud,
-        "it has Microsoft Graph's Id column",
-    ),
-    (
-        &["usertype"],
-        Source::UnknownCloud,
-        "it has Entra ID's UserType column",
-    ),
+    (&["objectid"], Source::UnknownCloud, "it has Entra ID's ObjectId column"),
+    (&["id"], Source::UnknownCloud, "it has Microsoft Graph's Id column"),
+    (&["usertype"], Source::UnknownCloud, "it has Entra ID's UserType column"),
 ];
 
 /// Tells which tool wrote an export. `hint` is the caller's slot, taken as the side only when
@@ -193,18 +161,11 @@ pub(crate) fn detect(
 ) -> Detection {
     use Confidence::{Certain, Likely, Unsure};
     if format == FileFormat::Ldif {
-        return Detection::new(
-            Source::Ldifde,
-            Certain,
-            "the file is LDIF, as ldifde writes it",
-        );
+        return Detection::new(Source::Ldifde, Certain, "the file is LDIF, as ldifde writes it");
     }
     if let Some(type_name) = type_line {
         let bare = type_name.strip_prefix("Selected.").unwrap_or(type_name);
-        if let Some(&(_, source)) = TYPE_NAMES
-            .iter()
-            .find(|(prefix, _)| bare.starts_with(prefix))
-        {
+        if let Some(&(_, source)) = TYPE_NAMES.iter().find(|(prefix, _)| bare.starts_with(prefix)) {
             return Detection::new(
                 source,
                 Certain,
@@ -229,9 +190,8 @@ pub(crate) fn detect(
             "the headers are the admin center's (\"User principal name\", \"Object Id\"…)",
         );
     }
-    if let Some(&(_, source, evidence)) = COLUMN_RULES
-        .iter()
-        .find(|(names, _, _)| names.iter().all(|n| has_header(n)))
+    if let Some(&(_, source, evidence)) =
+        COLUMN_RULES.iter().find(|(names, _, _)| names.iter().all(|n| has_header(n)))
     {
         return Detection::new(source, Likely, evidence);
     }
@@ -273,10 +233,8 @@ mod tests {
     fn detect_csv(type_line: Option<&str>, headers: &[&str], hint: Option<Side>) -> Detection {
         let headers: Vec<String> = headers.iter().map(|s| s.to_string()).collect();
         let columns = ColumnMap::detect(&headers);
-        let format = FileFormat::Csv {
-            delimiter: b',',
-            quoted: super::super::dialect::Quoting::All,
-        };
+        let format =
+            FileFormat::Csv { delimiter: b',', quoted: super::super::dialect::Quoting::All };
         detect(type_line, format, &headers, &columns, hint)
     }
 
@@ -320,13 +278,7 @@ mod tests {
 
     #[test]
     fn ldif_is_ldifde() {
-        let d = detect(
-            None,
-            FileFormat::Ldif,
-            &[],
-            &ColumnMap::default(),
-            Some(Side::Cloud),
-        );
+        let d = detect(None, FileFormat::Ldif, &[], &ColumnMap::default(), Some(Side::Cloud));
         assert_eq!((d.source, d.side), (Source::Ldifde, Some(Side::OnPrem)));
     }
 }

@@ -40,9 +40,7 @@ pub struct Row {
 impl Row {
     /// The value of `field`: `None` if the file has no such column, `Some("")` if it is empty.
     pub fn get(&self, columns: &ColumnMap, field: Field) -> Option<&str> {
-        columns
-            .get(field)
-            .map(|i| self.fields.get(i).map_or("", String::as_str))
+        columns.get(field).map(|i| self.fields.get(i).map_or("", String::as_str))
     }
 
     /// Where this row is, for an error about it.
@@ -127,9 +125,6 @@ impl Parsed {
         at: Position,
         raw: &str,
     ) {
-        self.rejects.push(Reject {
-            error: Error::new(kind).at(at),
-            raw: raw.to_string(),
-        });
+        self.rejects.push(Reject { error: Error::new(kind).at(at), raw: raw.to_string() });
     }
 }
