@@ -22,7 +22,7 @@ mod cli {
     use anchor_audit::engine::matching::MatchOptions;
     use anchor_audit::engine::model::AnchorAttribute;
     use anchor_audit::engine::output::{
-        headline, to_json, write_csv, write_text, write_unreadable_csv,
+        fix_script, headline, to_json, write_csv, write_text, write_unreadable_csv,
     };
     use anchor_audit::engine::read::Field;
     use anchor_audit::engine::Side;
@@ -92,9 +92,14 @@ mod cli {
 
     #[derive(Clone, Copy, ValueEnum)]
     enum Format {
+        /// A summary and every entry that needs attention.
         Text,
+        /// The full report (shape in the README).
         Json,
+        /// One row per entry, for Excel.
         Csv,
+        /// The Microsoft Graph PowerShell script that fixes the mismatches (review it first).
+        Script,
     }
 
     #[derive(Clone, Copy, ValueEnum)]
@@ -149,6 +154,7 @@ mod cli {
                     writeln!(out)
                 }
                 Format::Csv => write_csv(&result, &mut *out),
+                Format::Script => out.write_all(fix_script(&result).as_bytes()),
             }
         };
         match &args.output {

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::model::{AnchorAttribute, CloudUser, OnPremUser};
-use crate::engine::report::{Entry, MatchReport, SoftMatchKey, Verdict};
+use crate::engine::report::{AnchorRelation, Entry, MatchReport, SoftMatchKey, Verdict};
 use crate::engine::Side;
 
 /// A fix for one entry: what to do, and the PowerShell to copy.
@@ -47,7 +47,14 @@ pub fn reason(report: &MatchReport, entry: &Entry) -> String {
              finds no cloud user with it and creates a second user; the existing one keeps \
              {cloud_anchor}.",
             found_by.label(),
-            relation.explain()
+            match (relation, entry.cloud_anchor.as_ref()) {
+                (AnchorRelation::Custom, Some(class)) => format!(
+                    "the cloud ImmutableID is a custom value that no on-prem attribute produces \
+                     ({})",
+                    class.label()
+                ),
+                _ => relation.explain(),
+            }
         ),
         Verdict::SoftMatch { by } => format!(
             "The cloud user has no ImmutableID, so Entra Connect soft-matches it on {} and \
