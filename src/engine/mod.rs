@@ -13,5 +13,6 @@ pub mod model;
 pub mod output;
 pub mod read;
 pub mod report;
+pub mod view;
 
 pub use error::{Error, ErrorKind, Position, Side};

@@ -1,0 +1,274 @@
+//! What a report table shows: filtering by category and tag, searching, sorting, and windows of
+//! rows. Pure, so the browser worker and the tests share it; the page only asks for a window.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::report::{Category, Entry, MatchReport, Severity};
+
+/// A column the table can be sorted by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SortKey {
+    /// Category, most urgent first (the default).
+    #[default]
+    Category,
+    /// On-prem UPN.
+    OnPremUpn,
+    /// Display name (on-prem, else cloud).
+    Name,
+    /// Cloud UPN.
+    CloudUpn,
+    /// Line in the on-prem file.
+    OnPremLine,
+    /// Line in the cloud file.
+    CloudLine,
+    /// The cloud anchor's kind.
+    AnchorKind,
+}
+
+/// Which entries to show, in which order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Query {
+    /// Only these categories; empty shows all.
+    pub categories: Vec<Category>,
+    /// Only entries with a custom cloud anchor.
+    pub custom_anchor_only: bool,
+    /// Only entries with a duplicate value.
+    pub duplicates_only: bool,
+    /// Case-insensitive text to find in UPNs, names, sAMAccountName, anchors and GUIDs.
+    pub search: String,
+    /// The sort column.
+    pub sort: SortKey,
+    /// Reverse the order.
+    pub descending: bool,
+}
+
+/// One table row: what the list shows of an entry (the detail panel asks for the rest).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowSummary {
+    /// The entry's index in [`MatchReport::entries`].
+    pub entry: u32,
+    /// Its category.
+    pub category: Category,
+    /// On-prem UPN (or sAMAccountName).
+    pub onprem: String,
+    /// Display name.
+    pub name: String,
+    /// Cloud UPN.
+    pub cloud: String,
+    /// The cloud anchor's kind, e.g. "Okta user ID".
+    pub anchor_kind: String,
+    /// Custom cloud anchor.
+    pub custom_anchor: bool,
+    /// A duplicate value is involved.
+    pub duplicate: bool,
+    /// The worst finding.
+    pub worst: Option<Severity>,
+}
+
+/// The entries the query selects, in its order, as indices into the report's entries.
+/// Ties keep file order, so the result is deterministic.
+pub fn select(report: &MatchReport, query: &Query) -> Vec<u32> {
+    let needle = query.search.trim().to_lowercase();
+    let mut selected: Vec<u32> = report
+        .entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| query.categories.is_empty() || query.categories.contains(&e.category()))
+        .filter(|(_, e)| !query.custom_anchor_only || e.has_custom_anchor())
+        .filter(|(_, e)| !query.duplicates_only || e.has_duplicate())
+        .filter(|(_, e)| needle.is_empty() || matches_search(report, e, &needle))
+        .map(|(i, _)| i as u32)
+        .collect();
+    let key = query.sort;
+    selected.sort_by(|&a, &b| {
+        let (a_entry, b_entry) = (&report.entries[a as usize], &report.entries[b as usize]);
+        // Entries without the sorted value go last in either direction; ties keep file order.
+        let missing = |e: &Entry| sort_value(report, e, key).is_none();
+        missing(a_entry)
+            .cmp(&missing(b_entry))
+            .then_with(|| {
+                let ordering =
+                    sort_value(report, a_entry, key).cmp(&sort_value(report, b_entry, key));
+                if query.descending {
+                    ordering.reverse()
+                } else {
+                    ordering
+                }
+            })
+            .then(a.cmp(&b))
+    });
+    selected
+}
+
+/// The rows `offset..offset + limit` of a selection.
+pub fn window(
+    report: &MatchReport,
+    selection: &[u32],
+    offset: usize,
+    limit: usize,
+) -> Vec<RowSummary> {
+    selection.iter().skip(offset).take(limit).map(|&i| summary(report, i)).collect()
+}
+
+/// The list row of one entry.
+pub fn summary(report: &MatchReport, index: u32) -> RowSummary {
+    let entry = &report.entries[index as usize];
+    let p = report.onprem_of(entry);
+    let c = report.cloud_of(entry);
+    RowSummary {
+        entry: index,
+        category: entry.category(),
+        onprem: p.map(|p| p.label().to_string()).unwrap_or_default(),
+        name: p
+            .map(|p| p.name.as_str())
+            .filter(|n| !n.is_empty())
+            .or(c.map(|c| c.name.as_str()))
+            .unwrap_or_default()
+            .to_string(),
+        cloud: c.map(|c| c.upn.clone()).unwrap_or_default(),
+        anchor_kind: entry.cloud_anchor.as_ref().map(|a| a.label().to_string()).unwrap_or_default(),
+        custom_anchor: entry.has_custom_anchor(),
+        duplicate: entry.has_duplicate(),
+        worst: entry.worst_finding(),
+    }
+}
+
+fn rank(entry: &Entry) -> usize {
+    Category::ALL.iter().position(|c| *c == entry.category()).unwrap_or(usize::MAX)
+}
+
+/// The value an entry sorts by; `None` when it has none (no such side, an empty field).
+fn sort_value(report: &MatchReport, e: &Entry, key: SortKey) -> Option<SortValue> {
+    let p = report.onprem_of(e);
+    let c = report.cloud_of(e);
+    let text = |value: Option<String>| value.filter(|v| !v.is_empty()).map(SortValue::Text);
+    match key {
+        SortKey::Category => Some(SortValue::Number(rank(e) as u64)),
+        SortKey::OnPremLine => p.map(|p| SortValue::Number(p.at.line)),
+        SortKey::CloudLine => c.map(|c| SortValue::Number(c.at.line)),
+        SortKey::OnPremUpn => text(p.map(|p| p.label().to_lowercase())),
+        SortKey::CloudUpn => text(c.map(|c| c.upn.to_lowercase())),
+        SortKey::Name => text(p.map(|p| p.name.to_lowercase()))
+            .or_else(|| text(c.map(|c| c.name.to_lowercase()))),
+        SortKey::AnchorKind => text(e.cloud_anchor.as_ref().map(|a| a.label().to_string())),
+    }
+}
+
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum SortValue {
+    Number(u64),
+    Text(String),
+}
+
+fn matches_search(report: &MatchReport, entry: &Entry, needle: &str) -> bool {
+    let hit = |value: &str| !value.is_empty() && value.to_lowercase().contains(needle);
+    let onprem = report.onprem_of(entry).is_some_and(|p| {
+        hit(&p.upn)
+            || hit(&p.name)
+            || hit(&p.sam_account_name)
+            || p.mail.as_deref().is_some_and(hit)
+            || p.object_guid.is_some_and(|g| hit(&g.hyphenated().to_string()))
+    });
+    onprem
+        || report
+            .cloud_of(entry)
+            .is_some_and(|c| hit(&c.upn) || hit(&c.name) || hit(&c.mail) || hit(&c.immutable_id))
+        || entry.anchor.as_deref().is_some_and(hit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::guid::immutable_id;
+    use crate::engine::matching::{match_users, MatchOptions};
+    use crate::engine::model::{CloudUser, OnPremUser, RowRef};
+    use uuid::Uuid;
+
+    fn report() -> MatchReport {
+        let onprem: Vec<OnPremUser> = ["zoe", "adam", "mia"]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| OnPremUser {
+                at: RowRef { line: i as u64 + 2, record: i as u64 + 1 },
+                upn: format!("{name}@contoso.com"),
+                name: name.to_uppercase(),
+                object_guid: Some(Uuid::from_u128(i as u128 + 1)),
+                ..OnPremUser::default()
+            })
+            .collect();
+        let cloud = vec![
+            CloudUser {
+                at: RowRef { line: 2, record: 1 },
+                upn: "zoe@contoso.com".into(),
+                immutable_id: immutable_id(&Uuid::from_u128(1)),
+                ..CloudUser::default()
+            },
+            CloudUser {
+                at: RowRef { line: 3, record: 2 },
+                upn: "adam@contoso.com".into(),
+                immutable_id: "00ub0oNGTSWTBKOLGLNR".into(),
+                ..CloudUser::default()
+            },
+        ];
+        match_users(onprem, cloud, &MatchOptions::default())
+    }
+
+    fn upns(report: &MatchReport, query: &Query) -> Vec<String> {
+        let selection = select(report, query);
+        window(report, &selection, 0, 10).into_iter().map(|r| r.onprem).collect()
+    }
+
+    #[test]
+    fn default_order_is_most_urgent_first() {
+        let report = report();
+        assert_eq!(
+            upns(&report, &Query::default()),
+            ["adam@contoso.com", "mia@contoso.com", "zoe@contoso.com"]
+        );
+    }
+
+    #[test]
+    fn filters_search_and_sort() {
+        let report = report();
+        let only = |categories: Vec<Category>| Query { categories, ..Query::default() };
+        assert_eq!(upns(&report, &only(vec![Category::HardMatch])), ["zoe@contoso.com"]);
+        assert_eq!(
+            upns(&report, &Query { custom_anchor_only: true, ..Query::default() }),
+            ["adam@contoso.com"]
+        );
+        assert_eq!(
+            upns(&report, &Query { search: "MI".into(), ..Query::default() }),
+            ["mia@contoso.com"]
+        );
+        assert_eq!(
+            upns(&report, &Query { search: "00UB0".into(), ..Query::default() }),
+            ["adam@contoso.com"]
+        );
+        let by_upn = Query { sort: SortKey::OnPremUpn, ..Query::default() };
+        assert_eq!(
+            upns(&report, &by_upn),
+            ["adam@contoso.com", "mia@contoso.com", "zoe@contoso.com"]
+        );
+        let by_upn_desc = Query { descending: true, ..by_upn };
+        assert_eq!(
+            upns(&report, &by_upn_desc),
+            ["zoe@contoso.com", "mia@contoso.com", "adam@contoso.com"]
+        );
+        // Entries without a cloud side sort last by cloud line.
+        let by_cloud_line = Query { sort: SortKey::CloudLine, ..Query::default() };
+        assert_eq!(
+            upns(&report, &by_cloud_line).last().map(String::as_str),
+            Some("mia@contoso.com")
+        );
+    }
+
+    #[test]
+    fn windows_page_through_the_selection() {
+        let report = report();
+        let selection = select(&report, &Query::default());
+        assert_eq!(window(&report, &selection, 1, 1).len(), 1);
+        assert_eq!(window(&report, &selection, 1, 1)[0].onprem, "mia@contoso.com");
+        assert!(window(&report, &selection, 5, 10).is_empty());
+    }
+}
