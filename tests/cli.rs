@@ -745,12 +745,22 @@ fn onprem_entry<'a>(r: &'a Report, upn: &str) -> &'a Value {
     found[0]
 }
 
+/// Checks that the on-prem user's entry is in `category`, paired with the cloud user `cloud_upn`.
+fn paired<'a>(r: &'a Report, onprem_upn: &str, category: &str, cloud_upn: &str) -> &'a Value {
+    let entry = onprem_entry(r, onprem_upn);
+    assert_eq!(entry["category"], category, "{entry:#}");
+    assert_eq!(entry["cloud"]["upn"], cloud_upn, "{entry:#}");
+    entry
+}
+
+fn rename_and_order_report() -> Report {
+    report("11-rename-and-order/onprem.csv", "11-rename-and-order/cloud.csv", &[])
+}
+
 #[test]
 fn a_renamed_user_hard_matches_on_the_anchor_whatever_the_upn() {
-    let r = report("11-rename-and-order/onprem.csv", "11-rename-and-order/cloud.csv", &[]);
-    let maria = onprem_entry(&r, "maria.schmidt@contoso.com");
-    assert_eq!(maria["category"], "hard-match", "{maria:#}");
-    assert_eq!(maria["cloud"]["upn"], "maria.weber@contoso.com");
+    let r = rename_and_order_report();
+    let maria = paired(&r, "maria.schmidt@contoso.com", "hard-match", "maria.weber@contoso.com");
     assert_eq!(str_of(&maria["anchor"]), "IRIHwVWBqkq/aTTxEL1HpA==");
 }
 
@@ -829,4 +839,62 @@ fn convert_reads_stdin_in_text_and_flags_a_non_guid() {
     assert_eq!(code, 1);
     assert!(out[0]["guid"].is_null());
     assert!(mentions(&out[0]["note"].to_string(), &["okta"]), "{:#}", out[0]);
+}
+
+#[test]
+fn csvde_export_with_hex_byte_guids_hard_matches() {
+    let r = report("09-csvde/users.csv", "09-csvde/cloud.csv", &[]);
+    assert_eq!(r.code, 0, "{}", r.json["headline"]);
+    r.assert_counts(&[("hard-match", 6)]);
+    assert!(mentions(str_of(&r.json["files"]["onprem"]["source"]), &["csvde"]));
+    // csvde's X'…' is the raw ToByteArray order (§1), so this is the ImmutableID as is.
+    let ben = r.verdict("ben.hale@contoso.com", "hard-match");
+    assert_eq!(str_of(&ben["onprem"]["name"]), "Smith, John");
+}
+
+#[test]
+fn a_cloud_user_tied_to_another_on_prem_object_cannot_be_re_pointed() {
+    // Get-MgUser with OnPremisesObjectIdentifier, written tab-delimited with -UseQuotes AsNeeded.
+    let r = report("12-tied-and-case/onprem.csv", "12-tied-and-case/cloud.tsv", &[]);
+    assert_eq!(r.code, 1);
+    for upn in ["anna.abbott@contoso.com", "ben.hale@contoso.com", "carla.olsen@contoso.com"] {
+        assert!(!blocked(r.verdict(upn, "hard-match")), "{upn}");
+    }
+    // Tied to another object since July 2026: the hard match cannot re-point it (§2).
+    let david = r.entry("david.vogel@contoso.com");
+    assert!(blocked(david), "{david:#}");
+}
+
+#[test]
+fn upns_pair_the_two_rows_whatever_their_case() {
+    let r = report("12-tied-and-case/onprem.csv", "12-tied-and-case/cloud.tsv", &[]);
+    // On-prem Emma.Costa@Contoso.com, cloud emma.costa@contoso.com with an Okta ID: one person.
+    let emma = r.verdict("emma.costa@contoso.com", "mismatch");
+    assert_eq!(emma["onprem"]["upn"], "Emma.Costa@Contoso.com");
+    assert_eq!(emma["cloud"]["upn"], "emma.costa@contoso.com");
+    assert_eq!(str_of(&emma["anchor"]), "bGby/Fb1sEuGrmzI8FeNKQ==");
+}
+
+#[test]
+fn one_export_given_for_both_sides_or_a_missing_file_is_refused() {
+    let message = unusable("03-clean/onprem.csv", "03-clean/onprem.csv");
+    assert!(mentions(&message, &["on-prem export"]), "{message}");
+    let message = unusable("03-clean/cloud.csv", "03-clean/cloud.csv");
+    assert!(mentions(&message, &["cloud export"]), "{message}");
+    let message = unusable("no-such-export.csv", "03-clean/cloud.csv");
+    assert!(message.contains("no-such-export.csv"), "{message}");
+}
+
+#[test]
+fn a_hand_edited_cloud_row_with_an_extra_field_is_unreadable_and_accounted_for() {
+    let r = report("07-graph-empty-anchor/OnPremIDs.csv", "07-cloud-extra-field/cloud.csv", &[]);
+    assert_eq!(r.code, 1);
+    let unreadable = r.json["unreadable"].as_array().expect("unreadable");
+    assert_eq!(unreadable.len(), 1, "{unreadable:#?}");
+    assert_eq!(unreadable[0]["side"], "cloud");
+    assert_eq!(unreadable[0]["line"], 9);
+    assert!(str_of(&unreadable[0]["message"]).contains("line 9"));
+    assert_eq!(r.accounting("on-prem"), (10, 10, 0));
+    assert_eq!(r.accounting("cloud"), (10, 9, 1));
+    assert_eq!(r.count("hard-match"), 9, "{}", r.json["counts"]);
 }
