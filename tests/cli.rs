@@ -898,3 +898,95 @@ fn a_hand_edited_cloud_row_with_an_extra_field_is_unreadable_and_accounted_for()
     assert_eq!(r.accounting("cloud"), (10, 9, 1));
     assert_eq!(r.count("hard-match"), 9, "{}", r.json["counts"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Disagreements with domain.md: these fail against the engine as it is (see the commit message)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn soft_match_takes_the_primary_smtp_address_before_the_upn() {
+    let r = rename_and_order_report();
+    // The cloud user has Sam's UPN but Samantha's primary SMTP address: SMTP is tried first.
+    paired(&r, "samantha.lee@contoso.com", "soft-match", "sam.lee@contoso.com");
+    let sam = onprem_entry(&r, "sam.lee@contoso.com");
+    assert_ne!(sam["category"], "soft-match", "{sam:#}");
+    assert_ne!(sam["category"], "hard-match", "{sam:#}");
+}
+
+#[test]
+fn blocked_cloud_takeover_stops_the_hard_match_of_a_never_synced_user() {
+    let r = report(SOFT.0, SOFT.1, &["--block-cloud-takeover"]);
+    // Felix's cloud user has an empty OnPremisesSyncEnabled: Graph's null, "never synced", the
+    // plainest cloud-managed user there is. The switch stops its takeover (§2).
+    let felix = r.entry("felix.jung@contoso.com");
+    assert!(blocked(felix), "{felix:#}");
+}
+
+/// A user whose row on the other side could not be read is not reported as missing there: not
+/// put in `category`, nor counted in a headline clause containing `headline_words`.
+fn assert_unread_counterpart_not_missing(
+    r: &Report,
+    upn: &str,
+    category: &str,
+    headline_words: &str,
+) {
+    let entry = r.entry(upn);
+    assert_ne!(entry["category"], category, "{entry:#}");
+    let headline = str_of(&r.json["headline"]["text"]);
+    assert!(!mentions(headline, &[headline_words]), "{headline}");
+}
+
+#[test]
+fn a_cloud_user_whose_on_prem_row_is_unreadable_is_not_called_an_orphan() {
+    let r = report("07-bad-guid-row/OnPremIDs.csv", "07-bad-guid-row/cloud.csv", &[]);
+    // David's on-prem row (line 6, UPN david.vogel@contoso.com) exists but has a mistyped GUID.
+    // An orphan is a cloud user no on-prem object joins (§2); this one's on-prem object is right
+    // there, unread. Calling it an orphan, "no on-prem user has this UPN", and offering to clear
+    // its ImmutableID or delete it, is wrong advice for a typo in the export.
+    assert_unread_counterpart_not_missing(
+        &r,
+        "david.vogel@contoso.com",
+        "cloud-orphan",
+        "orphaned",
+    );
+}
+
+#[test]
+fn reasons_never_leave_a_value_blank() {
+    // With soft match blocked, a cloud user with an empty ImmutableID is reported as a mismatch
+    // whose reason ends "the existing one keeps ." (the empty ImmutableID interpolated).
+    let r = report(SOFT.0, SOFT.1, &["--block-soft-match"]);
+    for e in r.entries() {
+        let reason = str_of(&e["reason"]);
+        assert!(!reason.contains(" ."), "a blank in the reason: {reason}");
+    }
+}
+
+#[test]
+fn a_shared_anchor_does_not_make_the_owner_clash_with_its_own_cloud_user() {
+    let r = ldifde_report();
+    // dup.orig's on-prem row and cloud line 7 carry the same anchor and the same UPN: that cloud
+    // user is dup.orig's own account (§2 hard match), not "another cloud user" whose UPN the sync
+    // will clash on. Whichever of the two AD accounts joins it, no UPN is quarantined.
+    let orig = onprem_entry(&r, "dup.orig@contoso.com");
+    for f in orig["findings"].as_array().expect("findings") {
+        assert!(
+            !str_of(&f["message"]).contains("cloud line 7"),
+            "a clash with its own cloud user: {orig:#}"
+        );
+    }
+}
+
+#[test]
+fn an_on_prem_user_whose_cloud_row_is_unreadable_is_not_said_to_be_created() {
+    let r = report("07-graph-empty-anchor/OnPremIDs.csv", "07-cloud-extra-field/cloud.csv", &[]);
+    // Hugo's cloud row (line 9) exists, with his anchor, but has a stray field. "Entra Connect
+    // will create a new cloud user" is a prediction the exports do not support (§2: hard match
+    // first, on the anchor that row holds).
+    assert_unread_counterpart_not_missing(
+        &r,
+        "hugo.eklund@contoso.com",
+        "on-prem-only",
+        "would be created",
+    );
+}
