@@ -1,0 +1,992 @@
+//! End-to-end checks of the `anchor-audit` binary on realistic export pairs.
+//!
+//! Every pair under `tests/fixtures/scenarios/` is written byte for byte as the real tools write
+//! it (Windows PowerShell 5.1 `Export-Csv` with `#TYPE`, PowerShell 7, Get-MgUser, Get-MsolUser,
+//! Get-AzureADUser, ldifde), with every ImmutableID computed independently (base64 of the GUID's
+//! `ToByteArray` bytes). The expected verdicts come from `shared/domain.md`, not from the tool's
+//! output; the section each expectation rests on is named beside it.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+// ---------------------------------------------------------------------------------------------
+// Running the binary
+// ---------------------------------------------------------------------------------------------
+
+/// A file of a scenario.
+fn scenario(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scenarios").join(rel)
+}
+
+/// What one run of the binary gave.
+struct Run {
+    code: i32,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+/// Runs `anchor-audit` with these arguments and, if given, this standard input.
+fn run<S: AsRef<OsStr>>(args: &[S], stdin: Option<&str>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_anchor-audit"))
+        .args(args)
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    if let Some(text) = stdin {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin is piped")
+            .write_all(text.as_bytes())
+            .expect("stdin is written");
+    }
+    let out = child.wait_with_output().expect("the binary finishes");
+    Run {
+        code: out.status.code().expect("an exit status, not a signal"),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `report <onprem> <cloud> --format <format> <extra…>`.
+fn report_run(onprem: &str, cloud: &str, format: &str, extra: &[&str]) -> Run {
+    let mut args: Vec<std::ffi::OsString> = vec![
+        "report".into(),
+        scenario(onprem).into(),
+        scenario(cloud).into(),
+        "--format".into(),
+        format.into(),
+    ];
+    args.extend(extra.iter().map(Into::into));
+    run(&args, None)
+}
+
+/// A JSON report and its exit status, checked for what every report must satisfy.
+struct Report {
+    code: i32,
+    json: Value,
+}
+
+/// Runs the report as JSON (twice, to see it is deterministic) and as CSV, and checks the rules
+/// that hold for every scenario: usable input, every row accounted for once on both sides, exit
+/// status agreeing with the headline, and a CSV with a UTF-8 BOM and no live formula.
+fn report(onprem: &str, cloud: &str, extra: &[&str]) -> Report {
+    let first = report_run(onprem, cloud, "json", extra);
+    assert_ne!(first.code, 2, "input must be usable; stderr: {}", first.stderr);
+    let second = report_run(onprem, cloud, "json", extra);
+    assert_eq!(first.stdout, second.stdout, "two runs give the same JSON");
+    assert_eq!(first.code, second.code);
+    let json: Value = serde_json::from_slice(&first.stdout).expect("the report is JSON");
+
+    let accounting = json["accounting"].as_array().expect("accounting");
+    let sides: Vec<&str> = accounting.iter().map(|a| str_of(&a["side"])).collect();
+    assert_eq!(sides, ["on-prem", "cloud"], "one accounting row per side");
+    for a in accounting {
+        let n = |k: &str| a[k].as_u64().expect("a count");
+        assert_eq!(
+            n("records"),
+            n("inReport") + n("unreadable"),
+            "every record accounted for once: {a}"
+        );
+    }
+    assert_eq!(
+        json["counts"]["unreadable"].as_u64(),
+        Some(json["unreadable"].as_array().expect("unreadable").len() as u64)
+    );
+    let safe = json["headline"]["safe"].as_bool().expect("headline.safe");
+    assert_eq!(first.code, if safe { 0 } else { 1 }, "exit status follows the headline");
+
+    check_csv(&report_run(onprem, cloud, "csv", extra));
+    Report { code: first.code, json }
+}
+
+/// The CSV report: UTF-8 BOM (Excel reads it as UTF-8), same exit status as JSON, and no field
+/// Excel would run as a formula.
+fn check_csv(run: &Run) {
+    assert_ne!(run.code, 2, "stderr: {}", run.stderr);
+    assert!(run.stdout.starts_with(b"\xEF\xBB\xBF"), "CSV output starts with a UTF-8 BOM");
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&run.stdout[3..]);
+    for record in reader.records() {
+        let record = record.expect("the CSV report parses");
+        for field in record.iter() {
+            assert!(!field.starts_with('='), "a field Excel would evaluate: {field:?}");
+        }
+    }
+}
+
+/// Runs a report that must be refused as unusable (exit 2) and returns its message.
+fn unusable(onprem: &str, cloud: &str) -> String {
+    let run = report_run(onprem, cloud, "json", &[]);
+    assert_eq!(run.code, 2, "unusable input; stdout: {}", lossy(&run.stdout));
+    assert!(!run.stderr.trim().is_empty(), "a message says why");
+    run.stderr
+}
+
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn str_of(v: &Value) -> &str {
+    v.as_str().unwrap_or("")
+}
+
+/// Whether `text` contains any of `words`, ignoring case.
+fn mentions(text: &str, words: &[&str]) -> bool {
+    let text = text.to_lowercase();
+    words.iter().any(|w| text.contains(&w.to_lowercase()))
+}
+
+impl Report {
+    /// Entries in a category.
+    fn count(&self, category: &str) -> u64 {
+        self.json["counts"]["byCategory"][category].as_u64().unwrap_or(0)
+    }
+
+    /// Checks every category count at once (absent categories count 0).
+    fn assert_counts(&self, expected: &[(&str, u64)]) {
+        for category in [
+            "mismatch",
+            "duplicate-anchor",
+            "cloud-orphan",
+            "on-prem-only",
+            "soft-match",
+            "hard-match",
+            "cloud-only",
+        ] {
+            let want = expected.iter().find(|(c, _)| *c == category).map_or(0, |(_, n)| *n);
+            assert_eq!(
+                self.count(category),
+                want,
+                "{category} entries; counts {}",
+                self.json["counts"]
+            );
+        }
+    }
+
+    fn entries(&self) -> &Vec<Value> {
+        self.json["entries"].as_array().expect("entries")
+    }
+
+    /// Every entry whose on-prem or cloud side has this UPN.
+    fn entries_for(&self, upn: &str) -> Vec<&Value> {
+        self.entries()
+            .iter()
+            .filter(|e| {
+                str_of(&e["onprem"]["upn"]).eq_ignore_ascii_case(upn)
+                    || str_of(&e["cloud"]["upn"]).eq_ignore_ascii_case(upn)
+            })
+            .collect()
+    }
+
+    /// The one entry for this UPN.
+    fn entry(&self, upn: &str) -> &Value {
+        let found = self.entries_for(upn);
+        assert_eq!(found.len(), 1, "one entry for {upn}: {found:#?}");
+        found[0]
+    }
+
+    /// Checks that the user's one entry is in this category and returns it.
+    fn verdict(&self, upn: &str, category: &str) -> &Value {
+        let entry = self.entry(upn);
+        assert_eq!(str_of(&entry["category"]), category, "{upn}: {entry:#}");
+        entry
+    }
+
+    fn accounting(&self, side: &str) -> (u64, u64, u64) {
+        let a = self.json["accounting"]
+            .as_array()
+            .expect("accounting")
+            .iter()
+            .find(|a| a["side"] == side)
+            .expect("the side's accounting");
+        let n = |k: &str| a[k].as_u64().expect("a count");
+        (n("records"), n("inReport"), n("unreadable"))
+    }
+}
+
+/// All of an entry's text a person reads: the reason and every finding.
+fn explanation(entry: &Value) -> String {
+    let mut text = str_of(&entry["reason"]).to_string();
+    for f in entry["findings"].as_array().into_iter().flatten() {
+        text.push('\n');
+        text.push_str(str_of(&f["message"]));
+    }
+    text
+}
+
+/// A mismatch whose entry pairs the user's two rows, computes `anchor`, names the mistake with one
+/// of `words`, and whose fix sets the cloud ImmutableID to `anchor` (domain.md §5, fix paths).
+fn assert_mismatch(report: &Report, upn: &str, anchor: &str, words: &[&str]) {
+    let entry = report.verdict(upn, "mismatch");
+    assert_eq!(str_of(&entry["onprem"]["upn"]), upn, "{entry:#}");
+    assert_eq!(str_of(&entry["cloud"]["upn"]), upn, "{entry:#}");
+    assert_eq!(str_of(&entry["anchor"]), anchor, "{upn}: the anchor Connect computes");
+    assert!(
+        mentions(str_of(&entry["reason"]), words),
+        "{upn}: the reason names the mistake ({words:?}): {}",
+        entry["reason"]
+    );
+    let fix = str_of(&entry["fix"]["powershell"]);
+    assert!(fix.contains(anchor), "{upn}: the fix sets the right ImmutableID: {fix}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Seed 001: three users carrying Okta app-user IDs (domain.md §3, §2 "set but differs")
+// ---------------------------------------------------------------------------------------------
+
+/// (UPN, the Okta app-user ID in the cloud, the correct ImmutableID, the on-prem file line).
+const OKTA_USERS: [(&str, &str, &str, u64); 3] = [
+    ("grace.reyes@contoso.com", "0ual73EpqFttniod74nD", "XNaBubAQv0626UdCMPPyMg==", 9),
+    ("sven.klein@contoso.com", "0uaV9ZOz6Rc3E6lvlK9O", "KkvfqPh8oUa1/lOMburtEA==", 21),
+    ("gina.thorn@contoso.com", "0uaQK6oGcXsoVHzs6jCo", "7HDCqDrQEkGLr4WCGbp5Cg==", 35),
+];
+
+fn okta_report() -> Report {
+    report("01-okta-app-ids/OnPremIDs.csv", "01-okta-app-ids/MsolSyncedIDs.csv", &[])
+}
+
+#[test]
+fn okta_app_ids_are_three_mismatches_among_forty_hard_matches() {
+    let r = okta_report();
+    assert_eq!(r.code, 1);
+    r.assert_counts(&[("hard-match", 40), ("mismatch", 3)]);
+    assert_eq!(r.json["counts"]["customAnchor"], 3);
+    assert_eq!(r.json["headline"]["safe"], false);
+    assert_eq!(r.accounting("on-prem"), (43, 43, 0));
+    assert_eq!(r.accounting("cloud"), (43, 43, 0));
+    for (upn, okta_id, anchor, line) in OKTA_USERS {
+        assert_mismatch(&r, upn, anchor, &["okta"]);
+        let entry = r.entry(upn);
+        assert_eq!(entry["onprem"]["line"], line, "{upn}: line in the on-prem file");
+        assert_eq!(str_of(&entry["cloud"]["immutableId"]), okta_id);
+        assert!(
+            mentions(str_of(&entry["cloudAnchorClass"]), &["okta"]),
+            "{upn}: {}",
+            entry["cloudAnchorClass"]
+        );
+    }
+}
+
+#[test]
+fn okta_report_reads_the_sources_it_was_given() {
+    let r = okta_report();
+    let onprem = &r.json["files"]["onprem"];
+    let cloud = &r.json["files"]["cloud"];
+    assert_eq!(onprem["name"], "OnPremIDs.csv");
+    assert!(mentions(str_of(&onprem["source"]), &["Get-ADUser"]), "{onprem}");
+    assert!(mentions(str_of(&cloud["source"]), &["Get-MsolUser", "MSOnline"]), "{cloud}");
+}
+
+#[test]
+fn okta_text_report_names_the_three_users_and_exits_1() {
+    let run = report_run(
+        "01-okta-app-ids/OnPremIDs.csv",
+        "01-okta-app-ids/MsolSyncedIDs.csv",
+        "text",
+        &[],
+    );
+    assert_eq!(run.code, 1);
+    let text = lossy(&run.stdout);
+    assert!(text.contains("Not safe"), "{text}");
+    for (upn, okta_id, anchor, _) in OKTA_USERS {
+        assert!(text.contains(upn) && text.contains(okta_id) && text.contains(anchor), "{text}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Seed 000: the tutorial's two exports; John Smith's mail exists only in the cloud (§2, §5)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn tutorial_pair_hard_matches_and_warns_that_john_smiths_mail_is_cleared() {
+    let r = report("02-tutorial-mail/OnPremIDs.csv", "02-tutorial-mail/AzureADSyncedIDS.csv", &[]);
+    r.assert_counts(&[("hard-match", 6)]);
+    assert!(mentions(str_of(&r.json["files"]["cloud"]["source"]), &["AzureAD"]));
+    let john = r.verdict("john.smith@contoso.com", "hard-match");
+    assert_eq!(str_of(&john["anchor"]), "jXrgMery1EaxKQjub2hp1Q==");
+    let mail_findings: Vec<&Value> = john["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| mentions(str_of(&f["message"]), &["mail"]))
+        .collect();
+    assert_eq!(mail_findings.len(), 1, "{john:#}");
+    assert!(
+        mentions(
+            str_of(&mail_findings[0]["message"]),
+            &["clear", "wipe", "remove", "delete", "lose", "lost", "overwrit"]
+        ),
+        "{john:#}"
+    );
+    for e in r.entries() {
+        if e["onprem"]["upn"] != "john.smith@contoso.com" {
+            assert!(!mentions(&explanation(e), &["mail"]), "only John's mail: {e:#}");
+        }
+    }
+}
+
+#[test]
+fn tutorial_on_prem_command_verbatim_leaves_immutableid_empty_and_objectguid_decides() {
+    // The published command's `(GUID).tobytearray()` fails on every row, so its ImmutableID
+    // column is empty; the anchor comes from objectGUID (§2), not from that column.
+    let r = report(
+        "02-tutorial-verbatim/OnPremIDs.csv",
+        "02-tutorial-verbatim/AzureADSyncedIDS.csv",
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.json["headline"]);
+    r.assert_counts(&[("hard-match", 6)]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. A clean pair: PowerShell 7 Get-ADUser (ConsistencyGuid as base64) and Get-MgUser -Property
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn clean_pair_is_safe_and_exits_0() {
+    let r = report("03-clean/onprem.csv", "03-clean/cloud.csv", &[]);
+    assert_eq!(r.code, 0);
+    assert_eq!(r.json["headline"]["safe"], true);
+    assert!(str_of(&r.json["headline"]["text"]).contains("12"), "{}", r.json["headline"]);
+    // The break-glass admin is cloud-only: never synced, nothing on-prem claims it.
+    r.assert_counts(&[("hard-match", 12), ("cloud-only", 1)]);
+    r.verdict("admin@contoso.onmicrosoft.com", "cloud-only");
+    assert_eq!(r.accounting("on-prem"), (12, 12, 0));
+    assert_eq!(r.accounting("cloud"), (13, 13, 0));
+    assert!(mentions(str_of(&r.json["files"]["cloud"]["source"]), &["Get-MgUser", "Graph"]));
+}
+
+#[test]
+fn clean_pair_text_says_safe() {
+    let run = report_run("03-clean/onprem.csv", "03-clean/cloud.csv", "text", &[]);
+    assert_eq!(run.code, 0);
+    assert!(lossy(&run.stdout).contains("Safe to cut over"));
+}
+
+#[test]
+fn swapped_files_are_refused_and_said_to_be_swapped() {
+    let message = unusable("03-clean/cloud.csv", "03-clean/onprem.csv");
+    assert!(mentions(&message, &["swap", "wrong way round"]), "{message}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Wrong conversions (§1 "wrong conversions seen in the wild", §2 source anchor choice)
+// ---------------------------------------------------------------------------------------------
+
+const WRONG_CONVERSIONS: (&str, &str) =
+    ("04-wrong-conversions/onprem.csv", "04-wrong-conversions/cloud.csv");
+
+#[test]
+fn wrong_conversions_are_mismatches_that_name_the_mistake() {
+    let r = report(WRONG_CONVERSIONS.0, WRONG_CONVERSIONS.1, &[]);
+    assert_eq!(r.code, 1);
+    r.assert_counts(&[("hard-match", 4), ("mismatch", 5)]);
+    for upn in [
+        "anna.abbott@contoso.com",
+        "ben.hale@contoso.com",
+        "carla.olsen@contoso.com",
+        "david.vogel@contoso.com",
+    ] {
+        r.verdict(upn, "hard-match");
+    }
+    assert_mismatch(
+        &r,
+        "emma.costa@contoso.com",
+        "4k89lpiMf0yH6PElOnCvrw==",
+        &["big-endian", "big endian", "byte order"],
+    );
+    assert_mismatch(&r, "felix.jung@contoso.com", "UHOHGQzNEE6pAjC+5/fDqw==", &["text"]);
+    assert_mismatch(&r, "grace.reyes@contoso.com", "npcwJGF6FkmRZBm0Q26SzQ==", &["text"]);
+    assert_mismatch(
+        &r,
+        "hugo.eklund@contoso.com",
+        "2Dkv7+wu3kWxQpOJ6Vl4sg==",
+        &["UPN", "userPrincipalName"],
+    );
+    // Connect uses the pre-populated ConsistencyGuid; the cloud holds the objectGUID form.
+    assert_mismatch(&r, "ines.lund@contoso.com", "3hJmNWB5L02L4oLLmQYEdA==", &["ConsistencyGuid"]);
+}
+
+#[test]
+fn with_objectguid_as_anchor_the_prepopulated_consistencyguid_no_longer_matters() {
+    let r = report(WRONG_CONVERSIONS.0, WRONG_CONVERSIONS.1, &["--anchor", "objectGUID"]);
+    r.assert_counts(&[("hard-match", 5), ("mismatch", 4)]);
+    let ines = r.verdict("ines.lund@contoso.com", "hard-match");
+    assert_eq!(str_of(&ines["anchor"]), "bnGIKU7gNk+Z9M1DqCI0TA==");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Soft match and the tenant switches (§2)
+// ---------------------------------------------------------------------------------------------
+
+const SOFT: (&str, &str) = ("05-soft-match/onprem.csv", "05-soft-match/cloud.csv");
+
+#[test]
+fn empty_cloud_anchors_soft_match_on_primary_smtp_or_upn() {
+    let r = report(SOFT.0, SOFT.1, &[]);
+    assert_eq!(r.code, 1, "soft matches need attention");
+    r.assert_counts(&[
+        ("hard-match", 5),
+        ("soft-match", 2),
+        ("on-prem-only", 1),
+        ("cloud-only", 1),
+    ]);
+    // Different UPN, same primary SMTP address.
+    let maria = r.verdict("m.garcia@contoso.com", "soft-match");
+    assert_eq!(str_of(&maria["cloud"]["upn"]), "maria.garcia@contoso.onmicrosoft.com");
+    assert!(mentions(&explanation(maria), &["smtp", "mail"]), "{maria:#}");
+    let thi = r.verdict("t.nguyen@contoso.com", "soft-match");
+    assert!(mentions(&explanation(thi), &["upn", "userPrincipalName"]), "{thi:#}");
+    r.verdict("felix.jung@contoso.com", "hard-match");
+    r.verdict("grace.reyes@contoso.com", "on-prem-only");
+    r.verdict("reception@contoso.onmicrosoft.com", "cloud-only");
+}
+
+#[test]
+fn blocked_soft_match_leaves_those_users_unmatched() {
+    let r = report(SOFT.0, SOFT.1, &["--block-soft-match"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.count("soft-match"), 0);
+    for upn in ["m.garcia@contoso.com", "t.nguyen@contoso.com"] {
+        let found = r.entries_for(upn);
+        assert!(!found.is_empty());
+        for e in found {
+            let category = str_of(&e["category"]);
+            assert!(
+                ["mismatch", "on-prem-only"].contains(&category),
+                "{upn} cannot match with soft match blocked: {e:#}"
+            );
+        }
+    }
+    // Hard matches do not depend on the soft-match switch.
+    for upn in ["anna.abbott@contoso.com", "felix.jung@contoso.com"] {
+        r.verdict(upn, "hard-match");
+    }
+}
+
+/// Whether an entry will not join as a clean hard match: another category, or a problem-level
+/// finding that says the match fails.
+fn blocked(entry: &Value) -> bool {
+    entry["category"] != "hard-match"
+        || entry["findings"].as_array().into_iter().flatten().any(|f| f["severity"] == "problem")
+}
+
+#[test]
+fn blocked_cloud_takeover_stops_the_hard_match_of_a_user_whose_sync_was_turned_off() {
+    let r = report(SOFT.0, SOFT.1, &["--block-cloud-takeover"]);
+    assert_eq!(r.code, 1);
+    // Hugo's cloud user has OnPremisesSyncEnabled False: a cloud-managed object the switch
+    // protects from takeover through hard match.
+    let hugo = r.entry("hugo.eklund@contoso.com");
+    assert!(blocked(hugo), "{hugo:#}");
+    // Users already synced (as Okta's show, §3) are not cloud objects being taken over.
+    for upn in ["anna.abbott@contoso.com", "ben.hale@contoso.com", "carla.olsen@contoso.com"] {
+        assert!(!blocked(r.verdict(upn, "hard-match")), "{upn}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Orphans, on-prem-only users and duplicates; ldifde on-prem (§2, §5)
+// ---------------------------------------------------------------------------------------------
+
+fn ldifde_report() -> Report {
+    report("06-orphans-duplicates/users.ldf", "06-orphans-duplicates/cloud.csv", &[])
+}
+
+#[test]
+fn ldifde_export_hard_matches_its_clean_users() {
+    let r = ldifde_report();
+    assert!(mentions(str_of(&r.json["files"]["onprem"]["source"]), &["ldif"]));
+    assert_eq!(r.accounting("on-prem"), (10, 10, 0));
+    assert_eq!(r.accounting("cloud"), (8, 8, 0));
+    for (upn, anchor) in [
+        ("anna.abbott@contoso.com", "P2dlzQgIPEy8do/ATwiUvg=="),
+        ("juergen.gross@contoso.com", "w1QRDUt5FU6DgmkAnJCfLQ=="),
+        ("carla.olsen@contoso.com", "VSboU82yxkGJ4j8cq6e3lw=="),
+        ("david.vogel@contoso.com", "lKhu2Je90EmSmpaJWWM/ug=="),
+    ] {
+        let e = r.verdict(upn, "hard-match");
+        assert_eq!(str_of(&e["anchor"]), anchor);
+    }
+    // A base64 (`::`) displayName, folded DN lines.
+    let jurgen = r.entry("juergen.gross@contoso.com");
+    assert_eq!(str_of(&jurgen["onprem"]["name"]), "Jürgen Groß");
+}
+
+#[test]
+fn anchors_from_another_forest_orphan_or_duplicate_the_user() {
+    let r = ldifde_report();
+    assert_eq!(r.code, 1);
+    // Same UPN on-prem, anchor from fabrikam: a duplicate on cut-over.
+    r.verdict("emma.costa@contoso.com", "mismatch");
+    assert_eq!(r.count("mismatch"), 1);
+    // No on-prem person at all: left as a disconnector.
+    r.verdict("r.former@contoso.com", "cloud-orphan");
+    assert_eq!(r.count("cloud-orphan"), 1);
+    r.verdict("felix.jung@contoso.com", "on-prem-only");
+}
+
+#[test]
+fn two_ad_accounts_sharing_a_consistencyguid_are_duplicate_anchors() {
+    let r = ldifde_report();
+    assert!(r.count("duplicate-anchor") >= 2, "{}", r.json["counts"]);
+    for upn in ["dup.orig@contoso.com", "dup.copy@contoso.com"] {
+        let found: Vec<&Value> = r.entries().iter().filter(|e| e["onprem"]["upn"] == upn).collect();
+        assert_eq!(found.len(), 1, "{upn}");
+        assert_eq!(found[0]["category"], "duplicate-anchor", "{:#}", found[0]);
+        assert_eq!(str_of(&found[0]["anchor"]), "ORbTHkkb5kOraRicw3dgLw==");
+    }
+}
+
+#[test]
+fn two_ad_accounts_with_one_upn_both_carry_a_duplicate_upn_finding() {
+    let r = ldifde_report();
+    let rows: Vec<&Value> =
+        r.entries().iter().filter(|e| e["onprem"]["upn"] == "l.meyer@contoso.com").collect();
+    assert_eq!(rows.len(), 2, "both accounts are reported");
+    for e in rows {
+        let said = e["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| mentions(str_of(&f["message"]), &["upn", "userPrincipalName"]));
+        assert!(said, "the shared UPN is a finding: {e:#}");
+    }
+    assert!(
+        r.json["counts"]["duplicates"].as_u64().unwrap_or(0) >= 4,
+        "two shared anchors and two shared UPNs: {}",
+        r.json["counts"]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Broken input (§4, §5)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_bad_guid_row_is_unreadable_and_every_other_row_is_reported() {
+    let r = report("07-bad-guid-row/OnPremIDs.csv", "07-bad-guid-row/cloud.csv", &[]);
+    assert_eq!(r.code, 1, "one bad row does not make the rest unusable");
+    let unreadable = r.json["unreadable"].as_array().expect("unreadable");
+    assert_eq!(unreadable.len(), 1, "{unreadable:#?}");
+    let row = &unreadable[0];
+    assert_eq!(row["side"], "on-prem");
+    assert_eq!(row["line"], 6, "#TYPE, header, then the fourth user");
+    assert_eq!(row["column"], "objectGUID");
+    let message = str_of(&row["message"]);
+    assert!(message.contains("line 6") && message.contains("objectGUID"), "{message}");
+    assert!(str_of(&row["raw"]).contains("976b5f20-85c1-4187-bc9f-48ea54c50c6"));
+    assert_eq!(r.accounting("on-prem"), (10, 9, 1));
+    assert_eq!(r.accounting("cloud"), (10, 10, 0));
+    assert!(r.count("hard-match") >= 9, "{}", r.json["counts"]);
+    for upn in [
+        "anna.abbott@contoso.com",
+        "ben.hale@contoso.com",
+        "carla.olsen@contoso.com",
+        "emma.costa@contoso.com",
+        "felix.jung@contoso.com",
+        "grace.reyes@contoso.com",
+        "hugo.eklund@contoso.com",
+        "ines.lund@contoso.com",
+        "jonas.silva@contoso.com",
+    ] {
+        r.verdict(upn, "hard-match");
+    }
+}
+
+#[test]
+fn unreadable_rows_are_written_out_to_fix_and_reload() {
+    let dir = std::env::temp_dir().join(format!("anchor-audit-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = report_run(
+        "07-bad-guid-row/OnPremIDs.csv",
+        "07-bad-guid-row/cloud.csv",
+        "json",
+        &["--unreadable-dir", dir.to_str().expect("utf-8 temp dir")],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let onprem = std::fs::read_to_string(dir.join("onprem-unreadable.csv")).expect("written");
+    assert!(onprem.contains("david.vogel@contoso.com"), "{onprem}");
+    assert!(onprem.contains("976b5f20-85c1-4187-bc9f-48ea54c50c6"), "{onprem}");
+    let cloud = std::fs::read_to_string(dir.join("cloud-unreadable.csv")).expect("written");
+    assert!(!cloud.contains("@contoso.com"), "no cloud row is unreadable: {cloud}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn graph_export_without_property_is_refused_with_the_fixed_command() {
+    let message =
+        unusable("07-graph-empty-anchor/OnPremIDs.csv", "07-graph-empty-anchor/cloud.csv");
+    for part in ["Get-MgUser", "-Property", "OnPremisesImmutableId"] {
+        assert!(message.contains(part), "{part}: {message}");
+    }
+}
+
+#[test]
+fn raw_byte_array_consistencyguid_is_refused_with_the_base64_export() {
+    let message = unusable("07-byte-array/onprem.csv", "07-graph-empty-anchor/OnPremIDs.csv");
+    // (the cloud file is irrelevant: the on-prem one is refused first or together)
+    assert!(message.contains("ToBase64String"), "{message}");
+    assert!(mentions(&message, &["ConsistencyGuid"]), "{message}");
+}
+
+#[test]
+fn an_excel_workbook_is_refused() {
+    let message = unusable("07-xlsx/OnPremIDs.xlsx", "07-bad-guid-row/cloud.csv");
+    assert!(mentions(&message, &["xlsx", "excel", "workbook"]), "{message}");
+}
+
+#[test]
+fn an_empty_file_is_refused() {
+    let message = unusable("07-empty/OnPremIDs.csv", "07-bad-guid-row/cloud.csv");
+    assert!(mentions(&message, &["empty"]), "{message}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 8. Names and encodings (§4)
+// ---------------------------------------------------------------------------------------------
+
+const NAMES: [(&str, &str); 5] = [
+    ("anna.abbott@contoso.com", "Smith, John"),
+    ("ben.hale@contoso.com", "Rosa \"Ro\" Díaz"),
+    ("carla.olsen@contoso.com", "Zoë <script>alert(1)</script>"),
+    ("david.vogel@contoso.com", "José Müller"),
+    ("emma.costa@contoso.com", "=HYPERLINK(\"http://x\",\"cmd|' /C calc'!A0\")"),
+];
+
+#[test]
+fn names_with_commas_quotes_accents_html_and_formulas_survive() {
+    let r = report("08-names/onprem.csv", "08-names/cloud.csv", &[]);
+    assert_eq!(r.code, 0);
+    r.assert_counts(&[("hard-match", 5)]);
+    // One record per user, though each has a two-line Description.
+    assert_eq!(r.accounting("on-prem"), (5, 5, 0));
+    for (upn, name) in NAMES {
+        let e = r.verdict(upn, "hard-match");
+        assert_eq!(str_of(&e["onprem"]["name"]), name);
+        assert_eq!(str_of(&e["cloud"]["name"]), name);
+    }
+    let run = report_run("08-names/onprem.csv", "08-names/cloud.csv", "csv", &[]);
+    assert!(lossy(&run.stdout).contains("HYPERLINK"), "the name is kept, made inert");
+}
+
+#[test]
+fn utf16_onprem_and_ascii_cloud_export() {
+    let r = report("08-utf16/OnPremIDs.csv", "08-utf16/MsolSyncedIDs.csv", &[]);
+    assert_eq!(r.code, 0);
+    r.assert_counts(&[("hard-match", 5)]);
+    assert!(mentions(str_of(&r.json["files"]["onprem"]["encoding"]), &["UTF-16"]));
+    let jose = r.entry("david.vogel@contoso.com");
+    assert_eq!(str_of(&jose["onprem"]["name"]), "José Müller");
+    // Windows PowerShell 5.1's default ASCII turned the accents into '?'.
+    assert_eq!(str_of(&jose["cloud"]["name"]), "Jos? M?ller");
+}
+
+#[test]
+fn semicolon_delimited_use_culture_exports() {
+    let r = report("08-semicolon/OnPremIDs.csv", "08-semicolon/MsolSyncedIDs.csv", &[]);
+    assert_eq!(r.code, 0);
+    r.assert_counts(&[("hard-match", 5)]);
+    for (upn, name) in NAMES {
+        assert_eq!(str_of(&r.entry(upn)["onprem"]["name"]), name);
+    }
+}
+
+#[test]
+fn excel_resaved_windows_1252_semicolon_export() {
+    let r = report("08-excel-1252/OnPremIDs.csv", "08-utf16/MsolSyncedIDs.csv", &[]);
+    assert_eq!(r.code, 0, "{}", r.json["headline"]);
+    r.assert_counts(&[("hard-match", 5)]);
+    for (upn, name) in &NAMES[..4] {
+        assert_eq!(str_of(&r.entry(upn)["onprem"]["name"]), *name);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 10. A string source anchor (§2: verbatim, case-sensitive)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn employee_id_anchor_is_compared_verbatim_and_case_sensitively() {
+    let r = report(
+        "10-string-anchor/onprem.csv",
+        "10-string-anchor/cloud.csv",
+        &["--anchor", "employeeID"],
+    );
+    assert_eq!(r.code, 1);
+    r.assert_counts(&[("hard-match", 3), ("mismatch", 1)]);
+    for (upn, anchor) in [
+        ("anna.abbott@contoso.com", "E10001"),
+        ("ben.hale@contoso.com", "E10002"),
+        ("carla.olsen@contoso.com", "E10003"),
+    ] {
+        assert_eq!(str_of(&r.verdict(upn, "hard-match")["anchor"]), anchor);
+    }
+    // `e10004` in the cloud is not `E10004`: hard match compares case-sensitively.
+    let david = r.verdict("david.vogel@contoso.com", "mismatch");
+    assert_eq!(str_of(&david["anchor"]), "E10004");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 11. A renamed user; soft match tries the primary SMTP address before the UPN (§2)
+// ---------------------------------------------------------------------------------------------
+
+/// The one entry whose on-prem side has this UPN.
+fn onprem_entry<'a>(r: &'a Report, upn: &str) -> &'a Value {
+    let found: Vec<&Value> = r.entries().iter().filter(|e| e["onprem"]["upn"] == upn).collect();
+    assert_eq!(found.len(), 1, "{upn}: {found:#?}");
+    found[0]
+}
+
+/// Checks that the on-prem user's entry is in `category`, paired with the cloud user `cloud_upn`.
+fn paired<'a>(r: &'a Report, onprem_upn: &str, category: &str, cloud_upn: &str) -> &'a Value {
+    let entry = onprem_entry(r, onprem_upn);
+    assert_eq!(entry["category"], category, "{entry:#}");
+    assert_eq!(entry["cloud"]["upn"], cloud_upn, "{entry:#}");
+    entry
+}
+
+fn rename_and_order_report() -> Report {
+    report("11-rename-and-order/onprem.csv", "11-rename-and-order/cloud.csv", &[])
+}
+
+#[test]
+fn a_renamed_user_hard_matches_on_the_anchor_whatever_the_upn() {
+    let r = rename_and_order_report();
+    let maria = paired(&r, "maria.schmidt@contoso.com", "hard-match", "maria.weber@contoso.com");
+    assert_eq!(str_of(&maria["anchor"]), "IRIHwVWBqkq/aTTxEL1HpA==");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 9. convert (§1)
+// ---------------------------------------------------------------------------------------------
+
+/// `convert --format json` on these values: exit status and the parsed array.
+fn convert_json(values: &[&str]) -> (i32, Vec<Value>) {
+    let mut args = vec!["convert", "--format", "json"];
+    args.extend_from_slice(values);
+    let run = run(&args, None);
+    let json: Value = serde_json::from_slice(&run.stdout).expect("convert JSON");
+    (run.code, json.as_array().expect("an array").clone())
+}
+
+/// Every spelling of `35918bc9-196d-40ea-9779-889d79b753f0` an admin may paste.
+const SPELLINGS_OF_35918BC9: [&str; 9] = [
+    "35918bc9-196d-40ea-9779-889d79b753f0",
+    "{35918BC9-196D-40EA-9779-889D79B753F0}",
+    "35918bc9196d40ea9779889d79b753f0",
+    "yYuRNW0Z6kCXeYidebdT8A==",
+    "X'c98b91356d19ea409779889d79b753f0'",
+    "C9 8B 91 35 6D 19 EA 40 97 79 88 9D 79 B7 53 F0",
+    "\\c9\\8b\\91\\35\\6d\\19\\ea\\40\\97\\79\\88\\9d\\79\\b7\\53\\f0",
+    "objectGUID:: yYuRNW0Z6kCXeYidebdT8A==",
+    "CN={795975524E57305A366B4358655969646562645438413D3D}",
+];
+
+#[test]
+fn convert_the_documented_vectors() {
+    let (code, out) = convert_json(&[
+        "35918bc9-196d-40ea-9779-889d79b753f0",
+        "fcc7e67f-fec6-4a65-b821-2f40a292d185",
+        "iGhmiAEBERG7uxI0VniQqw==",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(out.len(), 3);
+    let pairs = [
+        ("35918bc9-196d-40ea-9779-889d79b753f0", "yYuRNW0Z6kCXeYidebdT8A=="),
+        ("fcc7e67f-fec6-4a65-b821-2f40a292d185", "f+bH/Mb+ZUq4IS9AopLRhQ=="),
+        ("88666888-0101-1111-bbbb-1234567890ab", "iGhmiAEBERG7uxI0VniQqw=="),
+    ];
+    for (c, (guid, immutable_id)) in out.iter().zip(pairs) {
+        assert_eq!(str_of(&c["guid"]), guid, "{c:#}");
+        assert_eq!(str_of(&c["forms"]["hyphenated"]), guid);
+        assert_eq!(str_of(&c["forms"]["immutable_id"]), immutable_id);
+    }
+    assert_eq!(str_of(&out[0]["forms"]["big_endian_base64"]), "NZGLyRltQOqXeYidebdT8A==");
+}
+
+#[test]
+fn convert_reads_every_spelling_of_one_guid() {
+    let (code, out) = convert_json(&SPELLINGS_OF_35918BC9);
+    assert_eq!(code, 0);
+    for (c, input) in out.iter().zip(SPELLINGS_OF_35918BC9) {
+        assert_eq!(str_of(&c["input"]), input);
+        assert_eq!(str_of(&c["guid"]), "35918bc9-196d-40ea-9779-889d79b753f0", "{c:#}");
+        assert_eq!(str_of(&c["forms"]["immutable_id"]), "yYuRNW0Z6kCXeYidebdT8A==");
+    }
+}
+
+#[test]
+fn convert_reads_stdin_in_text_and_flags_a_non_guid() {
+    let input = format!("{}\n00ub0oNGTSWTBKOLGLNR\n", SPELLINGS_OF_35918BC9.join("\n"));
+    let run = run(&["convert"], Some(&input));
+    assert_eq!(run.code, 1, "an Okta user ID is not a GUID");
+    let text = lossy(&run.stdout);
+    assert!(
+        text.matches("yYuRNW0Z6kCXeYidebdT8A==").count() >= SPELLINGS_OF_35918BC9.len(),
+        "{text}"
+    );
+    assert!(mentions(&text, &["okta"]), "{text}");
+
+    let (code, out) = convert_json(&["00ub0oNGTSWTBKOLGLNR"]);
+    assert_eq!(code, 1);
+    assert!(out[0]["guid"].is_null());
+    assert!(mentions(&out[0]["note"].to_string(), &["okta"]), "{:#}", out[0]);
+}
+
+#[test]
+fn csvde_export_with_hex_byte_guids_hard_matches() {
+    let r = report("09-csvde/users.csv", "09-csvde/cloud.csv", &[]);
+    assert_eq!(r.code, 0, "{}", r.json["headline"]);
+    r.assert_counts(&[("hard-match", 6)]);
+    assert!(mentions(str_of(&r.json["files"]["onprem"]["source"]), &["csvde"]));
+    // csvde's X'…' is the raw ToByteArray order (§1), so this is the ImmutableID as is.
+    let ben = r.verdict("ben.hale@contoso.com", "hard-match");
+    assert_eq!(str_of(&ben["onprem"]["name"]), "Smith, John");
+}
+
+#[test]
+fn a_cloud_user_tied_to_another_on_prem_object_cannot_be_re_pointed() {
+    // Get-MgUser with OnPremisesObjectIdentifier, written tab-delimited with -UseQuotes AsNeeded.
+    let r = report("12-tied-and-case/onprem.csv", "12-tied-and-case/cloud.tsv", &[]);
+    assert_eq!(r.code, 1);
+    for upn in ["anna.abbott@contoso.com", "ben.hale@contoso.com", "carla.olsen@contoso.com"] {
+        assert!(!blocked(r.verdict(upn, "hard-match")), "{upn}");
+    }
+    // Tied to another object since July 2026: the hard match cannot re-point it (§2).
+    let david = r.entry("david.vogel@contoso.com");
+    assert!(blocked(david), "{david:#}");
+}
+
+#[test]
+fn upns_pair_the_two_rows_whatever_their_case() {
+    let r = report("12-tied-and-case/onprem.csv", "12-tied-and-case/cloud.tsv", &[]);
+    // On-prem Emma.Costa@Contoso.com, cloud emma.costa@contoso.com with an Okta ID: one person.
+    let emma = r.verdict("emma.costa@contoso.com", "mismatch");
+    assert_eq!(emma["onprem"]["upn"], "Emma.Costa@Contoso.com");
+    assert_eq!(emma["cloud"]["upn"], "emma.costa@contoso.com");
+    assert_eq!(str_of(&emma["anchor"]), "bGby/Fb1sEuGrmzI8FeNKQ==");
+}
+
+#[test]
+fn one_export_given_for_both_sides_or_a_missing_file_is_refused() {
+    let message = unusable("03-clean/onprem.csv", "03-clean/onprem.csv");
+    assert!(mentions(&message, &["on-prem export"]), "{message}");
+    let message = unusable("03-clean/cloud.csv", "03-clean/cloud.csv");
+    assert!(mentions(&message, &["cloud export"]), "{message}");
+    let message = unusable("no-such-export.csv", "03-clean/cloud.csv");
+    assert!(message.contains("no-such-export.csv"), "{message}");
+}
+
+#[test]
+fn a_hand_edited_cloud_row_with_an_extra_field_is_unreadable_and_accounted_for() {
+    let r = report("07-graph-empty-anchor/OnPremIDs.csv", "07-cloud-extra-field/cloud.csv", &[]);
+    assert_eq!(r.code, 1);
+    let unreadable = r.json["unreadable"].as_array().expect("unreadable");
+    assert_eq!(unreadable.len(), 1, "{unreadable:#?}");
+    assert_eq!(unreadable[0]["side"], "cloud");
+    assert_eq!(unreadable[0]["line"], 9);
+    assert!(str_of(&unreadable[0]["message"]).contains("line 9"));
+    assert_eq!(r.accounting("on-prem"), (10, 10, 0));
+    assert_eq!(r.accounting("cloud"), (10, 9, 1));
+    assert_eq!(r.count("hard-match"), 9, "{}", r.json["counts"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Disagreements with domain.md: these fail against the engine as it is (see the commit message)
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn soft_match_takes_the_primary_smtp_address_before_the_upn() {
+    let r = rename_and_order_report();
+    // The cloud user has Sam's UPN but Samantha's primary SMTP address: SMTP is tried first.
+    paired(&r, "samantha.lee@contoso.com", "soft-match", "sam.lee@contoso.com");
+    let sam = onprem_entry(&r, "sam.lee@contoso.com");
+    assert_ne!(sam["category"], "soft-match", "{sam:#}");
+    assert_ne!(sam["category"], "hard-match", "{sam:#}");
+}
+
+#[test]
+fn blocked_cloud_takeover_stops_the_hard_match_of_a_never_synced_user() {
+    let r = report(SOFT.0, SOFT.1, &["--block-cloud-takeover"]);
+    // Felix's cloud user has an empty OnPremisesSyncEnabled: Graph's null, "never synced", the
+    // plainest cloud-managed user there is. The switch stops its takeover (§2).
+    let felix = r.entry("felix.jung@contoso.com");
+    assert!(blocked(felix), "{felix:#}");
+}
+
+/// A user whose row on the other side could not be read is not reported as missing there: not
+/// put in `category`, nor counted in a headline clause containing `headline_words`.
+fn assert_unread_counterpart_not_missing(
+    r: &Report,
+    upn: &str,
+    category: &str,
+    headline_words: &str,
+) {
+    let entry = r.entry(upn);
+    assert_ne!(entry["category"], category, "{entry:#}");
+    let headline = str_of(&r.json["headline"]["text"]);
+    assert!(!mentions(headline, &[headline_words]), "{headline}");
+}
+
+#[test]
+fn a_cloud_user_whose_on_prem_row_is_unreadable_is_not_called_an_orphan() {
+    let r = report("07-bad-guid-row/OnPremIDs.csv", "07-bad-guid-row/cloud.csv", &[]);
+    // David's on-prem row (line 6, UPN david.vogel@contoso.com) exists but has a mistyped GUID.
+    // An orphan is a cloud user no on-prem object joins (§2); this one's on-prem object is right
+    // there, unread. Calling it an orphan, "no on-prem user has this UPN", and offering to clear
+    // its ImmutableID or delete it, is wrong advice for a typo in the export.
+    assert_unread_counterpart_not_missing(
+        &r,
+        "david.vogel@contoso.com",
+        "cloud-orphan",
+        "orphaned",
+    );
+}
+
+#[test]
+fn reasons_never_leave_a_value_blank() {
+    // With soft match blocked, a cloud user with an empty ImmutableID is reported as a mismatch
+    // whose reason ends "the existing one keeps ." (the empty ImmutableID interpolated).
+    let r = report(SOFT.0, SOFT.1, &["--block-soft-match"]);
+    for e in r.entries() {
+        let reason = str_of(&e["reason"]);
+        assert!(!reason.contains(" ."), "a blank in the reason: {reason}");
+    }
+}
+
+#[test]
+fn a_shared_anchor_does_not_make_the_owner_clash_with_its_own_cloud_user() {
+    let r = ldifde_report();
+    // dup.orig's on-prem row and cloud line 7 carry the same anchor and the same UPN: that cloud
+    // user is dup.orig's own account (§2 hard match), not "another cloud user" whose UPN the sync
+    // will clash on. Whichever of the two AD accounts joins it, no UPN is quarantined.
+    let orig = onprem_entry(&r, "dup.orig@contoso.com");
+    for f in orig["findings"].as_array().expect("findings") {
+        assert!(
+            !str_of(&f["message"]).contains("cloud line 7"),
+            "a clash with its own cloud user: {orig:#}"
+        );
+    }
+}
+
+#[test]
+fn an_on_prem_user_whose_cloud_row_is_unreadable_is_not_said_to_be_created() {
+    let r = report("07-graph-empty-anchor/OnPremIDs.csv", "07-cloud-extra-field/cloud.csv", &[]);
+    // Hugo's cloud row (line 9) exists, with his anchor, but has a stray field. "Entra Connect
+    // will create a new cloud user" is a prediction the exports do not support (§2: hard match
+    // first, on the anchor that row holds).
+    assert_unread_counterpart_not_missing(
+        &r,
+        "hugo.eklund@contoso.com",
+        "on-prem-only",
+        "would be created",
+    );
+}
