@@ -44,8 +44,7 @@ pub fn reason(report: &MatchReport, entry: &Entry) -> String {
         ),
         Verdict::Mismatch { relation, found_by } => format!(
             "Same person ({}) but a different anchor: {}. Entra Connect computes {anchor}, \
-             finds no cloud user with it and creates a second user; the existing one keeps \
-             {cloud_anchor}.",
+             finds no cloud user with it and creates a second user; the existing one keeps {}.",
             found_by.label(),
             match (relation, entry.cloud_anchor.as_ref()) {
                 (AnchorRelation::Custom, Some(class)) => format!(
@@ -54,7 +53,8 @@ pub fn reason(report: &MatchReport, entry: &Entry) -> String {
                     class.label()
                 ),
                 _ => relation.explain(),
-            }
+            },
+            if cloud_anchor.is_empty() { "no ImmutableID" } else { cloud_anchor }
         ),
         Verdict::SoftMatch { by } => format!(
             "The cloud user has no ImmutableID, so Entra Connect soft-matches it on {} and \
@@ -82,6 +82,11 @@ pub fn reason(report: &MatchReport, entry: &Entry) -> String {
             "No cloud user holds {anchor} and none soft-matches {}: Entra Connect will create a \
              new cloud user.",
             p.map_or("this object", OnPremUser::label)
+        ),
+        Verdict::PartnerUnreadable { side, line } => format!(
+            "The {side} row that would pair with this user (line {line}) could not be read, so \
+             what the sync will do with it cannot be told. Fix that row (see the unreadable rows) \
+             and run again."
         ),
         Verdict::DuplicateAnchor { side: Side::OnPrem, rows } => {
             format!(

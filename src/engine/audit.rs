@@ -18,7 +18,7 @@
 //! assert!(result.accounting.iter().all(|a| a.balanced()));
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -27,10 +27,10 @@ use crate::engine::guid::parse_guid;
 use crate::engine::matching::{match_users, MatchOptions};
 use crate::engine::model::{split_proxy_addresses, AnchorAttribute, CloudUser, OnPremUser, RowRef};
 use crate::engine::read::{
-    read_table_with_progress, Field, FileInfo, Progress, ReadOptions, Reject, Row, Table, Warning,
-    AD_EXPORT,
+    read_table_with_progress, Field, FileFormat, FileInfo, Progress, ReadOptions, Reject, Row,
+    Table, Warning, AD_EXPORT,
 };
-use crate::engine::report::{MatchReport, Notice, Severity};
+use crate::engine::report::{MatchReport, Notice, Severity, Verdict};
 
 /// One export handed to [`audit`].
 #[derive(Clone, Copy, Debug)]
@@ -191,6 +191,7 @@ pub fn audit_with_progress(
         });
         unreadable.extend(all);
     }
+    mark_unreadable_partners(&mut report, &unreadable);
     Ok(Audit {
         onprem: summary(Side::OnPrem, onprem_table),
         cloud: summary(Side::Cloud, cloud_table),
@@ -198,6 +199,54 @@ pub fn audit_with_progress(
         unreadable,
         accounting: [accounting[0], accounting[1]],
     })
+}
+
+/// A cloud orphan or cloud-only user whose on-prem row is unreadable (or an on-prem-only user
+/// whose cloud row is) is not what it seems: its verdict waits for that row to be fixed. The
+/// unreadable rows' text is searched for the user's UPN, primary SMTP address and anchor.
+fn mark_unreadable_partners(report: &mut MatchReport, unreadable: &[Reject]) {
+    if unreadable.is_empty() {
+        return;
+    }
+    let mut tokens: [HashMap<String, u64>; 2] = [HashMap::new(), HashMap::new()];
+    for reject in unreadable {
+        let (Some(side), Some(position)) = (reject.error.side, &reject.error.position) else {
+            continue;
+        };
+        let slot = &mut tokens[usize::from(side == Side::Cloud)];
+        let pieces = reject
+            .raw
+            .split(|c: char| matches!(c, ',' | ';' | '\t' | '"' | '\'') || c.is_whitespace());
+        for piece in pieces.filter(|p| !p.is_empty()) {
+            slot.entry(piece.to_lowercase()).or_insert(position.line);
+        }
+    }
+    let [onprem_tokens, cloud_tokens] = tokens;
+    let find = |tokens: &HashMap<String, u64>, keys: [Option<String>; 3]| {
+        keys.into_iter()
+            .flatten()
+            .filter(|k| !k.is_empty())
+            .find_map(|k| tokens.get(&k.to_lowercase()).copied())
+    };
+    let MatchReport { onprem_users, cloud_users, entries, .. } = report;
+    for entry in entries.iter_mut() {
+        let found = match (&entry.verdict, entry.onprem, entry.cloud) {
+            (Verdict::CloudOrphan | Verdict::CloudOnly, None, Some(c)) => {
+                let c = &cloud_users[c as usize];
+                let keys = [Some(c.upn.clone()), c.primary_smtp(), Some(c.immutable_id.clone())];
+                find(&onprem_tokens, keys).map(|line| (Side::OnPrem, line))
+            }
+            (Verdict::OnPremOnly, Some(i), None) => {
+                let p = &onprem_users[i as usize];
+                let keys = [Some(p.upn.clone()), p.primary_smtp(), entry.anchor.clone()];
+                find(&cloud_tokens, keys).map(|line| (Side::Cloud, line))
+            }
+            _ => None,
+        };
+        if let Some((side, line)) = found {
+            entry.verdict = Verdict::PartnerUnreadable { side, line };
+        }
+    }
 }
 
 /// What the report cannot see because a column was not exported.
@@ -270,7 +319,7 @@ impl RowReader<'_> {
             error: Error::new(kind)
                 .in_file(Some(self.side), self.table.info.name.clone())
                 .at(position),
-            raw: self.row.fields.join(","),
+            raw: record_text(&self.row.fields, &self.table.info.format),
         }
     }
 
@@ -287,6 +336,23 @@ impl RowReader<'_> {
             )
         })
     }
+}
+
+/// A row written back as one record of its file (LDIF rows as CSV), so the unreadable list can
+/// be fixed and loaded again.
+fn record_text(fields: &[String], format: &FileFormat) -> String {
+    let delimiter = match format {
+        FileFormat::Csv { delimiter, .. } => *delimiter,
+        FileFormat::Ldif => b',',
+    };
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let written = writer.write_record(fields).ok().and_then(|()| writer.into_inner().ok());
+    let text =
+        written.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()).unwrap_or_default();
+    text.trim_end_matches('\n').to_string()
 }
 
 /// The on-prem rows as users; rows without a usable anchor are unreadable.
@@ -409,9 +475,11 @@ pub fn cloud_users(table: &Table) -> (Vec<CloudUser>, Vec<Reject>) {
     (users, rejects)
 }
 
-/// PowerShell writes `True` / `False`; the admin center `Yes` / `No`.
+/// PowerShell writes `True` / `False`; the admin center `Yes` / `No`. Graph's
+/// onPremisesSyncEnabled is null (an empty cell) for a user that was never synced.
 fn parse_bool(value: &str) -> Option<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
+        "" => Some(false),
         "true" | "yes" | "1" => Some(true),
         "false" | "no" | "0" => Some(false),
         _ => None,

@@ -225,20 +225,21 @@ impl Matcher<'_> {
                 by_upn.entry(fold(&user.upn)).or_default().push(c as u32);
             }
         }
-        for i in 0..self.onprem.len() {
-            if self.onprem_claimed[i] {
-                continue;
-            }
-            let user = &self.onprem[i];
-            let smtp = user.primary_smtp().and_then(|k| self.first_open_cloud(&by_smtp, &k));
-            let found = match smtp {
-                Some(c) => Some((c, SoftMatchKey::PrimarySmtp)),
-                None => {
-                    self.first_open_cloud(&by_upn, &fold(&user.upn)).map(|c| (c, SoftMatchKey::Upn))
+        // Every primary-SMTP join before any UPN join: SMTP is the first soft-match rule, so a
+        // cloud user whose address is one person's and whose UPN is another's goes by address.
+        for (key, by) in [(&by_smtp, SoftMatchKey::PrimarySmtp), (&by_upn, SoftMatchKey::Upn)] {
+            for i in 0..self.onprem.len() {
+                if self.onprem_claimed[i] {
+                    continue;
                 }
-            };
-            if let Some((c, by)) = found {
-                self.push(Verdict::SoftMatch { by }, Some(i as u32), Some(c));
+                let user = &self.onprem[i];
+                let wanted = match by {
+                    SoftMatchKey::PrimarySmtp => user.primary_smtp().unwrap_or_default(),
+                    SoftMatchKey::Upn => fold(&user.upn),
+                };
+                if let Some(c) = self.first_open_cloud(key, &wanted) {
+                    self.push(Verdict::SoftMatch { by }, Some(i as u32), Some(c));
+                }
             }
         }
     }
@@ -414,9 +415,19 @@ fn add_findings(
     let onprem_upn_groups = groups(onprem.iter().map(|u| (fold(&u.upn), u.at)));
     let onprem_smtp_groups =
         groups(onprem.iter().map(|u| (u.primary_smtp().unwrap_or_default(), u.at)));
-    let cloud_upn_groups = groups(cloud.iter().map(|u| (fold(&u.upn), u.at)));
-    let cloud_smtp_groups =
-        groups(cloud.iter().map(|u| (u.primary_smtp().unwrap_or_default(), u.at)));
+    let cloud_upn_index = index_by(cloud.iter().map(|u| fold(&u.upn)));
+    let cloud_smtp_index = index_by(cloud.iter().map(|u| u.primary_smtp().unwrap_or_default()));
+    let rows_of = |index: &IndexByKey| -> RowsByKey {
+        index
+            .iter()
+            .filter(|(_, users)| users.len() > 1)
+            .map(|(key, users)| {
+                (key.clone(), users.iter().map(|&c| cloud[c as usize].at).collect())
+            })
+            .collect()
+    };
+    let (cloud_upn_groups, cloud_smtp_groups) =
+        (rows_of(&cloud_upn_index), rows_of(&cloud_smtp_index));
     let tenant_suffixes: HashSet<String> = cloud
         .iter()
         .filter_map(|u| upn_suffix(&u.upn))
@@ -450,7 +461,8 @@ fn add_findings(
             let keys = (fold(&p.upn), p.primary_smtp().unwrap_or_default());
             let groups = (&onprem_upn_groups, &onprem_smtp_groups);
             duplicate_findings(Side::OnPrem, p.at, keys, groups, findings);
-            clashes(p, entry.cloud, cloud, &cloud_upn_groups, &cloud_smtp_groups, findings);
+            let own = Own { partner: entry.cloud, anchor: entry.anchor.as_deref() };
+            clashes(p, own, cloud, &cloud_upn_index, &cloud_smtp_index, findings);
             upn_suffix_findings(p, &tenant_suffixes, findings);
             if let (Some(in_file), Some(computed)) = (&p.file_immutable_id, &entry.anchor) {
                 if !in_file.is_empty() && in_file != computed {
@@ -489,6 +501,18 @@ fn add_findings(
 }
 
 type RowsByKey = HashMap<String, Vec<RowRef>>;
+type IndexByKey = HashMap<String, Vec<u32>>;
+
+/// Positions by key; empty keys are left out.
+fn index_by(keys: impl Iterator<Item = String>) -> IndexByKey {
+    let mut map = IndexByKey::new();
+    for (i, key) in keys.enumerate() {
+        if !key.is_empty() {
+            map.entry(key).or_default().push(i as u32);
+        }
+    }
+    map
+}
 
 /// Other rows of the same side with this row's UPN or primary SMTP address.
 fn duplicate_findings(
@@ -531,24 +555,34 @@ fn takeover_changes(p: &OnPremUser, c: &CloudUser, findings: &mut Vec<Finding>) 
 }
 
 /// A different cloud user already holding this on-prem user's UPN or primary SMTP address.
+/// The cloud users that are this on-prem user's own: its partner, and any holding its anchor
+/// (a duplicate-anchor entry has no partner, yet its account is no clash).
+struct Own<'a> {
+    partner: Option<u32>,
+    anchor: Option<&'a str>,
+}
+
 fn clashes(
     p: &OnPremUser,
-    partner: Option<u32>,
+    own: Own,
     cloud: &[CloudUser],
-    cloud_upn_groups: &HashMap<String, Vec<RowRef>>,
-    cloud_smtp_groups: &HashMap<String, Vec<RowRef>>,
+    cloud_upn_index: &IndexByKey,
+    cloud_smtp_index: &IndexByKey,
     findings: &mut Vec<Finding>,
 ) {
-    let partner_row = partner.map(|c| cloud[c as usize].at);
-    let other = |groups: &HashMap<String, Vec<RowRef>>, key: &str| {
-        groups.get(key).and_then(|rows| rows.iter().copied().find(|r| Some(*r) != partner_row))
+    let other = |index: &IndexByKey, key: &str| {
+        let found = index.get(key)?.iter().copied().find(|&c| {
+            let holds_own_anchor = own.anchor.is_some_and(|a| cloud[c as usize].immutable_id == a);
+            Some(c) != own.partner && !holds_own_anchor
+        });
+        found.map(|c| cloud[c as usize].at)
     };
     let upn = fold(&p.upn);
-    if let Some(row) = other(cloud_upn_groups, &upn) {
+    if let Some(row) = other(cloud_upn_index, &upn) {
         findings.push(Finding::UpnTaken { cloud: row, upn: p.upn.clone() });
     }
     if let Some(smtp) = p.primary_smtp() {
-        if let Some(row) = other(cloud_smtp_groups, &smtp) {
+        if let Some(row) = other(cloud_smtp_index, &smtp) {
             findings.push(Finding::SmtpTaken { cloud: row, address: smtp });
         }
     }

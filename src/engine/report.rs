@@ -35,6 +35,14 @@ pub enum Verdict {
     /// An on-prem object whose anchor no cloud user holds and that no cloud user soft-matches:
     /// it will be created.
     OnPremOnly,
+    /// The row on the other side that would pair with this one could not be read, so what will
+    /// happen to it cannot be told until that row is fixed.
+    PartnerUnreadable {
+        /// The side of the unreadable row.
+        side: Side,
+        /// Its line.
+        line: u64,
+    },
     /// Several rows of one side hold the same anchor: the engine can join only one of them and
     /// reports `AttributeValueMustBeUnique` or an ambiguous join for the others.
     DuplicateAnchor {
@@ -53,6 +61,8 @@ pub enum Category {
     Mismatch,
     /// See [`Verdict::DuplicateAnchor`].
     DuplicateAnchor,
+    /// See [`Verdict::PartnerUnreadable`].
+    PartnerUnreadable,
     /// See [`Verdict::CloudOrphan`].
     CloudOrphan,
     /// See [`Verdict::OnPremOnly`].
@@ -67,9 +77,10 @@ pub enum Category {
 
 impl Category {
     /// Every category, most urgent first: the order reports list them in.
-    pub const ALL: [Category; 7] = [
+    pub const ALL: [Category; 8] = [
         Category::Mismatch,
         Category::DuplicateAnchor,
+        Category::PartnerUnreadable,
         Category::CloudOrphan,
         Category::OnPremOnly,
         Category::SoftMatch,
@@ -87,6 +98,7 @@ impl Category {
             Category::CloudOnly => "cloud only",
             Category::OnPremOnly => "on-prem only",
             Category::DuplicateAnchor => "duplicate anchor",
+            Category::PartnerUnreadable => "other row unreadable",
         }
     }
 
@@ -453,6 +465,7 @@ impl Entry {
             Verdict::CloudOnly => Category::CloudOnly,
             Verdict::OnPremOnly => Category::OnPremOnly,
             Verdict::DuplicateAnchor { .. } => Category::DuplicateAnchor,
+            Verdict::PartnerUnreadable { .. } => Category::PartnerUnreadable,
         }
     }
 

@@ -5,6 +5,7 @@ use std::io;
 
 use crate::engine::audit::Audit;
 use crate::engine::output::entry_view;
+use crate::engine::read::FileFormat;
 
 /// The header of the report CSV.
 pub const CSV_HEADER: [&str; 17] = [
@@ -73,15 +74,24 @@ pub fn write_unreadable_csv<W: io::Write>(
         crate::engine::Side::OnPrem => &audit.onprem,
         crate::engine::Side::Cloud => &audit.cloud,
     };
+    let delimiter = match summary.info.format {
+        FileFormat::Csv { delimiter, .. } => delimiter,
+        FileFormat::Ldif => b',',
+    };
     out.write_all("\u{FEFF}".as_bytes())?;
-    let mut header = summary.headers.join(",");
-    header.push_str(",AnchorAuditError\r\n");
-    out.write_all(header.as_bytes())?;
+    let mut header = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    header.write_record(summary.headers.iter().map(String::as_str).chain(["AnchorAuditError"]))?;
+    out.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
     for reject in audit.unreadable.iter().filter(|r| r.error.side == Some(side)) {
-        let mut line = reject.raw.clone();
-        line.push(',');
-        line.push_str(&quote(&reject.error.to_string()));
-        line.push_str("\r\n");
+        let line = format!(
+            "{}{}{}\r\n",
+            reject.raw,
+            char::from(delimiter),
+            quote(&reject.error.to_string())
+        );
         out.write_all(line.as_bytes())?;
     }
     Ok(())
@@ -103,6 +113,33 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::engine::audit::{audit, AuditOptions, Input};
+    use crate::engine::read::{read_table, Field, ReadOptions};
+    use crate::engine::Side;
+
+    #[test]
+    fn unreadable_rows_load_again_in_their_own_dialect() {
+        let onprem = "UserPrincipalName;Name;SamAccountName;objectGUID\r\n\
+                      a@contoso.com;\"Doe; Jane\";jdoe;35918bc9-196d-40ea-9779-889d79b753f0\r\n\
+                      b@contoso.com;\"Roe; Rick\";rroe;35918bc9-196d\r\n";
+        let cloud = "UserPrincipalName,OnPremisesImmutableId,OnPremisesSyncEnabled\r\n\
+                     a@contoso.com,yYuRNW0Z6kCXeYidebdT8A==,True\r\n";
+        let result = audit(
+            Input { name: "onprem.csv", bytes: onprem.as_bytes() },
+            Input { name: "cloud.csv", bytes: cloud.as_bytes() },
+            &AuditOptions::default(),
+        )
+        .unwrap();
+        let mut bytes = Vec::new();
+        write_unreadable_csv(&result, Side::OnPrem, &mut bytes).unwrap();
+        let options = ReadOptions { side: Some(Side::OnPrem), ..ReadOptions::default() };
+        let table = read_table(&bytes, &options).unwrap();
+        assert_eq!(table.headers.last().map(String::as_str), Some("AnchorAuditError"));
+        assert_eq!(table.rows.len(), 1);
+        assert_eq!(table.rows[0].get(&table.columns, Field::DisplayName), Some("Roe; Rick"));
+        assert!(table.rows[0].fields[4].contains("line 3, column `objectGUID`"));
+    }
 
     #[test]
     fn formula_cells_are_neutralised() {

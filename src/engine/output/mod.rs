@@ -47,6 +47,11 @@ pub fn headline(audit: &Audit) -> Headline {
         "rows share an anchor with another",
     );
     say(
+        counts.get(Category::PartnerUnreadable),
+        "user cannot be checked (its other row is unreadable)",
+        "users cannot be checked (their other rows are unreadable)",
+    );
+    say(
         counts.get(Category::CloudOrphan),
         "cloud user would be orphaned",
         "cloud users would be orphaned",
@@ -59,8 +64,8 @@ pub fn headline(audit: &Audit) -> Headline {
     say(counts.get(Category::SoftMatch), "user relies on soft match", "users rely on soft match");
     say(
         counts.with_problems,
-        "user has a problem that breaks the sync",
-        "users have problems that break the sync",
+        "user has a problem to fix first",
+        "users have problems to fix first",
     );
     let unreadable = audit.unreadable.len() as u64;
     say(unreadable, "row could not be read", "rows could not be read");
