@@ -13,5 +13,6 @@ pub mod model;
 pub mod output;
 pub mod read;
 pub mod report;
+pub mod sample;
 
 pub use error::{Error, ErrorKind, Position, Side};
