@@ -326,10 +326,9 @@ mod cli {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let paths = [dir.join("onprem.csv"), dir.join("cloud.csv")];
+        // generate_into writes in 1 MiB pieces already: no BufWriter.
         let create = |path: &PathBuf| {
-            std::fs::File::create(path)
-                .map(|f| BufWriter::with_capacity(1 << 20, f))
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))
         };
         let (mut onprem, mut cloud) = (create(&paths[0])?, create(&paths[1])?);
         let expected = generate_into(&spec, &mut onprem, &mut cloud)

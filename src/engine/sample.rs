@@ -313,7 +313,7 @@ impl Expected {
     }
 }
 
-/// Writes the pair into two writers, row by row (nothing is held but a 64 KiB buffer per file
+/// Writes the pair into two writers, row by row (nothing is held but a 1 MiB buffer per file
 /// and the cloud order), and returns what the report on it must say.
 pub fn generate_into(
     spec: &SampleSpec,
@@ -954,12 +954,12 @@ impl Person {
             );
         }
         // RFC 4514 escaping, as AD shows distinguished names.
-        const SPECIAL: [char; 8] = [',', '+', '"', '\\', '<', '>', ';', '='];
+        let special = |b: u8| matches!(b, b',' | b'+' | b'"' | b'\\' | b'<' | b'>' | b';' | b'=');
         self.dn.clear();
         self.dn.push_str("CN=");
-        if self.name.bytes().any(|b| SPECIAL.contains(&char::from(b))) {
+        if self.name.bytes().any(special) {
             for c in self.name.chars() {
-                if SPECIAL.contains(&c) {
+                if u8::try_from(c).is_ok_and(special) {
                     self.dn.push('\\');
                 }
                 self.dn.push(c);
@@ -1102,7 +1102,7 @@ const MSOL_HEADER: [&str; 6] = [
 // ---------------------------------------------------------------------------------------------
 // Writing as Export-Csv does.
 
-/// A file being written: rows go into a buffer handed to the writer in 64 KiB pieces (whole
+/// A file being written: rows go into a buffer handed to the writer in 1 MiB pieces (whole
 /// rows, so UTF-16 conversion never splits a character).
 struct Out<'w> {
     writer: &'w mut dyn Write,
@@ -1110,7 +1110,7 @@ struct Out<'w> {
     utf16: Option<Vec<u8>>,
 }
 
-const CHUNK: usize = 64 * 1024;
+const CHUNK: usize = 1024 * 1024;
 
 impl<'w> Out<'w> {
     fn new(writer: &'w mut dyn Write, utf16: bool) -> Out<'w> {
