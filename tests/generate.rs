@@ -146,8 +146,7 @@ fn generation_is_deterministic_and_seeded() {
 /// benchmark inputs depend on it (and wasm32 must produce the same).
 #[test]
 fn the_default_showcase_is_stable() {
-    let spec = SampleSpec { anomalies: Anomalies::showcase(), ..SampleSpec::default() };
-    let (onprem, cloud, _) = generate(&spec);
+    let (onprem, cloud, _) = generate(&SampleSpec::showcase());
     let fnv = |bytes: &[u8]| {
         bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
             (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)

@@ -58,6 +58,14 @@ impl Default for SampleSpec {
     }
 }
 
+impl SampleSpec {
+    /// The browser's "try with sample data": 200 users, seed 1, a few of every anomaly, a
+    /// Windows PowerShell 5.1 Get-ADUser export and a Get-MgUser export.
+    pub fn showcase() -> SampleSpec {
+        SampleSpec { anomalies: Anomalies::showcase(), ..SampleSpec::default() }
+    }
+}
+
 /// How many users of each kind of trouble to plant. [`Default`] is none: every user hard-matches.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Anomalies {
