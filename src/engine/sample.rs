@@ -184,9 +184,10 @@ impl Anomalies {
 }
 
 /// How the on-prem export is written: the README's `Get-ADUser … | Select-Object …` (the
-/// Windows PowerShell 5.1 variants without `-NoTypeInformation`) with every column (UserPrincipalName, Name, SamAccountName, DistinguishedName, objectGUID, mail,
-/// proxyAddresses joined with `;`, mS-DS-ConsistencyGuid as base64, employeeID), CRLF, every
-/// field quoted, as `Export-Csv` writes on Windows.
+/// Windows PowerShell 5.1 variants without `-NoTypeInformation`) with every column
+/// (UserPrincipalName, Name, SamAccountName, DistinguishedName, objectGUID, mail, proxyAddresses
+/// joined with `;`, mS-DS-ConsistencyGuid as base64, employeeID), CRLF, every field quoted, as
+/// `Export-Csv` writes on Windows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OnPremFormat {
@@ -197,6 +198,9 @@ pub enum OnPremFormat {
     Ps51Utf16,
     /// PowerShell 7, `Export-Csv`: UTF-8 without BOM, no `#TYPE` line.
     Ps7,
+    /// Windows PowerShell 5.1, `Export-Csv` without `-Encoding`: ASCII, so every letter outside
+    /// it (é, ø, ß) is a `?` (names only: UPNs and addresses are ASCII), `#TYPE` line, no BOM.
+    Ps51Ascii,
 }
 
 /// How the cloud export is written.
@@ -220,8 +224,12 @@ pub enum CloudFormat {
 
 impl OnPremFormat {
     /// Every format.
-    pub const ALL: [OnPremFormat; 3] =
-        [OnPremFormat::Ps51Utf8, OnPremFormat::Ps51Utf16, OnPremFormat::Ps7];
+    pub const ALL: [OnPremFormat; 4] = [
+        OnPremFormat::Ps51Utf8,
+        OnPremFormat::Ps51Utf16,
+        OnPremFormat::Ps7,
+        OnPremFormat::Ps51Ascii,
+    ];
 
     /// The name the CLI takes, e.g. `ps51-utf8`.
     pub fn name(self) -> &'static str {
@@ -229,6 +237,7 @@ impl OnPremFormat {
             OnPremFormat::Ps51Utf8 => "ps51-utf8",
             OnPremFormat::Ps51Utf16 => "ps51-utf16",
             OnPremFormat::Ps7 => "ps7",
+            OnPremFormat::Ps51Ascii => "ps51-ascii",
         }
     }
 
@@ -331,10 +340,16 @@ pub fn generate_into(
     let plan = Plan::new(spec);
     let mut person = Person::default();
 
-    let utf16 = spec.onprem_format == OnPremFormat::Ps51Utf16;
-    let mut out = Out::new(onprem, utf16);
-    if spec.onprem_format != OnPremFormat::Ps7 {
+    let encoding = match spec.onprem_format {
+        OnPremFormat::Ps51Utf16 => Encoding::Utf16Le,
+        OnPremFormat::Ps51Ascii => Encoding::Ascii,
+        OnPremFormat::Ps51Utf8 | OnPremFormat::Ps7 => Encoding::Utf8,
+    };
+    let mut out = Out::new(onprem, encoding);
+    if matches!(spec.onprem_format, OnPremFormat::Ps51Utf8 | OnPremFormat::Ps51Utf16) {
         out.bom();
+    }
+    if spec.onprem_format != OnPremFormat::Ps7 {
         out.line("#TYPE Selected.Microsoft.ActiveDirectory.Management.ADUser");
     }
     out.row(&ONPREM_HEADER);
@@ -345,7 +360,7 @@ pub fn generate_into(
     }
     out.finish()?;
 
-    let mut out = Out::new(cloud, false);
+    let mut out = Out::new(cloud, Encoding::Utf8);
     let header: &[&str] = match spec.cloud_format {
         CloudFormat::MgUser => &MGUSER_HEADER,
         CloudFormat::AzureAdPs51 => {
@@ -1110,19 +1125,30 @@ const MSOL_HEADER: [&str; 6] = [
 // ---------------------------------------------------------------------------------------------
 // Writing as Export-Csv does.
 
-/// A file being written: rows go into a buffer handed to the writer in 1 MiB pieces (whole
-/// rows, so UTF-16 conversion never splits a character).
+/// The bytes a file's text becomes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Encoding {
+    Utf8,
+    Utf16Le,
+    /// Windows PowerShell 5.1's default: anything outside ASCII becomes `?`.
+    Ascii,
+}
+
+/// A file being written: rows go into a UTF-8 buffer handed to the writer in 1 MiB pieces
+/// (whole rows, so re-encoding never splits a character).
 struct Out<'w> {
     writer: &'w mut dyn Write,
     buffer: Vec<u8>,
-    utf16: Option<Vec<u8>>,
+    encoding: Encoding,
+    encoded: Vec<u8>,
 }
 
 const CHUNK: usize = 1024 * 1024;
 
 impl<'w> Out<'w> {
-    fn new(writer: &'w mut dyn Write, utf16: bool) -> Out<'w> {
-        Out { writer, buffer: Vec::with_capacity(CHUNK + 4096), utf16: utf16.then(Vec::new) }
+    fn new(writer: &'w mut dyn Write, encoding: Encoding) -> Out<'w> {
+        let buffer = Vec::with_capacity(CHUNK + 4096);
+        Out { writer, buffer, encoding, encoded: Vec::new() }
     }
 
     /// The byte-order mark: `Export-Csv -Encoding UTF8 | Unicode` in Windows PowerShell 5.1.
@@ -1165,17 +1191,23 @@ impl<'w> Out<'w> {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match &mut self.utf16 {
-            Some(wide) => {
-                wide.clear();
-                let text = std::str::from_utf8(&self.buffer)
-                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-                for unit in text.encode_utf16() {
-                    wide.extend_from_slice(&unit.to_le_bytes());
+        if self.encoding == Encoding::Utf8 {
+            self.writer.write_all(&self.buffer)?;
+        } else {
+            let text = std::str::from_utf8(&self.buffer)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            self.encoded.clear();
+            for c in text.chars() {
+                if self.encoding == Encoding::Ascii {
+                    self.encoded.push(if c.is_ascii() { c as u8 } else { b'?' });
+                } else {
+                    let mut units = [0u16; 2];
+                    for unit in c.encode_utf16(&mut units) {
+                        self.encoded.extend_from_slice(&unit.to_le_bytes());
+                    }
                 }
-                self.writer.write_all(wide)?;
             }
-            None => self.writer.write_all(&self.buffer)?,
+            self.writer.write_all(&self.encoded)?;
         }
         self.buffer.clear();
         Ok(())
@@ -1190,7 +1222,9 @@ impl<'w> Out<'w> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::read::{read_table, FileFormat, Quoting, ReadOptions, Source, TextEncoding};
+    use crate::engine::read::{
+        read_table, FileFormat, Quoting, ReadOptions, Source, TextEncoding, WarningKind,
+    };
     use crate::engine::Side;
 
     fn read(bytes: &[u8], side: Side) -> crate::engine::read::Table {
@@ -1243,6 +1277,7 @@ mod tests {
             (OnPremFormat::Ps51Utf8, TextEncoding::Utf8Bom, true),
             (OnPremFormat::Ps51Utf16, TextEncoding::Utf16LeBom, true),
             (OnPremFormat::Ps7, TextEncoding::Utf8, false),
+            (OnPremFormat::Ps51Ascii, TextEncoding::Ascii, true),
         ];
         for (format, encoding, type_line) in cases {
             let spec = SampleSpec { users: 20, onprem_format: format, ..SampleSpec::default() };
@@ -1273,6 +1308,17 @@ mod tests {
             assert_eq!(table.headers, header, "{format:?}");
             assert_eq!(cloud.starts_with(b"\xEF\xBB\xBF"), format != CloudFormat::MgUser);
         }
+    }
+
+    #[test]
+    fn ascii_export_loses_letters_as_powershell_does() {
+        let spec = SampleSpec { onprem_format: OnPremFormat::Ps51Ascii, ..SampleSpec::showcase() };
+        let (onprem, _, _) = generate(&spec);
+        assert!(onprem.is_ascii());
+        let text = String::from_utf8(onprem.clone()).unwrap();
+        assert!(text.starts_with("#TYPE ") && text.contains("Ren? "), "{}", &text[..300]);
+        let table = read(&onprem, Side::OnPrem);
+        assert!(table.warnings.iter().any(|w| w.kind == WarningKind::QuestionMarks));
     }
 
     #[test]
