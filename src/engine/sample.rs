@@ -1163,11 +1163,11 @@ impl<'w> Out<'w> {
 
     /// One record, every field quoted and its quotes doubled, CRLF: Export-Csv on Windows.
     fn row(&mut self, fields: &[&str]) {
+        self.buffer.push(b'"');
         for (i, field) in fields.iter().enumerate() {
             if i > 0 {
-                self.buffer.push(b',');
+                self.buffer.extend_from_slice(b"\",\"");
             }
-            self.buffer.push(b'"');
             if field.contains('"') {
                 for piece in field.split_inclusive('"') {
                     self.buffer.extend_from_slice(piece.as_bytes());
@@ -1178,9 +1178,8 @@ impl<'w> Out<'w> {
             } else {
                 self.buffer.extend_from_slice(field.as_bytes());
             }
-            self.buffer.push(b'"');
         }
-        self.buffer.extend_from_slice(b"\r\n");
+        self.buffer.extend_from_slice(b"\"\r\n");
     }
 
     fn flush_if_full(&mut self) -> io::Result<()> {
