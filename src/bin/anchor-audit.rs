@@ -25,6 +25,10 @@ mod cli {
         fix_script, headline, to_json, write_csv, write_text, write_unreadable_csv,
     };
     use anchor_audit::engine::read::Field;
+    use anchor_audit::engine::report::Category;
+    use anchor_audit::engine::sample::{
+        generate_into, Anomalies, CloudFormat, OnPremFormat, SampleSpec,
+    };
     use anchor_audit::engine::Side;
     use clap::{Parser, Subcommand, ValueEnum};
 
@@ -43,6 +47,9 @@ mod cli {
         Report(ReportArgs),
         /// Convert GUIDs / ImmutableIDs in any spelling (arguments, or one per line on stdin).
         Convert(ConvertArgs),
+        /// Write a realistic on-prem / cloud export pair with known anomalies (onprem.csv and
+        /// cloud.csv) and print what the report on them must say.
+        Generate(GenerateArgs),
     }
 
     #[derive(clap::Args)]
@@ -90,6 +97,30 @@ mod cli {
         format: ConvertFormat,
     }
 
+    #[derive(clap::Args)]
+    struct GenerateArgs {
+        /// On-prem AD accounts (rows of onprem.csv).
+        #[arg(long, default_value_t = 200)]
+        users: u64,
+        /// Same seed, same bytes.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The folder to write onprem.csv and cloud.csv into.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out_dir: PathBuf,
+        /// How the on-prem export is written.
+        #[arg(long, default_value = "ps51-utf8",
+              value_parser = OnPremFormat::ALL.map(OnPremFormat::name))]
+        onprem_format: String,
+        /// How the cloud export is written.
+        #[arg(long, default_value = "mguser",
+              value_parser = CloudFormat::ALL.map(CloudFormat::name))]
+        cloud_format: String,
+        /// A few of each anomaly, about 0.5-1 % of each, or none.
+        #[arg(long, default_value = "showcase", value_parser = ["showcase", "scaled", "none"])]
+        anomalies: String,
+    }
+
     #[derive(Clone, Copy, ValueEnum)]
     enum Format {
         /// A summary and every entry that needs attention.
@@ -116,6 +147,7 @@ mod cli {
         let result = match cli.command {
             Command::Report(args) => report(args),
             Command::Convert(args) => convert(args),
+            Command::Generate(args) => generate(args),
         };
         match result {
             Ok(code) => code,
@@ -280,5 +312,48 @@ mod cli {
             writeln!(out, "  note:         {}", c.note)?;
         }
         writeln!(out)
+    }
+
+    fn generate(args: GenerateArgs) -> Result<ExitCode, String> {
+        let anomalies = match args.anomalies.as_str() {
+            "showcase" => Anomalies::showcase(),
+            "scaled" => Anomalies::scaled(args.users),
+            _ => Anomalies::default(),
+        };
+        let spec = SampleSpec {
+            users: args.users,
+            seed: args.seed,
+            anomalies,
+            // clap has checked the names against the same lists.
+            onprem_format: OnPremFormat::from_name(&args.onprem_format).unwrap_or_default(),
+            cloud_format: CloudFormat::from_name(&args.cloud_format).unwrap_or_default(),
+        };
+        let dir = &args.out_dir;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let paths = [dir.join("onprem.csv"), dir.join("cloud.csv")];
+        // generate_into writes in 1 MiB pieces already: no BufWriter.
+        let create = |path: &PathBuf| {
+            std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        };
+        let (mut onprem, mut cloud) = (create(&paths[0])?, create(&paths[1])?);
+        let expected = generate_into(&spec, &mut onprem, &mut cloud)
+            .map_err(|e| format!("cannot write into {}: {e}", dir.display()))?;
+        let mut out = io::stdout().lock();
+        let rows = [expected.onprem_rows, expected.cloud_rows];
+        for (path, rows) in paths.iter().zip(rows) {
+            let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            writeln!(out, "wrote {} ({rows} rows, {bytes} bytes)", path.display())
+                .map_err(|e| e.to_string())?;
+        }
+        writeln!(out, "the report must say:").map_err(|e| e.to_string())?;
+        let lines = Category::ALL.iter().map(|&c| (c.label(), expected.get(c))).chain([
+            ("custom anchor", expected.custom_anchor),
+            ("unreadable on-prem rows", expected.unreadable_onprem),
+        ]);
+        for (label, n) in lines {
+            writeln!(out, "  {label:<24} {n}").map_err(|e| e.to_string())?;
+        }
+        Ok(ExitCode::SUCCESS)
     }
 }

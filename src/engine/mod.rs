@@ -13,6 +13,7 @@ pub mod model;
 pub mod output;
 pub mod read;
 pub mod report;
+pub mod sample;
 pub mod view;
 
 pub use error::{Error, ErrorKind, Position, Side};
