@@ -59,13 +59,22 @@ after(async () => {
 async function openApp() {
   const page = await context.newPage();
   const seen = { requests: [], errors: [], loaded: false };
+  // Settles, as a failure, on the first error the page reports, so a wait can stop early with
+  // the page's own message (a Rust panic, a CSP violation) rather than time out.
+  let fail;
+  seen.failed = new Promise((_, reject) => (fail = reject));
+  seen.failed.catch(() => {});
+  const error = (text) => {
+    seen.errors.push(text);
+    fail(new Error(`the page reported an error: ${text}`));
+  };
   // CDP delivers the page's events in order, so a request seen after the `load` event was made
   // after it.
   page.on("load", () => (seen.loaded = true));
   page.on("request", (r) => seen.requests.push({ url: r.url(), afterLoad: seen.loaded }));
-  page.on("requestfailed", (r) => seen.errors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on("console", (m) => m.type() === "error" && seen.errors.push(`console: ${m.text()}`));
-  page.on("pageerror", (e) => seen.errors.push(`page error: ${e.message}`));
+  page.on("requestfailed", (r) => error(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on("console", (m) => m.type() === "error" && error(`console: ${m.text()}`));
+  page.on("pageerror", (e) => error(`page error: ${e.message}`));
   await page.goto(server.url, { waitUntil: "load", timeout: TIMEOUT });
   await page.getByLabel("objectGUID or ImmutableID").waitFor({ timeout: TIMEOUT });
   return { page, seen };
@@ -86,6 +95,9 @@ test("the page loads, says where data stays, and makes no request after load", {
   assert.equal(await page.locator("h1").textContent(), "Anchor Audit");
   assert.match(await page.locator(".privacy").textContent(), /stays in this browser/);
   assertNoLeaks(seen);
+  // The app itself was loaded (the glue, the wasm), all before the load event.
+  assert.ok(seen.requests.some((r) => r.url.endsWith("_bg.wasm")), "the wasm was requested");
+  await page.screenshot({ path: path.join(ARTIFACTS, "page.png"), fullPage: true });
   await page.close();
 });
 
@@ -94,9 +106,10 @@ test("typing a GUID shows its ImmutableID, with no network traffic", { timeout: 
   const input = page.getByLabel("objectGUID or ImmutableID");
   // Key by key, as a person types: every prefix of the GUID is converted on the way.
   await input.pressSequentially(GUID);
-  await page
-    .locator("[data-form='immutable-id']", { hasText: new RegExp(`^${escape(IMMUTABLE_ID)}$`) })
-    .waitFor({ timeout: TIMEOUT });
+  const shown = page.locator("[data-form='immutable-id']", {
+    hasText: new RegExp(`^${escape(IMMUTABLE_ID)}$`),
+  });
+  await Promise.race([shown.waitFor({ timeout: TIMEOUT }), seen.failed]);
   await page.screenshot({ path: path.join(ARTIFACTS, "converter.png"), fullPage: true });
   await page.emulateMedia({ colorScheme: "dark" });
   await page.screenshot({ path: path.join(ARTIFACTS, "converter-dark.png"), fullPage: true });
