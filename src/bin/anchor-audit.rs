@@ -1,3 +1,296 @@
-//! The `anchor-audit` command-line tool.
+//! The `anchor-audit` command-line tool: the same engine as the browser app, for a terminal or a
+//! script. Exit status: 0 when every user hard-matches, 1 when there are findings, 2 when the
+//! input cannot be used.
 
+#[cfg(target_arch = "wasm32")]
 fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    cli::main()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use std::collections::BTreeMap;
+    use std::io::{self, BufWriter, Read, Write};
+    use std::path::{Path, PathBuf};
+    use std::process::ExitCode;
+
+    use anchor_audit::engine::audit::{audit, Audit, AuditOptions, Input};
+    use anchor_audit::engine::convert::{convert_lines, Conversion};
+    use anchor_audit::engine::matching::MatchOptions;
+    use anchor_audit::engine::model::AnchorAttribute;
+    use anchor_audit::engine::output::{
+        headline, to_json, write_csv, write_text, write_unreadable_csv,
+    };
+    use anchor_audit::engine::read::Field;
+    use anchor_audit::engine::Side;
+    use clap::{Parser, Subcommand, ValueEnum};
+
+    /// Checks, before an Entra Connect / cloud sync cut-over, that every cloud user will
+    /// hard-match its on-premises account. Reads the two exports; nothing leaves this machine.
+    #[derive(Parser)]
+    #[command(name = "anchor-audit", version, about, long_about = None)]
+    struct Cli {
+        #[command(subcommand)]
+        command: Command,
+    }
+
+    #[derive(Subcommand)]
+    enum Command {
+        /// Match the on-prem export against the cloud export and report every user's verdict.
+        Report(ReportArgs),
+        /// Convert GUIDs / ImmutableIDs in any spelling (arguments, or one per line on stdin).
+        Convert(ConvertArgs),
+    }
+
+    #[derive(clap::Args)]
+    struct ReportArgs {
+        /// The on-prem export (Get-ADUser | Export-Csv, csvde, ldifde).
+        onprem: PathBuf,
+        /// The cloud export (Get-MgUser, Get-AzureADUser, Get-MsolUser, admin center).
+        cloud: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// The source anchor: `mS-DS-ConsistencyGuid` (ConsistencyGuid else objectGUID; the
+        /// default), `objectGUID`, or the name of a string column used verbatim (e.g. employeeID).
+        #[arg(long, default_value = "mS-DS-ConsistencyGuid")]
+        anchor: String,
+        /// In text output, list clean hard matches and cloud-only users too.
+        #[arg(long)]
+        all: bool,
+        /// The tenant has BlockSoftMatchEnabled on.
+        #[arg(long)]
+        block_soft_match: bool,
+        /// The tenant has BlockCloudObjectTakeoverThroughHardMatchEnabled on.
+        #[arg(long)]
+        block_cloud_takeover: bool,
+        /// Use this on-prem column for a field: FIELD=HEADER, e.g. user-principal-name=UPN.
+        #[arg(long = "onprem-column", value_name = "FIELD=HEADER")]
+        onprem_columns: Vec<String>,
+        /// Use this cloud column for a field: FIELD=HEADER, e.g. immutable-id=SourceAnchor.
+        #[arg(long = "cloud-column", value_name = "FIELD=HEADER")]
+        cloud_columns: Vec<String>,
+        /// Write the report here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Also write the unreadable rows of each file as CSV into this folder, to fix and reload.
+        #[arg(long, value_name = "DIR")]
+        unreadable_dir: Option<PathBuf>,
+    }
+
+    #[derive(clap::Args)]
+    struct ConvertArgs {
+        /// Values to convert; none, or `-`, reads standard input.
+        values: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ConvertFormat::Text)]
+        format: ConvertFormat,
+    }
+
+    #[derive(Clone, Copy, ValueEnum)]
+    enum Format {
+        Text,
+        Json,
+        Csv,
+    }
+
+    #[derive(Clone, Copy, ValueEnum)]
+    enum ConvertFormat {
+        Text,
+        Json,
+    }
+
+    /// Unusable input: the status scripts can tell from "there are findings".
+    const UNUSABLE: u8 = 2;
+
+    pub fn main() -> ExitCode {
+        let cli = Cli::parse();
+        let result = match cli.command {
+            Command::Report(args) => report(args),
+            Command::Convert(args) => convert(args),
+        };
+        match result {
+            Ok(code) => code,
+            Err(message) => {
+                eprintln!("anchor-audit: {message}");
+                ExitCode::from(UNUSABLE)
+            }
+        }
+    }
+
+    fn report(args: ReportArgs) -> Result<ExitCode, String> {
+        let options = AuditOptions {
+            matching: MatchOptions {
+                anchor: anchor_attribute(&args.anchor),
+                block_soft_match: args.block_soft_match,
+                block_cloud_takeover: args.block_cloud_takeover,
+            },
+            onprem_columns: column_overrides(&args.onprem_columns)?,
+            cloud_columns: column_overrides(&args.cloud_columns)?,
+            max_bytes: None,
+        };
+        let onprem = read_file(&args.onprem)?;
+        let cloud = read_file(&args.cloud)?;
+        let result = audit(
+            Input {
+                name: &display_name(&args.onprem),
+                bytes: &onprem,
+            },
+            Input {
+                name: &display_name(&args.cloud),
+                bytes: &cloud,
+            },
+            &options,
+        )
+        .map_err(|e| e.to_string())?;
+
+        let write = |out: &mut dyn Write| -> io::Result<()> {
+            match args.format {
+                Format::Text => write_text(&result, args.all, &mut *out),
+                Format::Json => {
+                    serde_json::to_writer_pretty(&mut *out, &to_json(&result))?;
+                    writeln!(out)
+                }
+                Format::Csv => write_csv(&result, &mut *out),
+            }
+        };
+        match &args.output {
+            Some(path) => {
+                let file = std::fs::File::create(path)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                let mut out = BufWriter::new(file);
+                write(&mut out)
+                    .and_then(|()| out.flush())
+                    .map_err(|e| e.to_string())?;
+                eprintln!("{}", headline(&result).text);
+            }
+            None => {
+                let mut out = BufWriter::new(io::stdout().lock());
+                // A closed pipe (`| head`) is not an error worth a message.
+                match write(&mut out).and_then(|()| out.flush()) {
+                    Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e.to_string()),
+                    _ => {}
+                }
+            }
+        }
+        if let Some(dir) = &args.unreadable_dir {
+            write_unreadable(&result, dir)?;
+        }
+        Ok(if headline(&result).safe {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        })
+    }
+
+    fn write_unreadable(result: &Audit, dir: &Path) -> Result<(), String> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        for (side, name) in [
+            (Side::OnPrem, "onprem-unreadable.csv"),
+            (Side::Cloud, "cloud-unreadable.csv"),
+        ] {
+            let path = dir.join(name);
+            let file = std::fs::File::create(&path)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            write_unreadable_csv(result, side, BufWriter::new(file)).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    fn anchor_attribute(value: &str) -> AnchorAttribute {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "ms-ds-consistencyguid" | "consistencyguid" | "consistency-guid" | "default" => {
+                AnchorAttribute::ConsistencyGuidElseObjectGuid
+            }
+            "objectguid" | "object-guid" => AnchorAttribute::ObjectGuid,
+            _ => AnchorAttribute::Column(value.trim().to_string()),
+        }
+    }
+
+    fn column_overrides(pairs: &[String]) -> Result<BTreeMap<Field, String>, String> {
+        let mut map = BTreeMap::new();
+        for pair in pairs {
+            let (field, header) = pair.split_once('=').ok_or_else(|| {
+                format!("`{pair}`: expected FIELD=HEADER, e.g. user-principal-name=UPN")
+            })?;
+            let field: Field =
+                serde_json::from_value(serde_json::Value::String(field.trim().to_string()))
+                    .map_err(|_| {
+                        let names: Vec<String> = Field::ALL
+                            .iter()
+                            .filter_map(|f| serde_json::to_value(f).ok())
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect();
+                        format!(
+                            "`{field}` is not a field; the fields are: {}",
+                            names.join(", ")
+                        )
+                    })?;
+            map.insert(field, header.trim().to_string());
+        }
+        Ok(map)
+    }
+
+    fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+        std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    }
+
+    fn display_name(path: &Path) -> String {
+        path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    }
+
+    fn convert(args: ConvertArgs) -> Result<ExitCode, String> {
+        let text = if args.values.is_empty() || args.values == ["-"] {
+            let mut input = String::new();
+            io::stdin()
+                .read_to_string(&mut input)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            input
+        } else {
+            args.values.join("\n")
+        };
+        let conversions = convert_lines(&text);
+        let mut out = BufWriter::new(io::stdout().lock());
+        let written = match args.format {
+            ConvertFormat::Json => serde_json::to_writer_pretty(&mut out, &conversions)
+                .map_err(io::Error::from)
+                .and_then(|()| writeln!(out)),
+            ConvertFormat::Text => conversions
+                .iter()
+                .try_for_each(|c| write_conversion(&mut out, c)),
+        };
+        match written.and_then(|()| out.flush()) {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e.to_string()),
+            _ => {}
+        }
+        // Any value that is not a GUID in some spelling is a finding for a script to notice.
+        Ok(if conversions.iter().all(|c| c.guid.is_some()) {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        })
+    }
+
+    fn write_conversion(out: &mut impl Write, c: &Conversion) -> io::Result<()> {
+        writeln!(out, "{}", c.input)?;
+        writeln!(out, "  kind:         {}", c.class.label())?;
+        if let Some(spelling) = c.spelling {
+            writeln!(out, "  read as:      {}", spelling.describe())?;
+        }
+        if let Some(forms) = &c.forms {
+            writeln!(out, "  GUID:         {}", forms.hyphenated)?;
+            writeln!(out, "  ImmutableID:  {}", forms.immutable_id)?;
+        }
+        if !c.note.is_empty() {
+            writeln!(out, "  note:         {}", c.note)?;
+        }
+        writeln!(out)
+    }
+}

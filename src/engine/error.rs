@@ -48,7 +48,11 @@ pub struct Position {
 impl Position {
     /// A position at the start of a record.
     pub fn line(line: u64, record: u64) -> Position {
-        Position { line, record, column: None }
+        Position {
+            line,
+            record,
+            column: None,
+        }
     }
 
     /// The same position narrowed to one column.
@@ -156,6 +160,8 @@ pub enum ErrorKind {
         /// What was wrong.
         message: String,
     },
+    /// The caller's progress callback asked to stop.
+    Cancelled,
 }
 
 impl fmt::Display for ErrorKind {
@@ -211,6 +217,7 @@ impl fmt::Display for ErrorKind {
                 write!(f, "`{}` cannot be used: {reason}", truncate(value, 60))
             }
             ErrorKind::Usage { message } => f.write_str(message),
+            ErrorKind::Cancelled => f.write_str("reading was cancelled"),
         }
     }
 }
@@ -235,7 +242,12 @@ pub struct Error {
 impl Error {
     /// An error of this kind, not yet placed anywhere.
     pub fn new(kind: ErrorKind) -> Error {
-        Error { kind, side: None, file: None, position: None }
+        Error {
+            kind,
+            side: None,
+            file: None,
+            position: None,
+        }
     }
 
     /// Places the error in a file.
@@ -319,7 +331,10 @@ mod tests {
 
     #[test]
     fn display_without_place_is_just_the_message() {
-        assert_eq!(Error::new(ErrorKind::Swapped).to_string(), ErrorKind::Swapped.to_string());
+        assert_eq!(
+            Error::new(ErrorKind::Swapped).to_string(),
+            ErrorKind::Swapped.to_string()
+        );
     }
 
     #[test]

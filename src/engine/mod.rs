@@ -2,9 +2,16 @@
 //! way Entra Connect does, and writing the report. Never imports browser types, so all of it is
 //! unit-tested natively with `cargo test`.
 
+pub mod advice;
 pub mod anchor;
+pub mod audit;
+pub mod convert;
 pub mod error;
 pub mod guid;
+pub mod matching;
+pub mod model;
+pub mod output;
 pub mod read;
+pub mod report;
 
 pub use error::{Error, ErrorKind, Position, Side};

@@ -1,0 +1,1252 @@
+//! Predicting Entra Connect's joins: hard match on the anchor, then soft match for cloud users
+//! without one, then recognising the same person behind a different anchor.
+//!
+//! The shape is xsv's join: index the on-prem side by every key once, stream the cloud side past
+//! the indexes, and emit what is left in input order, so the output is deterministic.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::engine::anchor::{classify_anchor, AnchorClass};
+use crate::engine::guid::immutable_id;
+use crate::engine::model::{fold, AnchorAttribute, CloudUser, OnPremUser, RowRef};
+use crate::engine::report::{
+    AnchorRelation, Entry, Finding, MatchReport, Notice, PersonKey, Severity, SoftMatchKey, Verdict,
+};
+use crate::engine::Side;
+
+/// Entra Connect deletes no more than this many objects in one export unless told to
+/// (the accidental-delete threshold's default).
+pub const DELETE_THRESHOLD: usize = 500;
+
+/// A string anchor must be shorter than this many characters.
+pub const MAX_STRING_ANCHOR_CHARS: usize = 60;
+
+/// The tenant's settings and the anchor choice the prediction depends on.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchOptions {
+    /// Which on-prem value becomes the anchor.
+    pub anchor: AnchorAttribute,
+    /// `BlockSoftMatchEnabled` is on in the tenant.
+    pub block_soft_match: bool,
+    /// `BlockCloudObjectTakeoverThroughHardMatchEnabled` is on in the tenant.
+    pub block_cloud_takeover: bool,
+}
+
+/// The anchor Entra Connect will compute for an on-prem user, or `None` when it has none.
+pub fn effective_anchor(user: &OnPremUser, anchor: &AnchorAttribute) -> Option<String> {
+    match anchor {
+        AnchorAttribute::ConsistencyGuidElseObjectGuid => user
+            .consistency_guid
+            .or(user.object_guid)
+            .map(|g| immutable_id(&g)),
+        AnchorAttribute::ObjectGuid => user.object_guid.map(|g| immutable_id(&g)),
+        AnchorAttribute::Column(_) => user.string_anchor.clone().filter(|s| !s.is_empty()),
+    }
+}
+
+/// Matches the two sides and returns one entry per user or pair.
+pub fn match_users(
+    onprem_users: Vec<OnPremUser>,
+    cloud_users: Vec<CloudUser>,
+    options: &MatchOptions,
+) -> MatchReport {
+    let anchors: Vec<Option<String>> = onprem_users
+        .iter()
+        .map(|u| effective_anchor(u, &options.anchor))
+        .collect();
+    let index = OnPremIndex::new(&onprem_users, &anchors);
+    let mut matcher = Matcher {
+        options,
+        onprem: &onprem_users,
+        cloud: &cloud_users,
+        anchors: &anchors,
+        index,
+        onprem_claimed: vec![false; onprem_users.len()],
+        cloud_done: vec![false; cloud_users.len()],
+        entries: Vec::new(),
+    };
+    matcher.duplicate_anchors();
+    matcher.hard_matches();
+    matcher.soft_matches();
+    matcher.mismatches_and_orphans();
+    matcher.onprem_only();
+    let mut entries = matcher.entries;
+    // Cloud file order first, then the on-prem-only users in on-prem file order.
+    entries.sort_by_key(|e| (e.cloud.unwrap_or(u32::MAX), e.onprem.unwrap_or(u32::MAX)));
+    add_findings(&mut entries, &onprem_users, &cloud_users, options);
+    let notices = notices(&entries, &cloud_users);
+    MatchReport {
+        anchor_attribute: options.anchor.clone(),
+        onprem_users,
+        cloud_users,
+        entries,
+        notices,
+    }
+}
+
+/// Every lookup the matcher makes into the on-prem side, built once.
+struct OnPremIndex {
+    by_anchor: HashMap<String, Vec<u32>>,
+    by_object_guid: HashMap<Uuid, Vec<u32>>,
+    by_consistency_guid: HashMap<Uuid, Vec<u32>>,
+    by_upn: HashMap<String, Vec<u32>>,
+    by_smtp: HashMap<String, Vec<u32>>,
+    /// sAMAccountName and employeeID, exact: values Okta custom mappings stamp as anchors.
+    by_value: HashMap<String, Vec<u32>>,
+}
+
+impl OnPremIndex {
+    fn new(users: &[OnPremUser], anchors: &[Option<String>]) -> OnPremIndex {
+        let mut index = OnPremIndex {
+            by_anchor: HashMap::new(),
+            by_object_guid: HashMap::new(),
+            by_consistency_guid: HashMap::new(),
+            by_upn: HashMap::new(),
+            by_smtp: HashMap::new(),
+            by_value: HashMap::new(),
+        };
+        for (i, (user, anchor)) in users.iter().zip(anchors).enumerate() {
+            let i = i as u32;
+            if let Some(anchor) = anchor {
+                index.by_anchor.entry(anchor.clone()).or_default().push(i);
+            }
+            if let Some(guid) = user.object_guid {
+                index.by_object_guid.entry(guid).or_default().push(i);
+            }
+            if let Some(guid) = user.consistency_guid {
+                index.by_consistency_guid.entry(guid).or_default().push(i);
+            }
+            if !user.upn.trim().is_empty() {
+                index.by_upn.entry(fold(&user.upn)).or_default().push(i);
+            }
+            if let Some(smtp) = user.primary_smtp() {
+                index.by_smtp.entry(smtp).or_default().push(i);
+            }
+            for value in [&user.sam_account_name, &user.employee_id] {
+                if !value.is_empty() {
+                    index.by_value.entry(value.clone()).or_default().push(i);
+                }
+            }
+        }
+        index
+    }
+}
+
+struct Matcher<'a> {
+    options: &'a MatchOptions,
+    onprem: &'a [OnPremUser],
+    cloud: &'a [CloudUser],
+    anchors: &'a [Option<String>],
+    index: OnPremIndex,
+    onprem_claimed: Vec<bool>,
+    cloud_done: Vec<bool>,
+    entries: Vec<Entry>,
+}
+
+impl Matcher<'_> {
+    fn push(&mut self, verdict: Verdict, onprem: Option<u32>, cloud: Option<u32>) {
+        if let Some(i) = onprem {
+            self.onprem_claimed[i as usize] = true;
+        }
+        if let Some(c) = cloud {
+            self.cloud_done[c as usize] = true;
+        }
+        let anchor = onprem.and_then(|i| self.anchors[i as usize].clone());
+        let cloud_anchor = cloud.map(|c| classify_anchor(&self.cloud[c as usize].immutable_id));
+        self.entries.push(Entry {
+            verdict,
+            onprem,
+            cloud,
+            anchor,
+            cloud_anchor,
+            findings: vec![],
+        });
+    }
+
+    /// Rows sharing an anchor within a side cannot be joined reliably: each gets its own entry.
+    /// A cloud user holding an anchor that several on-prem objects share is one of them too.
+    fn duplicate_anchors(&mut self) {
+        let mut cloud_by_anchor: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (c, user) in self.cloud.iter().enumerate() {
+            if !user.immutable_id.is_empty() {
+                cloud_by_anchor
+                    .entry(user.immutable_id.as_str())
+                    .or_default()
+                    .push(c as u32);
+            }
+        }
+        let mut onprem_groups: Vec<Vec<u32>> = self
+            .index
+            .by_anchor
+            .values()
+            .filter(|g| g.len() > 1)
+            .cloned()
+            .collect();
+        onprem_groups.sort();
+        for group in onprem_groups {
+            let rows = group.len() as u32;
+            let verdict = Verdict::DuplicateAnchor {
+                side: Side::OnPrem,
+                rows,
+            };
+            for &i in &group {
+                self.push(verdict.clone(), Some(i), None);
+            }
+            let anchor = self.anchors[group[0] as usize]
+                .as_deref()
+                .unwrap_or_default();
+            let holders = cloud_by_anchor.get(anchor).cloned().unwrap_or_default();
+            for c in holders {
+                self.push(verdict.clone(), None, Some(c));
+            }
+        }
+        let mut cloud_groups: Vec<Vec<u32>> = cloud_by_anchor
+            .into_values()
+            .filter(|g| g.len() > 1)
+            .collect();
+        cloud_groups.sort();
+        for group in cloud_groups {
+            let rows = group.len() as u32;
+            for c in group {
+                if !self.cloud_done[c as usize] {
+                    self.push(
+                        Verdict::DuplicateAnchor {
+                            side: Side::Cloud,
+                            rows,
+                        },
+                        None,
+                        Some(c),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Hard match: the cloud ImmutableID equals the on-prem anchor, case-sensitively.
+    fn hard_matches(&mut self) {
+        for c in 0..self.cloud.len() {
+            if self.cloud_done[c] || self.cloud[c].immutable_id.is_empty() {
+                continue;
+            }
+            let found = self
+                .index
+                .by_anchor
+                .get(&self.cloud[c].immutable_id)
+                .map(|g| g[0]);
+            if let Some(i) = found.filter(|&i| !self.onprem_claimed[i as usize]) {
+                self.push(Verdict::HardMatch, Some(i), Some(c as u32));
+            }
+        }
+    }
+
+    /// Soft match, as the engine runs it for each on-prem object left: a cloud user without an
+    /// ImmutableID with the same primary SMTP address, else the same UPN.
+    fn soft_matches(&mut self) {
+        if self.options.block_soft_match {
+            return;
+        }
+        let mut by_smtp: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_upn: HashMap<String, Vec<u32>> = HashMap::new();
+        for (c, user) in self.cloud.iter().enumerate() {
+            if self.cloud_done[c] || !user.immutable_id.is_empty() {
+                continue;
+            }
+            if let Some(smtp) = user.primary_smtp() {
+                by_smtp.entry(smtp).or_default().push(c as u32);
+            }
+            if !user.upn.trim().is_empty() {
+                by_upn.entry(fold(&user.upn)).or_default().push(c as u32);
+            }
+        }
+        for i in 0..self.onprem.len() {
+            if self.onprem_claimed[i] {
+                continue;
+            }
+            let user = &self.onprem[i];
+            let smtp = user
+                .primary_smtp()
+                .and_then(|k| self.first_open_cloud(&by_smtp, &k));
+            let found = match smtp {
+                Some(c) => Some((c, SoftMatchKey::PrimarySmtp)),
+                None => self
+                    .first_open_cloud(&by_upn, &fold(&user.upn))
+                    .map(|c| (c, SoftMatchKey::Upn)),
+            };
+            if let Some((c, by)) = found {
+                self.push(Verdict::SoftMatch { by }, Some(i as u32), Some(c));
+            }
+        }
+    }
+
+    fn first_open_cloud(&self, map: &HashMap<String, Vec<u32>>, key: &str) -> Option<u32> {
+        if key.is_empty() {
+            return None;
+        }
+        map.get(key)?
+            .iter()
+            .copied()
+            .find(|&c| !self.cloud_done[c as usize])
+    }
+
+    fn first_open_onprem(&self, map: &HashMap<String, Vec<u32>>, key: &str) -> Option<u32> {
+        if key.is_empty() {
+            return None;
+        }
+        map.get(key)?
+            .iter()
+            .copied()
+            .find(|&i| !self.onprem_claimed[i as usize])
+    }
+
+    fn first_open_by_guid(&self, map: &HashMap<Uuid, Vec<u32>>, guid: &Uuid) -> Option<u32> {
+        map.get(guid)?
+            .iter()
+            .copied()
+            .find(|&i| !self.onprem_claimed[i as usize])
+    }
+
+    /// The cloud users left: pair each with the same person on-prem if there is one (a
+    /// mismatch: the engine will create a duplicate), else it is an orphan or cloud-only.
+    fn mismatches_and_orphans(&mut self) {
+        for c in 0..self.cloud.len() {
+            if self.cloud_done[c] {
+                continue;
+            }
+            let user = &self.cloud[c];
+            let class = classify_anchor(&user.immutable_id);
+            if matches!(class, AnchorClass::Empty) {
+                let person = self.find_person_by_address(user);
+                match person {
+                    Some((i, found_by)) if self.options.block_soft_match => {
+                        let relation = AnchorRelation::SoftMatchBlocked;
+                        self.push(
+                            Verdict::Mismatch { relation, found_by },
+                            Some(i),
+                            Some(c as u32),
+                        );
+                    }
+                    _ if user.synced == Some(true) => {
+                        self.push(Verdict::CloudOrphan, None, Some(c as u32))
+                    }
+                    _ => self.push(Verdict::CloudOnly, None, Some(c as u32)),
+                }
+                continue;
+            }
+            let person = self
+                .find_person_by_guid(&class)
+                .or_else(|| self.find_person_by_address(user))
+                .or_else(|| self.find_person_by_value(&user.immutable_id));
+            match person {
+                Some((i, found_by)) => {
+                    let relation = relation(
+                        &class,
+                        &user.immutable_id,
+                        &self.onprem[i as usize],
+                        &self.options.anchor,
+                    );
+                    self.push(
+                        Verdict::Mismatch { relation, found_by },
+                        Some(i),
+                        Some(c as u32),
+                    );
+                }
+                None => self.push(Verdict::CloudOrphan, None, Some(c as u32)),
+            }
+        }
+    }
+
+    fn find_person_by_guid(&self, class: &AnchorClass) -> Option<(u32, PersonKey)> {
+        let guid = class.guid()?;
+        let found = self
+            .first_open_by_guid(&self.index.by_object_guid, &guid)
+            .or_else(|| self.first_open_by_guid(&self.index.by_consistency_guid, &guid))
+            .or_else(|| {
+                // The same 16 bytes read big-endian: what a script using `uuid.bytes` stamped.
+                let big_endian = Uuid::from_bytes(guid.to_bytes_le());
+                self.first_open_by_guid(&self.index.by_object_guid, &big_endian)
+                    .or_else(|| {
+                        self.first_open_by_guid(&self.index.by_consistency_guid, &big_endian)
+                    })
+            });
+        found.map(|i| (i, PersonKey::Anchor))
+    }
+
+    fn find_person_by_address(&self, user: &CloudUser) -> Option<(u32, PersonKey)> {
+        self.first_open_onprem(&self.index.by_upn, &fold(&user.upn))
+            .map(|i| (i, PersonKey::Upn))
+            .or_else(|| {
+                let smtp = user.primary_smtp()?;
+                self.first_open_onprem(&self.index.by_smtp, &smtp)
+                    .map(|i| (i, PersonKey::PrimarySmtp))
+            })
+    }
+
+    /// A custom anchor that is one of a person's own values (UPN, mail, sAMAccountName,
+    /// employeeID): how Okta custom mappings fill ImmutableID.
+    fn find_person_by_value(&self, value: &str) -> Option<(u32, PersonKey)> {
+        let folded = fold(value);
+        self.first_open_onprem(&self.index.by_upn, &folded)
+            .or_else(|| self.first_open_onprem(&self.index.by_smtp, &folded))
+            .or_else(|| self.first_open_onprem(&self.index.by_value, value))
+            .map(|i| (i, PersonKey::AnchorValue))
+    }
+
+    /// The on-prem users no cloud user joins: the engine will create them.
+    fn onprem_only(&mut self) {
+        for i in 0..self.onprem.len() {
+            if !self.onprem_claimed[i] {
+                self.push(Verdict::OnPremOnly, Some(i as u32), None);
+            }
+        }
+    }
+}
+
+/// How a cloud anchor relates to the person the matcher paired it with.
+fn relation(
+    class: &AnchorClass,
+    value: &str,
+    person: &OnPremUser,
+    anchor: &AnchorAttribute,
+) -> AnchorRelation {
+    let is_person_guid =
+        |g: Uuid| Some(g) == person.object_guid || Some(g) == person.consistency_guid;
+    match class {
+        AnchorClass::Base64Guid { guid } => {
+            let big_endian = Uuid::from_bytes(guid.to_bytes_le());
+            if Some(*guid) == person.object_guid
+                && matches!(anchor, AnchorAttribute::ConsistencyGuidElseObjectGuid)
+            {
+                AnchorRelation::ObjectGuidNotConsistencyGuid
+            } else if Some(*guid) == person.consistency_guid {
+                AnchorRelation::ConsistencyGuidNotObjectGuid
+            } else if is_person_guid(big_endian) {
+                AnchorRelation::BigEndian
+            } else {
+                AnchorRelation::OtherGuid
+            }
+        }
+        AnchorClass::GuidText { guid } if is_person_guid(*guid) => AnchorRelation::GuidText,
+        AnchorClass::Base64GuidText { guid } if is_person_guid(*guid) => {
+            AnchorRelation::Base64OfGuidText
+        }
+        _ if class.is_guid_based() => AnchorRelation::OtherGuid,
+        _ => match person_attribute_with_value(person, value) {
+            Some(attribute) => AnchorRelation::PersonValue {
+                attribute: attribute.to_string(),
+            },
+            None => AnchorRelation::Custom,
+        },
+    }
+}
+
+fn person_attribute_with_value(person: &OnPremUser, value: &str) -> Option<&'static str> {
+    let folded = fold(value);
+    if !person.upn.is_empty() && fold(&person.upn) == folded {
+        Some("userPrincipalName")
+    } else if !person.mail.is_empty() && fold(&person.mail) == folded {
+        Some("mail")
+    } else if !person.sam_account_name.is_empty() && person.sam_account_name == value {
+        Some("sAMAccountName")
+    } else if !person.employee_id.is_empty() && person.employee_id == value {
+        Some("employeeID")
+    } else {
+        None
+    }
+}
+
+/// Findings on each entry: attribute changes on takeover, duplicates, clashes, UPN suffixes,
+/// and checks of the exports' own computed columns.
+fn add_findings(
+    entries: &mut [Entry],
+    onprem: &[OnPremUser],
+    cloud: &[CloudUser],
+    options: &MatchOptions,
+) {
+    let onprem_upn_groups = groups(onprem.iter().map(|u| (fold(&u.upn), u.at)));
+    let onprem_smtp_groups = groups(
+        onprem
+            .iter()
+            .map(|u| (u.primary_smtp().unwrap_or_default(), u.at)),
+    );
+    let cloud_upn_groups = groups(cloud.iter().map(|u| (fold(&u.upn), u.at)));
+    let cloud_smtp_groups = groups(
+        cloud
+            .iter()
+            .map(|u| (u.primary_smtp().unwrap_or_default(), u.at)),
+    );
+    let tenant_suffixes: HashSet<String> = cloud
+        .iter()
+        .filter_map(|u| upn_suffix(&u.upn))
+        .filter(|s| !s.ends_with(".onmicrosoft.com"))
+        .collect();
+
+    for entry in entries.iter_mut() {
+        let p = entry.onprem.map(|i| &onprem[i as usize]);
+        let c = entry.cloud.map(|i| &cloud[i as usize]);
+        let findings = &mut entry.findings;
+        let joins = matches!(
+            entry.verdict,
+            Verdict::HardMatch | Verdict::SoftMatch { .. }
+        );
+
+        if let (true, Some(p), Some(c)) = (joins, p, c) {
+            takeover_changes(p, c, findings);
+            if matches!(entry.verdict, Verdict::HardMatch) && c.synced == Some(false) {
+                findings.push(Finding::TakesOverCloudUser {
+                    blocked: options.block_cloud_takeover,
+                });
+            }
+            let identifier = c.on_premises_object_identifier.trim();
+            let object_guid = p.object_guid.map(|g| g.hyphenated().to_string());
+            if !identifier.is_empty()
+                && object_guid
+                    .as_deref()
+                    .map(|g| !g.eq_ignore_ascii_case(identifier))
+                    .unwrap_or(true)
+            {
+                findings.push(Finding::TiedToOtherObject {
+                    identifier: identifier.to_string(),
+                });
+            }
+        }
+        if let Some(p) = p {
+            let keys = (fold(&p.upn), p.primary_smtp().unwrap_or_default());
+            let groups = (&onprem_upn_groups, &onprem_smtp_groups);
+            duplicate_findings(Side::OnPrem, p.at, keys, groups, findings);
+            clashes(
+                p,
+                entry.cloud,
+                cloud,
+                &cloud_upn_groups,
+                &cloud_smtp_groups,
+                findings,
+            );
+            upn_suffix_findings(p, &tenant_suffixes, findings);
+            if let (Some(in_file), Some(computed)) = (&p.file_immutable_id, &entry.anchor) {
+                if !in_file.is_empty() && in_file != computed {
+                    findings.push(Finding::FileImmutableIdDiffers {
+                        in_file: in_file.clone(),
+                        computed: computed.clone(),
+                    });
+                }
+            }
+            if let (AnchorAttribute::Column(_), Some(anchor)) = (&options.anchor, &entry.anchor) {
+                let chars = anchor.chars().count();
+                if chars >= MAX_STRING_ANCHOR_CHARS {
+                    findings.push(Finding::AnchorTooLong { chars });
+                }
+            }
+        }
+        if let Some(c) = c {
+            let keys = (fold(&c.upn), c.primary_smtp().unwrap_or_default());
+            let groups = (&cloud_upn_groups, &cloud_smtp_groups);
+            duplicate_findings(Side::Cloud, c.at, keys, groups, findings);
+            if let Some(in_file) = c
+                .file_object_guid
+                .as_deref()
+                .filter(|v| !v.trim().is_empty())
+            {
+                let computed = entry.cloud_anchor.as_ref().and_then(AnchorClass::guid);
+                let agrees = computed.is_some_and(|g| {
+                    crate::engine::guid::parse_guid(in_file).is_ok_and(|parsed| parsed.guid == g)
+                });
+                if !agrees {
+                    findings.push(Finding::FileObjectGuidDiffers {
+                        in_file: in_file.to_string(),
+                        computed: computed.map(|g| g.hyphenated().to_string()),
+                    });
+                }
+            }
+        }
+        findings.sort_by_key(|f| std::cmp::Reverse(f.severity()));
+    }
+}
+
+type RowsByKey = HashMap<String, Vec<RowRef>>;
+
+/// Other rows of the same side with this row's UPN or primary SMTP address.
+fn duplicate_findings(
+    side: Side,
+    row: RowRef,
+    (upn, smtp): (String, String),
+    (upn_groups, smtp_groups): (&RowsByKey, &RowsByKey),
+    findings: &mut Vec<Finding>,
+) {
+    let others = |groups: &RowsByKey, key: &str| -> Vec<RowRef> {
+        let rows = groups.get(key).map_or(&[][..], Vec::as_slice);
+        rows.iter().copied().filter(|r| *r != row).collect()
+    };
+    let upn_others = others(upn_groups, &upn);
+    if !upn_others.is_empty() {
+        findings.push(Finding::DuplicateUpn {
+            side,
+            others: upn_others,
+        });
+    }
+    let smtp_others = others(smtp_groups, &smtp);
+    if !smtp_others.is_empty() {
+        findings.push(Finding::DuplicatePrimarySmtp {
+            side,
+            others: smtp_others,
+        });
+    }
+}
+
+/// What a takeover (hard or soft match) overwrites on the cloud user.
+fn takeover_changes(p: &OnPremUser, c: &CloudUser, findings: &mut Vec<Finding>) {
+    if !p.upn.is_empty() && !c.upn.is_empty() && p.upn != c.upn {
+        findings.push(Finding::UpnChanges {
+            from: c.upn.clone(),
+            to: p.upn.clone(),
+        });
+    }
+    let (cloud_mail, onprem_mail) = (c.mail.trim(), p.mail.trim());
+    if !cloud_mail.is_empty() && onprem_mail.is_empty() {
+        findings.push(Finding::MailCleared {
+            value: cloud_mail.to_string(),
+        });
+    } else if !cloud_mail.is_empty() && !cloud_mail.eq_ignore_ascii_case(onprem_mail) {
+        findings.push(Finding::MailChanges {
+            from: cloud_mail.to_string(),
+            to: onprem_mail.to_string(),
+        });
+    }
+}
+
+/// A different cloud user already holding this on-prem user's UPN or primary SMTP address.
+fn clashes(
+    p: &OnPremUser,
+    partner: Option<u32>,
+    cloud: &[CloudUser],
+    cloud_upn_groups: &HashMap<String, Vec<RowRef>>,
+    cloud_smtp_groups: &HashMap<String, Vec<RowRef>>,
+    findings: &mut Vec<Finding>,
+) {
+    let partner_row = partner.map(|c| cloud[c as usize].at);
+    let other = |groups: &HashMap<String, Vec<RowRef>>, key: &str| {
+        groups
+            .get(key)
+            .and_then(|rows| rows.iter().copied().find(|r| Some(*r) != partner_row))
+    };
+    let upn = fold(&p.upn);
+    if let Some(row) = other(cloud_upn_groups, &upn) {
+        findings.push(Finding::UpnTaken {
+            cloud: row,
+            upn: p.upn.clone(),
+        });
+    }
+    if let Some(smtp) = p.primary_smtp() {
+        if let Some(row) = other(cloud_smtp_groups, &smtp) {
+            findings.push(Finding::SmtpTaken {
+                cloud: row,
+                address: smtp,
+            });
+        }
+    }
+}
+
+fn upn_suffix_findings(p: &OnPremUser, tenant: &HashSet<String>, findings: &mut Vec<Finding>) {
+    let Some(suffix) = upn_suffix(&p.upn) else {
+        return;
+    };
+    if is_non_routable(&suffix) {
+        findings.push(Finding::NonRoutableUpnSuffix { suffix });
+    } else if !tenant.is_empty() && !tenant.contains(&suffix) {
+        findings.push(Finding::UpnSuffixNotInTenant { suffix });
+    }
+}
+
+fn upn_suffix(upn: &str) -> Option<String> {
+    upn.rsplit_once('@')
+        .map(|(_, domain)| fold(domain))
+        .filter(|d| !d.is_empty())
+}
+
+/// Suffixes Entra cannot verify: no dot, or a top-level domain reserved for private use.
+fn is_non_routable(suffix: &str) -> bool {
+    const PRIVATE: [&str; 8] = [
+        ".local",
+        ".lan",
+        ".internal",
+        ".corp",
+        ".home",
+        ".localdomain",
+        ".intranet",
+        ".private",
+    ];
+    !suffix.contains('.') || PRIVATE.iter().any(|tld| suffix.ends_with(tld))
+}
+
+/// Rows by key (for duplicates and clashes); empty keys are left out.
+fn groups(keys: impl Iterator<Item = (String, RowRef)>) -> HashMap<String, Vec<RowRef>> {
+    let mut map: HashMap<String, Vec<RowRef>> = HashMap::new();
+    for (key, row) in keys {
+        if !key.is_empty() {
+            map.entry(key).or_default().push(row);
+        }
+    }
+    map
+}
+
+fn notices(entries: &[Entry], cloud: &[CloudUser]) -> Vec<Notice> {
+    let mut notices = Vec::new();
+    let synced_orphans = entries
+        .iter()
+        .filter(|e| matches!(e.verdict, Verdict::CloudOrphan))
+        .filter_map(|e| e.cloud)
+        .filter(|&c| cloud[c as usize].synced == Some(true))
+        .count();
+    if synced_orphans > DELETE_THRESHOLD {
+        notices.push(Notice {
+            severity: Severity::Problem,
+            message: format!(
+                "{synced_orphans} synced cloud users match nothing on-prem: more than the \
+                 accidental-delete threshold ({DELETE_THRESHOLD}), so Entra Connect will stop \
+                 exporting if it is asked to delete them"
+            ),
+        });
+    }
+    notices.push(Notice {
+        severity: Severity::Info,
+        message: "not checked from these exports: cloud users holding admin roles (not matched: \
+                  \"Existing Admin Role Conflict\") and UPNs on federated domains (their \
+                  ImmutableID cannot be changed until the UPN moves to a managed domain)"
+            .into(),
+    });
+    notices
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::report::{Category, Finding};
+
+    const G1: &str = "35918bc9-196d-40ea-9779-889d79b753f0";
+    const G2: &str = "fcc7e67f-fec6-4a65-b821-2f40a292d185";
+    const G3: &str = "88666888-0101-1111-bbbb-1234567890ab";
+
+    fn guid(text: &str) -> Uuid {
+        Uuid::parse_str(text).unwrap()
+    }
+
+    fn onprem(record: u64, upn: &str, object_guid: &str) -> OnPremUser {
+        OnPremUser {
+            at: RowRef {
+                line: record + 1,
+                record,
+            },
+            upn: upn.into(),
+            sam_account_name: upn.split('@').next().unwrap_or_default().into(),
+            object_guid: Some(guid(object_guid)),
+            ..OnPremUser::default()
+        }
+    }
+
+    fn cloud(record: u64, upn: &str, immutable_id: &str) -> CloudUser {
+        CloudUser {
+            at: RowRef {
+                line: record + 1,
+                record,
+            },
+            upn: upn.into(),
+            immutable_id: immutable_id.into(),
+            synced: Some(true),
+            ..CloudUser::default()
+        }
+    }
+
+    fn run(onprem: Vec<OnPremUser>, cloud: Vec<CloudUser>) -> MatchReport {
+        match_users(onprem, cloud, &MatchOptions::default())
+    }
+
+    fn only(report: &MatchReport) -> &Entry {
+        assert_eq!(report.entries.len(), 1, "{:#?}", report.entries);
+        &report.entries[0]
+    }
+
+    #[test]
+    fn hard_match_on_base64_object_guid() {
+        let report = run(
+            vec![onprem(1, "jane@contoso.com", G1)],
+            vec![cloud(1, "jane@contoso.com", "yYuRNW0Z6kCXeYidebdT8A==")],
+        );
+        let entry = only(&report);
+        assert_eq!(entry.verdict, Verdict::HardMatch);
+        assert_eq!(entry.anchor.as_deref(), Some("yYuRNW0Z6kCXeYidebdT8A=="));
+        assert!(entry.findings.is_empty(), "{:?}", entry.findings);
+    }
+
+    #[test]
+    fn hard_match_is_case_sensitive() {
+        let report = run(
+            vec![onprem(1, "jane@contoso.com", G1)],
+            vec![cloud(1, "jane@contoso.com", "YYURNW0Z6KCXEYIDEBDT8A==")],
+        );
+        assert!(matches!(
+            report.entries[0].verdict,
+            Verdict::Mismatch { .. }
+        ));
+    }
+
+    #[test]
+    fn mismatch_relations_name_the_mistake() {
+        let be = "NZGLyRltQOqXeYidebdT8A=="; // big-endian bytes of G1
+                                             // cloud anchor, on-prem ConsistencyGuid, cloud UPN, anchor attribute, relation, key
+        type Case<'a> = (
+            &'a str,
+            Option<&'a str>,
+            &'a str,
+            AnchorAttribute,
+            AnchorRelation,
+            PersonKey,
+        );
+        let cases: Vec<Case> = vec![
+            (
+                be,
+                None,
+                "other@contoso.com",
+                AnchorAttribute::default(),
+                AnchorRelation::BigEndian,
+                PersonKey::Anchor,
+            ),
+            (
+                G1,
+                None,
+                "other@contoso.com",
+                AnchorAttribute::default(),
+                AnchorRelation::GuidText,
+                PersonKey::Anchor,
+            ),
+            (
+                "yYuRNW0Z6kCXeYidebdT8A==",
+                Some(G2),
+                "x@contoso.com",
+                AnchorAttribute::default(),
+                AnchorRelation::ObjectGuidNotConsistencyGuid,
+                PersonKey::Anchor,
+            ),
+            (
+                "f+bH/Mb+ZUq4IS9AopLRhQ==",
+                Some(G2),
+                "x@contoso.com",
+                AnchorAttribute::ObjectGuid,
+                AnchorRelation::ConsistencyGuidNotObjectGuid,
+                PersonKey::Anchor,
+            ),
+            (
+                "iGhmiAEBERG7uxI0VniQqw==",
+                None,
+                "jane@contoso.com",
+                AnchorAttribute::default(),
+                AnchorRelation::OtherGuid,
+                PersonKey::Upn,
+            ),
+            (
+                "00ub0oNGTSWTBKOLGLNR",
+                None,
+                "JANE@contoso.com",
+                AnchorAttribute::default(),
+                AnchorRelation::Custom,
+                PersonKey::Upn,
+            ),
+            (
+                "jane@contoso.com",
+                None,
+                "j.doe@contoso.com",
+                AnchorAttribute::default(),
+                AnchorRelation::PersonValue {
+                    attribute: "userPrincipalName".into(),
+                },
+                PersonKey::AnchorValue,
+            ),
+            (
+                "jane",
+                None,
+                "j.doe@contoso.com",
+                AnchorAttribute::default(),
+                AnchorRelation::PersonValue {
+                    attribute: "sAMAccountName".into(),
+                },
+                PersonKey::AnchorValue,
+            ),
+        ];
+        for (anchor, consistency, cloud_upn, attribute, relation, key) in cases {
+            let mut p = onprem(1, "jane@contoso.com", G1);
+            p.consistency_guid = consistency.map(guid);
+            let options = MatchOptions {
+                anchor: attribute,
+                ..MatchOptions::default()
+            };
+            let report = match_users(vec![p], vec![cloud(1, cloud_upn, anchor)], &options);
+            let entry = only(&report);
+            assert_eq!(
+                entry.verdict,
+                Verdict::Mismatch {
+                    relation,
+                    found_by: key
+                },
+                "cloud anchor {anchor}"
+            );
+            assert_eq!(entry.onprem, Some(0));
+        }
+    }
+
+    #[test]
+    fn consistency_guid_is_the_anchor_when_set() {
+        let mut p = onprem(1, "jane@contoso.com", G1);
+        p.consistency_guid = Some(guid(G2));
+        let report = run(
+            vec![p],
+            vec![cloud(1, "jane@contoso.com", "f+bH/Mb+ZUq4IS9AopLRhQ==")],
+        );
+        assert_eq!(only(&report).verdict, Verdict::HardMatch);
+    }
+
+    #[test]
+    fn string_anchor_column_is_used_verbatim() {
+        let mut p = onprem(1, "jane@contoso.com", G1);
+        p.string_anchor = Some("E1001".into());
+        let options = MatchOptions {
+            anchor: AnchorAttribute::Column("employeeID".into()),
+            ..MatchOptions::default()
+        };
+        let report = match_users(
+            vec![p.clone()],
+            vec![cloud(1, "jane@contoso.com", "E1001")],
+            &options,
+        );
+        assert_eq!(only(&report).verdict, Verdict::HardMatch);
+        let report = match_users(
+            vec![p],
+            vec![cloud(1, "jane@contoso.com", "e1001")],
+            &options,
+        );
+        assert!(
+            matches!(only(&report).verdict, Verdict::Mismatch { .. }),
+            "string anchors are case-sensitive"
+        );
+    }
+
+    #[test]
+    fn soft_match_prefers_primary_smtp_then_upn() {
+        let mut p = onprem(1, "jane@contoso.com", G1);
+        p.proxy_addresses = vec!["SMTP:Jane.Doe@contoso.com".into()];
+        let mut by_smtp = cloud(1, "someone@contoso.com", "");
+        by_smtp.proxy_addresses = vec!["SMTP:jane.doe@contoso.com".into()];
+        let by_upn = cloud(2, "jane@contoso.com", "");
+        let report = run(vec![p.clone()], vec![by_upn.clone(), by_smtp]);
+        let joined = report.entries.iter().find(|e| e.onprem.is_some()).unwrap();
+        assert_eq!(
+            joined.verdict,
+            Verdict::SoftMatch {
+                by: SoftMatchKey::PrimarySmtp
+            }
+        );
+        assert_eq!(joined.cloud, Some(1));
+        // The UPN holder is left alone, but the UPN clash is reported on the joined pair.
+        assert_eq!(report.entries[0].verdict, Verdict::CloudOrphan);
+        assert!(joined
+            .findings
+            .iter()
+            .any(|f| matches!(f, Finding::UpnTaken { .. })));
+
+        let report = run(vec![p], vec![by_upn]);
+        assert_eq!(
+            only(&report).verdict,
+            Verdict::SoftMatch {
+                by: SoftMatchKey::Upn
+            }
+        );
+    }
+
+    #[test]
+    fn blocked_soft_match_is_a_mismatch() {
+        let options = MatchOptions {
+            block_soft_match: true,
+            ..MatchOptions::default()
+        };
+        let report = match_users(
+            vec![onprem(1, "jane@contoso.com", G1)],
+            vec![cloud(1, "jane@contoso.com", "")],
+            &options,
+        );
+        assert_eq!(
+            only(&report).verdict,
+            Verdict::Mismatch {
+                relation: AnchorRelation::SoftMatchBlocked,
+                found_by: PersonKey::Upn
+            }
+        );
+    }
+
+    #[test]
+    fn soft_match_wins_over_a_mismatched_upn_holder() {
+        // The engine soft-matches before anything else can claim the person.
+        let mut p = onprem(1, "jane@contoso.com", G1);
+        p.mail = "jane@contoso.com".into();
+        let mut soft = cloud(2, "jdoe@contoso.com", "");
+        soft.mail = "jane@contoso.com".into();
+        let report = run(
+            vec![p],
+            vec![cloud(1, "jane@contoso.com", "00ub0oNGTSWTBKOLGLNR"), soft],
+        );
+        assert_eq!(report.entries[0].verdict, Verdict::CloudOrphan);
+        assert_eq!(
+            report.entries[1].verdict,
+            Verdict::SoftMatch {
+                by: SoftMatchKey::PrimarySmtp
+            }
+        );
+    }
+
+    #[test]
+    fn orphans_cloud_only_and_onprem_only() {
+        let mut cloud_only = cloud(2, "admin@contoso.onmicrosoft.com", "");
+        cloud_only.synced = Some(false);
+        let report = run(
+            vec![onprem(1, "new@contoso.com", G1)],
+            vec![
+                cloud(1, "gone@contoso.com", "iGhmiAEBERG7uxI0VniQqw=="),
+                cloud_only,
+            ],
+        );
+        let verdicts: Vec<&Verdict> = report.entries.iter().map(|e| &e.verdict).collect();
+        assert_eq!(
+            verdicts,
+            [
+                &Verdict::CloudOrphan,
+                &Verdict::CloudOnly,
+                &Verdict::OnPremOnly
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicate_anchors_on_either_side() {
+        let mut a = onprem(1, "a@contoso.com", G1);
+        let mut b = onprem(2, "b@contoso.com", G2);
+        a.consistency_guid = Some(guid(G3));
+        b.consistency_guid = Some(guid(G3)); // a cloned account kept the ConsistencyGuid
+        let report = run(
+            vec![a, b, onprem(3, "c@contoso.com", G1)],
+            vec![
+                cloud(1, "a@contoso.com", "iGhmiAEBERG7uxI0VniQqw=="),
+                cloud(2, "x@contoso.com", "zzz"),
+                cloud(3, "y@contoso.com", "zzz"),
+            ],
+        );
+        let dup_onprem = Verdict::DuplicateAnchor {
+            side: Side::OnPrem,
+            rows: 2,
+        };
+        let dup_cloud = Verdict::DuplicateAnchor {
+            side: Side::Cloud,
+            rows: 2,
+        };
+        let verdicts: Vec<(&Verdict, Option<u32>, Option<u32>)> = report
+            .entries
+            .iter()
+            .map(|e| (&e.verdict, e.onprem, e.cloud))
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                (&dup_onprem, None, Some(0)),
+                (&dup_cloud, None, Some(1)),
+                (&dup_cloud, None, Some(2)),
+                (&dup_onprem, Some(0), None),
+                (&dup_onprem, Some(1), None),
+                (&Verdict::OnPremOnly, Some(2), None),
+            ]
+        );
+        assert_eq!(report.counts().duplicates, 5);
+    }
+
+    #[test]
+    fn takeover_clears_cloud_only_mail() {
+        // Seed 000: Okta stamped `mail` in the cloud; AD has none, so the takeover deletes it.
+        let mut c = cloud(1, "john.smith@contoso.com", "yYuRNW0Z6kCXeYidebdT8A==");
+        c.mail = "john.smith@contoso.com".into();
+        let report = run(vec![onprem(1, "john.smith@contoso.com", G1)], vec![c]);
+        let entry = only(&report);
+        assert_eq!(entry.verdict, Verdict::HardMatch);
+        assert_eq!(
+            entry.findings,
+            [Finding::MailCleared {
+                value: "john.smith@contoso.com".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn upn_and_suffix_findings() {
+        let mut c = cloud(1, "jane@contoso.com", "yYuRNW0Z6kCXeYidebdT8A==");
+        c.synced = Some(false);
+        let report = run(
+            vec![
+                onprem(1, "jane@corp.local", G1),
+                onprem(2, "bob@fabrikam.com", G2),
+            ],
+            vec![c],
+        );
+        let findings = &report.entries[0].findings;
+        assert!(findings.contains(&Finding::NonRoutableUpnSuffix {
+            suffix: "corp.local".into()
+        }));
+        assert!(findings.contains(&Finding::UpnChanges {
+            from: "jane@contoso.com".into(),
+            to: "jane@corp.local".into()
+        }));
+        assert!(findings.contains(&Finding::TakesOverCloudUser { blocked: false }));
+        assert_eq!(
+            report.entries[1].findings,
+            [Finding::UpnSuffixNotInTenant {
+                suffix: "fabrikam.com".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn duplicate_upns_within_a_side_point_at_each_other() {
+        let report = run(
+            vec![
+                onprem(1, "jane@contoso.com", G1),
+                onprem(2, "Jane@Contoso.com", G2),
+            ],
+            vec![],
+        );
+        assert_eq!(
+            report.entries[0].findings,
+            [Finding::DuplicateUpn {
+                side: Side::OnPrem,
+                others: vec![RowRef { line: 3, record: 2 }]
+            }]
+        );
+    }
+
+    #[test]
+    fn seed_001_three_custom_anchors_among_hard_matches() {
+        // Three users whose ImmutableID Okta filled with its own app-user ID.
+        let mut onprem_users = Vec::new();
+        let mut cloud_users = Vec::new();
+        for n in 0..50u64 {
+            let g = Uuid::from_u128(0x1000_0000_0000_4000_8000_0000_0000_0000 + u128::from(n));
+            let upn = format!("user{n}@contoso.com");
+            onprem_users.push(OnPremUser {
+                object_guid: Some(g),
+                ..onprem(n + 1, &upn, G1)
+            });
+            let anchor = if n % 17 == 5 {
+                format!("0ua{:017}", n)
+            } else {
+                immutable_id(&g)
+            };
+            cloud_users.push(cloud(n + 1, &upn, &anchor));
+        }
+        let report = run(onprem_users, cloud_users);
+        let counts = report.counts();
+        assert_eq!(counts.get(Category::HardMatch), 47);
+        assert_eq!(counts.get(Category::Mismatch), 3);
+        assert_eq!(counts.custom_anchor, 3);
+        assert_eq!((counts.onprem_rows, counts.cloud_rows), (50, 50));
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Small pools make collisions (shared UPNs, GUIDs, anchors) common.
+    fn onprem_user() -> impl Strategy<Value = OnPremUser> {
+        (0..6u128, proptest::option::of(0..6u128), 0..5u8, 0..4u8).prop_map(|(g, cg, upn, mail)| {
+            OnPremUser {
+                upn: format!("u{upn}@contoso.com"),
+                mail: if mail == 0 {
+                    String::new()
+                } else {
+                    format!("m{mail}@contoso.com")
+                },
+                object_guid: Some(Uuid::from_u128(g + 1)),
+                consistency_guid: cg.map(|g| Uuid::from_u128(g + 1)),
+                ..OnPremUser::default()
+            }
+        })
+    }
+
+    fn cloud_user() -> impl Strategy<Value = CloudUser> {
+        let anchor = prop_oneof![
+            Just(String::new()),
+            (0..6u128).prop_map(|g| immutable_id(&Uuid::from_u128(g + 1))),
+            (0..6u128).prop_map(|g| Uuid::from_u128(g + 1).hyphenated().to_string()),
+            Just("00ub0oNGTSWTBKOLGLNR".to_string()),
+            (0..5u8).prop_map(|n| format!("u{n}@contoso.com")),
+        ];
+        (anchor, 0..5u8, 0..4u8, proptest::option::of(any::<bool>())).prop_map(
+            |(immutable_id, upn, mail, synced)| CloudUser {
+                upn: format!("u{upn}@contoso.com"),
+                mail: if mail == 0 {
+                    String::new()
+                } else {
+                    format!("m{mail}@contoso.com")
+                },
+                immutable_id,
+                synced,
+                ..CloudUser::default()
+            },
+        )
+    }
+
+    fn options() -> impl Strategy<Value = MatchOptions> {
+        (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(object_guid, soft, takeover)| {
+            MatchOptions {
+                anchor: if object_guid {
+                    AnchorAttribute::ObjectGuid
+                } else {
+                    AnchorAttribute::default()
+                },
+                block_soft_match: soft,
+                block_cloud_takeover: takeover,
+            }
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn every_row_is_in_exactly_one_entry(
+            mut onprem in proptest::collection::vec(onprem_user(), 0..12),
+            mut cloud in proptest::collection::vec(cloud_user(), 0..12),
+            options in options(),
+        ) {
+            for (i, u) in onprem.iter_mut().enumerate() { u.at = RowRef { line: i as u64 + 2, record: i as u64 + 1 }; }
+            for (i, u) in cloud.iter_mut().enumerate() { u.at = RowRef { line: i as u64 + 2, record: i as u64 + 1 }; }
+            let (n_onprem, n_cloud) = (onprem.len(), cloud.len());
+            let report = match_users(onprem.clone(), cloud.clone(), &options);
+            let mut onprem_seen = vec![0u32; n_onprem];
+            let mut cloud_seen = vec![0u32; n_cloud];
+            for entry in &report.entries {
+                prop_assert!(entry.onprem.is_some() || entry.cloud.is_some());
+                if let Some(i) = entry.onprem { onprem_seen[i as usize] += 1; }
+                if let Some(c) = entry.cloud { cloud_seen[c as usize] += 1; }
+                if entry.verdict == Verdict::HardMatch {
+                    let c = &report.cloud_users[entry.cloud.unwrap() as usize];
+                    prop_assert_eq!(Some(&c.immutable_id), entry.anchor.as_ref());
+                }
+                if let Verdict::SoftMatch { .. } = entry.verdict {
+                    prop_assert!(report.cloud_users[entry.cloud.unwrap() as usize].immutable_id.is_empty());
+                }
+            }
+            prop_assert!(onprem_seen.iter().all(|&n| n == 1), "on-prem rows {:?}", onprem_seen);
+            prop_assert!(cloud_seen.iter().all(|&n| n == 1), "cloud rows {:?}", cloud_seen);
+            let counts = report.counts();
+            prop_assert_eq!(counts.onprem_rows as usize, n_onprem);
+            prop_assert_eq!(counts.cloud_rows as usize, n_cloud);
+            prop_assert_eq!(counts.by_category.iter().map(|(_, n)| n).sum::<u64>() as usize, report.entries.len());
+            // Deterministic: the same input gives the same report.
+            prop_assert_eq!(report, match_users(onprem, cloud, &options));
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! The two sides' users as the matcher sees them: typed, with the values Entra Connect compares.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Where a user came from in its file (see [`crate::engine::Position`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RowRef {
+    /// The physical line the record starts on.
+    pub line: u64,
+    /// The data record's number (1 = first user).
+    pub record: u64,
+}
+
+/// An on-premises AD user, from one row of the on-prem export.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnPremUser {
+    /// Where it is in the on-prem file.
+    pub at: RowRef,
+    /// `userPrincipalName`; empty when the export has none.
+    pub upn: String,
+    /// `Name` / `displayName`.
+    pub name: String,
+    /// `sAMAccountName`.
+    pub sam_account_name: String,
+    /// `distinguishedName`.
+    pub distinguished_name: String,
+    /// `mail`.
+    pub mail: String,
+    /// `proxyAddresses`, one value each (`SMTP:` marks the primary address).
+    pub proxy_addresses: Vec<String>,
+    /// `objectGUID`.
+    pub object_guid: Option<Uuid>,
+    /// `mS-DS-ConsistencyGuid`, when the export has it and it is set.
+    pub consistency_guid: Option<Uuid>,
+    /// The value of the string anchor column, when the anchor is a named string attribute.
+    pub string_anchor: Option<String>,
+    /// The export's own ImmutableID column (the seed tutorial computes one), checked, never trusted.
+    pub file_immutable_id: Option<String>,
+    /// `employeeID`, when exported (a common custom anchor).
+    pub employee_id: String,
+}
+
+/// An Entra ID (cloud) user, from one row of the cloud export.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloudUser {
+    /// Where it is in the cloud file.
+    pub at: RowRef,
+    /// `userPrincipalName`.
+    pub upn: String,
+    /// `displayName`.
+    pub name: String,
+    /// `mail`.
+    pub mail: String,
+    /// `proxyAddresses`.
+    pub proxy_addresses: Vec<String>,
+    /// `immutableId` / `onPremisesImmutableId`, exactly as exported (case matters).
+    pub immutable_id: String,
+    /// `DirSyncEnabled` / `OnPremisesSyncEnabled`, when exported; `None` when unknown.
+    pub synced: Option<bool>,
+    /// The object ID, when exported.
+    pub object_id: String,
+    /// `onPremisesObjectIdentifier`, when exported.
+    pub on_premises_object_identifier: String,
+    /// The export's own derived objectGUID column (the seed tutorial adds one), never trusted.
+    pub file_object_guid: Option<String>,
+}
+
+/// Which on-prem value becomes the source anchor (Entra Connect's "Uniquely identifying your
+/// users" page; cloud sync behaves as the default).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "column", rename_all = "kebab-case")]
+pub enum AnchorAttribute {
+    /// `mS-DS-ConsistencyGuid` where set, else `objectGUID` (Connect ≥ 1.1.524 writes objectGUID
+    /// into an empty ConsistencyGuid first, so both give the same anchor). The default.
+    #[default]
+    ConsistencyGuidElseObjectGuid,
+    /// `objectGUID` only (older Connect installs, and Okta's default mapping).
+    ObjectGuid,
+    /// A string attribute (employeeID…), used verbatim: only binary values are base64-encoded.
+    Column(String),
+}
+
+impl AnchorAttribute {
+    /// A short name for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            AnchorAttribute::ConsistencyGuidElseObjectGuid => {
+                "mS-DS-ConsistencyGuid, else objectGUID".to_string()
+            }
+            AnchorAttribute::ObjectGuid => "objectGUID".to_string(),
+            AnchorAttribute::Column(column) => format!("the string attribute `{column}`"),
+        }
+    }
+}
+
+/// Lower-cases an address for comparison: UPNs and SMTP addresses match case-insensitively.
+pub(crate) fn fold(value: &str) -> String {
+    value.trim().to_lowercase()
+}
+
+impl OnPremUser {
+    /// The primary SMTP address: the `SMTP:` proxy address, else `mail`. Lower-cased.
+    pub fn primary_smtp(&self) -> Option<String> {
+        primary_smtp(&self.proxy_addresses, &self.mail)
+    }
+
+    /// The person's label for messages: UPN, else sAMAccountName, else name.
+    pub fn label(&self) -> &str {
+        first_non_empty(&[&self.upn, &self.sam_account_name, &self.name])
+    }
+}
+
+impl CloudUser {
+    /// The primary SMTP address: the `SMTP:` proxy address, else `mail`. Lower-cased.
+    pub fn primary_smtp(&self) -> Option<String> {
+        primary_smtp(&self.proxy_addresses, &self.mail)
+    }
+
+    /// The person's label for messages: UPN, else name.
+    pub fn label(&self) -> &str {
+        first_non_empty(&[&self.upn, &self.name, &self.object_id])
+    }
+}
+
+fn first_non_empty<'a>(values: &[&'a String]) -> &'a str {
+    values
+        .iter()
+        .find(|v| !v.trim().is_empty())
+        .map_or("", |v| v.as_str())
+}
+
+fn primary_smtp(proxy_addresses: &[String], mail: &str) -> Option<String> {
+    // Upper-case `SMTP:` marks the primary address; lower-case `smtp:` the secondary ones.
+    let primary = proxy_addresses
+        .iter()
+        .find_map(|p| p.trim().strip_prefix("SMTP:"))
+        .filter(|address| !address.is_empty());
+    match primary {
+        Some(address) => Some(fold(address)),
+        None if !mail.trim().is_empty() => Some(fold(mail)),
+        None => None,
+    }
+}
+
+/// Splits a joined `proxyAddresses` cell (`SMTP:a@x;smtp:b@x`, or space-separated as PowerShell
+/// stringifies an array). A piece starts a new address only when it begins with an address type
+/// (`smtp:`, `X500:`…), because X500 and X400 addresses themselves contain spaces and `;`.
+pub fn split_proxy_addresses(cell: &str) -> Vec<String> {
+    let mut addresses: Vec<String> = Vec::new();
+    let mut rest = cell;
+    // The separator that ended the previous piece, put back when a piece is glued to it.
+    let mut previous_separator = ' ';
+    while !rest.is_empty() {
+        let end = rest
+            .find([';', ' ', '\n', '\r', '\t'])
+            .unwrap_or(rest.len());
+        let (piece, tail) = rest.split_at(end);
+        let separator = tail.chars().next();
+        rest = separator.map_or("", |c| &tail[c.len_utf8()..]);
+        if !piece.is_empty() {
+            match addresses.last_mut() {
+                Some(last) if !starts_with_address_type(piece) => {
+                    last.push(previous_separator);
+                    last.push_str(piece);
+                }
+                _ => addresses.push(piece.to_string()),
+            }
+        }
+        previous_separator = separator.unwrap_or(' ');
+    }
+    addresses
+}
+
+fn starts_with_address_type(piece: &str) -> bool {
+    piece.split_once(':').is_some_and(|(kind, _)| {
+        (1..=10).contains(&kind.len()) && kind.bytes().all(|b| b.is_ascii_alphanumeric())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn primary_smtp_prefers_the_upper_case_proxy() {
+        let user = OnPremUser {
+            mail: "Mail@Contoso.com".into(),
+            proxy_addresses: split_proxy_addresses("smtp:old@contoso.com;SMTP:Jane@Contoso.com"),
+            ..OnPremUser::default()
+        };
+        assert_eq!(user.primary_smtp().as_deref(), Some("jane@contoso.com"));
+    }
+
+    #[test]
+    fn primary_smtp_falls_back_to_mail_then_none() {
+        let mut user = CloudUser {
+            mail: "A@B.com".into(),
+            ..CloudUser::default()
+        };
+        assert_eq!(user.primary_smtp().as_deref(), Some("a@b.com"));
+        user.mail.clear();
+        assert_eq!(user.primary_smtp(), None);
+    }
+
+    #[test]
+    fn proxy_cells_split_on_every_joiner_admins_use() {
+        assert_eq!(
+            split_proxy_addresses(
+                " SMTP:a@x.com; smtp:b@x.com X500:/o=Org/ou=Admin Group\nsmtp:c@x.com "
+            ),
+            [
+                "SMTP:a@x.com",
+                "smtp:b@x.com",
+                "X500:/o=Org/ou=Admin Group",
+                "smtp:c@x.com"
+            ]
+        );
+    }
+}

@@ -1,0 +1,140 @@
+//! The report as CSV for Excel: UTF-8 with a byte-order mark (so Excel shows names right), and
+//! every cell that a spreadsheet would run as a formula neutralised.
+
+use std::io;
+
+use crate::engine::audit::Audit;
+use crate::engine::output::entry_view;
+
+/// The header of the report CSV.
+pub const CSV_HEADER: [&str; 17] = [
+    "Category",
+    "Reason",
+    "OnPremLine",
+    "OnPremUserPrincipalName",
+    "OnPremName",
+    "SamAccountName",
+    "objectGUID",
+    "mS-DS-ConsistencyGuid",
+    "ComputedImmutableId",
+    "CloudLine",
+    "CloudUserPrincipalName",
+    "CloudImmutableId",
+    "CloudAnchorKind",
+    "CloudSynced",
+    "Findings",
+    "FixSummary",
+    "FixPowerShell",
+];
+
+/// Writes one row per entry.
+pub fn write_csv<W: io::Write>(audit: &Audit, mut out: W) -> io::Result<()> {
+    out.write_all("\u{FEFF}".as_bytes())?;
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    writer.write_record(CSV_HEADER)?;
+    let report = &audit.report;
+    for entry in &report.entries {
+        let view = entry_view(report, entry);
+        let (p, c) = (view.onprem.as_ref(), view.cloud.as_ref());
+        let findings: Vec<String> = view
+            .findings
+            .iter()
+            .map(|f| format!("[{:?}] {}", f.severity, f.message))
+            .collect();
+        let record = [
+            view.category.label().to_string(),
+            view.reason.clone(),
+            p.map(|p| p.line.to_string()).unwrap_or_default(),
+            p.map(|p| p.upn.clone()).unwrap_or_default(),
+            p.map(|p| p.name.clone()).unwrap_or_default(),
+            p.map(|p| p.sam_account_name.clone()).unwrap_or_default(),
+            p.and_then(|p| p.object_guid.clone()).unwrap_or_default(),
+            p.and_then(|p| p.consistency_guid.clone())
+                .unwrap_or_default(),
+            view.anchor.clone().unwrap_or_default(),
+            c.map(|c| c.line.to_string()).unwrap_or_default(),
+            c.map(|c| c.upn.clone()).unwrap_or_default(),
+            c.map(|c| c.immutable_id.clone()).unwrap_or_default(),
+            view.cloud_anchor_class.clone().unwrap_or_default(),
+            c.and_then(|c| c.synced)
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            findings.join("\n"),
+            view.fix
+                .as_ref()
+                .map(|f| f.summary.clone())
+                .unwrap_or_default(),
+            view.fix
+                .as_ref()
+                .map(|f| f.powershell.clone())
+                .unwrap_or_default(),
+        ];
+        writer.write_record(record.iter().map(|cell| neutralise(cell).into_owned()))?;
+    }
+    writer.flush()
+}
+
+/// The unreadable rows, one CSV per side in the shape of its file (same headers), so they can be
+/// corrected and fed back in; each row's problem is in a last `AnchorAuditError` column.
+pub fn write_unreadable_csv<W: io::Write>(
+    audit: &Audit,
+    side: crate::engine::Side,
+    mut out: W,
+) -> io::Result<()> {
+    let summary = match side {
+        crate::engine::Side::OnPrem => &audit.onprem,
+        crate::engine::Side::Cloud => &audit.cloud,
+    };
+    out.write_all("\u{FEFF}".as_bytes())?;
+    let mut header = summary.headers.join(",");
+    header.push_str(",AnchorAuditError\r\n");
+    out.write_all(header.as_bytes())?;
+    for reject in audit
+        .unreadable
+        .iter()
+        .filter(|r| r.error.side == Some(side))
+    {
+        let mut line = reject.raw.clone();
+        line.push(',');
+        line.push_str(&quote(&reject.error.to_string()));
+        line.push_str("\r\n");
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+fn quote(value: &str) -> String {
+    format!("\"{}\"", value.replace('"', "\"\""))
+}
+
+/// Prefixes a cell that Excel or LibreOffice would read as a formula (`= + - @`, tab, CR) with
+/// `'`, so a hostile display name cannot run anything (OWASP "CSV injection").
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        for (cell, expected) in [
+            ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+            ("+1", "'+1"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("jane@contoso.com", "jane@contoso.com"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralise(cell), expected);
+        }
+    }
+}

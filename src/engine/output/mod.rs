@@ -1,0 +1,235 @@
+//! Writing an [`Audit`] for people and programs: plain text, JSON and CSV.
+//!
+//! All three are built from the same [`EntryView`]s, so they never disagree.
+
+mod csv;
+mod json;
+mod text;
+
+pub use self::csv::{write_csv, write_unreadable_csv};
+pub use self::json::{to_json, JsonReport};
+pub use self::text::write_text;
+
+use serde::Serialize;
+
+use crate::engine::advice::{fix, reason, Fix};
+use crate::engine::audit::Audit;
+use crate::engine::report::{Category, Entry, MatchReport, Severity};
+
+/// The one-line answer to "is it safe to cut over?".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Headline {
+    /// Nothing needs the admin's attention.
+    pub safe: bool,
+    /// "Safe to cut over: all 1,204 users hard-match." or what would break.
+    pub text: String,
+}
+
+/// The headline of an audit.
+pub fn headline(audit: &Audit) -> Headline {
+    let counts = audit.report.counts();
+    let mut problems = Vec::new();
+    let mut say = |n: u64, one: &str, many: &str| {
+        if n > 0 {
+            problems.push(format!(
+                "{} {}",
+                group_digits(n),
+                if n == 1 { one } else { many }
+            ));
+        }
+    };
+    say(
+        counts.get(Category::Mismatch),
+        "user would be duplicated (mismatched anchor)",
+        "users would be duplicated (mismatched anchors)",
+    );
+    say(
+        counts.get(Category::DuplicateAnchor),
+        "row shares its anchor with another",
+        "rows share an anchor with another",
+    );
+    say(
+        counts.get(Category::CloudOrphan),
+        "cloud user would be orphaned",
+        "cloud users would be orphaned",
+    );
+    say(
+        counts.get(Category::OnPremOnly),
+        "on-prem user would be created",
+        "on-prem users would be created",
+    );
+    say(
+        counts.get(Category::SoftMatch),
+        "user relies on soft match",
+        "users rely on soft match",
+    );
+    say(
+        counts.with_problems,
+        "user has a problem that breaks the sync",
+        "users have problems that break the sync",
+    );
+    let unreadable = audit.unreadable.len() as u64;
+    say(
+        unreadable,
+        "row could not be read",
+        "rows could not be read",
+    );
+    let hard = counts.get(Category::HardMatch);
+    if problems.is_empty() {
+        Headline {
+            safe: true,
+            text: format!(
+                "Safe to cut over: all {} users hard-match.",
+                group_digits(hard)
+            ),
+        }
+    } else {
+        Headline {
+            safe: false,
+            text: format!("Not safe to cut over: {}.", problems.join(", ")),
+        }
+    }
+}
+
+/// 1234567 → "1,234,567".
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One entry with everything a writer shows, resolved from the report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryView {
+    /// The category.
+    pub category: Category,
+    /// The on-prem row.
+    pub onprem: Option<OnPremView>,
+    /// The cloud row.
+    pub cloud: Option<CloudView>,
+    /// The anchor the engine will compute.
+    pub anchor: Option<String>,
+    /// What the cloud ImmutableID is made of (label).
+    pub cloud_anchor_class: Option<String>,
+    /// Why the verdict.
+    pub reason: String,
+    /// Findings, most severe first.
+    pub findings: Vec<FindingView>,
+    /// The fix, if one is needed.
+    pub fix: Option<Fix>,
+}
+
+/// The on-prem side of an entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OnPremView {
+    /// Line in the on-prem file.
+    pub line: u64,
+    /// userPrincipalName.
+    pub upn: String,
+    /// Name.
+    pub name: String,
+    /// sAMAccountName.
+    pub sam_account_name: String,
+    /// objectGUID, hyphenated.
+    pub object_guid: Option<String>,
+    /// mS-DS-ConsistencyGuid, hyphenated.
+    pub consistency_guid: Option<String>,
+    /// mail.
+    pub mail: String,
+}
+
+/// The cloud side of an entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CloudView {
+    /// Line in the cloud file.
+    pub line: u64,
+    /// userPrincipalName.
+    pub upn: String,
+    /// displayName.
+    pub name: String,
+    /// The ImmutableID as exported.
+    pub immutable_id: String,
+    /// Synced flag, if exported.
+    pub synced: Option<bool>,
+    /// mail.
+    pub mail: String,
+}
+
+/// A finding with its severity and message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FindingView {
+    /// How much it matters.
+    pub severity: Severity,
+    /// The sentence.
+    pub message: String,
+}
+
+/// Resolves an entry for display.
+pub fn entry_view(report: &MatchReport, entry: &Entry) -> EntryView {
+    EntryView {
+        category: entry.category(),
+        onprem: report.onprem_of(entry).map(|p| OnPremView {
+            line: p.at.line,
+            upn: p.upn.clone(),
+            name: p.name.clone(),
+            sam_account_name: p.sam_account_name.clone(),
+            object_guid: p.object_guid.map(|g| g.hyphenated().to_string()),
+            consistency_guid: p.consistency_guid.map(|g| g.hyphenated().to_string()),
+            mail: p.mail.clone(),
+        }),
+        cloud: report.cloud_of(entry).map(|c| CloudView {
+            line: c.at.line,
+            upn: c.upn.clone(),
+            name: c.name.clone(),
+            immutable_id: c.immutable_id.clone(),
+            synced: c.synced,
+            mail: c.mail.clone(),
+        }),
+        anchor: entry.anchor.clone(),
+        cloud_anchor_class: entry.cloud_anchor.as_ref().map(|c| c.label().to_string()),
+        reason: reason(report, entry),
+        findings: entry
+            .findings
+            .iter()
+            .map(|f| FindingView {
+                severity: f.severity(),
+                message: f.message(),
+            })
+            .collect(),
+        fix: fix(report, entry),
+    }
+}
+
+/// Whether an entry is worth listing in a summary: it needs attention or has a finding.
+pub fn is_notable(entry: &Entry) -> bool {
+    entry.category().needs_attention()
+        || entry
+            .worst_finding()
+            .is_some_and(|s| s >= Severity::Warning)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_are_grouped_by_thousands() {
+        for (n, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (1234567, "1,234,567"),
+        ] {
+            assert_eq!(group_digits(n), text);
+        }
+    }
+}

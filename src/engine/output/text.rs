@@ -1,0 +1,145 @@
+//! The report as text for a terminal: the headline, the counts, the accounting, then every entry
+//! that needs attention, grouped by category, most urgent first.
+
+use std::io;
+
+use crate::engine::audit::{Audit, FileSummary};
+use crate::engine::output::{entry_view, group_digits, headline, is_notable};
+use crate::engine::report::{Category, Severity};
+
+/// Writes the text report. With `all`, clean hard matches and cloud-only users are listed too.
+pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Result<()> {
+    let report = &audit.report;
+    writeln!(out, "Anchor Audit")?;
+    file_line(&mut out, "on-prem", &audit.onprem)?;
+    file_line(&mut out, "cloud  ", &audit.cloud)?;
+    writeln!(out, "anchor:  {}", report.anchor_attribute.describe())?;
+    writeln!(out)?;
+    writeln!(out, "{}", headline(audit).text)?;
+    writeln!(out)?;
+    let counts = report.counts();
+    for (category, n) in &counts.by_category {
+        writeln!(out, "  {:<17}{:>10}", category.label(), group_digits(*n))?;
+    }
+    writeln!(
+        out,
+        "  {:<17}{:>10}",
+        "unreadable rows",
+        group_digits(audit.unreadable.len() as u64)
+    )?;
+    writeln!(
+        out,
+        "  {:<17}{:>10}",
+        "custom anchors",
+        group_digits(counts.custom_anchor)
+    )?;
+    writeln!(
+        out,
+        "  {:<17}{:>10}",
+        "with duplicates",
+        group_digits(counts.duplicates)
+    )?;
+    for a in &audit.accounting {
+        writeln!(
+            out,
+            "rows: {} file {} = {} in report + {} unreadable{}",
+            a.side,
+            group_digits(a.records),
+            group_digits(a.in_report),
+            group_digits(a.unreadable),
+            if a.balanced() {
+                ""
+            } else {
+                "  (DOES NOT ADD UP: please report this)"
+            }
+        )?;
+    }
+    for notice in &report.notices {
+        writeln!(out, "note: {}", notice.message)?;
+    }
+
+    for category in Category::ALL {
+        let entries: Vec<_> = report
+            .entries
+            .iter()
+            .filter(|e| e.category() == category && (all || is_notable(e)))
+            .collect();
+        if entries.is_empty() {
+            continue;
+        }
+        writeln!(out)?;
+        writeln!(
+            out,
+            "== {} ({}) ==",
+            category.label().to_uppercase(),
+            group_digits(entries.len() as u64)
+        )?;
+        for entry in entries {
+            let view = entry_view(report, entry);
+            let who = match (&view.onprem, &view.cloud) {
+                (Some(p), Some(c)) => format!(
+                    "{} (on-prem line {}) / {} (cloud line {})",
+                    p.upn, p.line, c.upn, c.line
+                ),
+                (Some(p), None) => format!(
+                    "{} (on-prem line {})",
+                    label(&p.upn, &p.sam_account_name),
+                    p.line
+                ),
+                (None, Some(c)) => format!("{} (cloud line {})", c.upn, c.line),
+                (None, None) => String::new(),
+            };
+            writeln!(out, "- {who}")?;
+            writeln!(out, "    {}", view.reason)?;
+            for finding in &view.findings {
+                let mark = match finding.severity {
+                    Severity::Problem => "problem",
+                    Severity::Warning => "warning",
+                    Severity::Info => "info",
+                };
+                writeln!(out, "    {mark}: {}", finding.message)?;
+            }
+            if let Some(fix) = &view.fix {
+                writeln!(out, "    fix: {}", fix.summary)?;
+                for line in fix.powershell.lines() {
+                    writeln!(out, "      {line}")?;
+                }
+            }
+        }
+    }
+    if !audit.unreadable.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "== UNREADABLE ROWS ({}) ==",
+            group_digits(audit.unreadable.len() as u64)
+        )?;
+        for reject in &audit.unreadable {
+            writeln!(out, "- {}", reject.error)?;
+        }
+    }
+    Ok(())
+}
+
+fn label<'a>(upn: &'a str, sam: &'a str) -> &'a str {
+    if upn.is_empty() {
+        sam
+    } else {
+        upn
+    }
+}
+
+fn file_line<W: io::Write>(out: &mut W, side: &str, file: &FileSummary) -> io::Result<()> {
+    writeln!(
+        out,
+        "{side}: {} ({}, {}, {} bytes)",
+        file.info.name,
+        file.info.detection.source.describe(),
+        file.info.encoding.label(),
+        group_digits(file.info.bytes)
+    )?;
+    for warning in &file.warnings {
+        writeln!(out, "  warning: {}", warning.message)?;
+    }
+    Ok(())
+}

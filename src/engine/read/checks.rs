@@ -1,0 +1,420 @@
+//! Checks on whole columns that make an export unusable or misleading, each answered with the
+//! PowerShell that exports it right.
+
+use std::collections::BTreeMap;
+
+use super::columns::{ColumnMap, Field};
+use super::table::{Row, Warning, WarningKind};
+use crate::engine::error::{truncate, Error, ErrorKind, Position, Side};
+
+/// The on-prem export with every column the report uses, binary and multi-valued attributes
+/// converted to text (Export-Csv otherwise writes `System.Byte[]` / the collection's type name).
+pub const AD_EXPORT: &str = "Get-ADUser -Filter * -Properties objectGUID,mail,proxyAddresses,\
+mS-DS-ConsistencyGuid | Select-Object UserPrincipalName,Name,SamAccountName,DistinguishedName,\
+objectGUID,mail,@{n='proxyAddresses';e={$_.proxyAddresses -join ';'}},\
+@{n='mS-DS-ConsistencyGuid';e={if($_.'mS-DS-ConsistencyGuid'){[Convert]::ToBase64String(\
+$_.'mS-DS-ConsistencyGuid')}}} | Export-Csv -NoTypeInformation -Encoding UTF8 onprem.csv";
+
+/// The cloud export through Microsoft Graph PowerShell. `-Property` is required: without it
+/// Get-MgUser leaves OnPremisesImmutableId and OnPremisesSyncEnabled empty.
+pub const GRAPH_EXPORT: &str = "Get-MgUser -All -Property Id,DisplayName,UserPrincipalName,\
+OnPremisesImmutableId,OnPremisesSyncEnabled,Mail,ProxyAddresses | Select-Object Id,DisplayName,\
+UserPrincipalName,OnPremisesImmutableId,OnPremisesSyncEnabled,Mail,\
+@{n='ProxyAddresses';e={$_.ProxyAddresses -join ';'}} | Export-Csv -NoTypeInformation \
+-Encoding UTF8 cloud.csv";
+
+fn export_for(side: Option<Side>) -> String {
+    match side {
+        Some(Side::OnPrem) => AD_EXPORT.to_string(),
+        Some(Side::Cloud) => GRAPH_EXPORT.to_string(),
+        None => format!("{AD_EXPORT}\n(or, for the cloud export:)\n{GRAPH_EXPORT}"),
+    }
+}
+
+fn missing(column: &str, side: Option<Side>) -> ErrorKind {
+    ErrorKind::MissingColumn {
+        column: column.to_string(),
+        fix: export_for(side),
+    }
+}
+
+/// Fails when a column the report cannot do without is absent.
+pub(crate) fn required_columns(
+    side: Option<Side>,
+    columns: &ColumnMap,
+    overrides: &BTreeMap<Field, String>,
+) -> Result<(), ErrorKind> {
+    let has = |f: Field| columns.has(f);
+    match side {
+        Some(Side::Cloud) => {
+            if !has(Field::UserPrincipalName) {
+                return Err(missing("`UserPrincipalName`", side));
+            }
+            if !has(Field::ImmutableId) {
+                return Err(missing(
+                    "`ImmutableId` (Graph: `OnPremisesImmutableId`)",
+                    side,
+                ));
+            }
+        }
+        Some(Side::OnPrem) => {
+            if !has(Field::UserPrincipalName) && !has(Field::SamAccountName) {
+                return Err(missing("`UserPrincipalName` (or `SamAccountName`)", side));
+            }
+            let other_anchor = [
+                Field::ConsistencyGuid,
+                Field::EmployeeId,
+                Field::ImmutableId,
+            ]
+            .iter()
+            .any(|f| overrides.contains_key(f));
+            if !has(Field::ObjectGuid) && !other_anchor {
+                return Err(missing("`objectGUID`", side));
+            }
+        }
+        None => {
+            if !has(Field::UserPrincipalName) && !has(Field::SamAccountName) {
+                return Err(missing("`UserPrincipalName`", side));
+            }
+            if ![
+                Field::ObjectGuid,
+                Field::ImmutableId,
+                Field::ConsistencyGuid,
+            ]
+            .iter()
+            .any(|&f| has(f))
+            {
+                return Err(missing("`objectGUID` or `ImmutableId`", side));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a value is the name of a .NET type that Export-Csv wrote instead of the values.
+fn type_name(value: &str) -> Option<&str> {
+    let v = value.trim();
+    let is_type = (v.starts_with("System.") && v.ends_with("[]"))
+        || v.starts_with("System.Collections.")
+        || v == "Microsoft.ActiveDirectory.Management.ADPropertyValueCollection"
+        || (v.starts_with("Microsoft.Graph.PowerShell.Models.") && !v.contains(' '));
+    is_type.then_some(v)
+}
+
+/// Fields the match cannot do without: a type name in them is an error, elsewhere a warning.
+const ESSENTIAL: &[Field] = &[
+    Field::UserPrincipalName,
+    Field::SamAccountName,
+    Field::ObjectGuid,
+    Field::ConsistencyGuid,
+    Field::ImmutableId,
+];
+
+/// Finds columns holding type names: an error for the essential ones, otherwise a warning and
+/// the column is ignored.
+pub(crate) fn type_names(
+    side: Option<Side>,
+    headers: &[String],
+    columns: &mut ColumnMap,
+    rows: &[Row],
+    warnings: &mut Vec<Warning>,
+) -> Result<(), Error> {
+    let mapped: Vec<(Field, usize)> = columns.iter().collect();
+    for (field, index) in mapped {
+        let found = rows.iter().find_map(|row| {
+            row.fields
+                .get(index)
+                .and_then(|v| type_name(v))
+                .map(|t| (row, t.to_string()))
+        });
+        let Some((row, type_name)) = found else {
+            continue;
+        };
+        let header = headers.get(index).cloned().unwrap_or_default();
+        let expression = if type_name == "System.Byte[]" {
+            format!(
+                "@{{n='{header}';e={{if($_.'{header}'){{[Convert]::ToBase64String($_.'{header}')}}}}}}"
+            )
+        } else {
+            format!("@{{n='{header}';e={{$_.'{header}' -join ';'}}}}")
+        };
+        let fix = format!(
+            "in Select-Object, put\n  {expression}\nin place of `{header}`. For example:\n{}",
+            export_for(side)
+        );
+        if ESSENTIAL.contains(&field) {
+            let kind = ErrorKind::TypeNameInColumn {
+                column: header.clone(),
+                type_name,
+                fix,
+            };
+            return Err(Error::new(kind).at(row.position().with_column(header)));
+        }
+        warnings.push(Warning {
+            kind: WarningKind::ColumnIgnored,
+            message: format!(
+                "the column `{header}` holds `{type_name}` instead of values, so it is ignored; \
+                 to use it, {fix}"
+            ),
+            position: Some(row.position().with_column(header)),
+        });
+        columns.remove(field);
+    }
+    Ok(())
+}
+
+/// Fails when the anchor column is there but empty in every row (Get-MgUser without
+/// `-Property`, the tutorial's Graph variant).
+pub(crate) fn empty_anchor(
+    side: Option<Side>,
+    headers: &[String],
+    columns: &ColumnMap,
+    overrides: &BTreeMap<Field, String>,
+    rows: &[Row],
+) -> Result<(), ErrorKind> {
+    let anchor = match side {
+        Some(Side::Cloud) => Field::ImmutableId,
+        Some(Side::OnPrem) if !columns.has(Field::ObjectGuid) => {
+            match [
+                Field::ConsistencyGuid,
+                Field::EmployeeId,
+                Field::ImmutableId,
+            ]
+            .into_iter()
+            .find(|f| overrides.contains_key(f))
+            {
+                Some(field) => field,
+                None => return Ok(()),
+            }
+        }
+        Some(Side::OnPrem) => Field::ObjectGuid,
+        None => return Ok(()),
+    };
+    let Some(index) = columns.get(anchor) else {
+        return Ok(());
+    };
+    let all_empty = rows
+        .iter()
+        .all(|r| r.fields.get(index).is_none_or(|v| v.trim().is_empty()));
+    if rows.is_empty() || !all_empty {
+        return Ok(());
+    }
+    Err(ErrorKind::EmptyAnchorColumn {
+        column: headers.get(index).cloned().unwrap_or_default(),
+        fix: export_for(side),
+    })
+}
+
+/// Windows PowerShell 5.1 `Export-Csv` writes ASCII by default, turning every non-ASCII letter
+/// into `?`: such names no longer match, so say which and how to export again.
+pub(crate) fn question_marks(headers: &[String], rows: &[Row]) -> Option<Warning> {
+    let lost = |v: &str| {
+        let chars: Vec<char> = v.chars().collect();
+        chars
+            .windows(2)
+            .any(|w| (w[0] == '?' && w[1].is_alphabetic()) || (w[1] == '?' && w[0].is_alphabetic()))
+    };
+    rows.iter().find_map(|row| {
+        let (index, value) = row.fields.iter().enumerate().find(|(_, v)| lost(v))?;
+        let header = headers.get(index).cloned().unwrap_or_default();
+        Some(Warning {
+            kind: WarningKind::QuestionMarks,
+            message: format!(
+                "`{}` (line {}, column `{header}`) has `?` where a letter should be: Windows \
+                 PowerShell 5.1's Export-Csv writes ASCII unless told otherwise and turns letters \
+                 like é or ø into `?`. Export again with `-Encoding UTF8`.",
+                truncate(value, 60),
+                row.line
+            ),
+            position: Some(Position::line(row.line, row.record).with_column(header)),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(values: &[&[&str]]) -> Vec<Row> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Row {
+                line: i as u64 + 2,
+                record: i as u64 + 1,
+                fields: v.iter().map(|s| s.to_string()).collect(),
+            })
+            .collect()
+    }
+
+    fn headers(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Side, headers, overrides, and a part of the error expected (`None`: no error).
+    type RequiredCase<'a> = (
+        Option<Side>,
+        &'a [&'a str],
+        &'a BTreeMap<Field, String>,
+        Option<&'a str>,
+    );
+
+    #[test]
+    fn required() {
+        let none = BTreeMap::new();
+        let mut anchor_override = BTreeMap::new();
+        anchor_override.insert(Field::ConsistencyGuid, "msDS-ConsistencyGuid".to_string());
+        let cases: &[RequiredCase] = &[
+            (
+                Some(Side::Cloud),
+                &["UserPrincipalName", "ImmutableId"],
+                &none,
+                None,
+            ),
+            (
+                Some(Side::Cloud),
+                &["UserPrincipalName"],
+                &none,
+                Some("`ImmutableId`"),
+            ),
+            (
+                Some(Side::Cloud),
+                &["ImmutableId"],
+                &none,
+                Some("`UserPrincipalName`"),
+            ),
+            (
+                Some(Side::OnPrem),
+                &["SamAccountName", "objectGUID"],
+                &none,
+                None,
+            ),
+            (
+                Some(Side::OnPrem),
+                &["Name", "objectGUID"],
+                &none,
+                Some("`UserPrincipalName`"),
+            ),
+            (
+                Some(Side::OnPrem),
+                &["UserPrincipalName", "Name"],
+                &none,
+                Some("`objectGUID`"),
+            ),
+            (
+                Some(Side::OnPrem),
+                &["UserPrincipalName", "Name"],
+                &anchor_override,
+                None,
+            ),
+            (
+                None,
+                &["UserPrincipalName", "Mail"],
+                &none,
+                Some("`objectGUID` or `ImmutableId`"),
+            ),
+        ];
+        for (side, names, overrides, expected) in cases {
+            let columns = ColumnMap::detect(&headers(names));
+            let got = required_columns(*side, &columns, overrides)
+                .err()
+                .map(|e| e.to_string());
+            match expected {
+                None => assert_eq!(got, None, "{names:?}"),
+                Some(needle) => {
+                    let text = got.unwrap_or_default();
+                    assert!(text.contains(needle), "{names:?}: {text}");
+                    assert!(
+                        text.contains("Export-Csv -NoTypeInformation -Encoding UTF8"),
+                        "{text}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn byte_array_in_consistency_guid_is_an_error_with_the_fix() {
+        let h = headers(&["UserPrincipalName", "objectGUID", "mS-DS-ConsistencyGuid"]);
+        let mut columns = ColumnMap::detect(&h);
+        let rows = rows(&[&["a@x", "g", ""], &["b@x", "g", "System.Byte[]"]]);
+        let err =
+            type_names(Some(Side::OnPrem), &h, &mut columns, &rows, &mut Vec::new()).unwrap_err();
+        assert_eq!(
+            err.position,
+            Some(Position::line(3, 2).with_column("mS-DS-ConsistencyGuid"))
+        );
+        let text = err.to_string();
+        assert!(
+            text.starts_with("line 3, column `mS-DS-ConsistencyGuid`: "),
+            "{text}"
+        );
+        assert!(
+            text.contains("[Convert]::ToBase64String($_.'mS-DS-ConsistencyGuid')"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn collections_in_proxy_addresses_are_a_warning_and_ignored() {
+        let cases = [
+            "System.Object[]",
+            "Microsoft.ActiveDirectory.Management.ADPropertyValueCollection",
+            "System.String[]",
+            "System.Collections.Generic.List`1[System.String]",
+        ];
+        for type_name in cases {
+            let h = headers(&["UserPrincipalName", "objectGUID", "proxyAddresses"]);
+            let mut columns = ColumnMap::detect(&h);
+            let rows = rows(&[&["a@x", "g", type_name]]);
+            let mut warnings = Vec::new();
+            type_names(Some(Side::OnPrem), &h, &mut columns, &rows, &mut warnings).unwrap();
+            assert!(!columns.has(Field::ProxyAddresses));
+            assert_eq!(warnings[0].kind, WarningKind::ColumnIgnored);
+            assert!(
+                warnings[0]
+                    .message
+                    .contains("$_.'proxyAddresses' -join ';'"),
+                "{type_name}"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_anchor_column() {
+        let h = headers(&["UserPrincipalName", "OnPremisesImmutableId"]);
+        let columns = ColumnMap::detect(&h);
+        let none = BTreeMap::new();
+        let empty = rows(&[&["a@x", ""], &["b@x", " "]]);
+        let err = empty_anchor(Some(Side::Cloud), &h, &columns, &none, &empty).unwrap_err();
+        assert!(err.to_string().contains("`OnPremisesImmutableId`"));
+        assert!(err.to_string().contains("Get-MgUser -All -Property"));
+        let some = rows(&[&["a@x", ""], &["b@x", "yYuRNW0Z6kCXeYidebdT8A=="]]);
+        assert_eq!(
+            empty_anchor(Some(Side::Cloud), &h, &columns, &none, &some),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn question_marks_name_value_and_line() {
+        let h = headers(&["UserPrincipalName", "Name"]);
+        let cases: &[(&[&str], Option<&str>)] = &[
+            (
+                &["rene@x", "Ren? Dupont"],
+                Some("`Ren? Dupont` (line 2, column `Name`)"),
+            ),
+            (&["s@x", "?ren"], Some("`?ren`")),
+            (&["q@x", "Why? "], Some("`Why? `")),
+            (&["q@x", "Who ? knows"], None),
+            (&["q@x", "??"], None),
+        ];
+        for (values, expected) in cases {
+            let got = question_marks(&h, &rows(&[values])).map(|w| w.message);
+            match expected {
+                None => assert_eq!(got, None),
+                Some(needle) => assert!(got.unwrap_or_default().contains(needle), "{values:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! The shape of a CSV export: the `#TYPE` line Windows PowerShell 5.1 writes first, the
+//! delimiter and how fields are quoted.
+
+use serde::{Deserialize, Serialize};
+
+/// How values are quoted in a CSV file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Quoting {
+    /// Every field is quoted (Windows PowerShell 5.1, PowerShell 7's default).
+    All,
+    /// Only some fields are quoted (`-UseQuotes AsNeeded`, Excel, csvde).
+    Some,
+    /// No field is quoted (`-UseQuotes Never`).
+    None,
+}
+
+/// The file's format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "format", rename_all = "kebab-case")]
+pub enum FileFormat {
+    /// Delimited text.
+    Csv {
+        /// `b','`, `b';'` or `b'\t'`.
+        delimiter: u8,
+        /// How fields are quoted.
+        quoted: Quoting,
+    },
+    /// LDAP Data Interchange Format, as ldifde writes it.
+    Ldif,
+}
+
+/// Splits off Windows PowerShell 5.1's `#TYPE <type name>` first line (written unless
+/// `-NoTypeInformation`). Returns the type name, the rest of the text and how many lines
+/// were taken off.
+pub(crate) fn split_type_line(text: &str) -> (Option<String>, &str, u64) {
+    let first_end = text.find('\n').map_or(text.len(), |i| i + 1);
+    let first = &text[..first_end];
+    match first.strip_prefix("#TYPE") {
+        Some(rest) if rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']) => {
+            (Some(rest.trim().to_string()), &text[first_end..], 1)
+        }
+        _ => (None, text, 0),
+    }
+}
+
+/// Field separators counted outside quotes, and how many fields were quoted.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct LineShape {
+    commas: usize,
+    semicolons: usize,
+    tabs: usize,
+}
+
+fn shape(line: &str) -> LineShape {
+    let mut counts = LineShape::default();
+    let mut in_quotes = false;
+    for c in line.chars() {
+        match c {
+            '"' => in_quotes = !in_quotes,
+            ',' if !in_quotes => counts.commas += 1,
+            ';' if !in_quotes => counts.semicolons += 1,
+            '\t' if !in_quotes => counts.tabs += 1,
+            _ => {}
+        }
+    }
+    counts
+}
+
+/// The delimiter of a header line: the most frequent of `,` `;` and tab outside quotes; a comma
+/// when there is none or on a tie.
+pub(crate) fn detect_delimiter(header_line: &str) -> u8 {
+    let s = shape(header_line);
+    if s.tabs > s.commas && s.tabs >= s.semicolons {
+        b'\t'
+    } else if s.semicolons > s.commas && s.semicolons > s.tabs {
+        b';'
+    } else {
+        b','
+    }
+}
+
+/// How the fields of a few lines are quoted.
+pub(crate) fn detect_quoting<'a>(lines: impl Iterator<Item = &'a str>, delimiter: u8) -> Quoting {
+    let (mut quoted, mut bare) = (0usize, 0usize);
+    for line in lines {
+        let mut in_quotes = false;
+        let mut at_field_start = true;
+        for c in line.chars() {
+            if at_field_start {
+                if c == '"' {
+                    quoted += 1;
+                } else {
+                    bare += 1;
+                }
+                at_field_start = false;
+            }
+            if c == '"' {
+                in_quotes = !in_quotes;
+            } else if !in_quotes && c as u32 == u32::from(delimiter) {
+                at_field_start = true;
+            }
+        }
+        if at_field_start {
+            bare += 1;
+        }
+    }
+    match (quoted, bare) {
+        (0, _) => Quoting::None,
+        (_, 0) => Quoting::All,
+        _ => Quoting::Some,
+    }
+}
+
+/// A delimiter's name for messages.
+pub(crate) fn delimiter_name(delimiter: u8) -> &'static str {
+    match delimiter {
+        b';' => "semicolon",
+        b'\t' => "tab",
+        _ => "comma",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters() {
+        let cases: &[(&str, u8)] = &[
+            ("\"UserPrincipalName\",\"Name\",\"objectGUID\"", b','),
+            ("\"UserPrincipalName\";\"Name\";\"objectGUID\"", b';'),
+            ("UserPrincipalName\tName\tobjectGUID", b'\t'),
+            ("\"Smith, John\";\"x\";\"y\"", b';'),
+            ("\"a;b;c\",\"d\"", b','),
+            ("UserPrincipalName", b','),
+            ("", b','),
+            ("a,b;c", b','),
+            ("a\tb;c", b'\t'),
+        ];
+        for &(line, expected) in cases {
+            assert_eq!(detect_delimiter(line), expected, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn type_lines() {
+        let cases: &[(&str, Option<&str>, &str, u64)] = &[
+            (
+                "#TYPE Selected.Microsoft.ActiveDirectory.Management.ADUser\r\n\"A\"\r\n",
+                Some("Selected.Microsoft.ActiveDirectory.Management.ADUser"),
+                "\"A\"\r\n",
+                1,
+            ),
+            ("\"A\"\r\n", None, "\"A\"\r\n", 0),
+            ("#TYPEX\r\n", None, "#TYPEX\r\n", 0),
+            ("#TYPE", Some(""), "", 1),
+        ];
+        for &(text, type_name, rest, lines) in cases {
+            let (t, r, n) = split_type_line(text);
+            assert_eq!((t.as_deref(), r, n), (type_name, rest, lines), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn quoting() {
+        let cases: &[(&[&str], u8, Quoting)] = &[
+            (&["\"a\",\"b\"", "\"1\",\"\""], b',', Quoting::All),
+            (&["a,b", "\"x, y\",2"], b',', Quoting::Some),
+            (&["a;b", "1;"], b';', Quoting::None),
+            (&["\"a\"\t\"b\""], b'\t', Quoting::All),
+        ];
+        for &(lines, delimiter, expected) in cases {
+            assert_eq!(
+                detect_quoting(lines.iter().copied(), delimiter),
+                expected,
+                "{lines:?}"
+            );
+        }
+    }
+}
