@@ -29,12 +29,8 @@ async fn render_app() -> Element {
 /// Sets the input's value and fires the `input` event a keystroke would, then waits for Yew to
 /// re-render. The event bubbles, as a real one does, because Yew listens at the app's root.
 async fn type_into(root: &Element, selector: &str, text: &str) {
-    let input: HtmlInputElement = root
-        .query_selector(selector)
-        .unwrap()
-        .unwrap()
-        .dyn_into()
-        .unwrap();
+    let input: HtmlInputElement =
+        root.query_selector(selector).unwrap().unwrap().dyn_into().unwrap();
     input.set_value(text);
     let init = InputEventInit::new();
     init.set_bubbles(true);
@@ -44,18 +40,14 @@ async fn type_into(root: &Element, selector: &str, text: &str) {
 }
 
 fn text_of(root: &Element, selector: &str) -> Option<String> {
-    root.query_selector(selector)
-        .unwrap()
-        .map(|e| e.text_content().unwrap_or_default())
+    root.query_selector(selector).unwrap().map(|e| e.text_content().unwrap_or_default())
 }
 
 #[wasm_bindgen_test]
 async fn page_shows_title_privacy_line_and_labelled_input() {
     let root = render_app().await;
     assert_eq!(text_of(&root, "h1").as_deref(), Some("Anchor Audit"));
-    assert!(text_of(&root, ".privacy")
-        .unwrap()
-        .contains("stays in this browser"));
+    assert!(text_of(&root, ".privacy").unwrap().contains("stays in this browser"));
     let label = root.query_selector("label[for='converter-input']").unwrap();
     assert!(label.is_some(), "the converter input has a label");
     assert!(root.query_selector("#converter-input").unwrap().is_some());
@@ -66,12 +58,7 @@ async fn page_shows_title_privacy_line_and_labelled_input() {
 #[wasm_bindgen_test]
 async fn typing_a_guid_shows_its_immutable_id() {
     let root = render_app().await;
-    type_into(
-        &root,
-        "#converter-input",
-        "35918bc9-196d-40ea-9779-889d79b753f0",
-    )
-    .await;
+    type_into(&root, "#converter-input", "35918bc9-196d-40ea-9779-889d79b753f0").await;
     assert_eq!(
         text_of(&root, "[data-form='immutable-id']").as_deref(),
         Some("yYuRNW0Z6kCXeYidebdT8A==")

@@ -40,16 +40,8 @@ pub(crate) fn show(value: &str) -> Shown {
         Some(guid) => Shown {
             kind: kind.to_owned(),
             forms: vec![
-                Form {
-                    key: "guid",
-                    label: "objectGUID",
-                    value: guid.hyphenated().to_string(),
-                },
-                Form {
-                    key: "immutable-id",
-                    label: "ImmutableID",
-                    value: immutable_id(&guid),
-                },
+                Form { key: "guid", label: "objectGUID", value: guid.hyphenated().to_string() },
+                Form { key: "immutable-id", label: "ImmutableID", value: immutable_id(&guid) },
             ],
             note: String::new(),
         },

@@ -62,9 +62,8 @@ fn serve(args: &[String]) -> Result {
         match arg.as_str() {
             "--port" | "-p" => {
                 let value = args.next().ok_or("--port needs a number")?;
-                port = value
-                    .parse()
-                    .map_err(|_| format!("--port: `{value}` is not a port number"))?;
+                port =
+                    value.parse().map_err(|_| format!("--port: `{value}` is not a port number"))?;
             }
             "--dev" => release = false,
             other => return Err(format!("serve: unknown argument `{other}`\n\n{USAGE}")),
@@ -73,18 +72,9 @@ fn serve(args: &[String]) -> Result {
     let ws = Workspace::find()?;
     ws.install_build_tools()?;
     ws.fetch_crates()?;
-    step(&format!(
-        "serving on http://127.0.0.1:{port}/ (Ctrl-C stops)"
-    ));
+    step(&format!("serving on http://127.0.0.1:{port}/ (Ctrl-C stops)"));
     let mut trunk = ws.command("trunk");
-    trunk.args([
-        "serve",
-        "--offline",
-        "--address",
-        "127.0.0.1",
-        "--port",
-        &port.to_string(),
-    ]);
+    trunk.args(["serve", "--offline", "--address", "127.0.0.1", "--port", &port.to_string()]);
     if release {
         trunk.arg("--release");
     }
@@ -105,22 +95,10 @@ fn test(args: &[String]) -> Result {
 
     let chromedriver = [("CHROMEDRIVER", CHROMEDRIVER)];
     let layers: [(&str, Vec<&str>, &[(&str, &str)]); 5] = [
-        (
-            "native",
-            vec!["cargo", "test", "--workspace", "--all-targets"],
-            &[],
-        ),
+        ("native", vec!["cargo", "test", "--workspace", "--all-targets"], &[]),
         ("doc", vec!["cargo", "test", "--workspace", "--doc"], &[]),
-        (
-            "wasm",
-            vec!["cargo", "test", "--target", WASM_TARGET, "--test", "web"],
-            &chromedriver,
-        ),
-        (
-            "release build",
-            vec!["trunk", "build", "--release", "--offline"],
-            &[],
-        ),
+        ("wasm", vec!["cargo", "test", "--target", WASM_TARGET, "--test", "web"], &chromedriver),
+        ("release build", vec!["trunk", "build", "--release", "--offline"], &[]),
         ("e2e", vec!["node", "--test", "--test-reporter=spec"], &[]),
     ];
 
@@ -204,18 +182,14 @@ impl Workspace {
     /// What `program args` prints on stdout, or `None` when it is missing or fails.
     fn output(&self, program: &str, args: &[&str]) -> Option<String> {
         let out = self.command(program).args(args).output().ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
     }
 
     /// The wasm32 target, Trunk and wasm-bindgen-cli, each at the version the build needs.
     fn install_build_tools(&self) -> Result {
-        let targets = self
-            .output("rustup", &["target", "list", "--installed"])
-            .ok_or(
-                "`rustup` is not on PATH: install Rust with rustup (https://rustup.rs), then retry",
-            )?;
+        let targets = self.output("rustup", &["target", "list", "--installed"]).ok_or(
+            "`rustup` is not on PATH: install Rust with rustup (https://rustup.rs), then retry",
+        )?;
         if !targets.lines().any(|t| t.trim() == WASM_TARGET) {
             step(&format!("installing the Rust target {WASM_TARGET}"));
             run(self.command("rustup").args(["target", "add", WASM_TARGET]))?;
@@ -226,9 +200,7 @@ impl Workspace {
         let wasm_bindgen = self.wasm_bindgen_version()?;
         // Not --locked: wasm-bindgen-cli's own lock file pins crates some registries lack.
         self.cargo_install("wasm-bindgen-cli", "wasm-bindgen", &wasm_bindgen, false)?;
-        let runner = self
-            .output("wasm-bindgen-test-runner", &["--version"])
-            .unwrap_or_default();
+        let runner = self.output("wasm-bindgen-test-runner", &["--version"]).unwrap_or_default();
         if !runner.ends_with(&wasm_bindgen) {
             return Err(format!(
                 "wasm-bindgen-test-runner reports `{runner}`, expected {wasm_bindgen}: \
@@ -241,19 +213,14 @@ impl Workspace {
     /// `cargo install crate --version version` unless `bin --version` already ends with it.
     fn cargo_install(&self, krate: &str, bin: &str, version: &str, locked: bool) -> Result {
         let found = self.output(bin, &["--version"]);
-        if found
-            .as_deref()
-            .is_some_and(|v| v.split_whitespace().last() == Some(version))
-        {
+        if found.as_deref().is_some_and(|v| v.split_whitespace().last() == Some(version)) {
             return Ok(());
         }
         match &found {
-            Some(other) => step(&format!(
-                "{bin} is `{other}`; installing {krate} {version} instead"
-            )),
-            None => step(&format!(
-                "installing {krate} {version} (takes a few minutes, once)"
-            )),
+            Some(other) => {
+                step(&format!("{bin} is `{other}`; installing {krate} {version} instead"))
+            }
+            None => step(&format!("installing {krate} {version} (takes a few minutes, once)")),
         }
         let mut cmd = self.command("cargo");
         cmd.args(["install", krate, "--version", version]);
@@ -302,9 +269,7 @@ impl Workspace {
                  sudo apt-get update && sudo apt-get install -y {packages}"
             ));
         }
-        step(&format!(
-            "installing Debian's {packages} (about a minute, once)"
-        ));
+        step(&format!("installing Debian's {packages} (about a minute, once)"));
         self.apt_install(&["chromium", "chromium-driver"])
     }
 
@@ -320,7 +285,7 @@ impl Workspace {
             }
             None => {
                 return Err(
-                    "node is not on PATH; install Node.js 20 or later, then retry".to_owned(),
+                    "node is not on PATH; install Node.js 20 or later, then retry".to_owned()
                 )
             }
         }
@@ -331,10 +296,7 @@ impl Workspace {
             return Ok(());
         }
         step("installing the e2e test packages (npm ci in tests/e2e)");
-        run(self
-            .command("npm")
-            .current_dir(&e2e)
-            .args(["ci", "--no-audit", "--no-fund"]))
+        run(self.command("npm").current_dir(&e2e).args(["ci", "--no-audit", "--no-fund"]))
     }
 
     /// Trunk runs cargo --offline, so the crates must be in cargo's cache first.
@@ -343,10 +305,7 @@ impl Workspace {
     }
 
     fn apt_install(&self, packages: &[&str]) -> Result {
-        run(self
-            .command("apt-get")
-            .arg("update")
-            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+        run(self.command("apt-get").arg("update").env("DEBIAN_FRONTEND", "noninteractive"))?;
         run(self
             .command("apt-get")
             .args(["install", "-y", "--no-install-recommends"])
@@ -375,9 +334,7 @@ fn run(cmd: &mut Command) -> Result {
         .collect::<Vec<_>>()
         .join(" ");
     println!("$ {shown}");
-    let status = cmd
-        .status()
-        .map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    let status = cmd.status().map_err(|e| format!("could not start `{shown}`: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -416,12 +373,7 @@ fn toml_string(toml: &str, key: &str) -> Option<String> {
 
 /// The major version in `node --version` output (`v20.11.1`).
 fn node_major(version: &str) -> Option<u32> {
-    version
-        .trim_start_matches('v')
-        .split('.')
-        .next()?
-        .parse()
-        .ok()
+    version.trim_start_matches('v').split('.').next()?.parse().ok()
 }
 
 #[cfg(test)]
@@ -432,20 +384,14 @@ mod tests {
     fn reads_locked_version() {
         let lock = "[[package]]\nname = \"wasm-bindgen-test\"\nversion = \"0.3.80\"\n\n\
                     [[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.130\"\n";
-        assert_eq!(
-            locked_version(lock, "wasm-bindgen").as_deref(),
-            Some("0.2.130")
-        );
+        assert_eq!(locked_version(lock, "wasm-bindgen").as_deref(), Some("0.2.130"));
         assert_eq!(locked_version(lock, "yew"), None);
     }
 
     #[test]
     fn reads_toml_string() {
         let toml = "[build]\noffline = true\n\n[tools]\nwasm_bindgen = \"0.2.130\"\n";
-        assert_eq!(
-            toml_string(toml, "wasm_bindgen").as_deref(),
-            Some("0.2.130")
-        );
+        assert_eq!(toml_string(toml, "wasm_bindgen").as_deref(), Some("0.2.130"));
         assert_eq!(toml_string(toml, "wasm_opt"), None);
     }
 
