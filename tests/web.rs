@@ -52,7 +52,7 @@ async fn page_shows_title_privacy_line_and_labelled_input() {
     assert!(label.is_some(), "the converter input has a label");
     assert!(root.query_selector("#converter-input").unwrap().is_some());
     // Nothing is converted before anything is typed.
-    assert_eq!(text_of(&root, "[data-form='immutable-id']"), None);
+    assert_eq!(text_of(&root, "[data-form='immutableid']"), None);
 }
 
 #[wasm_bindgen_test]
@@ -60,7 +60,28 @@ async fn typing_a_guid_shows_its_immutable_id() {
     let root = render_app().await;
     type_into(&root, "#converter-input", "35918bc9-196d-40ea-9779-889d79b753f0").await;
     assert_eq!(
-        text_of(&root, "[data-form='immutable-id']").as_deref(),
+        text_of(&root, "[data-form='immutableid']").as_deref(),
         Some("yYuRNW0Z6kCXeYidebdT8A==")
     );
+}
+
+#[wasm_bindgen_test]
+async fn typing_an_immutable_id_shows_its_guid() {
+    let root = render_app().await;
+    type_into(&root, "#converter-input", "yYuRNW0Z6kCXeYidebdT8A==").await;
+    assert_eq!(
+        text_of(&root, "[data-form='guid']").as_deref(),
+        Some("35918bc9-196d-40ea-9779-889d79b753f0")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn typing_no_guid_says_why_and_shows_no_forms() {
+    let root = render_app().await;
+    type_into(&root, "#converter-input", "not a guid").await;
+    assert_eq!(text_of(&root, "[data-form]"), None);
+    assert!(!text_of(&root, ".error").unwrap_or_default().is_empty(), "an error is shown");
+    // Clearing the input clears the result.
+    type_into(&root, "#converter-input", "").await;
+    assert_eq!(text_of(&root, ".converted").as_deref(), Some(""));
 }

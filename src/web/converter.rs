@@ -81,19 +81,22 @@ fn shown_view(props: &ShownProps) -> Html {
     let shown = &props.shown;
     html! {
         <>
-            <p class="kind">{ "Recognised as: " }<strong>{ &shown.kind }</strong></p>
+            <p class="kind">{ "Read as: " }<strong>{ shown.kind }</strong></p>
             if !shown.forms.is_empty() {
                 <dl class="forms">
                     { for shown.forms.iter().map(|form| html! {
-                        <div class="form" key={form.key}>
+                        <div class="form" key={form.key.clone()}>
                             <dt>{ form.label }</dt>
-                            <dd><code data-form={form.key}>{ &form.value }</code></dd>
+                            <dd><code data-form={form.key.clone()}>{ &form.value }</code></dd>
                         </div>
                     }) }
                 </dl>
             }
             if !shown.note.is_empty() {
                 <p class="note">{ &shown.note }</p>
+            }
+            if let Some(error) = &shown.error {
+                <p class="error">{ error }</p>
             }
         </>
     }

@@ -1,15 +1,15 @@
 //! What the converter shows for one typed value. [`show`] is the only place the UI calls the core's
-//! conversion, so switching to a richer core API touches this file alone.
+//! converter ([`crate::engine::convert::convert`]); everything else renders its result.
 
-use crate::engine::guid::{guid_from_immutable_id, immutable_id};
-use uuid::Uuid;
+use crate::engine::convert::convert;
 
 /// One converted form of the value, as one row of the result list.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Form {
-    /// Stable name for tests and styling (`data-form` attribute).
-    pub key: &'static str,
-    /// What an admin calls this form.
+    /// Stable name for tests and styling (`data-form`): the label, lower-cased, up to any `(`,
+    /// with dashes for blanks, e.g. `immutableid`, `guid-in-braces`.
+    pub key: String,
+    /// What an admin calls this form, as the core names it.
     pub label: &'static str,
     /// The value in this form.
     pub value: String,
@@ -18,38 +18,40 @@ pub(crate) struct Form {
 /// Everything the converter shows for one value.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Shown {
-    /// What the value was recognised as, in a few words.
-    pub kind: String,
-    /// The value's forms; empty when it is not a GUID in any spelling.
+    /// What the value was read as: its GUID spelling, else its anchor class.
+    pub kind: &'static str,
+    /// The GUID's spellings; empty when the value is no GUID.
     pub forms: Vec<Form>,
-    /// A sentence on what to make of it.
+    /// One or two plain sentences about the value.
     pub note: String,
+    /// Why the value is not a GUID, when it is not.
+    pub error: Option<String>,
 }
 
-/// Converts one typed value (surrounding blanks ignored) into what the page shows.
+/// Converts one typed value into what the page shows.
 pub(crate) fn show(value: &str) -> Shown {
-    let value = value.trim();
-    let (kind, guid) = match Uuid::parse_str(value) {
-        Ok(guid) => ("objectGUID", Some(guid)),
-        Err(_) => match guid_from_immutable_id(value) {
-            Some(guid) => ("ImmutableID", Some(guid)),
-            None => ("not a GUID", None),
-        },
+    let conversion = convert(value);
+    let kind = match &conversion.spelling {
+        Some(spelling) => spelling.describe(),
+        None => conversion.class.label(),
     };
-    match guid {
-        Some(guid) => Shown {
-            kind: kind.to_owned(),
-            forms: vec![
-                Form { key: "guid", label: "objectGUID", value: guid.hyphenated().to_string() },
-                Form { key: "immutable-id", label: "ImmutableID", value: immutable_id(&guid) },
-            ],
-            note: String::new(),
-        },
-        None => Shown {
-            kind: kind.to_owned(),
-            forms: Vec::new(),
-            note: "Paste an objectGUID (any spelling) or an ImmutableID (base64 of 16 bytes)."
-                .to_owned(),
-        },
-    }
+    let forms = conversion
+        .forms
+        .as_ref()
+        .map(|forms| {
+            forms
+                .labelled()
+                .into_iter()
+                .map(|(label, value)| Form { key: key(label), label, value: value.to_owned() })
+                .collect()
+        })
+        .unwrap_or_default();
+    let error = if conversion.guid.is_some() { None } else { conversion.error };
+    Shown { kind, forms, note: conversion.note, error }
+}
+
+/// `"big-endian base64 (WRONG, …)"` → `"big-endian-base64"`.
+fn key(label: &str) -> String {
+    let words = label.split('(').next().unwrap_or(label);
+    words.split_whitespace().map(str::to_ascii_lowercase).collect::<Vec<_>>().join("-")
 }

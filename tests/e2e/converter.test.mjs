@@ -106,7 +106,7 @@ test("typing a GUID shows its ImmutableID, with no network traffic", { timeout: 
   const input = page.getByLabel("objectGUID or ImmutableID");
   // Key by key, as a person types: every prefix of the GUID is converted on the way.
   await input.pressSequentially(GUID);
-  const shown = page.locator("[data-form='immutable-id']", {
+  const shown = page.locator("[data-form='immutableid']", {
     hasText: new RegExp(`^${escape(IMMUTABLE_ID)}$`),
   });
   await Promise.race([shown.waitFor({ timeout: TIMEOUT }), seen.failed]);
