@@ -308,7 +308,7 @@ impl Workspace {
         run(self.command("apt-get").arg("update").env("DEBIAN_FRONTEND", "noninteractive"))?;
         run(self
             .command("apt-get")
-            .args(["install", "-y", "--no-install-recommends"])
+            .args(["install", "-y"])
             .args(packages)
             .env("DEBIAN_FRONTEND", "noninteractive"))
     }
