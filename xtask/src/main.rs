@@ -93,26 +93,29 @@ fn test(args: &[String]) -> Result {
     ws.fetch_crates()?;
     let setup = started.elapsed();
 
-    let chromedriver = [("CHROMEDRIVER", CHROMEDRIVER)];
-    let layers: [(&str, Vec<&str>, &[(&str, &str)]); 5] = [
-        ("native", vec!["cargo", "test", "--workspace", "--all-targets"], &[]),
-        ("doc", vec!["cargo", "test", "--workspace", "--doc"], &[]),
-        ("wasm", vec!["cargo", "test", "--target", WASM_TARGET, "--test", "web"], &chromedriver),
-        ("release build", vec!["trunk", "build", "--release", "--offline"], &[]),
-        ("e2e", vec!["node", "--test", "--test-reporter=spec"], &[]),
+    let dist = ws.root.join("dist");
+    let dist = dist.to_str().ok_or("the workspace path is not UTF-8")?;
+    let layers = [
+        Layer::new("native", &["cargo", "test", "--workspace", "--all-targets"]),
+        Layer::new("doc", &["cargo", "test", "--workspace", "--doc"]),
+        Layer::new("wasm", &["cargo", "test", "--target", WASM_TARGET, "--test", "web"])
+            .env("CHROMEDRIVER", CHROMEDRIVER),
+        Layer::new("release build", &["trunk", "build", "--release", "--offline"]),
+        // Node finds every *.test.mjs under tests/e2e (node_modules excluded).
+        Layer::new("e2e", &["node", "--test", "--test-reporter=spec"])
+            .dir("tests/e2e")
+            .env("ANCHOR_AUDIT_DIST", dist)
+            .env("ANCHOR_AUDIT_CHROMIUM", CHROMIUM),
     ];
 
     let mut done: Vec<(&str, Duration)> = Vec::new();
-    for (name, argv, envs) in &layers {
-        step(&format!("test layer `{name}`: {}", argv.join(" ")));
-        let mut cmd = ws.command(argv[0]);
-        cmd.args(&argv[1..]);
-        cmd.envs(envs.iter().copied());
-        if *name == "e2e" {
-            // Node finds every *.test.mjs under tests/e2e (node_modules excluded).
-            cmd.current_dir(ws.root.join("tests/e2e"))
-                .env("ANCHOR_AUDIT_DIST", ws.root.join("dist"))
-                .env("ANCHOR_AUDIT_CHROMIUM", CHROMIUM);
+    for layer in &layers {
+        let name = layer.name;
+        step(&format!("test layer `{name}`: {}", layer.argv.join(" ")));
+        let mut cmd = ws.command(layer.argv[0]);
+        cmd.args(&layer.argv[1..]).envs(layer.envs.iter().copied());
+        if let Some(dir) = layer.dir {
+            cmd.current_dir(ws.root.join(dir));
         }
         let t = Instant::now();
         let outcome = run(&mut cmd);
@@ -125,6 +128,30 @@ fn test(args: &[String]) -> Result {
     }
     summary(setup, &done, None);
     Ok(())
+}
+
+/// One test layer: a command run in the workspace root (or `dir` below it).
+struct Layer<'a> {
+    name: &'a str,
+    argv: &'a [&'a str],
+    dir: Option<&'a str>,
+    envs: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Layer<'a> {
+    fn new(name: &'a str, argv: &'a [&'a str]) -> Self {
+        Layer { name, argv, dir: None, envs: Vec::new() }
+    }
+
+    fn dir(mut self, dir: &'a str) -> Self {
+        self.dir = Some(dir);
+        self
+    }
+
+    fn env(mut self, key: &'a str, value: &'a str) -> Self {
+        self.envs.push((key, value));
+        self
+    }
 }
 
 /// One line per layer, so a long log still ends with what passed and what did not.
