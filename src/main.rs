@@ -1,10 +1,14 @@
-//! The browser app's entry point (wasm32 only; built and served by Trunk).
+//! The browser app's entry point (wasm32 only; built and served by Trunk). Everything it shows lives
+//! in `anchor_audit::web`.
 
 #[cfg(target_arch = "wasm32")]
-fn main() {}
+fn main() {
+    yew::Renderer::<anchor_audit::web::App>::new().render();
+}
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    eprintln!("the browser app builds for wasm32 only: run `cargo xtask serve`");
+    eprintln!("The browser app builds for wasm32 only. Run it with `cargo xtask serve`,");
+    eprintln!("then open http://127.0.0.1:8080/ (`cargo xtask serve --port N` for another port).");
     std::process::exit(2);
 }
