@@ -112,6 +112,7 @@ fn test(args: &[String]) -> Result {
     ];
 
     let mut done: Vec<(&str, Duration)> = Vec::new();
+    let mut tally = Tally::default();
     for layer in &layers {
         let name = layer.name;
         step(&format!("test layer `{name}`: {}", layer.argv.join(" ")));
@@ -121,16 +122,89 @@ fn test(args: &[String]) -> Result {
             cmd.current_dir(ws.root.join(dir));
         }
         let t = Instant::now();
-        let outcome = run(&mut cmd);
+        let outcome = run_counting(&mut cmd, &mut tally);
         let took = t.elapsed();
         if let Err(message) = outcome {
             summary(setup, &done, Some((name, took)));
+            tally.print();
             return Err(format!("test layer `{name}` failed: {message}"));
         }
         done.push((name, took));
     }
     summary(setup, &done, None);
+    tally.print();
     Ok(())
+}
+
+/// Tests passed and failed over every layer, read from the runners' own summary lines, so the
+/// log ends with one plain `N passed, N failed` line that counts them all.
+#[derive(Default)]
+struct Tally {
+    passed: u64,
+    failed: u64,
+}
+
+impl Tally {
+    /// Counts a line of cargo's / wasm-bindgen-test's `test result: ok. 3 passed; 0 failed; …`
+    /// or node's spec reporter `ℹ pass 3` / `ℹ fail 0`.
+    fn read(&mut self, line: &str) {
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("test result:") {
+            for part in rest.split(';') {
+                let mut words = part.split_whitespace().rev();
+                let (Some(what), Some(n)) = (words.next(), words.next()) else { continue };
+                let n = n.trim_start_matches("ok.").trim_start_matches("FAILED.");
+                let Ok(n) = n.trim().parse::<u64>() else { continue };
+                match what {
+                    "passed" => self.passed += n,
+                    "failed" => self.failed += n,
+                    _ => {}
+                }
+            }
+        } else if let Some(n) =
+            line.strip_prefix("ℹ pass ").and_then(|n| n.trim().parse::<u64>().ok())
+        {
+            self.passed += n;
+        } else if let Some(n) =
+            line.strip_prefix("ℹ fail ").and_then(|n| n.trim().parse::<u64>().ok())
+        {
+            self.failed += n;
+        }
+    }
+
+    fn print(&self) {
+        println!("{} passed, {} failed", self.passed, self.failed);
+    }
+}
+
+/// [`run`], echoing the command's standard output line by line and counting its tests.
+fn run_counting(cmd: &mut Command, tally: &mut Tally) -> Result {
+    use std::io::{BufRead, BufReader};
+    cmd.stdout(std::process::Stdio::piped());
+    let shown = shown(cmd);
+    println!("$ {shown}");
+    let mut child = cmd.spawn().map_err(|e| format!("could not start `{shown}`: {e}"))?;
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            println!("{line}");
+            tally.read(&line);
+        }
+    }
+    let status = child.wait().map_err(|e| format!("`{shown}` did not finish: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` exited with {status}"))
+    }
+}
+
+fn shown(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(OsStr::to_string_lossy)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// One test layer: a command run in the workspace root (or `dir` below it).
@@ -358,11 +432,7 @@ fn step(message: &str) {
 
 /// Runs a command to completion, echoing it first; a non-zero exit is an error naming it.
 fn run(cmd: &mut Command) -> Result {
-    let shown = std::iter::once(cmd.get_program())
-        .chain(cmd.get_args())
-        .map(OsStr::to_string_lossy)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let shown = shown(cmd);
     println!("$ {shown}");
     let status = cmd.status().map_err(|e| format!("could not start `{shown}`: {e}"))?;
     if status.success() {
@@ -423,6 +493,23 @@ mod tests {
         let toml = "[build]\noffline = true\n\n[tools]\nwasm_bindgen = \"0.2.130\"\n";
         assert_eq!(toml_string(toml, "wasm_bindgen").as_deref(), Some("0.2.130"));
         assert_eq!(toml_string(toml, "wasm_opt"), None);
+    }
+
+    #[test]
+    fn tallies_every_runners_summary_lines() {
+        let mut tally = Tally::default();
+        for line in [
+            "test result: ok. 126 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1.20s",
+            "test result: FAILED. 3 passed; 2 failed; 0 ignored",
+            "test result: ok. 4 passed; 0 failed; 0 ignored; 0 filtered out; finished in 0.05s",
+            "ℹ pass 2",
+            "ℹ fail 1",
+            "ℹ tests 3",
+            "running 3 tests",
+        ] {
+            tally.read(line);
+        }
+        assert_eq!((tally.passed, tally.failed), (135, 3));
     }
 
     #[test]
