@@ -251,7 +251,7 @@ pub fn app() -> Html {
 fn stage_label(stage: Option<Stage>, done: u64, total: u64) -> String {
     let mb = |b: u64| format!("{:.1}", b as f64 / 1e6);
     match stage {
-        None => "Starting…".into(),
+        None => "Handing the files to the worker…".into(),
         Some(Stage::ReadingOnPrem) => format!("Reading the on-prem file: {} of {} MB", mb(done), mb(total)),
         Some(Stage::ReadingCloud) => format!("Reading the cloud file: {} of {} MB", mb(done), mb(total)),
         Some(Stage::Matching) => "Matching users…".into(),

@@ -45,8 +45,10 @@ pub fn detail_panel(props: &DetailProps) -> Html {
     // follows; Escape closes it.
     {
         let title = title.clone();
+        let copied = copied.clone();
         let entry = props.detail.as_ref().map(|d| d.entry);
         use_effect_with(entry, move |_| {
+            copied.set(false);
             if let Some(el) = title.cast::<web_sys::HtmlElement>() {
                 let _ = el.focus();
             }
@@ -84,6 +86,13 @@ pub fn detail_panel(props: &DetailProps) -> Html {
                 <button type="button" class="secondary" onclick={close} aria-label="Close details">{ "Close" }</button>
             </div>
             <p class="reason">{ &d.reason }</p>
+            if let Some(ps) = &d.fix_powershell {
+                <h4>{ "Fix" }</h4>
+                if let Some(summary) = &d.fix_summary { <p>{ summary }</p> }
+                <pre id="fix-script" class="fix" tabindex="0" aria-label="PowerShell fix">{ ps }</pre>
+                <button type="button" onclick={copy}>{ if *copied { "Copied" } else { "Copy PowerShell" } }</button>
+                <span class="muted small">{ " Review it before you run it." }</span>
+            }
             <div class="sides">
                 { side("On-prem", &d.onprem) }
                 { side("Cloud", &d.cloud) }
@@ -104,13 +113,6 @@ pub fn detail_panel(props: &DetailProps) -> Html {
                         <li class={severity_class(*s)}><span class="sev">{ severity_label(*s) }</span>{ " " }{ m }</li>
                     }) }
                 </ul>
-            }
-            if let Some(ps) = &d.fix_powershell {
-                <h4>{ "Fix" }</h4>
-                if let Some(summary) = &d.fix_summary { <p>{ summary }</p> }
-                <pre id="fix-script" class="fix" tabindex="0" aria-label="PowerShell fix">{ ps }</pre>
-                <button type="button" onclick={copy}>{ if *copied { "Copied" } else { "Copy PowerShell" } }</button>
-                <span class="muted small">{ " Review it first; it runs with -WhatIf until you remove that." }</span>
             }
         </aside>
     }

@@ -126,7 +126,7 @@ pub fn results(props: &ResultsProps) -> Html {
                             { download(DownloadKind::Unreadable(Side::Cloud), "Cloud unreadable rows") }
                         }
                     </div>
-                    <p class="muted small">{ "Made in this browser. Review the fix script before running it: every change is -WhatIf until you remove it." }</p>
+                    <p class="muted small">{ "Made in this browser. Read the fix script before running it, and run it with -WhatIf first to see what it would change." }</p>
                 </div>
             </div>
             if !o.notices.is_empty() {

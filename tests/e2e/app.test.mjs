@@ -110,7 +110,10 @@ async function shot(page, name) {
 test("fixture exports through the file inputs: counts, rows, detail, downloads", { timeout: 120_000 }, async () => {
   const { page, seen } = await openApp();
   await shot(page, "app-empty");
-  await loadFiles(page, path.join(FIXTURES, "onprem-ps7.csv"), path.join(FIXTURES, "cloud-mguser.csv"));
+  await page.setInputFiles("#file-onprem", path.join(FIXTURES, "onprem-ps7.csv"));
+  await page.locator("[data-slot='onprem'] [data-file-name]").waitFor({ timeout: TIMEOUT });
+  await shot(page, "app-one-file");
+  await page.setInputFiles("#file-cloud", path.join(FIXTURES, "cloud-mguser.csv"));
   await waitForReport(page, seen);
 
   assert.match(await page.locator("#verdict").textContent(), /^Not safe to cut over: 2 users would be duplicated/);
@@ -142,7 +145,12 @@ test("fixture exports through the file inputs: counts, rows, detail, downloads",
     await detail.locator("#fix-script").textContent(),
     /Update-MgUser -UserId 'grace.hopper@contoso.com' -OnPremisesImmutableId 'Pmovm00cj06gscLT5PWmtw=='/,
   );
-  await shot(page, "app-detail");
+  await page.screenshot({ path: path.join(ARTIFACTS, "app-detail.png") });
+  // Copy: the clipboard API where allowed, and the script selected as a fallback.
+  await detail.getByRole("button", { name: "Copy PowerShell" }).click();
+  await detail.getByRole("button", { name: "Copied" }).waitFor({ timeout: TIMEOUT });
+  assert.match(await page.evaluate(() => window.getSelection().toString()), /^Update-MgUser -UserId 'grace/m);
+  await detail.locator("#detail-title").focus();
 
   // Escape closes the drawer.
   await page.keyboard.press("Escape");
@@ -172,7 +180,10 @@ test("fixture exports through the file inputs: counts, rows, detail, downloads",
   assert.equal(JSON.parse(await fs.readFile(await json.path(), "utf8")).counts.byCategory.mismatch, 2);
 
   await page.emulateMedia({ colorScheme: "dark" });
-  await shot(page, "app-detail-dark");
+  await shot(page, "app-report-dark");
+  await grace.click();
+  await detail.waitFor({ timeout: TIMEOUT });
+  await page.screenshot({ path: path.join(ARTIFACTS, "app-detail-dark.png") });
   assertNoLeaks(seen);
   await page.close();
 });
@@ -275,6 +286,7 @@ test("a big run shows progress and cancels at once, leaving the page usable", { 
   await loadFiles(page, path.join(dir, "onprem.csv"), path.join(dir, "cloud.csv"));
   const progress = page.locator("progress#progress");
   await progress.waitFor({ timeout: TIMEOUT });
+  await shot(page, "app-progress");
   await page.getByRole("button", { name: "Cancel" }).click();
   await page.locator("section.error", { hasText: "Cancelled" }).waitFor({ timeout: 5_000 });
   assert.equal(await progress.count(), 0);
@@ -296,6 +308,51 @@ test("the list converter converts every pasted value", { timeout: 60_000 }, asyn
   assert.match(text, /yYuRNW0Z6kCXeYidebdT8A==/);
   assert.match(text, /88666888-0101-1111-bbbb-1234567890ab/);
   assert.match(text, /Okta/);
+  assertNoLeaks(seen);
+  await page.close();
+});
+
+test("a missing column is mapped by hand and the run succeeds", { timeout: 60_000 }, async () => {
+  const { page, seen } = await openApp();
+  const onprem = path.join(tmp, "odd-onprem.csv");
+  await fs.writeFile(onprem, "UPN,Full Name,Key\r\nada@contoso.com,Ada,35918bc9-196d-40ea-9779-889d79b753f0\r\n");
+  const cloud = path.join(tmp, "odd-cloud.csv");
+  await fs.writeFile(cloud, "UserPrincipalName,OnPremisesImmutableId,OnPremisesSyncEnabled\r\nada@contoso.com,yYuRNW0Z6kCXeYidebdT8A==,True\r\n");
+  await loadFiles(page, onprem, cloud);
+  const error = page.locator("section.error", { hasText: "A column is missing" });
+  await Promise.race([error.waitFor({ timeout: TIMEOUT }), seen.failed]);
+  assert.match(await error.textContent(), /objectGUID/);
+  await shot(page, "app-missing-column");
+  // The mapping opens on the file's own headers.
+  await page.selectOption("#map-onprem-objectGUID", "Key");
+  await waitForReport(page, seen);
+  assert.match(await page.locator("#verdict").textContent(), /^Safe to cut over: all 1 users hard-match/);
+  assertNoLeaks(seen);
+  await page.close();
+});
+
+test("100,000 users: the report arrives and the virtual list scrolls through it", { timeout: 240_000 }, async () => {
+  const dir = path.join(tmp, "100k");
+  execFileSync("cargo", ["run", "-q", "--bin", "anchor-audit", "--", "generate", "--users", "100000", "--anomalies", "scaled", "--out-dir", dir], { cwd: ROOT, stdio: "ignore" });
+  const { page, seen } = await openApp();
+  const started = Date.now();
+  await loadFiles(page, path.join(dir, "onprem.csv"), path.join(dir, "cloud.csv"));
+  await Promise.race([page.locator("#verdict").waitFor({ timeout: 180_000 }), seen.failed]);
+  const took = Date.now() - started;
+  const total = Number((await page.locator("[data-row-total]").textContent()).replace(/[^0-9]/g, ""));
+  assert.ok(total > 100_000, `${total} entries`);
+  // Jump to the middle: the rows shown there are the ones at that position.
+  const target = Math.floor(total / 2);
+  await page.locator(".viewport").evaluate((el, top) => { el.scrollTop = top; }, target * 40);
+  await page.waitForSelector(`.grid-row.body[aria-rowindex='${target + 2}']`, { timeout: 10_000 });
+  const rendered = await page.locator(".grid-row.body").count();
+  assert.ok(rendered > 5 && rendered < 40, `${rendered} rows in the DOM`);
+  // Filtering 100k entries answers quickly.
+  const t = Date.now();
+  await page.locator("[data-chip='mismatch']").click();
+  await page.waitForFunction(() => !/^1\d\d,\d{3} shown/.test(document.querySelector("[data-row-total]")?.textContent ?? ""));
+  console.log(`# 100k users: report in ${took} ms, mismatch filter in ${Date.now() - t} ms`);
+  await shot(page, "app-100k");
   assertNoLeaks(seen);
   await page.close();
 });
