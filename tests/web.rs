@@ -258,3 +258,14 @@ async fn swapped_files_offer_the_swap_button() {
     yew::scheduler::flush().await;
     assert!(root.text_content().unwrap().contains("Swap the two files"));
 }
+
+#[wasm_bindgen_test]
+async fn a_panic_leaves_a_message_and_a_reload_button() {
+    anchor_audit::web::panic::show("boom at src/web/app.rs:1");
+    let document = web_sys::window().unwrap().document().unwrap();
+    let crash = document.query_selector("section.panic[role=alert]").unwrap().unwrap();
+    assert!(crash.text_content().unwrap().contains("boom at src/web/app.rs:1"));
+    let button = crash.query_selector("button").unwrap().unwrap();
+    assert_eq!(button.text_content().as_deref(), Some("Reload"));
+    crash.remove();
+}

@@ -9,7 +9,8 @@ pub fn install() {
     std::panic::set_hook(Box::new(|info| show(&info.to_string())));
 }
 
-fn show(message: &str) {
+/// Puts the crash message, with its reload button, at the top of the page.
+pub fn show(message: &str) {
     let document = gloo::utils::document();
     let Some(body) = document.body() else { return };
     let Ok(section) = document.create_element("section") else { return };

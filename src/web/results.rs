@@ -134,13 +134,19 @@ pub fn results(props: &ResultsProps) -> Html {
                     { for o.notices.iter().map(|n| html! {
                         <li class={classes!("notice", severity_class(n.severity))}>
                             <span class="sev">{ severity_label(n.severity) }</span>
-                            <span class="pre-line">{ &n.message }</span>
+                            <span class="pre-line">{ capitalised(&n.message) }</span>
                         </li>
                     }) }
                 </ul>
             }
         </section>
     }
+}
+
+/// The first letter upper-cased; nothing else changes (a notice may end in PowerShell).
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// "problem" / "warning" / "info".

@@ -275,6 +275,42 @@ test("sample data: generated in the browser, every category, the generator's cou
   const badText = (await fs.readFile(await bad.path(), "utf8")).replace(/^\uFEFF/, "");
   assert.equal(badText.split("\r\n").filter(Boolean).length, 3, "a header and the two rows");
   assert.match(badText.split("\r\n")[0], /AnchorAuditError$/);
+  // The tenant switch and the anchor attribute re-run the audit.
+  await page.locator("summary", { hasText: "Anchor and tenant settings" }).click();
+  await page.getByLabel("BlockSoftMatchEnabled").check();
+  await page.waitForFunction(() => document.querySelector("[data-counts] tr[data-category='soft-match'] [data-count]")?.textContent === "0");
+  assert.equal((await counts(page))["mismatch"], 17);
+  await page.getByLabel("BlockSoftMatchEnabled").uncheck();
+  await page.getByLabel("objectGUID only").check();
+  await page.waitForFunction(() => document.querySelector("[data-counts] tr[data-category='hard-match'] [data-count]")?.textContent === "179");
+  assert.equal((await counts(page))["mismatch"], 11);
+  assertNoLeaks(seen);
+  await page.close();
+});
+
+test("a file dropped on a slot is loaded", { timeout: 60_000 }, async () => {
+  const { page, seen } = await openApp();
+  for (const [slot, file] of [["onprem", "onprem-ps7.csv"], ["cloud", "cloud-mguser.csv"]]) {
+    const text = await fs.readFile(path.join(FIXTURES, file), "utf8");
+    const transfer = await page.evaluateHandle(([name, text]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], name, { type: "text/csv" }));
+      return dt;
+    }, [file, text]);
+    const zone = page.locator(`[data-slot='${slot}']`);
+    await zone.dispatchEvent("dragover", { dataTransfer: transfer });
+    await zone.dispatchEvent("drop", { dataTransfer: transfer });
+  }
+  await waitForReport(page, seen);
+  assert.equal((await counts(page))["mismatch"], 2);
+  assert.equal(await page.locator("[data-slot='cloud'] [data-file-name]").textContent(), "cloud-mguser.csv");
+  // Keyboard: Tab reaches the rows, and the focused row is visibly outlined.
+  await page.locator(".grid-row.body").first().focus();
+  await page.keyboard.press("ArrowDown");
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute("aria-rowindex")), "3");
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.notEqual(outline, "none");
+  await page.screenshot({ path: path.join(ARTIFACTS, "app-keyboard-focus.png") });
   assertNoLeaks(seen);
   await page.close();
 });
