@@ -20,6 +20,9 @@ use super::protocol::{FromWorker, ToWorker};
 /// the page, so the app works under any sub-path.
 const WORKER_URL: &str = "./worker_loader.js";
 
+/// The worker's `onmessage` handler, kept alive as long as its worker.
+type Handler = Closure<dyn Fn(MessageEvent)>;
+
 /// The page's handle on its worker.
 pub struct Bridge {
     worker: RefCell<Option<Worker>>,
@@ -29,7 +32,7 @@ pub struct Bridge {
     busy: Cell<bool>,
     queue: RefCell<Vec<Array>>,
     on_message: Callback<(FromWorker, Vec<Blob>)>,
-    handler: RefCell<Option<Closure<dyn Fn(MessageEvent)>>>,
+    handler: RefCell<Option<Handler>>,
 }
 
 impl Bridge {
@@ -53,7 +56,7 @@ impl Bridge {
         self.generation.set(generation);
         self.ready.set(false);
         let weak = Rc::downgrade(self);
-        let handler = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
+        let handler = Handler::new(move |event: MessageEvent| {
             let Some(bridge) = weak.upgrade() else { return };
             if bridge.generation.get() != generation {
                 return; // a message from a worker that was replaced
@@ -77,7 +80,19 @@ impl Bridge {
                     }
                 }
             }
+            let crashed = matches!(message, FromWorker::Panic(_));
             bridge.on_message.emit((message, blobs));
+            if crashed {
+                // A panicked worker answers nothing more: replace it, after this handler has
+                // returned (restarting drops the closure that is running).
+                let weak = Rc::downgrade(&bridge);
+                gloo::timers::callback::Timeout::new(0, move || {
+                    if let Some(bridge) = weak.upgrade() {
+                        bridge.restart();
+                    }
+                })
+                .forget();
+            }
         });
         match Worker::new(WORKER_URL) {
             Ok(worker) => {

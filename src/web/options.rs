@@ -46,10 +46,9 @@ pub fn matching_options(props: &OptionsProps) -> Html {
             on_change.emit(MatchOptions { anchor: AnchorAttribute::Column(select.value()), ..m.clone() })
         })
     };
-    let switch = |get: fn(&MatchOptions) -> bool, set: fn(&mut MatchOptions, bool)| {
+    let switch = |set: fn(&mut MatchOptions, bool)| {
         let on_change = props.on_change.clone();
         let m = m.clone();
-        let _ = get;
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
             let mut next = m.clone();
@@ -94,12 +93,12 @@ pub fn matching_options(props: &OptionsProps) -> Html {
                 <legend>{ "Tenant switches" }</legend>
                 <label class="choice">
                     <input type="checkbox" checked={m.block_soft_match}
-                        onchange={switch(|m| m.block_soft_match, |m, v| m.block_soft_match = v)} />
+                        onchange={switch(|m, v| m.block_soft_match = v)} />
                     { "BlockSoftMatchEnabled" }<span class="muted">{ " (no soft match on SMTP / UPN)" }</span>
                 </label>
                 <label class="choice">
                     <input type="checkbox" checked={m.block_cloud_takeover}
-                        onchange={switch(|m| m.block_cloud_takeover, |m, v| m.block_cloud_takeover = v)} />
+                        onchange={switch(|m, v| m.block_cloud_takeover = v)} />
                     { "BlockCloudObjectTakeoverThroughHardMatchEnabled" }<span class="muted">{ " (no hard-match takeover)" }</span>
                 </label>
             </fieldset>
