@@ -269,3 +269,40 @@ async fn a_panic_leaves_a_message_and_a_reload_button() {
     assert_eq!(button.text_content().as_deref(), Some("Reload"));
     crash.remove();
 }
+
+#[wasm_bindgen_test]
+async fn two_million_rows_fit_the_scroll_bar_and_the_end_is_reachable() {
+    use std::cell::Cell;
+    let audit = fixture_audit();
+    let selection = select(&audit.report, &Query::default());
+    let mut rows = window(&audit.report, &selection, 0, 9);
+    for (i, row) in rows.iter_mut().enumerate() {
+        row.entry = i as u32;
+    }
+    let wanted = Rc::new(Cell::new(0u32));
+    let root = fresh_root();
+    let props = TableProps {
+        rows: Rc::new(Rows { total: 2_000_000, offset: 0, rows }),
+        query: Query::default(),
+        overview: Rc::new(overview(&audit)),
+        open: None,
+        on_query: Callback::noop(),
+        on_want: {
+            let wanted = wanted.clone();
+            Callback::from(move |first: u32| wanted.set(first))
+        },
+        on_open: Callback::noop(),
+    };
+    Renderer::<ReportTable>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    let spacer: web_sys::HtmlElement = root.query_selector(".spacer").unwrap().unwrap().dyn_into().unwrap();
+    // 2M rows × 40 px would pass the browser's height cap; the content is scaled instead.
+    assert_eq!(spacer.offset_height(), 8_000_000);
+    let viewport: web_sys::HtmlElement = root.query_selector(".viewport").unwrap().unwrap().dyn_into().unwrap();
+    // The test page has no stylesheet: make the viewport scroll as app.css does.
+    viewport.style().set_property("overflow-y", "auto").unwrap();
+    viewport.set_scroll_top(8_000_000);
+    viewport.dispatch_event(&web_sys::Event::new("scroll").unwrap()).unwrap();
+    yew::scheduler::flush().await;
+    assert!(wanted.get() > 2_000_000 - 200, "asked for rows from {}", wanted.get());
+}

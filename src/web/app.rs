@@ -222,6 +222,9 @@ pub fn app() -> Html {
                             <button type="button" class="secondary" onclick={on_cancel}>{ "Cancel" }</button>
                         </div>
                     }
+                    if state.slots.iter().filter(|s| s.is_some()).count() == 1 {
+                        <p class="hint next-step">{ "Load the other export too: the audit starts as soon as both are here." }</p>
+                    }
                     if state.phase == Phase::Idle && state.slots.iter().all(Option::is_some) {
                         <div class="progress-row"><button type="button" onclick={on_rerun}>{ "Run the audit" }</button></div>
                     }

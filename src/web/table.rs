@@ -21,6 +21,10 @@ pub const ROW_HEIGHT: u32 = 40;
 pub const VIEWPORT_HEIGHT: u32 = 480;
 /// Rows rendered above and below the visible ones.
 const OVERSCAN: u32 = 6;
+/// The tallest the scrolling content gets, in pixels. Browsers cap an element's height (Chromium
+/// near 33.5 million px, about 840k rows of 40 px); past this the scroll position maps onto the
+/// rows proportionally instead of one pixel per pixel.
+const MAX_CONTENT: f64 = 8_000_000.0;
 /// Rows asked of the worker at a time.
 pub const WINDOW: u32 = 120;
 
@@ -75,7 +79,8 @@ pub fn report_table(props: &TableProps) -> Html {
     let visible = VIEWPORT_HEIGHT / ROW_HEIGHT + 1;
     let spacer = use_node_ref();
     let slab = use_node_ref();
-    let first = *scroll_top / ROW_HEIGHT;
+    let geometry = Geometry::new(rows.total);
+    let first = geometry.first_row(*scroll_top);
     let from = first.saturating_sub(OVERSCAN);
     let to = (first + visible + OVERSCAN).min(rows.total);
 
@@ -89,16 +94,18 @@ pub fn report_table(props: &TableProps) -> Html {
     // inline styles.
     {
         let (spacer, slab, viewport) = (spacer.clone(), slab.clone(), viewport.clone());
-        use_effect_with((rows.total, start), move |(total, from)| {
+        use_effect_with((rows.total, start, *scroll_top), move |(total, start, top)| {
+            let geometry = Geometry::new(*total);
             if let Some(el) = viewport.cast::<HtmlElement>() {
                 let height = VIEWPORT_HEIGHT.min((*total).max(1) * ROW_HEIGHT);
                 let _ = el.style().set_property("height", &format!("{height}px"));
             }
             if let Some(el) = spacer.cast::<HtmlElement>() {
-                let _ = el.style().set_property("height", &format!("{}px", total * ROW_HEIGHT));
+                let _ = el.style().set_property("height", &format!("{}px", geometry.content));
             }
             if let Some(el) = slab.cast::<HtmlElement>() {
-                let _ = el.style().set_property("transform", &format!("translateY({}px)", from * ROW_HEIGHT));
+                let y = geometry.slab_top(*top, *start);
+                let _ = el.style().set_property("transform", &format!("translateY({y:.0}px)"));
             }
         });
     }
@@ -111,7 +118,7 @@ pub fn report_table(props: &TableProps) -> Html {
             let el: HtmlElement = e.target_unchecked_into();
             let top = el.scroll_top().max(0) as u32;
             scroll_top.set(top);
-            let first = top / ROW_HEIGHT;
+            let first = Geometry::new(rows.total).first_row(top);
             let need_from = first.saturating_sub(OVERSCAN);
             let need_to = (first + visible + OVERSCAN).min(rows.total);
             let held_to = rows.offset + rows.rows.len() as u32;
@@ -212,6 +219,40 @@ pub fn report_table(props: &TableProps) -> Html {
                 }
             </div>
         </section>
+    }
+}
+
+/// Where rows sit in the scrolling content: one pixel per pixel up to [`MAX_CONTENT`], then
+/// scaled, so any number of rows can be reached with the scroll bar.
+struct Geometry {
+    /// The content's height in pixels.
+    content: f64,
+    /// Rows' pixels per content pixel of scrolling (1 unless scaled).
+    ratio: f64,
+}
+
+impl Geometry {
+    fn new(total: u32) -> Geometry {
+        let full = f64::from(total) * f64::from(ROW_HEIGHT);
+        let content = full.min(MAX_CONTENT);
+        let view = f64::from(VIEWPORT_HEIGHT);
+        let ratio = if full > content { (full - view) / (content - view) } else { 1.0 };
+        Geometry { content, ratio }
+    }
+
+    /// The rows' pixel offset shown at the top of the viewport.
+    fn virtual_top(&self, scroll_top: u32) -> f64 {
+        f64::from(scroll_top) * self.ratio
+    }
+
+    /// The first row (partly) visible.
+    fn first_row(&self, scroll_top: u32) -> u32 {
+        (self.virtual_top(scroll_top) / f64::from(ROW_HEIGHT)) as u32
+    }
+
+    /// Where row `start` goes in the content, so that rows line up under the scroll position.
+    fn slab_top(&self, scroll_top: u32, start: u32) -> f64 {
+        f64::from(scroll_top) + f64::from(start) * f64::from(ROW_HEIGHT) - self.virtual_top(scroll_top)
     }
 }
 
