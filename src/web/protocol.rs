@@ -160,7 +160,12 @@ pub struct Overview {
     pub notices: Vec<Notice>,
     /// The anchor attribute used, in words.
     pub anchor_attribute: String,
+    /// The first [`UNREADABLE_SHOWN`] unreadable rows' errors (all are in the download).
+    pub unreadable: Vec<Error>,
 }
+
+/// How many unreadable rows the page lists (the download has them all).
+pub const UNREADABLE_SHOWN: usize = 100;
 
 /// One entry as the detail panel shows it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

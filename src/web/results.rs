@@ -3,7 +3,7 @@
 
 use yew::prelude::*;
 
-use super::protocol::{DownloadKind, Overview};
+use super::protocol::{DownloadKind, Overview, UNREADABLE_SHOWN};
 use crate::engine::error::Side;
 use crate::engine::output::group_digits;
 use crate::engine::report::{Category, Severity};
@@ -129,6 +129,18 @@ pub fn results(props: &ResultsProps) -> Html {
                     <p class="muted small">{ "Made in this browser. Read the fix script before running it, and run it with -WhatIf first to see what it would change." }</p>
                 </div>
             </div>
+            if !o.unreadable.is_empty() {
+                <details class="unreadable" data-unreadable="">
+                    <summary>{ format!("Unreadable rows ({})", group_digits(o.accounting.iter().map(|a| a.unreadable).sum())) }</summary>
+                    <p class="muted small">{ "Each is left out of the report. Download a file's unreadable rows above, fix them and load that file again." }</p>
+                    <ul>
+                        { for o.unreadable.iter().map(|e| html! { <li class="mono small">{ e.to_string() }</li> }) }
+                    </ul>
+                    if o.unreadable.len() == UNREADABLE_SHOWN {
+                        <p class="muted small">{ format!("The first {UNREADABLE_SHOWN} are listed; the downloads have them all.") }</p>
+                    }
+                </details>
+            }
             if !o.notices.is_empty() {
                 <ul class="notices">
                     { for o.notices.iter().map(|n| html! {

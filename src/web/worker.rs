@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
 
-use super::protocol::{Detail, DownloadKind, FromWorker, Overview, ToWorker};
+use super::protocol::{Detail, DownloadKind, FromWorker, Overview, ToWorker, UNREADABLE_SHOWN};
 use crate::engine::audit::{audit_with_progress, Audit, Input, Stage};
 use crate::engine::error::{Error, ErrorKind};
 use crate::engine::output::{entry_view, fix_script, headline, to_json, write_csv, write_unreadable_csv};
@@ -177,6 +177,7 @@ pub fn overview(audit: &Audit) -> Overview {
         accounting: audit.accounting,
         notices: audit.report.notices.clone(),
         anchor_attribute: audit.report.anchor_attribute.describe(),
+        unreadable: audit.unreadable.iter().take(UNREADABLE_SHOWN).map(|r| r.error.clone()).collect(),
     }
 }
 

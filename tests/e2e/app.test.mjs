@@ -266,6 +266,11 @@ test("sample data: generated in the browser, every category, the generator's cou
   });
   assert.match(await page.locator("[data-accounting='on-prem']").textContent(), /200 rows read = 198 in the report \+ 2 unreadable/);
   assert.match(await page.locator("[data-tag='custom-anchor']").textContent(), /^7 /);
+  // The unreadable rows are listed with file and line.
+  await page.locator("[data-unreadable] summary").click();
+  const unreadable = await page.locator("[data-unreadable] li").allTextContents();
+  assert.equal(unreadable.length, 2);
+  for (const line of unreadable) assert.match(line, /^on-prem file sample-onprem\.csv, line \d+/);
   // The virtual list keeps only a window of rows in the DOM.
   const rendered = await page.locator(".grid-row.body").count();
   assert.ok(rendered > 5 && rendered < 40, `${rendered} rows in the DOM`);
