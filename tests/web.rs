@@ -167,7 +167,7 @@ async fn table_renders_only_a_window_of_a_large_selection() {
     }
     let root = fresh_root();
     let props = TableProps {
-        rows: Rc::new(Rows { total: 100_000, offset: 0, rows }),
+        rows: Rc::new(Rows { total: 100_000, offset: 0, rows, loaded: true }),
         query: Query::default(),
         overview: Rc::new(overview(&audit)),
         open: None,
@@ -282,7 +282,7 @@ async fn two_million_rows_fit_the_scroll_bar_and_the_end_is_reachable() {
     let wanted = Rc::new(Cell::new(0u32));
     let root = fresh_root();
     let props = TableProps {
-        rows: Rc::new(Rows { total: 2_000_000, offset: 0, rows }),
+        rows: Rc::new(Rows { total: 2_000_000, offset: 0, rows, loaded: true }),
         query: Query::default(),
         overview: Rc::new(overview(&audit)),
         open: None,

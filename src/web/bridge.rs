@@ -16,8 +16,8 @@ use yew::Callback;
 
 use super::protocol::{FromWorker, ToWorker};
 
-/// Where Trunk puts the worker's loader (`data-type="worker" data-loader-shim`), relative to
-/// the page, so the app works under any sub-path.
+/// The worker's loader (static/worker_loader.js, beside Trunk's `data-type="worker"` output),
+/// relative to the page, so the app works under any sub-path.
 const WORKER_URL: &str = "./worker_loader.js";
 
 /// The worker's `onmessage` handler, kept alive as long as its worker.

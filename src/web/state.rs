@@ -54,6 +54,8 @@ pub struct Rows {
     pub offset: u32,
     /// The rows held.
     pub rows: Vec<RowSummary>,
+    /// Whether the worker has answered yet (before that, nothing is "0 shown").
+    pub loaded: bool,
 }
 
 /// Everything the page shows.
@@ -263,7 +265,7 @@ impl Reducible for State {
                     if seq < s.query_seq || s.phase != Phase::Done {
                         return self;
                     }
-                    s.rows = Rc::new(Rows { total, offset, rows });
+                    s.rows = Rc::new(Rows { total, offset, rows, loaded: true });
                 }
                 FromWorker::Detail(detail) => {
                     if s.open != Some(detail.entry) {

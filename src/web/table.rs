@@ -185,7 +185,9 @@ pub fn report_table(props: &TableProps) -> Html {
                     { format!("duplicates · {}", group_digits(props.overview.duplicates)) }
                 </button>
             </div>
-            <p class="muted small" aria-live="polite" data-row-total="">{ format!("{} shown", group_digits(rows.total as u64)) }</p>
+            <p class="muted small" aria-live="polite" data-row-total="">
+                { if rows.loaded { format!("{} shown", group_digits(rows.total as u64)) } else { "Loading rows…".to_string() } }
+            </p>
             <div class="grid" role="table" aria-label="Users and their verdicts" aria-rowcount={(rows.total + 1).to_string()}>
                 <div class="grid-head" role="rowgroup">
                     <div class="grid-row head" role="row" aria-rowindex="1">
@@ -214,7 +216,7 @@ pub fn report_table(props: &TableProps) -> Html {
                         </div>
                     </div>
                 </div>
-                if rows.total == 0 {
+                if rows.loaded && rows.total == 0 {
                     <p class="empty">{ "No user matches these filters." }</p>
                 }
             </div>
