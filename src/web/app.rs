@@ -2,6 +2,7 @@
 //! with its detail panel, and the converters. State lives in one reducer ([`super::state`]);
 //! the worker ([`super::bridge`]) does the computing.
 
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::bridge::Bridge;
@@ -153,7 +154,19 @@ pub fn app() -> Html {
     };
     let on_close = {
         let d = dispatch.clone();
-        Callback::from(move |_| d.dispatch(Action::Open(None)))
+        let open = state.open;
+        Callback::from(move |_| {
+            d.dispatch(Action::Open(None));
+            // Focus goes back to the row the drawer was opened from, if it is still drawn.
+            if let Some(entry) = open {
+                let selector = format!(".grid-row.body[data-entry='{entry}']");
+                if let Ok(Some(row)) = gloo::utils::document().query_selector(&selector) {
+                    if let Ok(row) = row.dyn_into::<web_sys::HtmlElement>() {
+                        let _ = row.focus();
+                    }
+                }
+            }
+        })
     };
     let on_matching = {
         let d = dispatch.clone();

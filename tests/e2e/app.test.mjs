@@ -155,6 +155,7 @@ test("fixture exports through the file inputs: counts, rows, detail, downloads",
   // Escape closes the drawer.
   await page.keyboard.press("Escape");
   await detail.waitFor({ state: "detached", timeout: TIMEOUT });
+  assert.match(await page.evaluate(() => document.activeElement.textContent), /grace\.hopper@contoso\.com/, "focus is back on the row");
 
   // Filter, search and sort run in the worker.
   await page.locator("[data-chip='mismatch']").click();
