@@ -223,11 +223,19 @@ async fn html_in_names_renders_as_text() {
 
 #[wasm_bindgen_test]
 async fn error_view_shows_file_line_column_and_the_fix_text() {
-    let error = Error::new(ErrorKind::BadGuid { value: "xyz".into(), reason: "expected 32 hex digits".into() })
-        .in_file(Some(Side::OnPrem), "users.csv")
-        .at(Position::line(13, 12).with_column("objectGUID"));
+    let error = Error::new(ErrorKind::BadGuid {
+        value: "xyz".into(),
+        reason: "expected 32 hex digits".into(),
+    })
+    .in_file(Some(Side::OnPrem), "users.csv")
+    .at(Position::line(13, 12).with_column("objectGUID"));
     let root = fresh_root();
-    let props = ErrorProps { problem: Problem::Error(error), on_swap: None, on_map_columns: None, on_dismiss: None };
+    let props = ErrorProps {
+        problem: Problem::Error(error),
+        on_swap: None,
+        on_map_columns: None,
+        on_dismiss: None,
+    };
     Renderer::<ErrorView>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
     assert_eq!(text_of(&root, "[data-line]").as_deref(), Some("13"));
@@ -235,10 +243,16 @@ async fn error_view_shows_file_line_column_and_the_fix_text() {
     assert!(text_of(&root, ".error-message").unwrap().contains("`xyz` is not a GUID"));
 
     let fix = "Get-ADUser -Filter * -Properties objectGUID | Export-Csv users.csv".to_string();
-    let error = Error::new(ErrorKind::MissingColumn { column: "objectGUID".into(), fix: fix.clone() })
-        .in_file(Some(Side::OnPrem), "users.csv");
+    let error =
+        Error::new(ErrorKind::MissingColumn { column: "objectGUID".into(), fix: fix.clone() })
+            .in_file(Some(Side::OnPrem), "users.csv");
     let root = fresh_root();
-    let props = ErrorProps { problem: Problem::Error(error), on_swap: None, on_map_columns: None, on_dismiss: None };
+    let props = ErrorProps {
+        problem: Problem::Error(error),
+        on_swap: None,
+        on_map_columns: None,
+        on_dismiss: None,
+    };
     Renderer::<ErrorView>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
     assert_eq!(text_of(&root, "pre.fix").as_deref(), Some(fix.as_str()));
@@ -295,10 +309,12 @@ async fn two_million_rows_fit_the_scroll_bar_and_the_end_is_reachable() {
     };
     Renderer::<ReportTable>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
-    let spacer: web_sys::HtmlElement = root.query_selector(".spacer").unwrap().unwrap().dyn_into().unwrap();
+    let spacer: web_sys::HtmlElement =
+        root.query_selector(".spacer").unwrap().unwrap().dyn_into().unwrap();
     // 2M rows × 40 px would pass the browser's height cap; the content is scaled instead.
     assert_eq!(spacer.offset_height(), 8_000_000);
-    let viewport: web_sys::HtmlElement = root.query_selector(".viewport").unwrap().unwrap().dyn_into().unwrap();
+    let viewport: web_sys::HtmlElement =
+        root.query_selector(".viewport").unwrap().unwrap().dyn_into().unwrap();
     // The test page has no stylesheet: make the viewport scroll as app.css does.
     viewport.style().set_property("overflow-y", "auto").unwrap();
     viewport.set_scroll_top(8_000_000);

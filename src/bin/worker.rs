@@ -8,6 +8,8 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    eprintln!("The worker is part of the browser app (wasm32). Run the app with `cargo xtask serve`.");
+    eprintln!(
+        "The worker is part of the browser app (wasm32). Run the app with `cargo xtask serve`."
+    );
     std::process::exit(2);
 }

@@ -31,35 +31,48 @@ pub fn app() -> Html {
     let bridge = {
         let dispatch = state.dispatcher();
         use_memo((), move |_| {
-            Bridge::new(Callback::from(move |(message, blobs): (FromWorker, Vec<web_sys::Blob>)| {
-                match &message {
-                    FromWorker::Download(kind) => {
-                        if let Some(blob) = blobs.first() {
-                            if let Err(e) = save_blob(blob, kind.file_name()) {
-                                dispatch.dispatch(Action::Error(
-                                    ErrorKind::Usage { message: format!("the download failed: {e}") }.into(),
-                                ));
+            Bridge::new(Callback::from(
+                move |(message, blobs): (FromWorker, Vec<web_sys::Blob>)| {
+                    match &message {
+                        FromWorker::Download(kind) => {
+                            if let Some(blob) = blobs.first() {
+                                if let Err(e) = save_blob(blob, kind.file_name()) {
+                                    dispatch.dispatch(Action::Error(
+                                        ErrorKind::Usage {
+                                            message: format!("the download failed: {e}"),
+                                        }
+                                        .into(),
+                                    ));
+                                }
                             }
                         }
-                    }
-                    FromWorker::Sample { names, sizes } => {
-                        if let [a, b] = blobs.as_slice() {
-                            dispatch.dispatch(Action::Sample([
-                                Slot { name: names[0].clone(), size: sizes[0], blob: a.clone() },
-                                Slot { name: names[1].clone(), size: sizes[1], blob: b.clone() },
-                            ]));
+                        FromWorker::Sample { names, sizes } => {
+                            if let [a, b] = blobs.as_slice() {
+                                dispatch.dispatch(Action::Sample([
+                                    Slot {
+                                        name: names[0].clone(),
+                                        size: sizes[0],
+                                        blob: a.clone(),
+                                    },
+                                    Slot {
+                                        name: names[1].clone(),
+                                        size: sizes[1],
+                                        blob: b.clone(),
+                                    },
+                                ]));
+                            }
                         }
-                    }
-                    FromWorker::Ready => {
-                        // Lets the end-to-end tests know the app (and its worker) is up.
-                        if let Some(root) = gloo::utils::document().document_element() {
-                            let _ = root.set_attribute("data-ready", "true");
+                        FromWorker::Ready => {
+                            // Lets the end-to-end tests know the app (and its worker) is up.
+                            if let Some(root) = gloo::utils::document().document_element() {
+                                let _ = root.set_attribute("data-ready", "true");
+                            }
                         }
+                        _ => {}
                     }
-                    _ => {}
-                }
-                dispatch.dispatch(Action::Worker(message));
-            }))
+                    dispatch.dispatch(Action::Worker(message));
+                },
+            ))
         })
     };
 
@@ -71,7 +84,11 @@ pub fn app() -> Html {
             if *run > 0 {
                 if let [Some(a), Some(b)] = &state.slots {
                     bridge.run(
-                        &ToWorker::Run { run: *run, names: [a.name.clone(), b.name.clone()], options: state.options.clone() },
+                        &ToWorker::Run {
+                            run: *run,
+                            names: [a.name.clone(), b.name.clone()],
+                            options: state.options.clone(),
+                        },
                         &[a.blob.clone(), b.blob.clone()],
                     );
                 }
@@ -87,7 +104,10 @@ pub fn app() -> Html {
             let want = state.want;
             move |(seq, done)| {
                 if *done {
-                    bridge.send(&ToWorker::Rows { query, offset: want, limit: WINDOW, seq: *seq }, &[]);
+                    bridge.send(
+                        &ToWorker::Rows { query, offset: want, limit: WINDOW, seq: *seq },
+                        &[],
+                    );
                 }
             }
         });
@@ -142,7 +162,9 @@ pub fn app() -> Html {
     let on_category = {
         let d = dispatch.clone();
         let q = state.query.clone();
-        Callback::from(move |c| d.dispatch(Action::Query(Query { categories: vec![c], ..q.clone() })))
+        Callback::from(move |c| {
+            d.dispatch(Action::Query(Query { categories: vec![c], ..q.clone() }))
+        })
     };
     let on_want = {
         let d = dispatch.clone();
@@ -189,7 +211,9 @@ pub fn app() -> Html {
     let summary = |i: usize| overview.as_ref().map(|o| o.files[i].clone());
     let accounting = |i: usize| overview.as_ref().map(|o| o.accounting[i]);
     let missing_on = |side: Side| {
-        state.error.as_ref().is_some_and(|e| matches!(e.kind, ErrorKind::MissingColumn { .. }) && e.side == Some(side))
+        state.error.as_ref().is_some_and(|e| {
+            matches!(e.kind, ErrorKind::MissingColumn { .. }) && e.side == Some(side)
+        })
     };
     let problem = state
         .crashed
@@ -268,9 +292,12 @@ fn stage_label(stage: Option<Stage>, done: u64, total: u64) -> String {
     let mb = |b: u64| format!("{:.1}", b as f64 / 1e6);
     match stage {
         None => "Handing the files to the worker…".into(),
-        Some(Stage::ReadingOnPrem) => format!("Reading the on-prem file: {} of {} MB", mb(done), mb(total)),
-        Some(Stage::ReadingCloud) => format!("Reading the cloud file: {} of {} MB", mb(done), mb(total)),
+        Some(Stage::ReadingOnPrem) => {
+            format!("Reading the on-prem file: {} of {} MB", mb(done), mb(total))
+        }
+        Some(Stage::ReadingCloud) => {
+            format!("Reading the cloud file: {} of {} MB", mb(done), mb(total))
+        }
         Some(Stage::Matching) => "Matching users…".into(),
     }
 }
-

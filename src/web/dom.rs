@@ -9,10 +9,8 @@ use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 pub fn save_blob(blob: &Blob, name: &str) -> Result<(), String> {
     let document = gloo::utils::document();
     let url = Url::create_object_url_with_blob(blob).map_err(|e| format!("{e:?}"))?;
-    let a: HtmlAnchorElement = document
-        .create_element("a")
-        .map_err(|e| format!("{e:?}"))?
-        .unchecked_into();
+    let a: HtmlAnchorElement =
+        document.create_element("a").map_err(|e| format!("{e:?}"))?.unchecked_into();
     a.set_href(&url);
     a.set_download(name);
     a.set_hidden(true);

@@ -118,13 +118,20 @@ pub fn error_view(props: &ErrorProps) -> Html {
             // PowerShell (shown below in a <pre>).
             let message = error.kind.to_string();
             let message = match fix_text(&error.kind) {
-                Some(fix) => message.replace(fix, "").split("Export it with").next().unwrap_or_default().trim_end().to_string(),
+                Some(fix) => message
+                    .replace(fix, "")
+                    .split("Export it with")
+                    .next()
+                    .unwrap_or_default()
+                    .trim_end()
+                    .to_string(),
                 None => message,
             };
             let message = sentence(&message);
-            let swap = props.on_swap.as_ref().filter(|_| {
-                matches!(error.kind, ErrorKind::Swapped | ErrorKind::WrongSide { .. })
-            });
+            let swap = props
+                .on_swap
+                .as_ref()
+                .filter(|_| matches!(error.kind, ErrorKind::Swapped | ErrorKind::WrongSide { .. }));
             html! {
                 <section class={classes!("error", cancelled.then_some("notice"))} role="alert" aria-labelledby="error-title">
                     <h2 id="error-title">{ title }</h2>

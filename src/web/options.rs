@@ -25,7 +25,9 @@ pub fn matching_options(props: &OptionsProps) -> Html {
     let set_anchor = |anchor: AnchorAttribute| {
         let on_change = props.on_change.clone();
         let m = m.clone();
-        Callback::from(move |_: Event| on_change.emit(MatchOptions { anchor: anchor.clone(), ..m.clone() }))
+        Callback::from(move |_: Event| {
+            on_change.emit(MatchOptions { anchor: anchor.clone(), ..m.clone() })
+        })
     };
     let column = match &m.anchor {
         AnchorAttribute::Column(c) => Some(c.clone()),
@@ -43,7 +45,8 @@ pub fn matching_options(props: &OptionsProps) -> Html {
         let m = m.clone();
         Callback::from(move |e: Event| {
             let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            on_change.emit(MatchOptions { anchor: AnchorAttribute::Column(select.value()), ..m.clone() })
+            on_change
+                .emit(MatchOptions { anchor: AnchorAttribute::Column(select.value()), ..m.clone() })
         })
     };
     let switch = |set: fn(&mut MatchOptions, bool)| {

@@ -45,7 +45,8 @@ pub fn results(props: &ResultsProps) -> Html {
         let cb = props.on_download.clone();
         html! { <button type="button" class="secondary" data-download={kind.file_name()} onclick={move |_| cb.emit(kind)}>{ label.to_string() }</button> }
     };
-    let unreadable = |side: Side| o.accounting.iter().find(|a| a.side == side).map_or(0, |a| a.unreadable);
+    let unreadable =
+        |side: Side| o.accounting.iter().find(|a| a.side == side).map_or(0, |a| a.unreadable);
     html! {
         <section class="results" aria-labelledby="verdict">
             <div class={classes!("verdict", if o.safe { "safe" } else { "unsafe" })} role="status">

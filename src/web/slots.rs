@@ -100,7 +100,9 @@ pub fn file_slot(props: &SlotProps) -> Html {
     let key = if side == Side::OnPrem { "onprem" } else { "cloud" };
     let (title, hint) = match side {
         Side::OnPrem => ("On-premises AD export", "Get-ADUser | Export-Csv, csvde or ldifde"),
-        Side::Cloud => ("Entra ID (cloud) export", "Get-MgUser | Export-Csv, Get-AzureADUser, Get-MsolUser"),
+        Side::Cloud => {
+            ("Entra ID (cloud) export", "Get-MgUser | Export-Csv, Get-AzureADUser, Get-MsolUser")
+        }
     };
     let dragging = use_state(|| false);
     let pasting = use_state(|| false);
@@ -110,7 +112,11 @@ pub fn file_slot(props: &SlotProps) -> Html {
         let on_load = props.on_load.clone();
         move |files: Option<web_sys::FileList>| {
             if let Some(file) = files.and_then(|f| f.get(0)) {
-                on_load.emit(Slot { name: file.name(), size: file.size() as u64, blob: file.into() });
+                on_load.emit(Slot {
+                    name: file.name(),
+                    size: file.size() as u64,
+                    blob: file.into(),
+                });
             }
         }
     };
@@ -253,4 +259,3 @@ pub fn file_slot(props: &SlotProps) -> Html {
         </section>
     }
 }
-

@@ -241,7 +241,8 @@ impl Reducible for State {
                     if !s.running() || run != s.run {
                         return self;
                     }
-                    s.headers = [overview.files[0].headers.clone(), overview.files[1].headers.clone()];
+                    s.headers =
+                        [overview.files[0].headers.clone(), overview.files[1].headers.clone()];
                     s.overview = Some(Rc::new(*overview));
                     s.phase = Phase::Done;
                     s.want = 0;

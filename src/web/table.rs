@@ -145,8 +145,8 @@ pub fn report_table(props: &TableProps) -> Html {
             on_query.emit(Query { search: input.value(), ..q.clone() });
         })
     };
-    let count = |c: Category| props.overview.counts.iter().find(|(k, _)| *k == c).map_or(0, |(_, n)| *n);
-
+    let count =
+        |c: Category| props.overview.counts.iter().find(|(k, _)| *k == c).map_or(0, |(_, n)| *n);
 
     html! {
         <section class="report" aria-labelledby="report-title">
@@ -254,7 +254,8 @@ impl Geometry {
 
     /// Where row `start` goes in the content, so that rows line up under the scroll position.
     fn slab_top(&self, scroll_top: u32, start: u32) -> f64 {
-        f64::from(scroll_top) + f64::from(start) * f64::from(ROW_HEIGHT) - self.virtual_top(scroll_top)
+        f64::from(scroll_top) + f64::from(start) * f64::from(ROW_HEIGHT)
+            - self.virtual_top(scroll_top)
     }
 }
 
@@ -274,7 +275,11 @@ fn row(i: u32, r: &RowSummary, open: bool, on_open: &Callback<u32>) -> Html {
             "ArrowDown" | "ArrowUp" => {
                 e.prevent_default();
                 let el: HtmlElement = e.target_unchecked_into();
-                let next = if e.key() == "ArrowDown" { el.next_element_sibling() } else { el.previous_element_sibling() };
+                let next = if e.key() == "ArrowDown" {
+                    el.next_element_sibling()
+                } else {
+                    el.previous_element_sibling()
+                };
                 if let Some(next) = next.and_then(|n| n.dyn_into::<HtmlElement>().ok()) {
                     let _ = next.focus();
                 }

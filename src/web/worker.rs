@@ -12,7 +12,9 @@ use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, FileReaderSync,
 use super::protocol::{Detail, DownloadKind, FromWorker, Overview, ToWorker, UNREADABLE_SHOWN};
 use crate::engine::audit::{audit_with_progress, Audit, Input, Stage};
 use crate::engine::error::{Error, ErrorKind};
-use crate::engine::output::{entry_view, fix_script, headline, to_json, write_csv, write_unreadable_csv};
+use crate::engine::output::{
+    entry_view, fix_script, headline, to_json, write_csv, write_unreadable_csv,
+};
 use crate::engine::sample::{generate, SampleSpec};
 use crate::engine::view::{select, window, Query};
 
@@ -57,7 +59,9 @@ pub fn start() {
             (1..data.length()).filter_map(|i| data.get(i).dyn_into::<Blob>().ok()).collect();
         match serde_json::from_str::<ToWorker>(&text) {
             Ok(message) => handle(message, &blobs),
-            Err(e) => post(&FromWorker::Panic(format!("unreadable message from the page: {e}")), &[]),
+            Err(e) => {
+                post(&FromWorker::Panic(format!("unreadable message from the page: {e}")), &[])
+            }
         }
     });
     scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
@@ -72,7 +76,12 @@ fn handle(message: ToWorker, blobs: &[Blob]) {
             let (onprem, cloud) = match (blobs.first().map(bytes_of), blobs.get(1).map(bytes_of)) {
                 (Some(Ok(a)), Some(Ok(b))) => (a, b),
                 (Some(Err(e)), _) | (_, Some(Err(e))) => {
-                    return failed(run, usage(format!("the file could not be read: {e}")), &[], &[]);
+                    return failed(
+                        run,
+                        usage(format!("the file could not be read: {e}")),
+                        &[],
+                        &[],
+                    );
                 }
                 _ => return failed(run, usage("two files are needed".into()), &[], &[]),
             };
@@ -84,7 +93,12 @@ fn handle(message: ToWorker, blobs: &[Blob]) {
                 if (stage, bucket) != last {
                     last = (stage, bucket);
                     post(
-                        &FromWorker::Progress { run, stage, done: p.bytes_done, total: p.bytes_total },
+                        &FromWorker::Progress {
+                            run,
+                            stage,
+                            done: p.bytes_done,
+                            total: p.bytes_total,
+                        },
                         &[],
                     );
                 }
@@ -177,7 +191,12 @@ pub fn overview(audit: &Audit) -> Overview {
         accounting: audit.accounting,
         notices: audit.report.notices.clone(),
         anchor_attribute: audit.report.anchor_attribute.describe(),
-        unreadable: audit.unreadable.iter().take(UNREADABLE_SHOWN).map(|r| r.error.clone()).collect(),
+        unreadable: audit
+            .unreadable
+            .iter()
+            .take(UNREADABLE_SHOWN)
+            .map(|r| r.error.clone())
+            .collect(),
     }
 }
 
@@ -261,11 +280,8 @@ pub fn sniff_headers(bytes: &[u8]) -> Vec<String> {
         [0xFE, 0xFF, rest @ ..] => encoding_rs::UTF_16BE.decode_without_bom_handling(rest).0,
         _ => String::from_utf8_lossy(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head)),
     };
-    let Some(line) = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .find(|l| !l.starts_with("#TYPE"))
+    let Some(line) =
+        text.lines().map(str::trim).filter(|l| !l.is_empty()).find(|l| !l.starts_with("#TYPE"))
     else {
         return Vec::new();
     };
