@@ -57,7 +57,7 @@ fn advice(kind: &ErrorKind) -> (&'static str, &'static str) {
         ),
         ErrorKind::WrongSide { .. } => (
             "This file belongs in the other slot",
-            "Load it in the other slot, or swap the two files.",
+            "Load the right export in this slot, or swap the two files if the other one belongs here.",
         ),
         ErrorKind::Swapped => ("The files are the wrong way round", "Swap them with one click."),
         ErrorKind::Syntax { .. } | ErrorKind::FieldCount { .. } => (

@@ -219,6 +219,17 @@ test("files in the wrong slots are noticed and swapped with a click", { timeout:
   await page.close();
 });
 
+test("a cloud export in the on-prem slot is named as such", { timeout: 60_000 }, async () => {
+  const { page, seen } = await openApp();
+  await loadFiles(page, path.join(FIXTURES, "cloud-msol.csv"), path.join(FIXTURES, "cloud-mguser.csv"));
+  const error = page.locator("section.error", { hasText: "belongs in the other slot" });
+  await Promise.race([error.waitFor({ timeout: TIMEOUT }), seen.failed]);
+  assert.match(await error.textContent(), /looks like the cloud export, not the on-prem one/);
+  assert.match(await error.locator(".error-place").textContent(), /cloud-msol\.csv/);
+  assertNoLeaks(seen);
+  await page.close();
+});
+
 test("an unusable file shows the error with where and what to do", { timeout: 60_000 }, async () => {
   const { page, seen } = await openApp();
   const dir = path.join(FIXTURES, "scenarios/07-graph-empty-anchor");
