@@ -301,6 +301,10 @@ test("sample data: generated in the browser, every category, the generator's cou
   await page.getByLabel("objectGUID only").check();
   await page.waitForFunction(() => document.querySelector("[data-counts] tr[data-category='hard-match'] [data-count]")?.textContent === "179");
   assert.equal((await counts(page))["mismatch"], 11);
+  // A string anchor column, picked from the on-prem file's headers.
+  await page.getByLabel("A string attribute").check();
+  await page.selectOption("#anchor-column", "SamAccountName");
+  await page.locator(".accounting", { hasText: "the string attribute `SamAccountName`" }).waitFor({ timeout: TIMEOUT });
   assertNoLeaks(seen);
   await page.close();
 });
