@@ -3,6 +3,7 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
+    anchor_audit::web::panic::install();
     yew::Renderer::<anchor_audit::web::App>::new().render();
 }
 

@@ -85,3 +85,240 @@ async fn typing_no_guid_says_why_and_shows_no_forms() {
     type_into(&root, "#converter-input", "").await;
     assert_eq!(text_of(&root, ".converted").as_deref(), Some(""));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The report's components, each rendered alone with props built from a real audit of the
+// fixture exports (the same functions the worker uses).
+
+use std::rc::Rc;
+
+use anchor_audit::engine::audit::{audit, Audit, AuditOptions, Input};
+use anchor_audit::engine::error::{Error, ErrorKind, Position, Side};
+use anchor_audit::engine::report::Category;
+use anchor_audit::engine::view::{select, window, Query};
+use anchor_audit::web::detail::{DetailPanel, DetailProps};
+use anchor_audit::web::error_view::{ErrorProps, ErrorView, Problem};
+use anchor_audit::web::slots::{FileSlot, SlotProps};
+use anchor_audit::web::state::Rows;
+use anchor_audit::web::table::{ReportTable, TableProps};
+use anchor_audit::web::worker::{detail, overview};
+use yew::{Callback, Renderer};
+
+fn fixture_audit() -> Audit {
+    audit(
+        Input { name: "onprem-ps7.csv", bytes: include_bytes!("fixtures/onprem-ps7.csv") },
+        Input { name: "cloud-mguser.csv", bytes: include_bytes!("fixtures/cloud-mguser.csv") },
+        &AuditOptions::default(),
+    )
+    .unwrap()
+}
+
+fn entry_of(audit: &Audit, upn: &str) -> u32 {
+    audit
+        .report
+        .entries
+        .iter()
+        .position(|e| audit.report.cloud_of(e).is_some_and(|c| c.upn == upn))
+        .unwrap() as u32
+}
+
+#[wasm_bindgen_test]
+async fn file_slot_shows_what_the_file_is_its_rows_and_warnings() {
+    let audit = fixture_audit();
+    let root = fresh_root();
+    let props = SlotProps {
+        side: Side::OnPrem,
+        slot: None,
+        summary: Some(audit.onprem.clone()),
+        accounting: Some(audit.accounting[0]),
+        headers: audit.onprem.headers.clone(),
+        columns: Default::default(),
+        mapping_open: true,
+        on_load: Callback::noop(),
+        on_clear: Callback::noop(),
+        on_column: Callback::noop(),
+    };
+    Renderer::<FileSlot>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    let info = text_of(&root, "[data-file-info]").unwrap();
+    assert!(info.contains("Get-ADUser export"), "{info}");
+    assert!(info.contains("UTF-8"), "{info}");
+    assert!(info.contains("`,`-delimited"), "{info}");
+    assert!(info.contains("8 rows read"), "{info}");
+    // The real file input is there, labelled; the column mapping offers the file's headers.
+    assert!(root.query_selector("input[type=file][aria-label]").unwrap().is_some());
+    let options = root.query_selector_all("#map-onprem-objectGUID option").unwrap().length();
+    assert_eq!(options as usize, audit.onprem.headers.len() + 1);
+}
+
+#[wasm_bindgen_test]
+async fn table_renders_only_a_window_of_a_large_selection() {
+    let audit = fixture_audit();
+    let selection = select(&audit.report, &Query::default());
+    // 120 real rows, repeated, standing for the first window of 100,000.
+    let mut rows = Vec::new();
+    while rows.len() < 120 {
+        rows.extend(window(&audit.report, &selection, 0, 9));
+    }
+    rows.truncate(120);
+    // Rows are keyed by entry: give each copy its own, as a real window has.
+    for (i, row) in rows.iter_mut().enumerate() {
+        row.entry = i as u32;
+    }
+    let root = fresh_root();
+    let props = TableProps {
+        rows: Rc::new(Rows { total: 100_000, offset: 0, rows, loaded: true }),
+        query: Query::default(),
+        overview: Rc::new(overview(&audit)),
+        open: None,
+        on_query: Callback::noop(),
+        on_want: Callback::noop(),
+        on_open: Callback::noop(),
+    };
+    Renderer::<ReportTable>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    let rendered = root.query_selector_all(".grid-row.body").unwrap().length();
+    assert!(rendered > 5 && rendered < 40, "{rendered} rows in the DOM");
+    let grid = root.query_selector("[role=table]").unwrap().unwrap();
+    assert_eq!(grid.get_attribute("aria-rowcount").as_deref(), Some("100001"));
+    // Colour and text: every row names its category.
+    let first = text_of(&root, ".grid-row.body [data-category]").unwrap();
+    assert_eq!(first, Category::Mismatch.label());
+    let sorted = root.query_selector("[aria-sort=ascending]").unwrap().unwrap();
+    assert!(sorted.text_content().unwrap().contains("Category"));
+}
+
+#[wasm_bindgen_test]
+async fn detail_panel_shows_reason_anchor_and_the_fix() {
+    let audit = fixture_audit();
+    let d = detail(&audit, entry_of(&audit, "grace.hopper@contoso.com"));
+    let root = fresh_root();
+    let props = DetailProps { detail: Some(Rc::new(d)), on_close: Callback::noop() };
+    Renderer::<DetailPanel>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    assert!(text_of(&root, ".reason").unwrap().contains("big-endian"));
+    assert_eq!(text_of(&root, "[data-anchor]").as_deref(), Some("Pmovm00cj06gscLT5PWmtw=="));
+    let fix = text_of(&root, "#fix-script").unwrap();
+    assert!(
+        fix.contains("Update-MgUser -UserId 'grace.hopper@contoso.com' -OnPremisesImmutableId 'Pmovm00cj06gscLT5PWmtw=='"),
+        "{fix}"
+    );
+    assert!(root.query_selector("button").unwrap().is_some());
+}
+
+#[wasm_bindgen_test]
+async fn html_in_names_renders_as_text() {
+    let audit = fixture_audit();
+    let mut d = detail(&audit, 0);
+    d.onprem[2].1 = "<img src=x id=injected>".into();
+    d.reason = "<b id=bold>not bold</b>".into();
+    let root = fresh_root();
+    let props = DetailProps { detail: Some(Rc::new(d)), on_close: Callback::noop() };
+    Renderer::<DetailPanel>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    assert!(root.query_selector("#injected").unwrap().is_none());
+    assert!(root.query_selector("#bold").unwrap().is_none());
+    assert!(root.text_content().unwrap().contains("<img src=x id=injected>"));
+}
+
+#[wasm_bindgen_test]
+async fn error_view_shows_file_line_column_and_the_fix_text() {
+    let error = Error::new(ErrorKind::BadGuid {
+        value: "xyz".into(),
+        reason: "expected 32 hex digits".into(),
+    })
+    .in_file(Some(Side::OnPrem), "users.csv")
+    .at(Position::line(13, 12).with_column("objectGUID"));
+    let root = fresh_root();
+    let props = ErrorProps {
+        problem: Problem::Error(error),
+        on_swap: None,
+        on_map_columns: None,
+        on_dismiss: None,
+    };
+    Renderer::<ErrorView>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    assert_eq!(text_of(&root, "[data-line]").as_deref(), Some("13"));
+    assert_eq!(text_of(&root, "[data-column]").as_deref(), Some("objectGUID"));
+    assert!(text_of(&root, ".error-message").unwrap().contains("`xyz` is not a GUID"));
+
+    let fix = "Get-ADUser -Filter * -Properties objectGUID | Export-Csv users.csv".to_string();
+    let error =
+        Error::new(ErrorKind::MissingColumn { column: "objectGUID".into(), fix: fix.clone() })
+            .in_file(Some(Side::OnPrem), "users.csv");
+    let root = fresh_root();
+    let props = ErrorProps {
+        problem: Problem::Error(error),
+        on_swap: None,
+        on_map_columns: None,
+        on_dismiss: None,
+    };
+    Renderer::<ErrorView>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    assert_eq!(text_of(&root, "pre.fix").as_deref(), Some(fix.as_str()));
+    assert_eq!(text_of(&root, "h2").as_deref(), Some("A column is missing"));
+}
+
+#[wasm_bindgen_test]
+async fn swapped_files_offer_the_swap_button() {
+    let root = fresh_root();
+    let props = ErrorProps {
+        problem: Problem::Error(Error::new(ErrorKind::Swapped)),
+        on_swap: Some(Callback::noop()),
+        on_map_columns: None,
+        on_dismiss: None,
+    };
+    Renderer::<ErrorView>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    assert!(root.text_content().unwrap().contains("Swap the two files"));
+}
+
+#[wasm_bindgen_test]
+async fn a_panic_leaves_a_message_and_a_reload_button() {
+    anchor_audit::web::panic::show("boom at src/web/app.rs:1");
+    let document = web_sys::window().unwrap().document().unwrap();
+    let crash = document.query_selector("section.panic[role=alert]").unwrap().unwrap();
+    assert!(crash.text_content().unwrap().contains("boom at src/web/app.rs:1"));
+    let button = crash.query_selector("button").unwrap().unwrap();
+    assert_eq!(button.text_content().as_deref(), Some("Reload"));
+    crash.remove();
+}
+
+#[wasm_bindgen_test]
+async fn two_million_rows_fit_the_scroll_bar_and_the_end_is_reachable() {
+    use std::cell::Cell;
+    let audit = fixture_audit();
+    let selection = select(&audit.report, &Query::default());
+    let mut rows = window(&audit.report, &selection, 0, 9);
+    for (i, row) in rows.iter_mut().enumerate() {
+        row.entry = i as u32;
+    }
+    let wanted = Rc::new(Cell::new(0u32));
+    let root = fresh_root();
+    let props = TableProps {
+        rows: Rc::new(Rows { total: 2_000_000, offset: 0, rows, loaded: true }),
+        query: Query::default(),
+        overview: Rc::new(overview(&audit)),
+        open: None,
+        on_query: Callback::noop(),
+        on_want: {
+            let wanted = wanted.clone();
+            Callback::from(move |first: u32| wanted.set(first))
+        },
+        on_open: Callback::noop(),
+    };
+    Renderer::<ReportTable>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    let spacer: web_sys::HtmlElement =
+        root.query_selector(".spacer").unwrap().unwrap().dyn_into().unwrap();
+    // 2M rows × 40 px would pass the browser's height cap; the content is scaled instead.
+    assert_eq!(spacer.offset_height(), 8_000_000);
+    let viewport: web_sys::HtmlElement =
+        root.query_selector(".viewport").unwrap().unwrap().dyn_into().unwrap();
+    // The test page has no stylesheet: make the viewport scroll as app.css does.
+    viewport.style().set_property("overflow-y", "auto").unwrap();
+    viewport.set_scroll_top(8_000_000);
+    viewport.dispatch_event(&web_sys::Event::new("scroll").unwrap()).unwrap();
+    yew::scheduler::flush().await;
+    assert!(wanted.get() > 2_000_000 - 200, "asked for rows from {}", wanted.get());
+}

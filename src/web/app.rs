@@ -1,23 +1,303 @@
-//! The page: a header, the privacy promise, and the tools below it.
+//! The page: the two file slots and options, the run's progress, the verdict, the report table
+//! with its detail panel, and the converters. State lives in one reducer ([`super::state`]);
+//! the worker ([`super::bridge`]) does the computing.
 
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use super::converter::Converter;
+use super::bridge::Bridge;
+use super::converter::{Converter, ListConverter};
+use super::detail::DetailPanel;
+use super::dom::save_blob;
+use super::error_view::{ErrorView, Problem};
+use super::options::MatchingOptions;
+use super::protocol::{FromWorker, ToWorker};
+use super::results::Results;
+use super::slots::FileSlot;
+use super::state::{Action, Phase, Slot, State};
+use super::table::{ReportTable, WINDOW};
+use crate::engine::audit::Stage;
+use crate::engine::error::{ErrorKind, Side};
+use crate::engine::view::Query;
 
 /// The whole page, mounted on `<body>` by the `app` binary.
 #[function_component(App)]
 pub fn app() -> Html {
+    let state = use_reducer(State::default);
+    let mapping_open = use_state(|| false);
+
+    // One worker for the page's life (restarted on cancel). Its answers become actions; the
+    // Blobs it sends (downloads, the sample pair) are handled here, outside the reducer.
+    let bridge = {
+        let dispatch = state.dispatcher();
+        use_memo((), move |_| {
+            Bridge::new(Callback::from(
+                move |(message, blobs): (FromWorker, Vec<web_sys::Blob>)| {
+                    match &message {
+                        FromWorker::Download(kind) => {
+                            if let Some(blob) = blobs.first() {
+                                if let Err(e) = save_blob(blob, kind.file_name()) {
+                                    dispatch.dispatch(Action::Error(
+                                        ErrorKind::Usage {
+                                            message: format!("the download failed: {e}"),
+                                        }
+                                        .into(),
+                                    ));
+                                }
+                            }
+                        }
+                        FromWorker::Sample { names, sizes } => {
+                            if let [a, b] = blobs.as_slice() {
+                                dispatch.dispatch(Action::Sample([
+                                    Slot {
+                                        name: names[0].clone(),
+                                        size: sizes[0],
+                                        blob: a.clone(),
+                                    },
+                                    Slot {
+                                        name: names[1].clone(),
+                                        size: sizes[1],
+                                        blob: b.clone(),
+                                    },
+                                ]));
+                            }
+                        }
+                        FromWorker::Ready => {
+                            // Lets the end-to-end tests know the app (and its worker) is up.
+                            if let Some(root) = gloo::utils::document().document_element() {
+                                let _ = root.set_attribute("data-ready", "true");
+                            }
+                        }
+                        _ => {}
+                    }
+                    dispatch.dispatch(Action::Worker(message));
+                },
+            ))
+        })
+    };
+
+    // Ask for a run whenever `run` is bumped.
+    {
+        let bridge = bridge.clone();
+        let state = state.clone();
+        use_effect_with(state.run, move |run| {
+            if *run > 0 {
+                if let [Some(a), Some(b)] = &state.slots {
+                    bridge.run(
+                        &ToWorker::Run {
+                            run: *run,
+                            names: [a.name.clone(), b.name.clone()],
+                            options: state.options.clone(),
+                        },
+                        &[a.blob.clone(), b.blob.clone()],
+                    );
+                }
+            }
+        });
+    }
+    // Ask for the window of rows the table needs.
+    {
+        let bridge = bridge.clone();
+        let done = state.phase == Phase::Done;
+        use_effect_with((state.seq, done), {
+            let query = state.query.clone();
+            let want = state.want;
+            move |(seq, done)| {
+                if *done {
+                    bridge.send(
+                        &ToWorker::Rows { query, offset: want, limit: WINDOW, seq: *seq },
+                        &[],
+                    );
+                }
+            }
+        });
+    }
+    // Ask for the open entry's details.
+    {
+        let bridge = bridge.clone();
+        use_effect_with(state.open, move |open| {
+            if let Some(entry) = open {
+                bridge.send(&ToWorker::Detail { entry: *entry }, &[]);
+            }
+        });
+    }
+
+    let dispatch = state.dispatcher();
+    let on_load = |side: Side| {
+        let d = dispatch.clone();
+        Callback::from(move |slot: Slot| d.dispatch(Action::Load(side, slot)))
+    };
+    let on_clear = |side: Side| {
+        let d = dispatch.clone();
+        Callback::from(move |_| d.dispatch(Action::Clear(side)))
+    };
+    let on_column = |side: Side| {
+        let d = dispatch.clone();
+        Callback::from(move |(field, header)| d.dispatch(Action::Column(side, field, header)))
+    };
+    let on_swap = {
+        let d = dispatch.clone();
+        Callback::from(move |_| d.dispatch(Action::Swap))
+    };
+    let on_cancel = {
+        let d = dispatch.clone();
+        let bridge = bridge.clone();
+        Callback::from(move |_: MouseEvent| {
+            bridge.restart();
+            d.dispatch(Action::Cancel);
+        })
+    };
+    let on_sample = {
+        let bridge = bridge.clone();
+        Callback::from(move |_: MouseEvent| bridge.send(&ToWorker::Sample, &[]))
+    };
+    let on_download = {
+        let bridge = bridge.clone();
+        Callback::from(move |kind| bridge.send(&ToWorker::Download(kind), &[]))
+    };
+    let on_query = {
+        let d = dispatch.clone();
+        Callback::from(move |q: Query| d.dispatch(Action::Query(q)))
+    };
+    let on_category = {
+        let d = dispatch.clone();
+        let q = state.query.clone();
+        Callback::from(move |c| {
+            d.dispatch(Action::Query(Query { categories: vec![c], ..q.clone() }))
+        })
+    };
+    let on_want = {
+        let d = dispatch.clone();
+        Callback::from(move |first| d.dispatch(Action::Want(first)))
+    };
+    let on_open = {
+        let d = dispatch.clone();
+        Callback::from(move |entry| d.dispatch(Action::Open(Some(entry))))
+    };
+    let on_close = {
+        let d = dispatch.clone();
+        let open = state.open;
+        Callback::from(move |_| {
+            d.dispatch(Action::Open(None));
+            // Focus goes back to the row the drawer was opened from, if it is still drawn.
+            if let Some(entry) = open {
+                let selector = format!(".grid-row.body[data-entry='{entry}']");
+                if let Ok(Some(row)) = gloo::utils::document().query_selector(&selector) {
+                    if let Ok(row) = row.dyn_into::<web_sys::HtmlElement>() {
+                        let _ = row.focus();
+                    }
+                }
+            }
+        })
+    };
+    let on_matching = {
+        let d = dispatch.clone();
+        Callback::from(move |m| d.dispatch(Action::Matching(m)))
+    };
+    let on_dismiss = {
+        let d = dispatch.clone();
+        Callback::from(move |_| d.dispatch(Action::DismissError))
+    };
+    let on_map_columns = {
+        let mapping_open = mapping_open.clone();
+        Callback::from(move |_| mapping_open.set(true))
+    };
+    let on_rerun = {
+        let d = dispatch.clone();
+        Callback::from(move |_: MouseEvent| d.dispatch(Action::Rerun))
+    };
+
+    let overview = state.overview.clone();
+    let summary = |i: usize| overview.as_ref().map(|o| o.files[i].clone());
+    let accounting = |i: usize| overview.as_ref().map(|o| o.accounting[i]);
+    let missing_on = |side: Side| {
+        state.error.as_ref().is_some_and(|e| {
+            matches!(e.kind, ErrorKind::MissingColumn { .. }) && e.side == Some(side)
+        })
+    };
+    let problem = state
+        .crashed
+        .clone()
+        .map(Problem::Crash)
+        .or_else(|| state.error.clone().map(Problem::Error));
+
     html! {
         <>
             <header class="page-header">
-                <h1>{ "Anchor Audit" }</h1>
+                <div class="brand">
+                    <h1>{ "Anchor Audit" }</h1>
+                    <p class="tagline">{ "Will every cloud user hard-match its on-prem AD account at cut-over?" }</p>
+                </div>
                 <p class="privacy">
                     { "Everything stays in this browser: nothing you type or load is sent anywhere." }
                 </p>
             </header>
             <main>
-                <Converter />
+                <section class="inputs" aria-labelledby="inputs-title">
+                    <div class="inputs-head">
+                        <h2 id="inputs-title">{ "1. Load the two exports" }</h2>
+                        <button type="button" class="secondary" onclick={on_sample} disabled={state.running()}>{ "Try with sample data" }</button>
+                    </div>
+                    <div class="slots">
+                        <FileSlot side={Side::OnPrem} slot={state.slots[0].clone()} summary={summary(0)} accounting={accounting(0)}
+                            headers={state.headers[0].clone()} columns={state.options.onprem_columns.clone()}
+                            mapping_open={*mapping_open || missing_on(Side::OnPrem)}
+                            on_load={on_load(Side::OnPrem)} on_clear={on_clear(Side::OnPrem)} on_column={on_column(Side::OnPrem)} />
+                        <FileSlot side={Side::Cloud} slot={state.slots[1].clone()} summary={summary(1)} accounting={accounting(1)}
+                            headers={state.headers[1].clone()} columns={state.options.cloud_columns.clone()}
+                            mapping_open={*mapping_open || missing_on(Side::Cloud)}
+                            on_load={on_load(Side::Cloud)} on_clear={on_clear(Side::Cloud)} on_column={on_column(Side::Cloud)} />
+                    </div>
+                    <details class="settings">
+                        <summary>{ "Anchor and tenant settings" }</summary>
+                        <MatchingOptions matching={state.options.matching.clone()} onprem_headers={state.headers[0].clone()} on_change={on_matching} />
+                    </details>
+                    if let Phase::Running { stage, done, total } = &state.phase {
+                        <div class="progress-row" role="status" aria-live="polite">
+                            <label for="progress">{ stage_label(*stage, *done, *total) }</label>
+                            <progress id="progress" max={total.max(&1).to_string()} value={done.to_string()}></progress>
+                            <button type="button" class="secondary" onclick={on_cancel}>{ "Cancel" }</button>
+                        </div>
+                    }
+                    if state.slots.iter().filter(|s| s.is_some()).count() == 1 {
+                        <p class="hint next-step">{ "Load the other export too: the audit starts as soon as both are here." }</p>
+                    }
+                    if state.phase == Phase::Idle && state.slots.iter().all(Option::is_some) {
+                        <div class="progress-row"><button type="button" onclick={on_rerun}>{ "Run the audit" }</button></div>
+                    }
+                </section>
+                if let Some(problem) = problem {
+                    <ErrorView {problem} on_swap={Some(on_swap)} on_map_columns={Some(on_map_columns)} on_dismiss={Some(on_dismiss)} />
+                }
+                if let (Some(o), Phase::Done) = (&state.overview, &state.phase) {
+                    <Results overview={o.clone()} {on_download} {on_category} />
+                    <div class={classes!("report-area", state.open.is_some().then_some("with-detail"))}>
+                        <ReportTable rows={state.rows.clone()} query={state.query.clone()} overview={o.clone()}
+                            open={state.open} {on_query} {on_want} {on_open} />
+                        if state.open.is_some() {
+                            <DetailPanel detail={state.detail.clone()} {on_close} />
+                        }
+                    </div>
+                }
+                <div class="converters">
+                    <Converter />
+                    <ListConverter />
+                </div>
             </main>
         </>
+    }
+}
+
+fn stage_label(stage: Option<Stage>, done: u64, total: u64) -> String {
+    let mb = |b: u64| format!("{:.1}", b as f64 / 1e6);
+    match stage {
+        None => "Handing the files to the worker…".into(),
+        Some(Stage::ReadingOnPrem) => {
+            format!("Reading the on-prem file: {} of {} MB", mb(done), mb(total))
+        }
+        Some(Stage::ReadingCloud) => {
+            format!("Reading the cloud file: {} of {} MB", mb(done), mb(total))
+        }
+        Some(Stage::Matching) => "Matching users…".into(),
     }
 }

@@ -101,3 +101,57 @@ fn shown_view(props: &ShownProps) -> Html {
         </>
     }
 }
+
+/// The list converter's state: the pasted text and every value in it, converted.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct ListState {
+    text: String,
+    shown: Vec<(String, Shown)>,
+}
+
+impl Reducible for ListState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        match action {
+            Action::Typed(text) => {
+                let shown = super::shown::show_lines(&text);
+                Rc::new(ListState { text, shown })
+            }
+        }
+    }
+}
+
+/// A textarea taking any number of GUIDs / ImmutableIDs, one per line or comma-separated, each
+/// shown in every form.
+#[function_component(ListConverter)]
+pub fn list_converter() -> Html {
+    let state = use_reducer(ListState::default);
+    let oninput = {
+        let state = state.dispatcher();
+        Callback::from(move |e: InputEvent| {
+            let area: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
+            state.dispatch(Action::Typed(area.value()));
+        })
+    };
+    html! {
+        <section class="converter list" aria-labelledby="list-converter-title">
+            <h2 id="list-converter-title">{ "Convert a list" }</h2>
+            <label for="list-converter-input">{ "GUIDs or ImmutableIDs, any spelling, one per line" }</label>
+            <textarea id="list-converter-input" rows="4" spellcheck="false" autocomplete="off"
+                placeholder={"35918bc9-196d-40ea-9779-889d79b753f0\nyYuRNW0Z6kCXeYidebdT8A=="}
+                value={state.text.clone()} {oninput} />
+            if !state.shown.is_empty() {
+                <p class="muted small" aria-live="polite">{ format!("{} values", state.shown.len()) }</p>
+                <ol class="converted-list">
+                    { for state.shown.iter().map(|(input, shown)| html! {
+                        <li>
+                            <p class="input mono">{ input }</p>
+                            <ShownView shown={shown.clone()} />
+                        </li>
+                    }) }
+                </ol>
+            }
+        </section>
+    }
+}

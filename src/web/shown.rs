@@ -30,7 +30,10 @@ pub(crate) struct Shown {
 
 /// Converts one typed value into what the page shows.
 pub(crate) fn show(value: &str) -> Shown {
-    let conversion = convert(value);
+    shown_of(convert(value))
+}
+
+fn shown_of(conversion: crate::engine::convert::Conversion) -> Shown {
     let kind = match &conversion.spelling {
         Some(spelling) => spelling.describe(),
         None => conversion.class.label(),
@@ -54,4 +57,16 @@ pub(crate) fn show(value: &str) -> Shown {
 fn key(label: &str) -> String {
     let words = label.split('(').next().unwrap_or(label);
     words.split_whitespace().map(str::to_ascii_lowercase).collect::<Vec<_>>().join("-")
+}
+
+/// Converts every value in a pasted list ([`crate::engine::convert::convert_lines`]): each
+/// value as typed, with what the page shows for it.
+pub(crate) fn show_lines(text: &str) -> Vec<(String, Shown)> {
+    crate::engine::convert::convert_lines(text)
+        .into_iter()
+        .map(|conversion| {
+            let input = conversion.input.clone();
+            (input, shown_of(conversion))
+        })
+        .collect()
 }

@@ -1,0 +1,195 @@
+//! The messages between the page and its worker. Each is JSON text (serde) in slot 0 of a
+//! `postMessage` array; files and downloads travel beside it as `Blob`s in slots 1 and 2, so big
+//! bytes are never copied through the page or through JSON.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::audit::{Accounting, AuditOptions, FileSummary, Stage};
+use crate::engine::error::{Error, Side};
+use crate::engine::report::{Category, Notice, Severity};
+use crate::engine::view::{Query, RowSummary};
+
+/// What the page asks of the worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ToWorker {
+    /// Read the two files (Blobs 1 = on-prem, 2 = cloud) and audit them.
+    Run {
+        /// The run's number, echoed in its progress and result.
+        run: u32,
+        /// File names, for messages: on-prem, cloud.
+        names: [String; 2],
+        /// The admin's choices.
+        options: AuditOptions,
+    },
+    /// Rows `offset..offset + limit` of the entries `query` selects.
+    Rows {
+        /// Which entries, in which order.
+        query: Query,
+        /// First row wanted.
+        offset: u32,
+        /// How many rows.
+        limit: u32,
+        /// Echoed back, so stale answers can be told from current ones.
+        seq: u32,
+    },
+    /// Everything about one entry, for the detail panel.
+    Detail {
+        /// The entry's index in the report.
+        entry: u32,
+    },
+    /// Build a download (answered with a Blob in slot 1).
+    Download(DownloadKind),
+    /// Generate the showcase sample pair (answered with two Blobs).
+    Sample,
+}
+
+/// The files the page can download.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DownloadKind {
+    /// The report as CSV (UTF-8 with BOM).
+    Csv,
+    /// The report as JSON.
+    Json,
+    /// The fix script (.ps1).
+    Script,
+    /// One side's unreadable rows, in its file's shape, to correct and load again.
+    Unreadable(Side),
+}
+
+impl DownloadKind {
+    /// The file name offered to the browser.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            DownloadKind::Csv => "anchor-audit-report.csv",
+            DownloadKind::Json => "anchor-audit-report.json",
+            DownloadKind::Script => "anchor-audit-fix.ps1",
+            DownloadKind::Unreadable(Side::OnPrem) => "onprem-unreadable-rows.csv",
+            DownloadKind::Unreadable(Side::Cloud) => "cloud-unreadable-rows.csv",
+        }
+    }
+
+    /// The MIME type of the Blob.
+    pub fn mime(self) -> &'static str {
+        match self {
+            DownloadKind::Json => "application/json",
+            DownloadKind::Script => "text/plain;charset=utf-8",
+            _ => "text/csv;charset=utf-8",
+        }
+    }
+}
+
+/// What the worker tells the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FromWorker {
+    /// The worker has started and listens.
+    Ready,
+    /// How far the run is.
+    Progress {
+        /// The run's number.
+        run: u32,
+        /// Which stage.
+        stage: Stage,
+        /// Bytes of the current file done.
+        done: u64,
+        /// Bytes of the current file.
+        total: u64,
+    },
+    /// The run finished; the report stays in the worker.
+    Done {
+        /// The run's number.
+        run: u32,
+        /// Its numbers.
+        overview: Box<Overview>,
+    },
+    /// The run failed.
+    Failed {
+        /// The run's number.
+        run: u32,
+        /// Why.
+        error: Error,
+        /// Each file's header names (on-prem, cloud), when they could be read, for the
+        /// column-mapping control.
+        headers: [Vec<String>; 2],
+    },
+    /// A window of rows.
+    Rows {
+        /// The page's `seq`.
+        seq: u32,
+        /// Rows the query selects in all.
+        total: u32,
+        /// The first row's position.
+        offset: u32,
+        /// The rows.
+        rows: Vec<RowSummary>,
+    },
+    /// One entry in full.
+    Detail(Box<Detail>),
+    /// A download's Blob is in slot 1.
+    Download(DownloadKind),
+    /// The sample pair's Blobs are in slots 1 and 2.
+    Sample {
+        /// File names: on-prem, cloud.
+        names: [String; 2],
+        /// Sizes in bytes.
+        sizes: [u64; 2],
+    },
+    /// The worker panicked; it must be replaced.
+    Panic(String),
+}
+
+/// Everything the page shows about a finished run, without its rows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Overview {
+    /// Nothing needs attention.
+    pub safe: bool,
+    /// The one-line verdict.
+    pub headline: String,
+    /// The two files.
+    pub files: [FileSummary; 2],
+    /// Entries per category, in [`Category::ALL`] order.
+    pub counts: Vec<(Category, u64)>,
+    /// Entries with a custom cloud anchor.
+    pub custom_anchor: u64,
+    /// Entries involving a duplicate value.
+    pub duplicates: u64,
+    /// Entries in all.
+    pub entries: u64,
+    /// Rows per file: read = in report + unreadable.
+    pub accounting: [Accounting; 2],
+    /// Notes about the whole run.
+    pub notices: Vec<Notice>,
+    /// The anchor attribute used, in words.
+    pub anchor_attribute: String,
+    /// The first [`UNREADABLE_SHOWN`] unreadable rows' errors (all are in the download).
+    pub unreadable: Vec<Error>,
+}
+
+/// How many unreadable rows the page lists (the download has them all).
+pub const UNREADABLE_SHOWN: usize = 100;
+
+/// One entry as the detail panel shows it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Detail {
+    /// The entry's index.
+    pub entry: u32,
+    /// Its category.
+    pub category: Option<Category>,
+    /// (label, on-prem value) pairs; empty when there is no on-prem row.
+    pub onprem: Vec<(String, String)>,
+    /// (label, cloud value) pairs; empty when there is no cloud row.
+    pub cloud: Vec<(String, String)>,
+    /// The anchor Entra Connect will compute.
+    pub anchor: Option<String>,
+    /// What the cloud ImmutableID is made of.
+    pub anchor_class: Option<String>,
+    /// What that means.
+    pub anchor_explain: Option<String>,
+    /// Why this verdict, in plain language.
+    pub reason: String,
+    /// (severity, message), most severe first.
+    pub findings: Vec<(Severity, String)>,
+    /// What the fix does.
+    pub fix_summary: Option<String>,
+    /// The PowerShell to run (review first).
+    pub fix_powershell: Option<String>,
+}

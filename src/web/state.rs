@@ -1,0 +1,295 @@
+//! The app's one state, the actions that change it, and `reduce`, the only place they are
+//! applied. The worker does the computing; this keeps what the page shows.
+
+use std::rc::Rc;
+
+use web_sys::Blob;
+use yew::Reducible;
+
+use super::protocol::{Detail, FromWorker, Overview};
+use crate::engine::audit::{AuditOptions, Stage};
+use crate::engine::error::{Error, ErrorKind, Side};
+use crate::engine::matching::MatchOptions;
+use crate::engine::read::Field;
+use crate::engine::view::{Query, RowSummary};
+
+/// One loaded file (or pasted text), kept as a Blob: the page never reads its bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slot {
+    /// The file name (or "pasted text").
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The bytes, handed to the worker as they are.
+    pub blob: Blob,
+}
+
+/// Where the run is.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Phase {
+    /// Nothing run yet (or a file is missing).
+    #[default]
+    Idle,
+    /// The worker is reading or matching.
+    Running {
+        /// The stage.
+        stage: Option<Stage>,
+        /// Bytes of the current file done.
+        done: u64,
+        /// Bytes of the current file.
+        total: u64,
+    },
+    /// The report is ready (in the worker).
+    Done,
+    /// The run failed; see `State::error`.
+    Failed,
+}
+
+/// The window of table rows the page holds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Rows {
+    /// Rows the query selects.
+    pub total: u32,
+    /// Position of `rows[0]`.
+    pub offset: u32,
+    /// The rows held.
+    pub rows: Vec<RowSummary>,
+    /// Whether the worker has answered yet (before that, nothing is "0 shown").
+    pub loaded: bool,
+}
+
+/// Everything the page shows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct State {
+    /// On-prem, cloud.
+    pub slots: [Option<Slot>; 2],
+    /// The admin's choices.
+    pub options: AuditOptions,
+    /// Where the run is.
+    pub phase: Phase,
+    /// Bumped to ask for a run (the app sends it to the worker).
+    pub run: u32,
+    /// The finished run's numbers.
+    pub overview: Option<Rc<Overview>>,
+    /// The error to show, from any layer.
+    pub error: Option<Error>,
+    /// Each file's headers, for the column-mapping control.
+    pub headers: [Vec<String>; 2],
+    /// The table's filter, search and sort.
+    pub query: Query,
+    /// The first row the table wants.
+    pub want: u32,
+    /// Bumped with each new window request.
+    pub seq: u32,
+    /// The `seq` of the current query's first request: older answers are another query's.
+    pub query_seq: u32,
+    /// The rows held.
+    pub rows: Rc<Rows>,
+    /// The entry whose details are shown (or being fetched).
+    pub open: Option<u32>,
+    /// The open entry's details.
+    pub detail: Option<Rc<Detail>>,
+    /// The worker crashed with this message.
+    pub crashed: Option<String>,
+}
+
+impl State {
+    /// Whether a run is in progress.
+    pub fn running(&self) -> bool {
+        matches!(self.phase, Phase::Running { .. })
+    }
+
+    fn start_run(&mut self) {
+        if self.slots.iter().all(Option::is_some) {
+            self.run += 1;
+            self.phase = Phase::Running { stage: None, done: 0, total: 0 };
+            self.error = None;
+            self.overview = None;
+            self.rows = Rc::default();
+            self.open = None;
+            self.detail = None;
+            self.want = 0;
+        } else {
+            self.phase = Phase::Idle;
+        }
+    }
+}
+
+/// Everything that changes the state.
+pub enum Action {
+    /// A file (or pasted text) was put in a slot.
+    Load(Side, Slot),
+    /// A slot was emptied.
+    Clear(Side),
+    /// Exchange the two files and run again.
+    Swap,
+    /// The anchor attribute or tenant switches changed.
+    Matching(MatchOptions),
+    /// A column was mapped (`None`: use the detected one).
+    Column(Side, Field, Option<String>),
+    /// Run again with the same files.
+    Rerun,
+    /// Stop the run (the app restarts the worker).
+    Cancel,
+    /// The table's query changed.
+    Query(Query),
+    /// The table scrolled: it wants rows from here.
+    Want(u32),
+    /// Open (or close) an entry's detail panel.
+    Open(Option<u32>),
+    /// The sample pair was generated: load it and run.
+    Sample([Slot; 2]),
+    /// A message from the worker.
+    Worker(FromWorker),
+    /// Show an error from the page itself (a file that cannot be read…).
+    Error(Error),
+    /// Dismiss the error.
+    DismissError,
+}
+
+fn index(side: Side) -> usize {
+    usize::from(side == Side::Cloud)
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::Load(side, slot) => {
+                s.slots[index(side)] = Some(slot);
+                s.headers[index(side)].clear();
+                columns_mut(&mut s.options, side).clear();
+                s.start_run();
+            }
+            Action::Clear(side) => {
+                s.slots[index(side)] = None;
+                s.headers[index(side)].clear();
+                columns_mut(&mut s.options, side).clear();
+                s.overview = None;
+                s.error = None;
+                s.phase = Phase::Idle;
+                s.open = None;
+                s.detail = None;
+            }
+            Action::Swap => {
+                s.slots.swap(0, 1);
+                s.headers.swap(0, 1);
+                let o = &mut s.options;
+                std::mem::swap(&mut o.onprem_columns, &mut o.cloud_columns);
+                s.start_run();
+            }
+            Action::Matching(matching) => {
+                s.options.matching = matching;
+                if s.phase != Phase::Idle {
+                    s.start_run();
+                }
+            }
+            Action::Column(side, field, header) => {
+                let columns = columns_mut(&mut s.options, side);
+                match header {
+                    Some(h) => columns.insert(field, h),
+                    None => columns.remove(&field),
+                };
+                if s.phase != Phase::Idle {
+                    s.start_run();
+                }
+            }
+            Action::Rerun => s.start_run(),
+            Action::Cancel => {
+                s.phase = Phase::Idle;
+                s.error = Some(Error::new(ErrorKind::Cancelled));
+            }
+            Action::Query(query) => {
+                s.query = query;
+                s.want = 0;
+                s.seq += 1;
+                s.query_seq = s.seq;
+            }
+            Action::Want(first) => {
+                s.want = first;
+                s.seq += 1;
+            }
+            Action::Open(entry) => {
+                s.open = entry;
+                if entry.is_none() || s.detail.as_ref().map(|d| d.entry) != entry {
+                    s.detail = None;
+                }
+            }
+            Action::Sample(slots) => {
+                let [onprem, cloud] = slots;
+                s.slots = [Some(onprem), Some(cloud)];
+                s.headers = Default::default();
+                s.options.onprem_columns.clear();
+                s.options.cloud_columns.clear();
+                s.start_run();
+            }
+            Action::Error(error) => s.error = Some(error),
+            Action::DismissError => s.error = None,
+            Action::Worker(message) => match message {
+                FromWorker::Ready | FromWorker::Download(_) | FromWorker::Sample { .. } => {
+                    return self
+                }
+                FromWorker::Progress { run, stage, done, total } => {
+                    if !s.running() || run != s.run {
+                        return self;
+                    }
+                    s.phase = Phase::Running { stage: Some(stage), done, total };
+                }
+                FromWorker::Done { run, overview } => {
+                    if !s.running() || run != s.run {
+                        return self;
+                    }
+                    s.headers =
+                        [overview.files[0].headers.clone(), overview.files[1].headers.clone()];
+                    s.overview = Some(Rc::new(*overview));
+                    s.phase = Phase::Done;
+                    s.want = 0;
+                    s.seq += 1;
+                    s.query_seq = s.seq;
+                }
+                FromWorker::Failed { run, error, headers } => {
+                    if !s.running() || run != s.run {
+                        return self;
+                    }
+                    for (kept, found) in s.headers.iter_mut().zip(headers) {
+                        if !found.is_empty() {
+                            *kept = found;
+                        }
+                    }
+                    s.error = Some(error);
+                    s.phase = Phase::Failed;
+                }
+                FromWorker::Rows { seq, total, offset, rows } => {
+                    // Older answers still help while scrolling fast, but never a stale query's.
+                    if seq < s.query_seq || s.phase != Phase::Done {
+                        return self;
+                    }
+                    s.rows = Rc::new(Rows { total, offset, rows, loaded: true });
+                }
+                FromWorker::Detail(detail) => {
+                    if s.open != Some(detail.entry) {
+                        return self;
+                    }
+                    s.detail = Some(Rc::new(*detail));
+                }
+                FromWorker::Panic(message) => {
+                    s.crashed = Some(message);
+                    s.phase = Phase::Idle;
+                }
+            },
+        }
+        Rc::new(s)
+    }
+}
+
+fn columns_mut(
+    options: &mut AuditOptions,
+    side: Side,
+) -> &mut std::collections::BTreeMap<Field, String> {
+    match side {
+        Side::OnPrem => &mut options.onprem_columns,
+        Side::Cloud => &mut options.cloud_columns,
+    }
+}

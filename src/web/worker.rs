@@ -1,0 +1,305 @@
+//! The worker side: reads the two files, runs the audit, keeps the report and answers the page's
+//! questions (windows of rows, one entry, downloads). It is the only place the browser app calls
+//! the audit, so the page stays responsive and never holds the whole report.
+
+use std::cell::RefCell;
+
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
+
+use super::protocol::{Detail, DownloadKind, FromWorker, Overview, ToWorker, UNREADABLE_SHOWN};
+use crate::engine::audit::{audit_with_progress, Audit, Input, Stage};
+use crate::engine::error::{Error, ErrorKind};
+use crate::engine::output::{
+    entry_view, fix_script, headline, to_json, write_csv, write_unreadable_csv,
+};
+use crate::engine::sample::{generate, SampleSpec};
+use crate::engine::view::{select, window, Query};
+
+/// What the worker keeps between messages.
+#[derive(Default)]
+struct Kept {
+    audit: Option<Audit>,
+    /// The last query and the entries it selects, so scrolling does not re-sort.
+    selection: Option<(Query, Vec<u32>)>,
+}
+
+thread_local! {
+    static KEPT: RefCell<Kept> = RefCell::new(Kept::default());
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+/// Sends a message, with Blobs beside it.
+fn post(message: &FromWorker, blobs: &[Blob]) {
+    let array = Array::new();
+    let text = serde_json::to_string(message).unwrap_or_else(|e| {
+        serde_json::to_string(&FromWorker::Panic(format!("cannot encode a message: {e}")))
+            .unwrap_or_default()
+    });
+    array.push(&JsValue::from_str(&text));
+    for blob in blobs {
+        array.push(blob);
+    }
+    // Posting only fails for values that cannot be cloned; ours are a string and Blobs.
+    let _ = scope().post_message(&array);
+}
+
+/// Starts the worker: reports panics to the page, listens, and says it is ready.
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| post(&FromWorker::Panic(info.to_string()), &[])));
+    let onmessage = Closure::<dyn Fn(MessageEvent)>::new(|event: MessageEvent| {
+        let data: Array = event.data().unchecked_into();
+        let text = data.get(0).as_string().unwrap_or_default();
+        let blobs: Vec<Blob> =
+            (1..data.length()).filter_map(|i| data.get(i).dyn_into::<Blob>().ok()).collect();
+        match serde_json::from_str::<ToWorker>(&text) {
+            Ok(message) => handle(message, &blobs),
+            Err(e) => {
+                post(&FromWorker::Panic(format!("unreadable message from the page: {e}")), &[])
+            }
+        }
+    });
+    scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+    onmessage.forget();
+    post(&FromWorker::Ready, &[]);
+}
+
+fn handle(message: ToWorker, blobs: &[Blob]) {
+    match message {
+        ToWorker::Run { run, names, options } => {
+            KEPT.with(|k| *k.borrow_mut() = Kept::default());
+            let (onprem, cloud) = match (blobs.first().map(bytes_of), blobs.get(1).map(bytes_of)) {
+                (Some(Ok(a)), Some(Ok(b))) => (a, b),
+                (Some(Err(e)), _) | (_, Some(Err(e))) => {
+                    return failed(
+                        run,
+                        usage(format!("the file could not be read: {e}")),
+                        &[],
+                        &[],
+                    );
+                }
+                _ => return failed(run, usage("two files are needed".into()), &[], &[]),
+            };
+            let mut last = (Stage::Matching, u64::MAX);
+            let mut progress = |stage: Stage, p: crate::engine::read::Progress| {
+                // About every 1 % (and every stage change): enough for a smooth bar.
+                let step = (p.bytes_total / 100).max(1);
+                let bucket = p.bytes_done / step;
+                if (stage, bucket) != last {
+                    last = (stage, bucket);
+                    post(
+                        &FromWorker::Progress {
+                            run,
+                            stage,
+                            done: p.bytes_done,
+                            total: p.bytes_total,
+                        },
+                        &[],
+                    );
+                }
+                true
+            };
+            let result = audit_with_progress(
+                Input { name: &names[0], bytes: &onprem },
+                Input { name: &names[1], bytes: &cloud },
+                &options,
+                &mut progress,
+            );
+            match result {
+                Ok(audit) => {
+                    let overview = overview(&audit);
+                    KEPT.with(|k| k.borrow_mut().audit = Some(audit));
+                    post(&FromWorker::Done { run, overview: Box::new(overview) }, &[]);
+                }
+                Err(error) => failed(run, error, &onprem, &cloud),
+            }
+        }
+        ToWorker::Rows { query, offset, limit, seq } => KEPT.with(|k| {
+            let mut kept = k.borrow_mut();
+            let Kept { audit: Some(audit), selection } = &mut *kept else { return };
+            if selection.as_ref().is_none_or(|(q, _)| *q != query) {
+                *selection = Some((query.clone(), select(&audit.report, &query)));
+            }
+            let Some((_, selected)) = selection.as_ref() else { return };
+            let rows = window(&audit.report, selected, offset as usize, limit as usize);
+            post(&FromWorker::Rows { seq, total: selected.len() as u32, offset, rows }, &[]);
+        }),
+        ToWorker::Detail { entry } => KEPT.with(|k| {
+            if let Some(audit) = &k.borrow().audit {
+                if (entry as usize) < audit.report.entries.len() {
+                    post(&FromWorker::Detail(Box::new(detail(audit, entry))), &[]);
+                }
+            }
+        }),
+        ToWorker::Download(kind) => KEPT.with(|k| {
+            if let Some(audit) = &k.borrow().audit {
+                let bytes = download(audit, kind);
+                post(&FromWorker::Download(kind), &[blob(&bytes, kind.mime())]);
+            }
+        }),
+        ToWorker::Sample => {
+            let (onprem, cloud, _expected) = generate(&SampleSpec::showcase());
+            let names = ["sample-onprem.csv".to_string(), "sample-cloud.csv".to_string()];
+            let sizes = [onprem.len() as u64, cloud.len() as u64];
+            let blobs = [blob(&onprem, "text/csv"), blob(&cloud, "text/csv")];
+            post(&FromWorker::Sample { names, sizes }, &blobs);
+        }
+    }
+}
+
+fn usage(message: String) -> Error {
+    Error::new(ErrorKind::Usage { message })
+}
+
+fn failed(run: u32, error: Error, onprem: &[u8], cloud: &[u8]) {
+    let headers = [sniff_headers(onprem), sniff_headers(cloud)];
+    post(&FromWorker::Failed { run, error, headers }, &[]);
+}
+
+/// A Blob's bytes, read synchronously (allowed in workers): the page never copies them.
+fn bytes_of(blob: &Blob) -> Result<Vec<u8>, String> {
+    let reader = FileReaderSync::new().map_err(|e| format!("{e:?}"))?;
+    let buffer = reader.read_as_array_buffer(blob).map_err(|e| format!("{e:?}"))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+fn blob(bytes: &[u8], mime: &str) -> Blob {
+    let parts = Array::of1(&Uint8Array::from(bytes));
+    let options = BlobPropertyBag::new();
+    options.set_type(mime);
+    Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .unwrap_or_else(|e| panic!("cannot create a Blob: {e:?}"))
+}
+
+/// The numbers the page shows for a finished run.
+pub fn overview(audit: &Audit) -> Overview {
+    let counts = audit.report.counts();
+    let line = headline(audit);
+    Overview {
+        safe: line.safe,
+        headline: line.text,
+        files: [audit.onprem.clone(), audit.cloud.clone()],
+        counts: counts.by_category.clone(),
+        custom_anchor: counts.custom_anchor,
+        duplicates: counts.duplicates,
+        entries: audit.report.entries.len() as u64,
+        accounting: audit.accounting,
+        notices: audit.report.notices.clone(),
+        anchor_attribute: audit.report.anchor_attribute.describe(),
+        unreadable: audit
+            .unreadable
+            .iter()
+            .take(UNREADABLE_SHOWN)
+            .map(|r| r.error.clone())
+            .collect(),
+    }
+}
+
+/// One entry as the detail panel shows it.
+pub fn detail(audit: &Audit, index: u32) -> Detail {
+    let entry = &audit.report.entries[index as usize];
+    let view = entry_view(&audit.report, entry);
+    let pair = |label: &str, value: String| (label.to_string(), value);
+    let onprem = view
+        .onprem
+        .map(|p| {
+            vec![
+                pair("Line", p.line.to_string()),
+                pair("userPrincipalName", p.upn),
+                pair("Name", p.name),
+                pair("sAMAccountName", p.sam_account_name),
+                pair("objectGUID", p.object_guid.unwrap_or_default()),
+                pair("mS-DS-ConsistencyGuid", p.consistency_guid.unwrap_or_default()),
+                pair("mail", p.mail),
+            ]
+        })
+        .unwrap_or_default();
+    let cloud = view
+        .cloud
+        .map(|c| {
+            let synced = match c.synced {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "",
+            };
+            vec![
+                pair("Line", c.line.to_string()),
+                pair("userPrincipalName", c.upn),
+                pair("Display name", c.name),
+                pair("ImmutableID", c.immutable_id),
+                pair("Synced", synced.to_string()),
+                pair("mail", c.mail),
+            ]
+        })
+        .unwrap_or_default();
+    Detail {
+        entry: index,
+        category: Some(view.category),
+        onprem,
+        cloud,
+        anchor: view.anchor,
+        anchor_class: view.cloud_anchor_class,
+        anchor_explain: entry.cloud_anchor.as_ref().map(|c| c.explain()),
+        reason: view.reason,
+        findings: view.findings.into_iter().map(|f| (f.severity, f.message)).collect(),
+        fix_summary: view.fix.as_ref().map(|f| f.summary.clone()),
+        fix_powershell: view.fix.map(|f| f.powershell),
+    }
+}
+
+fn download(audit: &Audit, kind: DownloadKind) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    match kind {
+        DownloadKind::Csv => {
+            let _ = write_csv(audit, &mut out);
+        }
+        DownloadKind::Json => {
+            out = serde_json::to_vec_pretty(&to_json(audit)).unwrap_or_default();
+        }
+        DownloadKind::Script => out = fix_script(audit).into_bytes(),
+        DownloadKind::Unreadable(side) => {
+            let _ = write_unreadable_csv(audit, side, &mut out);
+        }
+    }
+    out
+}
+
+/// The header names of a file the audit refused, for the column-mapping control: the first
+/// non-empty line after any `#TYPE` line, split on the likeliest delimiter. Only the first
+/// 256 KiB are decoded. LDIF files have no header line: none are returned.
+pub fn sniff_headers(bytes: &[u8]) -> Vec<String> {
+    let head = &bytes[..bytes.len().min(256 * 1024)];
+    let text = match head {
+        [0xFF, 0xFE, rest @ ..] => encoding_rs::UTF_16LE.decode_without_bom_handling(rest).0,
+        [0xFE, 0xFF, rest @ ..] => encoding_rs::UTF_16BE.decode_without_bom_handling(rest).0,
+        _ => String::from_utf8_lossy(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head)),
+    };
+    let Some(line) =
+        text.lines().map(str::trim).filter(|l| !l.is_empty()).find(|l| !l.starts_with("#TYPE"))
+    else {
+        return Vec::new();
+    };
+    if line.starts_with("dn:") || line.starts_with("version:") {
+        return Vec::new();
+    }
+    let delimiter = [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|d| line.bytes().filter(|b| b == d).count())
+        .unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .delimiter(delimiter)
+        .from_reader(line.as_bytes());
+    reader
+        .records()
+        .next()
+        .and_then(Result::ok)
+        .map(|r| r.iter().map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect())
+        .unwrap_or_default()
+}
