@@ -18,7 +18,9 @@
 //! assert!(result.accounting.iter().all(|a| a.balanced()));
 //! ```
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -208,7 +210,7 @@ fn mark_unreadable_partners(report: &mut MatchReport, unreadable: &[Reject]) {
     if unreadable.is_empty() {
         return;
     }
-    let mut tokens: [HashMap<String, u64>; 2] = [HashMap::new(), HashMap::new()];
+    let mut tokens: [HashMap<String, u64>; 2] = [HashMap::default(), HashMap::default()];
     for reject in unreadable {
         let (Some(side), Some(position)) = (reject.error.side, &reject.error.position) else {
             continue;

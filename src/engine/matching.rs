@@ -4,7 +4,7 @@
 //! The shape is xsv's join: index the on-prem side by every key once, stream the cloud side past
 //! the indexes, and emit what is left in input order, so the output is deterministic.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -98,12 +98,12 @@ struct OnPremIndex {
 impl OnPremIndex {
     fn new(users: &[OnPremUser], anchors: &[Option<String>]) -> OnPremIndex {
         let mut index = OnPremIndex {
-            by_anchor: HashMap::new(),
-            by_object_guid: HashMap::new(),
-            by_consistency_guid: HashMap::new(),
-            by_upn: HashMap::new(),
-            by_smtp: HashMap::new(),
-            by_value: HashMap::new(),
+            by_anchor: HashMap::default(),
+            by_object_guid: HashMap::default(),
+            by_consistency_guid: HashMap::default(),
+            by_upn: HashMap::default(),
+            by_smtp: HashMap::default(),
+            by_value: HashMap::default(),
         };
         for (i, (user, anchor)) in users.iter().zip(anchors).enumerate() {
             let i = i as u32;
@@ -159,7 +159,7 @@ impl Matcher<'_> {
     /// Rows sharing an anchor within a side cannot be joined reliably: each gets its own entry.
     /// A cloud user holding an anchor that several on-prem objects share is one of them too.
     fn duplicate_anchors(&mut self) {
-        let mut cloud_by_anchor: HashMap<&str, Vec<u32>> = HashMap::new();
+        let mut cloud_by_anchor: HashMap<&str, Vec<u32>> = HashMap::default();
         for (c, user) in self.cloud.iter().enumerate() {
             if !user.immutable_id.is_empty() {
                 cloud_by_anchor.entry(user.immutable_id.as_str()).or_default().push(c as u32);
@@ -212,8 +212,8 @@ impl Matcher<'_> {
         if self.options.block_soft_match {
             return;
         }
-        let mut by_smtp: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut by_upn: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_smtp: HashMap<String, Vec<u32>> = HashMap::default();
+        let mut by_upn: HashMap<String, Vec<u32>> = HashMap::default();
         for (c, user) in self.cloud.iter().enumerate() {
             if self.cloud_done[c] || !user.immutable_id.is_empty() {
                 continue;
@@ -505,7 +505,7 @@ type IndexByKey = HashMap<String, Vec<u32>>;
 
 /// Positions by key; empty keys are left out.
 fn index_by(keys: impl Iterator<Item = String>) -> IndexByKey {
-    let mut map = IndexByKey::new();
+    let mut map = IndexByKey::default();
     for (i, key) in keys.enumerate() {
         if !key.is_empty() {
             map.entry(key).or_default().push(i as u32);
@@ -612,7 +612,7 @@ fn is_non_routable(suffix: &str) -> bool {
 
 /// Rows by key (for duplicates and clashes); empty keys are left out.
 fn groups(keys: impl Iterator<Item = (String, RowRef)>) -> HashMap<String, Vec<RowRef>> {
-    let mut map: HashMap<String, Vec<RowRef>> = HashMap::new();
+    let mut map: HashMap<String, Vec<RowRef>> = HashMap::default();
     for (key, row) in keys {
         if !key.is_empty() {
             map.entry(key).or_default().push(row);
