@@ -1,5 +1,7 @@
 //! The two sides' users as the matcher sees them: typed, with the values Entra Connect compares.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -97,7 +99,21 @@ impl AnchorAttribute {
 
 /// Lower-cases an address for comparison: UPNs and SMTP addresses match case-insensitively.
 pub(crate) fn fold(value: &str) -> String {
-    value.trim().to_lowercase()
+    fold_cow(value).into_owned()
+}
+
+/// [`fold`] without allocating when the value is already trimmed ASCII lower case (most UPNs
+/// and addresses): for lookups in hot loops.
+pub(crate) fn fold_cow(value: &str) -> Cow<'_, str> {
+    let value = value.trim();
+    if !value.is_ascii() {
+        Cow::Owned(value.to_lowercase())
+    } else if value.bytes().any(|b| b.is_ascii_uppercase()) {
+        // For ASCII text `to_lowercase` and `to_ascii_lowercase` agree; the latter is faster.
+        Cow::Owned(value.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(value)
+    }
 }
 
 impl OnPremUser {
