@@ -5,6 +5,7 @@
 //! the indexes, and emit what is left in input order, so the output is deterministic.
 
 use std::borrow::{Borrow, Cow};
+use std::cell::OnceCell;
 use std::collections::hash_map::Entry as Slot;
 use std::hash::Hash;
 
@@ -78,11 +79,12 @@ pub fn match_users(
     matcher.soft_matches();
     matcher.mismatches_and_orphans();
     matcher.onprem_only();
-    let mut entries = matcher.entries;
+    let Matcher { mut entries, index, .. } = matcher;
     // Cloud file order first, then the on-prem-only users in on-prem file order.
     entries.sort_by_key(|e| (e.cloud.unwrap_or(u32::MAX), e.onprem.unwrap_or(u32::MAX)));
     let sides = (&onprem_users[..], &cloud_users[..]);
-    add_findings(&mut entries, sides, (&onprem_keys, &cloud_keys), options);
+    let onprem_groups = (&index.by_upn.repeated, &index.by_smtp.repeated);
+    add_findings(&mut entries, sides, (&onprem_keys, &cloud_keys), onprem_groups, options);
     let notices = notices(&entries, &cloud_users);
     MatchReport {
         anchor_attribute: options.anchor.clone(),
@@ -164,46 +166,71 @@ fn key_index(keys: &[String]) -> KeyIndex<&str> {
     index
 }
 
-/// Every lookup the matcher makes into the on-prem side, built once.
+/// Every lookup the matcher makes into the on-prem side, built once. The GUID and value
+/// indexes serve only cloud users whose anchor matches nobody's, so they are built on the
+/// first such user.
 struct OnPremIndex<'a> {
+    users: &'a [OnPremUser],
     by_anchor: KeyIndex<&'a str>,
-    by_object_guid: KeyIndex<Uuid>,
-    by_consistency_guid: KeyIndex<Uuid>,
     by_upn: KeyIndex<&'a str>,
     by_smtp: KeyIndex<&'a str>,
+    by_guid: OnceCell<GuidIndexes>,
     /// sAMAccountName and employeeID, exact: values Okta custom mappings stamp as anchors.
-    by_value: KeyIndex<&'a str>,
+    by_value: OnceCell<KeyIndex<&'a str>>,
+}
+
+/// objectGUID and mS-DS-ConsistencyGuid.
+struct GuidIndexes {
+    object_guid: KeyIndex<Uuid>,
+    consistency_guid: KeyIndex<Uuid>,
 }
 
 impl<'a> OnPremIndex<'a> {
     fn new(users: &'a [OnPremUser], anchors: &'a [Option<String>], keys: &'a Keys) -> Self {
-        let n = users.len();
-        let mut index = OnPremIndex {
-            by_anchor: KeyIndex::with_capacity(n),
-            by_object_guid: KeyIndex::with_capacity(n),
-            by_consistency_guid: KeyIndex::with_capacity(0),
-            by_upn: key_index(&keys.upn),
-            by_smtp: key_index(&keys.smtp),
-            by_value: KeyIndex::with_capacity(n),
-        };
-        for (i, (user, anchor)) in users.iter().zip(anchors).enumerate() {
-            let i = i as u32;
+        let mut by_anchor = KeyIndex::with_capacity(users.len());
+        for (i, anchor) in anchors.iter().enumerate() {
             if let Some(anchor) = anchor {
-                index.by_anchor.insert(anchor.as_str(), i);
-            }
-            if let Some(guid) = user.object_guid {
-                index.by_object_guid.insert(guid, i);
-            }
-            if let Some(guid) = user.consistency_guid {
-                index.by_consistency_guid.insert(guid, i);
-            }
-            for value in [&user.sam_account_name, &user.employee_id] {
-                if !value.is_empty() {
-                    index.by_value.insert(value.as_str(), i);
-                }
+                by_anchor.insert(anchor.as_str(), i as u32);
             }
         }
-        index
+        OnPremIndex {
+            users,
+            by_anchor,
+            by_upn: key_index(&keys.upn),
+            by_smtp: key_index(&keys.smtp),
+            by_guid: OnceCell::new(),
+            by_value: OnceCell::new(),
+        }
+    }
+
+    fn by_guid(&self) -> &GuidIndexes {
+        self.by_guid.get_or_init(|| {
+            let mut object_guid = KeyIndex::with_capacity(self.users.len());
+            let mut consistency_guid = KeyIndex::with_capacity(0);
+            for (i, user) in self.users.iter().enumerate() {
+                if let Some(guid) = user.object_guid {
+                    object_guid.insert(guid, i as u32);
+                }
+                if let Some(guid) = user.consistency_guid {
+                    consistency_guid.insert(guid, i as u32);
+                }
+            }
+            GuidIndexes { object_guid, consistency_guid }
+        })
+    }
+
+    fn by_value(&self) -> &KeyIndex<&'a str> {
+        self.by_value.get_or_init(|| {
+            let mut by_value = KeyIndex::with_capacity(self.users.len());
+            for (i, user) in self.users.iter().enumerate() {
+                for value in [&user.sam_account_name, &user.employee_id] {
+                    if !value.is_empty() {
+                        by_value.insert(value.as_str(), i as u32);
+                    }
+                }
+            }
+            by_value
+        })
     }
 }
 
@@ -388,15 +415,15 @@ impl Matcher<'_> {
 
     fn find_person_by_guid(&self, class: &AnchorClass) -> Option<(u32, PersonKey)> {
         let guid = class.guid()?;
+        let index = self.index.by_guid();
         let found = self
-            .first_open_by_guid(&self.index.by_object_guid, &guid)
-            .or_else(|| self.first_open_by_guid(&self.index.by_consistency_guid, &guid))
+            .first_open_by_guid(&index.object_guid, &guid)
+            .or_else(|| self.first_open_by_guid(&index.consistency_guid, &guid))
             .or_else(|| {
                 // The same 16 bytes read big-endian: what a script using `uuid.bytes` stamped.
                 let big_endian = Uuid::from_bytes(guid.to_bytes_le());
-                self.first_open_by_guid(&self.index.by_object_guid, &big_endian).or_else(|| {
-                    self.first_open_by_guid(&self.index.by_consistency_guid, &big_endian)
-                })
+                self.first_open_by_guid(&index.object_guid, &big_endian)
+                    .or_else(|| self.first_open_by_guid(&index.consistency_guid, &big_endian))
             });
         found.map(|i| (i, PersonKey::Anchor))
     }
@@ -417,7 +444,7 @@ impl Matcher<'_> {
         let folded = fold_cow(value);
         self.first_open_onprem(&self.index.by_upn, &folded)
             .or_else(|| self.first_open_onprem(&self.index.by_smtp, &folded))
-            .or_else(|| self.first_open_onprem(&self.index.by_value, value))
+            .or_else(|| self.first_open_onprem(self.index.by_value(), value))
             .map(|i| (i, PersonKey::AnchorValue))
     }
 
@@ -488,11 +515,9 @@ fn add_findings(
     entries: &mut [Entry],
     (onprem, cloud): (&[OnPremUser], &[CloudUser]),
     (onprem_keys, cloud_keys): (&Keys, &Keys),
+    (onprem_upn_groups, onprem_smtp_groups): (&Groups, &Groups),
     options: &MatchOptions,
 ) {
-    // Only the keys several rows share matter for duplicates: keep just those groups.
-    let onprem_upn_groups = key_index(&onprem_keys.upn).repeated;
-    let onprem_smtp_groups = key_index(&onprem_keys.smtp).repeated;
     let cloud_upn_index = key_index(&cloud_keys.upn);
     let cloud_smtp_index = key_index(&cloud_keys.smtp);
     let mut tenant_suffixes: HashSet<String> = HashSet::default();
@@ -526,7 +551,7 @@ fn add_findings(
         }
         if let (Some(i), Some(p)) = (entry.onprem, p) {
             let keys = (&*onprem_keys.upn[i as usize], &*onprem_keys.smtp[i as usize]);
-            let groups = (&onprem_upn_groups, &onprem_smtp_groups);
+            let groups = (onprem_upn_groups, onprem_smtp_groups);
             let at = |j: u32| onprem[j as usize].at;
             duplicate_findings(Side::OnPrem, p.at, keys, groups, at, findings);
             let own = Own { partner: entry.cloud, anchor: entry.anchor.as_deref() };

@@ -79,10 +79,12 @@ pub(crate) fn required_columns(
 
 /// Whether a value is the name of a .NET type that Export-Csv wrote instead of the values.
 fn type_name(value: &str) -> Option<&str> {
-    // Every name below starts with `S` or `M`: most values are rejected on their first byte,
-    // before the (Unicode) trim, since a visible ASCII first byte stays first when trimmed.
+    // Every name below starts with `System.` or `Microsoft.`: when the first byte is visible
+    // ASCII it stays first after trimming, so other values are rejected without the (Unicode)
+    // trim.
+    let prefixed = |v: &str| v.starts_with("System.") || v.starts_with("Microsoft.");
     match value.as_bytes().first() {
-        Some(&b) if b.is_ascii_graphic() && b != b'S' && b != b'M' => return None,
+        Some(b) if b.is_ascii_graphic() && !prefixed(value) => return None,
         None => return None,
         _ => {}
     }
@@ -313,6 +315,8 @@ mod tests {
                 Some("Microsoft.ActiveDirectory.Management.ADPropertyValueCollection"),
             ),
             ("Smith", None),
+            ("System", None),
+            ("Microsoft Teams Rooms", None),
             ("jane@contoso.com", None),
             ("", None),
             ("é System.Byte[]", None),
