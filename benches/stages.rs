@@ -12,7 +12,7 @@ use std::time::Duration;
 use anchor_audit::engine::audit::{audit, cloud_users, onprem_users, AuditOptions, Input};
 use anchor_audit::engine::matching::{match_users, MatchOptions};
 use anchor_audit::engine::model::AnchorAttribute;
-use anchor_audit::engine::output::{to_json, write_csv, write_text};
+use anchor_audit::engine::output::{to_json, write_csv, write_json, write_text};
 use anchor_audit::engine::read::{bench_decode, read_table, ReadOptions};
 use anchor_audit::engine::sample::{generate, Anomalies, SampleSpec};
 use anchor_audit::engine::Side;
@@ -88,6 +88,9 @@ fn stages(c: &mut Criterion) {
         group.bench_function("report-csv", |b| b.iter(|| write_csv(&result, io::sink()).unwrap()));
         group.bench_function("report-json", |b| {
             b.iter(|| serde_json::to_writer_pretty(io::sink(), &to_json(&result)).unwrap())
+        });
+        group.bench_function("report-json-stream", |b| {
+            b.iter(|| write_json(&result, io::sink()).unwrap())
         });
         group.finish();
     }
