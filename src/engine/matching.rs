@@ -97,23 +97,24 @@ pub fn match_users(
 
 /// Each user's folded UPN and primary SMTP address (empty when it has none), computed once:
 /// every index and lookup borrows them instead of folding again.
-struct Keys {
-    upn: Vec<String>,
-    smtp: Vec<String>,
+/// Keys already in folded form (most) borrow the users' own values.
+struct Keys<'u> {
+    upn: Vec<Cow<'u, str>>,
+    smtp: Vec<Cow<'u, str>>,
 }
 
-impl Keys {
-    fn onprem(users: &[OnPremUser]) -> Keys {
+impl<'u> Keys<'u> {
+    fn onprem(users: &'u [OnPremUser]) -> Keys<'u> {
         Keys {
-            upn: users.iter().map(|u| fold(&u.upn)).collect(),
-            smtp: users.iter().map(|u| u.primary_smtp().unwrap_or_default()).collect(),
+            upn: users.iter().map(|u| fold_cow(&u.upn)).collect(),
+            smtp: users.iter().map(|u| u.primary_smtp_key().unwrap_or_default()).collect(),
         }
     }
 
-    fn cloud(users: &[CloudUser]) -> Keys {
+    fn cloud(users: &'u [CloudUser]) -> Keys<'u> {
         Keys {
-            upn: users.iter().map(|u| fold(&u.upn)).collect(),
-            smtp: users.iter().map(|u| u.primary_smtp().unwrap_or_default()).collect(),
+            upn: users.iter().map(|u| fold_cow(&u.upn)).collect(),
+            smtp: users.iter().map(|u| u.primary_smtp_key().unwrap_or_default()).collect(),
         }
     }
 }
@@ -156,11 +157,11 @@ impl<K: Hash + Eq + Copy> KeyIndex<K> {
 }
 
 /// The positions of the non-empty keys.
-fn key_index(keys: &[String]) -> KeyIndex<&str> {
+fn key_index<'k>(keys: &'k [Cow<'_, str>]) -> KeyIndex<&'k str> {
     let mut index = KeyIndex::with_capacity(keys.len());
     for (i, key) in keys.iter().enumerate() {
         if !key.is_empty() {
-            index.insert(key.as_str(), i as u32);
+            index.insert(&**key, i as u32);
         }
     }
     index
@@ -186,7 +187,7 @@ struct GuidIndexes {
 }
 
 impl<'a> OnPremIndex<'a> {
-    fn new(users: &'a [OnPremUser], anchors: &'a [Option<String>], keys: &'a Keys) -> Self {
+    fn new(users: &'a [OnPremUser], anchors: &'a [Option<String>], keys: &'a Keys<'a>) -> Self {
         let mut by_anchor = KeyIndex::with_capacity(users.len());
         for (i, anchor) in anchors.iter().enumerate() {
             if let Some(anchor) = anchor {
@@ -239,8 +240,8 @@ struct Matcher<'a> {
     onprem: &'a [OnPremUser],
     cloud: &'a [CloudUser],
     anchors: &'a [Option<String>],
-    onprem_keys: &'a Keys,
-    cloud_keys: &'a Keys,
+    onprem_keys: &'a Keys<'a>,
+    cloud_keys: &'a Keys<'a>,
     index: OnPremIndex<'a>,
     onprem_claimed: Vec<bool>,
     cloud_done: Vec<bool>,
@@ -325,10 +326,10 @@ impl Matcher<'_> {
                 continue;
             }
             if !keys.smtp[c].is_empty() {
-                by_smtp.insert(keys.smtp[c].as_str(), c as u32);
+                by_smtp.insert(&*keys.smtp[c], c as u32);
             }
             if !keys.upn[c].is_empty() {
-                by_upn.insert(keys.upn[c].as_str(), c as u32);
+                by_upn.insert(&*keys.upn[c], c as u32);
             }
         }
         // Every primary-SMTP join before any UPN join: SMTP is the first soft-match rule, so a
