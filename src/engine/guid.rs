@@ -21,9 +21,17 @@ pub fn immutable_id(guid: &Uuid) -> String {
 /// The GUID an ImmutableID encodes, when it is canonical standard padded base64 of exactly
 /// 16 bytes. Case-sensitive and untrimmed, as Entra compares anchors.
 pub fn guid_from_immutable_id(immutable_id: &str) -> Option<Uuid> {
-    let bytes = decode_base64_canonical(immutable_id)?;
-    let bytes: [u8; 16] = bytes.try_into().ok()?;
-    Some(Uuid::from_bytes_le(bytes))
+    // Canonical base64 of 16 bytes is exactly 24 characters: decode and re-encode on the stack
+    // (this runs for every cloud user).
+    if immutable_id.len() != 24 {
+        return None;
+    }
+    let mut decoded = [0u8; 18];
+    let len = STANDARD.decode_slice(immutable_id, &mut decoded).ok()?;
+    let bytes: [u8; 16] = decoded.get(..len)?.try_into().ok()?;
+    let mut encoded = [0u8; 24];
+    let written = STANDARD.encode_slice(bytes, &mut encoded).ok()?;
+    (encoded.get(..written)? == immutable_id.as_bytes()).then(|| Uuid::from_bytes_le(bytes))
 }
 
 /// The wrong-but-common "ImmutableID" made from the GUID's bytes in display (big-endian) order,

@@ -4,14 +4,19 @@
 //! The shape is xsv's join: index the on-prem side by every key once, stream the cloud side past
 //! the indexes, and emit what is left in input order, so the output is deterministic.
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::{Borrow, Cow};
+use std::cell::OnceCell;
+use std::collections::hash_map::Entry as Slot;
+use std::hash::Hash;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::engine::anchor::{classify_anchor, AnchorClass};
 use crate::engine::guid::immutable_id;
-use crate::engine::model::{fold, AnchorAttribute, CloudUser, OnPremUser, RowRef};
+use crate::engine::model::{fold, fold_cow, AnchorAttribute, CloudUser, OnPremUser, RowRef};
 use crate::engine::report::{
     AnchorRelation, Entry, Finding, MatchReport, Notice, PersonKey, Severity, SoftMatchKey, Verdict,
 };
@@ -54,12 +59,16 @@ pub fn match_users(
 ) -> MatchReport {
     let anchors: Vec<Option<String>> =
         onprem_users.iter().map(|u| effective_anchor(u, &options.anchor)).collect();
-    let index = OnPremIndex::new(&onprem_users, &anchors);
+    let onprem_keys = Keys::onprem(&onprem_users);
+    let cloud_keys = Keys::cloud(&cloud_users);
+    let index = OnPremIndex::new(&onprem_users, &anchors, &onprem_keys);
     let mut matcher = Matcher {
         options,
         onprem: &onprem_users,
         cloud: &cloud_users,
         anchors: &anchors,
+        onprem_keys: &onprem_keys,
+        cloud_keys: &cloud_keys,
         index,
         onprem_claimed: vec![false; onprem_users.len()],
         cloud_done: vec![false; cloud_users.len()],
@@ -70,10 +79,12 @@ pub fn match_users(
     matcher.soft_matches();
     matcher.mismatches_and_orphans();
     matcher.onprem_only();
-    let mut entries = matcher.entries;
+    let Matcher { mut entries, index, .. } = matcher;
     // Cloud file order first, then the on-prem-only users in on-prem file order.
     entries.sort_by_key(|e| (e.cloud.unwrap_or(u32::MAX), e.onprem.unwrap_or(u32::MAX)));
-    add_findings(&mut entries, &onprem_users, &cloud_users, options);
+    let sides = (&onprem_users[..], &cloud_users[..]);
+    let onprem_groups = (&index.by_upn.repeated, &index.by_smtp.repeated);
+    add_findings(&mut entries, sides, (&onprem_keys, &cloud_keys), onprem_groups, options);
     let notices = notices(&entries, &cloud_users);
     MatchReport {
         anchor_attribute: options.anchor.clone(),
@@ -84,51 +95,143 @@ pub fn match_users(
     }
 }
 
-/// Every lookup the matcher makes into the on-prem side, built once.
-struct OnPremIndex {
-    by_anchor: HashMap<String, Vec<u32>>,
-    by_object_guid: HashMap<Uuid, Vec<u32>>,
-    by_consistency_guid: HashMap<Uuid, Vec<u32>>,
-    by_upn: HashMap<String, Vec<u32>>,
-    by_smtp: HashMap<String, Vec<u32>>,
-    /// sAMAccountName and employeeID, exact: values Okta custom mappings stamp as anchors.
-    by_value: HashMap<String, Vec<u32>>,
+/// Each user's folded UPN and primary SMTP address (empty when it has none), computed once:
+/// every index and lookup borrows them instead of folding again.
+/// Keys already in folded form (most) borrow the users' own values.
+struct Keys<'u> {
+    upn: Vec<Cow<'u, str>>,
+    smtp: Vec<Cow<'u, str>>,
 }
 
-impl OnPremIndex {
-    fn new(users: &[OnPremUser], anchors: &[Option<String>]) -> OnPremIndex {
-        let mut index = OnPremIndex {
-            by_anchor: HashMap::new(),
-            by_object_guid: HashMap::new(),
-            by_consistency_guid: HashMap::new(),
-            by_upn: HashMap::new(),
-            by_smtp: HashMap::new(),
-            by_value: HashMap::new(),
-        };
-        for (i, (user, anchor)) in users.iter().zip(anchors).enumerate() {
-            let i = i as u32;
-            if let Some(anchor) = anchor {
-                index.by_anchor.entry(anchor.clone()).or_default().push(i);
+impl<'u> Keys<'u> {
+    fn onprem(users: &'u [OnPremUser]) -> Keys<'u> {
+        Keys {
+            upn: users.iter().map(|u| fold_cow(&u.upn)).collect(),
+            smtp: users.iter().map(|u| u.primary_smtp_key().unwrap_or_default()).collect(),
+        }
+    }
+
+    fn cloud(users: &'u [CloudUser]) -> Keys<'u> {
+        Keys {
+            upn: users.iter().map(|u| fold_cow(&u.upn)).collect(),
+            smtp: users.iter().map(|u| u.primary_smtp_key().unwrap_or_default()).collect(),
+        }
+    }
+}
+
+/// Positions by key. Most keys belong to one user, so the first position is kept in the map
+/// itself and only keys held by several users get a list: no allocation per key.
+struct KeyIndex<K> {
+    first: HashMap<K, u32>,
+    repeated: HashMap<K, Vec<u32>>,
+}
+
+impl<K: Hash + Eq + Copy> KeyIndex<K> {
+    fn with_capacity(capacity: usize) -> KeyIndex<K> {
+        let first = HashMap::with_capacity_and_hasher(capacity, Default::default());
+        KeyIndex { first, repeated: HashMap::default() }
+    }
+
+    fn insert(&mut self, key: K, position: u32) {
+        match self.first.entry(key) {
+            Slot::Vacant(slot) => {
+                slot.insert(position);
             }
-            if let Some(guid) = user.object_guid {
-                index.by_object_guid.entry(guid).or_default().push(i);
-            }
-            if let Some(guid) = user.consistency_guid {
-                index.by_consistency_guid.entry(guid).or_default().push(i);
-            }
-            if !user.upn.trim().is_empty() {
-                index.by_upn.entry(fold(&user.upn)).or_default().push(i);
-            }
-            if let Some(smtp) = user.primary_smtp() {
-                index.by_smtp.entry(smtp).or_default().push(i);
-            }
-            for value in [&user.sam_account_name, &user.employee_id] {
-                if !value.is_empty() {
-                    index.by_value.entry(value.clone()).or_default().push(i);
-                }
+            Slot::Occupied(first) => {
+                self.repeated.entry(key).or_insert_with(|| vec![*first.get()]).push(position);
             }
         }
-        index
+    }
+
+    /// Every position holding `key`, in the order they were inserted.
+    fn get<Q>(&self, key: &Q) -> &[u32]
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        match self.repeated.get(key) {
+            Some(all) => all,
+            None => self.first.get(key).map_or(&[], std::slice::from_ref),
+        }
+    }
+}
+
+/// The positions of the non-empty keys.
+fn key_index<'k>(keys: &'k [Cow<'_, str>]) -> KeyIndex<&'k str> {
+    let mut index = KeyIndex::with_capacity(keys.len());
+    for (i, key) in keys.iter().enumerate() {
+        if !key.is_empty() {
+            index.insert(&**key, i as u32);
+        }
+    }
+    index
+}
+
+/// Every lookup the matcher makes into the on-prem side, built once. The GUID and value
+/// indexes serve only cloud users whose anchor matches nobody's, so they are built on the
+/// first such user.
+struct OnPremIndex<'a> {
+    users: &'a [OnPremUser],
+    by_anchor: KeyIndex<&'a str>,
+    by_upn: KeyIndex<&'a str>,
+    by_smtp: KeyIndex<&'a str>,
+    by_guid: OnceCell<GuidIndexes>,
+    /// sAMAccountName and employeeID, exact: values Okta custom mappings stamp as anchors.
+    by_value: OnceCell<KeyIndex<&'a str>>,
+}
+
+/// objectGUID and mS-DS-ConsistencyGuid.
+struct GuidIndexes {
+    object_guid: KeyIndex<Uuid>,
+    consistency_guid: KeyIndex<Uuid>,
+}
+
+impl<'a> OnPremIndex<'a> {
+    fn new(users: &'a [OnPremUser], anchors: &'a [Option<String>], keys: &'a Keys<'a>) -> Self {
+        let mut by_anchor = KeyIndex::with_capacity(users.len());
+        for (i, anchor) in anchors.iter().enumerate() {
+            if let Some(anchor) = anchor {
+                by_anchor.insert(anchor.as_str(), i as u32);
+            }
+        }
+        OnPremIndex {
+            users,
+            by_anchor,
+            by_upn: key_index(&keys.upn),
+            by_smtp: key_index(&keys.smtp),
+            by_guid: OnceCell::new(),
+            by_value: OnceCell::new(),
+        }
+    }
+
+    fn by_guid(&self) -> &GuidIndexes {
+        self.by_guid.get_or_init(|| {
+            let mut object_guid = KeyIndex::with_capacity(self.users.len());
+            let mut consistency_guid = KeyIndex::with_capacity(0);
+            for (i, user) in self.users.iter().enumerate() {
+                if let Some(guid) = user.object_guid {
+                    object_guid.insert(guid, i as u32);
+                }
+                if let Some(guid) = user.consistency_guid {
+                    consistency_guid.insert(guid, i as u32);
+                }
+            }
+            GuidIndexes { object_guid, consistency_guid }
+        })
+    }
+
+    fn by_value(&self) -> &KeyIndex<&'a str> {
+        self.by_value.get_or_init(|| {
+            let mut by_value = KeyIndex::with_capacity(self.users.len());
+            for (i, user) in self.users.iter().enumerate() {
+                for value in [&user.sam_account_name, &user.employee_id] {
+                    if !value.is_empty() {
+                        by_value.insert(value.as_str(), i as u32);
+                    }
+                }
+            }
+            by_value
+        })
     }
 }
 
@@ -137,7 +240,9 @@ struct Matcher<'a> {
     onprem: &'a [OnPremUser],
     cloud: &'a [CloudUser],
     anchors: &'a [Option<String>],
-    index: OnPremIndex,
+    onprem_keys: &'a Keys<'a>,
+    cloud_keys: &'a Keys<'a>,
+    index: OnPremIndex<'a>,
     onprem_claimed: Vec<bool>,
     cloud_done: Vec<bool>,
     entries: Vec<Entry>,
@@ -159,14 +264,15 @@ impl Matcher<'_> {
     /// Rows sharing an anchor within a side cannot be joined reliably: each gets its own entry.
     /// A cloud user holding an anchor that several on-prem objects share is one of them too.
     fn duplicate_anchors(&mut self) {
-        let mut cloud_by_anchor: HashMap<&str, Vec<u32>> = HashMap::new();
-        for (c, user) in self.cloud.iter().enumerate() {
+        let cloud = self.cloud;
+        let mut cloud_by_anchor = KeyIndex::with_capacity(cloud.len());
+        for (c, user) in cloud.iter().enumerate() {
             if !user.immutable_id.is_empty() {
-                cloud_by_anchor.entry(user.immutable_id.as_str()).or_default().push(c as u32);
+                cloud_by_anchor.insert(user.immutable_id.as_str(), c as u32);
             }
         }
         let mut onprem_groups: Vec<Vec<u32>> =
-            self.index.by_anchor.values().filter(|g| g.len() > 1).cloned().collect();
+            self.index.by_anchor.repeated.values().cloned().collect();
         onprem_groups.sort();
         for group in onprem_groups {
             let rows = group.len() as u32;
@@ -175,13 +281,12 @@ impl Matcher<'_> {
                 self.push(verdict.clone(), Some(i), None);
             }
             let anchor = self.anchors[group[0] as usize].as_deref().unwrap_or_default();
-            let holders = cloud_by_anchor.get(anchor).cloned().unwrap_or_default();
+            let holders = cloud_by_anchor.get(anchor).to_vec();
             for c in holders {
                 self.push(verdict.clone(), None, Some(c));
             }
         }
-        let mut cloud_groups: Vec<Vec<u32>> =
-            cloud_by_anchor.into_values().filter(|g| g.len() > 1).collect();
+        let mut cloud_groups: Vec<Vec<u32>> = cloud_by_anchor.repeated.into_values().collect();
         cloud_groups.sort();
         for group in cloud_groups {
             let rows = group.len() as u32;
@@ -199,7 +304,8 @@ impl Matcher<'_> {
             if self.cloud_done[c] || self.cloud[c].immutable_id.is_empty() {
                 continue;
             }
-            let found = self.index.by_anchor.get(&self.cloud[c].immutable_id).map(|g| g[0]);
+            let found =
+                self.index.by_anchor.get(self.cloud[c].immutable_id.as_str()).first().copied();
             if let Some(i) = found.filter(|&i| !self.onprem_claimed[i as usize]) {
                 self.push(Verdict::HardMatch, Some(i), Some(c as u32));
             }
@@ -212,17 +318,18 @@ impl Matcher<'_> {
         if self.options.block_soft_match {
             return;
         }
-        let mut by_smtp: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut by_upn: HashMap<String, Vec<u32>> = HashMap::new();
+        let keys = self.cloud_keys;
+        let mut by_smtp = KeyIndex::with_capacity(0);
+        let mut by_upn = KeyIndex::with_capacity(0);
         for (c, user) in self.cloud.iter().enumerate() {
             if self.cloud_done[c] || !user.immutable_id.is_empty() {
                 continue;
             }
-            if let Some(smtp) = user.primary_smtp() {
-                by_smtp.entry(smtp).or_default().push(c as u32);
+            if !keys.smtp[c].is_empty() {
+                by_smtp.insert(&*keys.smtp[c], c as u32);
             }
-            if !user.upn.trim().is_empty() {
-                by_upn.entry(fold(&user.upn)).or_default().push(c as u32);
+            if !keys.upn[c].is_empty() {
+                by_upn.insert(&*keys.upn[c], c as u32);
             }
         }
         // Every primary-SMTP join before any UPN join: SMTP is the first soft-match rule, so a
@@ -232,34 +339,33 @@ impl Matcher<'_> {
                 if self.onprem_claimed[i] {
                     continue;
                 }
-                let user = &self.onprem[i];
                 let wanted = match by {
-                    SoftMatchKey::PrimarySmtp => user.primary_smtp().unwrap_or_default(),
-                    SoftMatchKey::Upn => fold(&user.upn),
+                    SoftMatchKey::PrimarySmtp => &self.onprem_keys.smtp[i],
+                    SoftMatchKey::Upn => &self.onprem_keys.upn[i],
                 };
-                if let Some(c) = self.first_open_cloud(key, &wanted) {
+                if let Some(c) = self.first_open_cloud(key, wanted) {
                     self.push(Verdict::SoftMatch { by }, Some(i as u32), Some(c));
                 }
             }
         }
     }
 
-    fn first_open_cloud(&self, map: &HashMap<String, Vec<u32>>, key: &str) -> Option<u32> {
+    fn first_open_cloud(&self, map: &KeyIndex<&str>, key: &str) -> Option<u32> {
         if key.is_empty() {
             return None;
         }
-        map.get(key)?.iter().copied().find(|&c| !self.cloud_done[c as usize])
+        map.get(key).iter().copied().find(|&c| !self.cloud_done[c as usize])
     }
 
-    fn first_open_onprem(&self, map: &HashMap<String, Vec<u32>>, key: &str) -> Option<u32> {
+    fn first_open_onprem(&self, map: &KeyIndex<&str>, key: &str) -> Option<u32> {
         if key.is_empty() {
             return None;
         }
-        map.get(key)?.iter().copied().find(|&i| !self.onprem_claimed[i as usize])
+        map.get(key).iter().copied().find(|&i| !self.onprem_claimed[i as usize])
     }
 
-    fn first_open_by_guid(&self, map: &HashMap<Uuid, Vec<u32>>, guid: &Uuid) -> Option<u32> {
-        map.get(guid)?.iter().copied().find(|&i| !self.onprem_claimed[i as usize])
+    fn first_open_by_guid(&self, map: &KeyIndex<Uuid>, guid: &Uuid) -> Option<u32> {
+        map.get(guid).iter().copied().find(|&i| !self.onprem_claimed[i as usize])
     }
 
     /// The cloud users left: pair each with the same person on-prem if there is one (a
@@ -272,7 +378,7 @@ impl Matcher<'_> {
             let user = &self.cloud[c];
             let class = classify_anchor(&user.immutable_id);
             if matches!(class, AnchorClass::Empty) {
-                let person = self.find_person_by_address(user);
+                let person = self.find_person_by_address(c);
                 match person {
                     Some((i, found_by)) if self.options.block_soft_match => {
                         let relation = AnchorRelation::SoftMatchBlocked;
@@ -291,7 +397,7 @@ impl Matcher<'_> {
             }
             let person = self
                 .find_person_by_guid(&class)
-                .or_else(|| self.find_person_by_address(user))
+                .or_else(|| self.find_person_by_address(c))
                 .or_else(|| self.find_person_by_value(&user.immutable_id));
             match person {
                 Some((i, found_by)) => {
@@ -310,25 +416,25 @@ impl Matcher<'_> {
 
     fn find_person_by_guid(&self, class: &AnchorClass) -> Option<(u32, PersonKey)> {
         let guid = class.guid()?;
+        let index = self.index.by_guid();
         let found = self
-            .first_open_by_guid(&self.index.by_object_guid, &guid)
-            .or_else(|| self.first_open_by_guid(&self.index.by_consistency_guid, &guid))
+            .first_open_by_guid(&index.object_guid, &guid)
+            .or_else(|| self.first_open_by_guid(&index.consistency_guid, &guid))
             .or_else(|| {
                 // The same 16 bytes read big-endian: what a script using `uuid.bytes` stamped.
                 let big_endian = Uuid::from_bytes(guid.to_bytes_le());
-                self.first_open_by_guid(&self.index.by_object_guid, &big_endian).or_else(|| {
-                    self.first_open_by_guid(&self.index.by_consistency_guid, &big_endian)
-                })
+                self.first_open_by_guid(&index.object_guid, &big_endian)
+                    .or_else(|| self.first_open_by_guid(&index.consistency_guid, &big_endian))
             });
         found.map(|i| (i, PersonKey::Anchor))
     }
 
-    fn find_person_by_address(&self, user: &CloudUser) -> Option<(u32, PersonKey)> {
-        self.first_open_onprem(&self.index.by_upn, &fold(&user.upn))
+    fn find_person_by_address(&self, c: usize) -> Option<(u32, PersonKey)> {
+        let keys = self.cloud_keys;
+        self.first_open_onprem(&self.index.by_upn, &keys.upn[c])
             .map(|i| (i, PersonKey::Upn))
             .or_else(|| {
-                let smtp = user.primary_smtp()?;
-                self.first_open_onprem(&self.index.by_smtp, &smtp)
+                self.first_open_onprem(&self.index.by_smtp, &keys.smtp[c])
                     .map(|i| (i, PersonKey::PrimarySmtp))
             })
     }
@@ -336,10 +442,10 @@ impl Matcher<'_> {
     /// A custom anchor that is one of a person's own values (UPN, mail, sAMAccountName,
     /// employeeID): how Okta custom mappings fill ImmutableID.
     fn find_person_by_value(&self, value: &str) -> Option<(u32, PersonKey)> {
-        let folded = fold(value);
+        let folded = fold_cow(value);
         self.first_open_onprem(&self.index.by_upn, &folded)
             .or_else(|| self.first_open_onprem(&self.index.by_smtp, &folded))
-            .or_else(|| self.first_open_onprem(&self.index.by_value, value))
+            .or_else(|| self.first_open_onprem(self.index.by_value(), value))
             .map(|i| (i, PersonKey::AnchorValue))
     }
 
@@ -408,31 +514,20 @@ fn person_attribute_with_value(person: &OnPremUser, value: &str) -> Option<&'sta
 /// and checks of the exports' own computed columns.
 fn add_findings(
     entries: &mut [Entry],
-    onprem: &[OnPremUser],
-    cloud: &[CloudUser],
+    (onprem, cloud): (&[OnPremUser], &[CloudUser]),
+    (onprem_keys, cloud_keys): (&Keys, &Keys),
+    (onprem_upn_groups, onprem_smtp_groups): (&Groups, &Groups),
     options: &MatchOptions,
 ) {
-    let onprem_upn_groups = groups(onprem.iter().map(|u| (fold(&u.upn), u.at)));
-    let onprem_smtp_groups =
-        groups(onprem.iter().map(|u| (u.primary_smtp().unwrap_or_default(), u.at)));
-    let cloud_upn_index = index_by(cloud.iter().map(|u| fold(&u.upn)));
-    let cloud_smtp_index = index_by(cloud.iter().map(|u| u.primary_smtp().unwrap_or_default()));
-    let rows_of = |index: &IndexByKey| -> RowsByKey {
-        index
-            .iter()
-            .filter(|(_, users)| users.len() > 1)
-            .map(|(key, users)| {
-                (key.clone(), users.iter().map(|&c| cloud[c as usize].at).collect())
-            })
-            .collect()
-    };
-    let (cloud_upn_groups, cloud_smtp_groups) =
-        (rows_of(&cloud_upn_index), rows_of(&cloud_smtp_index));
-    let tenant_suffixes: HashSet<String> = cloud
-        .iter()
-        .filter_map(|u| upn_suffix(&u.upn))
-        .filter(|s| !s.ends_with(".onmicrosoft.com"))
-        .collect();
+    let cloud_upn_index = key_index(&cloud_keys.upn);
+    let cloud_smtp_index = key_index(&cloud_keys.smtp);
+    let mut tenant_suffixes: HashSet<String> = HashSet::default();
+    for user in cloud {
+        let Some(suffix) = upn_suffix(&user.upn) else { continue };
+        if !suffix.ends_with(".onmicrosoft.com") && !tenant_suffixes.contains(&*suffix) {
+            tenant_suffixes.insert(suffix.into_owned());
+        }
+    }
 
     for entry in entries.iter_mut() {
         let p = entry.onprem.map(|i| &onprem[i as usize]);
@@ -447,22 +542,22 @@ fn add_findings(
                     .push(Finding::TakesOverCloudUser { blocked: options.block_cloud_takeover });
             }
             let identifier = c.on_premises_object_identifier.trim();
-            let object_guid = p.object_guid.map(|g| g.hyphenated().to_string());
-            if !identifier.is_empty()
-                && object_guid
-                    .as_deref()
-                    .map(|g| !g.eq_ignore_ascii_case(identifier))
-                    .unwrap_or(true)
-            {
+            let differs = || {
+                let object_guid = p.object_guid.map(|g| g.hyphenated().to_string());
+                object_guid.as_deref().map(|g| !g.eq_ignore_ascii_case(identifier)).unwrap_or(true)
+            };
+            if !identifier.is_empty() && differs() {
                 findings.push(Finding::TiedToOtherObject { identifier: identifier.to_string() });
             }
         }
-        if let Some(p) = p {
-            let keys = (fold(&p.upn), p.primary_smtp().unwrap_or_default());
-            let groups = (&onprem_upn_groups, &onprem_smtp_groups);
-            duplicate_findings(Side::OnPrem, p.at, keys, groups, findings);
+        if let (Some(i), Some(p)) = (entry.onprem, p) {
+            let keys = (&*onprem_keys.upn[i as usize], &*onprem_keys.smtp[i as usize]);
+            let groups = (onprem_upn_groups, onprem_smtp_groups);
+            let at = |j: u32| onprem[j as usize].at;
+            duplicate_findings(Side::OnPrem, p.at, keys, groups, at, findings);
             let own = Own { partner: entry.cloud, anchor: entry.anchor.as_deref() };
-            clashes(p, own, cloud, &cloud_upn_index, &cloud_smtp_index, findings);
+            let indexes = (&cloud_upn_index, &cloud_smtp_index);
+            clashes(p, keys, own, cloud, indexes, findings);
             upn_suffix_findings(p, &tenant_suffixes, findings);
             if let (Some(in_file), Some(computed)) = (&p.file_immutable_id, &entry.anchor) {
                 if !in_file.is_empty() && in_file != computed {
@@ -479,10 +574,11 @@ fn add_findings(
                 }
             }
         }
-        if let Some(c) = c {
-            let keys = (fold(&c.upn), c.primary_smtp().unwrap_or_default());
-            let groups = (&cloud_upn_groups, &cloud_smtp_groups);
-            duplicate_findings(Side::Cloud, c.at, keys, groups, findings);
+        if let (Some(j), Some(c)) = (entry.cloud, c) {
+            let keys = (&*cloud_keys.upn[j as usize], &*cloud_keys.smtp[j as usize]);
+            let groups = (&cloud_upn_index.repeated, &cloud_smtp_index.repeated);
+            let at = |j: u32| cloud[j as usize].at;
+            duplicate_findings(Side::Cloud, c.at, keys, groups, at, findings);
             if let Some(in_file) = c.file_object_guid.as_deref().filter(|v| !v.trim().is_empty()) {
                 let computed = entry.cloud_anchor.as_ref().and_then(AnchorClass::guid);
                 let agrees = computed.is_some_and(|g| {
@@ -500,37 +596,27 @@ fn add_findings(
     }
 }
 
-type RowsByKey = HashMap<String, Vec<RowRef>>;
-type IndexByKey = HashMap<String, Vec<u32>>;
-
-/// Positions by key; empty keys are left out.
-fn index_by(keys: impl Iterator<Item = String>) -> IndexByKey {
-    let mut map = IndexByKey::new();
-    for (i, key) in keys.enumerate() {
-        if !key.is_empty() {
-            map.entry(key).or_default().push(i as u32);
-        }
-    }
-    map
-}
+/// Positions of the users sharing a key, for the keys several users share.
+type Groups<'k> = HashMap<&'k str, Vec<u32>>;
 
 /// Other rows of the same side with this row's UPN or primary SMTP address.
 fn duplicate_findings(
     side: Side,
     row: RowRef,
-    (upn, smtp): (String, String),
-    (upn_groups, smtp_groups): (&RowsByKey, &RowsByKey),
+    (upn, smtp): (&str, &str),
+    (upn_groups, smtp_groups): (&Groups, &Groups),
+    at: impl Fn(u32) -> RowRef,
     findings: &mut Vec<Finding>,
 ) {
-    let others = |groups: &RowsByKey, key: &str| -> Vec<RowRef> {
-        let rows = groups.get(key).map_or(&[][..], Vec::as_slice);
-        rows.iter().copied().filter(|r| *r != row).collect()
+    let others = |groups: &Groups, key: &str| -> Vec<RowRef> {
+        let positions = groups.get(key).map_or(&[][..], Vec::as_slice);
+        positions.iter().map(|&j| at(j)).filter(|r| *r != row).collect()
     };
-    let upn_others = others(upn_groups, &upn);
+    let upn_others = others(upn_groups, upn);
     if !upn_others.is_empty() {
         findings.push(Finding::DuplicateUpn { side, others: upn_others });
     }
-    let smtp_others = others(smtp_groups, &smtp);
+    let smtp_others = others(smtp_groups, smtp);
     if !smtp_others.is_empty() {
         findings.push(Finding::DuplicatePrimarySmtp { side, others: smtp_others });
     }
@@ -564,26 +650,25 @@ struct Own<'a> {
 
 fn clashes(
     p: &OnPremUser,
+    (upn, smtp): (&str, &str),
     own: Own,
     cloud: &[CloudUser],
-    cloud_upn_index: &IndexByKey,
-    cloud_smtp_index: &IndexByKey,
+    (cloud_upn_index, cloud_smtp_index): (&KeyIndex<&str>, &KeyIndex<&str>),
     findings: &mut Vec<Finding>,
 ) {
-    let other = |index: &IndexByKey, key: &str| {
-        let found = index.get(key)?.iter().copied().find(|&c| {
+    let other = |index: &KeyIndex<&str>, key: &str| {
+        let found = index.get(key).iter().copied().find(|&c| {
             let holds_own_anchor = own.anchor.is_some_and(|a| cloud[c as usize].immutable_id == a);
             Some(c) != own.partner && !holds_own_anchor
         });
         found.map(|c| cloud[c as usize].at)
     };
-    let upn = fold(&p.upn);
-    if let Some(row) = other(cloud_upn_index, &upn) {
+    if let Some(row) = other(cloud_upn_index, upn) {
         findings.push(Finding::UpnTaken { cloud: row, upn: p.upn.clone() });
     }
-    if let Some(smtp) = p.primary_smtp() {
-        if let Some(row) = other(cloud_smtp_index, &smtp) {
-            findings.push(Finding::SmtpTaken { cloud: row, address: smtp });
+    if !smtp.is_empty() {
+        if let Some(row) = other(cloud_smtp_index, smtp) {
+            findings.push(Finding::SmtpTaken { cloud: row, address: smtp.to_string() });
         }
     }
 }
@@ -593,14 +678,14 @@ fn upn_suffix_findings(p: &OnPremUser, tenant: &HashSet<String>, findings: &mut 
         return;
     };
     if is_non_routable(&suffix) {
-        findings.push(Finding::NonRoutableUpnSuffix { suffix });
-    } else if !tenant.is_empty() && !tenant.contains(&suffix) {
-        findings.push(Finding::UpnSuffixNotInTenant { suffix });
+        findings.push(Finding::NonRoutableUpnSuffix { suffix: suffix.into_owned() });
+    } else if !tenant.is_empty() && !tenant.contains(&*suffix) {
+        findings.push(Finding::UpnSuffixNotInTenant { suffix: suffix.into_owned() });
     }
 }
 
-fn upn_suffix(upn: &str) -> Option<String> {
-    upn.rsplit_once('@').map(|(_, domain)| fold(domain)).filter(|d| !d.is_empty())
+fn upn_suffix(upn: &str) -> Option<Cow<'_, str>> {
+    upn.rsplit_once('@').map(|(_, domain)| fold_cow(domain)).filter(|d| !d.is_empty())
 }
 
 /// Suffixes Entra cannot verify: no dot, or a top-level domain reserved for private use.
@@ -608,17 +693,6 @@ fn is_non_routable(suffix: &str) -> bool {
     const PRIVATE: [&str; 8] =
         [".local", ".lan", ".internal", ".corp", ".home", ".localdomain", ".intranet", ".private"];
     !suffix.contains('.') || PRIVATE.iter().any(|tld| suffix.ends_with(tld))
-}
-
-/// Rows by key (for duplicates and clashes); empty keys are left out.
-fn groups(keys: impl Iterator<Item = (String, RowRef)>) -> HashMap<String, Vec<RowRef>> {
-    let mut map: HashMap<String, Vec<RowRef>> = HashMap::new();
-    for (key, row) in keys {
-        if !key.is_empty() {
-            map.entry(key).or_default().push(row);
-        }
-    }
-    map
 }
 
 fn notices(entries: &[Entry], cloud: &[CloudUser]) -> Vec<Notice> {

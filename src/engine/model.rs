@@ -1,5 +1,7 @@
 //! The two sides' users as the matcher sees them: typed, with the values Entra Connect compares.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -97,12 +99,31 @@ impl AnchorAttribute {
 
 /// Lower-cases an address for comparison: UPNs and SMTP addresses match case-insensitively.
 pub(crate) fn fold(value: &str) -> String {
-    value.trim().to_lowercase()
+    fold_cow(value).into_owned()
+}
+
+/// [`fold`] without allocating when the value is already trimmed ASCII lower case (most UPNs
+/// and addresses): for lookups in hot loops.
+pub(crate) fn fold_cow(value: &str) -> Cow<'_, str> {
+    let value = value.trim();
+    if !value.is_ascii() {
+        Cow::Owned(value.to_lowercase())
+    } else if value.bytes().any(|b| b.is_ascii_uppercase()) {
+        // For ASCII text `to_lowercase` and `to_ascii_lowercase` agree; the latter is faster.
+        Cow::Owned(value.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(value)
+    }
 }
 
 impl OnPremUser {
     /// The primary SMTP address: the `SMTP:` proxy address, else `mail`. Lower-cased.
     pub fn primary_smtp(&self) -> Option<String> {
+        self.primary_smtp_key().map(Cow::into_owned)
+    }
+
+    /// [`OnPremUser::primary_smtp`], borrowed when it is already folded.
+    pub(crate) fn primary_smtp_key(&self) -> Option<Cow<'_, str>> {
         primary_smtp(&self.proxy_addresses, self.mail.as_deref().unwrap_or_default())
     }
 
@@ -115,6 +136,11 @@ impl OnPremUser {
 impl CloudUser {
     /// The primary SMTP address: the `SMTP:` proxy address, else `mail`. Lower-cased.
     pub fn primary_smtp(&self) -> Option<String> {
+        self.primary_smtp_key().map(Cow::into_owned)
+    }
+
+    /// [`CloudUser::primary_smtp`], borrowed when it is already folded.
+    pub(crate) fn primary_smtp_key(&self) -> Option<Cow<'_, str>> {
         primary_smtp(&self.proxy_addresses, &self.mail)
     }
 
@@ -128,15 +154,15 @@ fn first_non_empty<'a>(values: &[&'a String]) -> &'a str {
     values.iter().find(|v| !v.trim().is_empty()).map_or("", |v| v.as_str())
 }
 
-fn primary_smtp(proxy_addresses: &[String], mail: &str) -> Option<String> {
+fn primary_smtp<'a>(proxy_addresses: &'a [String], mail: &'a str) -> Option<Cow<'a, str>> {
     // Upper-case `SMTP:` marks the primary address; lower-case `smtp:` the secondary ones.
     let primary = proxy_addresses
         .iter()
         .find_map(|p| p.trim().strip_prefix("SMTP:"))
         .filter(|address| !address.is_empty());
     match primary {
-        Some(address) => Some(fold(address)),
-        None if !mail.trim().is_empty() => Some(fold(mail)),
+        Some(address) => Some(fold_cow(address)),
+        None if !mail.trim().is_empty() => Some(fold_cow(mail)),
         None => None,
     }
 }

@@ -1,10 +1,14 @@
 //! The report as JSON: the shape documented in the README ("JSON report").
 
+use std::io;
+
+use serde::ser::Serializer;
 use serde::Serialize;
 
 use crate::engine::audit::{Accounting, Audit};
 use crate::engine::output::{entry_view, headline, EntryView, Headline};
-use crate::engine::report::{Category, Notice};
+use crate::engine::read::Reject;
+use crate::engine::report::{Category, Entry, MatchReport, Notice};
 
 /// The JSON document. Field names are camelCase; `version` changes when the shape does.
 #[derive(Clone, Debug, Serialize)]
@@ -87,41 +91,141 @@ pub struct UnreadableView {
     pub raw: String,
 }
 
+/// Writes the JSON document as `serde_json::to_writer_pretty(out, &to_json(audit))` does, byte
+/// for byte, without holding every entry's view in memory at once: each is built, written
+/// and dropped (at 1M users the whole [`JsonReport`] takes gigabytes).
+pub fn write_json<W: io::Write>(audit: &Audit, out: W) -> io::Result<()> {
+    let head = Head::of(audit);
+    let document = Document {
+        version: head.version,
+        headline: head.headline,
+        files: head.files,
+        anchor_attribute: head.anchor_attribute,
+        counts: head.counts,
+        accounting: &audit.accounting,
+        entries: Entries(&audit.report),
+        unreadable: Unreadable(&audit.unreadable),
+        notices: &audit.report.notices,
+    };
+    serde_json::to_writer_pretty(out, &document).map_err(io::Error::from)
+}
+
+/// [`JsonReport`] with its lists borrowed and their views made while writing. Same fields,
+/// same order, same names.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Document<'a> {
+    version: u32,
+    headline: Headline,
+    files: Files,
+    anchor_attribute: String,
+    counts: JsonCounts,
+    accounting: &'a [Accounting],
+    entries: Entries<'a>,
+    unreadable: Unreadable<'a>,
+    notices: &'a [Notice],
+}
+
+struct Entries<'a>(&'a MatchReport);
+
+impl Serialize for Entries<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let report = self.0;
+        serializer.collect_seq(report.entries.iter().map(|e: &Entry| entry_view(report, e)))
+    }
+}
+
+struct Unreadable<'a>(&'a [Reject]);
+
+impl Serialize for Unreadable<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(unreadable_view))
+    }
+}
+
+fn unreadable_view(r: &Reject) -> UnreadableView {
+    UnreadableView {
+        side: r.error.side,
+        line: r.error.position.as_ref().map(|p| p.line),
+        column: r.error.position.as_ref().and_then(|p| p.column.clone()),
+        message: r.error.to_string(),
+        raw: r.raw.clone(),
+    }
+}
+
+/// The document's fields before its lists.
+struct Head {
+    version: u32,
+    headline: Headline,
+    files: Files,
+    anchor_attribute: String,
+    counts: JsonCounts,
+}
+
+impl Head {
+    fn of(audit: &Audit) -> Head {
+        let counts = audit.report.counts();
+        let file = |f: &crate::engine::audit::FileSummary| FileView {
+            name: f.info.name.clone(),
+            source: f.info.detection.source.describe().to_string(),
+            encoding: f.info.encoding.label().to_string(),
+            bytes: f.info.bytes,
+            warnings: f.warnings.iter().map(|w| w.message.clone()).collect(),
+        };
+        Head {
+            version: 1,
+            headline: headline(audit),
+            files: Files { onprem: file(&audit.onprem), cloud: file(&audit.cloud) },
+            anchor_attribute: audit.report.anchor_attribute.describe(),
+            counts: JsonCounts {
+                by_category: counts.by_category.iter().copied().collect(),
+                custom_anchor: counts.custom_anchor,
+                duplicates: counts.duplicates,
+                with_problems: counts.with_problems,
+                unreadable: audit.unreadable.len() as u64,
+            },
+        }
+    }
+}
+
 /// Builds the JSON document.
 pub fn to_json(audit: &Audit) -> JsonReport {
-    let counts = audit.report.counts();
-    let file = |f: &crate::engine::audit::FileSummary| FileView {
-        name: f.info.name.clone(),
-        source: f.info.detection.source.describe().to_string(),
-        encoding: f.info.encoding.label().to_string(),
-        bytes: f.info.bytes,
-        warnings: f.warnings.iter().map(|w| w.message.clone()).collect(),
-    };
+    let head = Head::of(audit);
     JsonReport {
-        version: 1,
-        headline: headline(audit),
-        files: Files { onprem: file(&audit.onprem), cloud: file(&audit.cloud) },
-        anchor_attribute: audit.report.anchor_attribute.describe(),
-        counts: JsonCounts {
-            by_category: counts.by_category.iter().copied().collect(),
-            custom_anchor: counts.custom_anchor,
-            duplicates: counts.duplicates,
-            with_problems: counts.with_problems,
-            unreadable: audit.unreadable.len() as u64,
-        },
+        version: head.version,
+        headline: head.headline,
+        files: head.files,
+        anchor_attribute: head.anchor_attribute,
+        counts: head.counts,
         accounting: audit.accounting.to_vec(),
         entries: audit.report.entries.iter().map(|e| entry_view(&audit.report, e)).collect(),
-        unreadable: audit
-            .unreadable
-            .iter()
-            .map(|r| UnreadableView {
-                side: r.error.side,
-                line: r.error.position.as_ref().map(|p| p.line),
-                column: r.error.position.as_ref().and_then(|p| p.column.clone()),
-                message: r.error.to_string(),
-                raw: r.raw.clone(),
-            })
-            .collect(),
+        unreadable: audit.unreadable.iter().map(unreadable_view).collect(),
         notices: audit.report.notices.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::audit::{audit, AuditOptions, Input};
+    use crate::engine::sample::{generate, SampleSpec};
+
+    /// The streamed document is the built one, byte for byte.
+    #[test]
+    fn write_json_writes_what_to_json_serialises() {
+        let (onprem, cloud, _) = generate(&SampleSpec::showcase());
+        let broken = b"UserPrincipalName,SamAccountName,objectGUID\r\na@x,a,not-a-guid\r\n";
+        for onprem in [&onprem[..], &broken[..]] {
+            let result = audit(
+                Input { name: "onprem.csv", bytes: onprem },
+                Input { name: "cloud.csv", bytes: &cloud },
+                &AuditOptions::default(),
+            );
+            let Ok(result) = result else { continue };
+            let mut streamed = Vec::new();
+            write_json(&result, &mut streamed).unwrap();
+            let built = serde_json::to_vec_pretty(&to_json(&result)).unwrap();
+            assert_eq!(String::from_utf8(streamed).unwrap(), String::from_utf8(built).unwrap());
+        }
     }
 }

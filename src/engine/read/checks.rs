@@ -79,6 +79,15 @@ pub(crate) fn required_columns(
 
 /// Whether a value is the name of a .NET type that Export-Csv wrote instead of the values.
 fn type_name(value: &str) -> Option<&str> {
+    // Every name below starts with `System.` or `Microsoft.`: when the first byte is visible
+    // ASCII it stays first after trimming, so other values are rejected without the (Unicode)
+    // trim.
+    let prefixed = |v: &str| v.starts_with("System.") || v.starts_with("Microsoft.");
+    match value.as_bytes().first() {
+        Some(b) if b.is_ascii_graphic() && !prefixed(value) => return None,
+        None => return None,
+        _ => {}
+    }
     let v = value.trim();
     let is_type = (v.starts_with("System.") && v.ends_with("[]"))
         || v.starts_with("System.Collections.")
@@ -182,6 +191,9 @@ pub(crate) fn empty_anchor(
 /// into `?`: such names no longer match, so say which and how to export again.
 pub(crate) fn question_marks(headers: &[String], rows: &[Row]) -> Option<Warning> {
     let lost = |v: &str| {
+        if !v.contains('?') {
+            return false;
+        }
         let chars: Vec<char> = v.chars().collect();
         chars
             .windows(2)
@@ -290,6 +302,27 @@ mod tests {
             assert!(!columns.has(Field::ProxyAddresses));
             assert_eq!(warnings[0].kind, WarningKind::ColumnIgnored);
             assert!(warnings[0].message.contains("$_.'proxyAddresses' -join ';'"), "{type_name}");
+        }
+    }
+
+    #[test]
+    fn type_names_are_found_behind_any_whitespace_and_only_there() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("System.Byte[]", Some("System.Byte[]")),
+            (" \u{B}\u{A0}System.Byte[] ", Some("System.Byte[]")),
+            (
+                "\tMicrosoft.ActiveDirectory.Management.ADPropertyValueCollection",
+                Some("Microsoft.ActiveDirectory.Management.ADPropertyValueCollection"),
+            ),
+            ("Smith", None),
+            ("System", None),
+            ("Microsoft Teams Rooms", None),
+            ("jane@contoso.com", None),
+            ("", None),
+            ("é System.Byte[]", None),
+        ];
+        for &(value, expected) in cases {
+            assert_eq!(type_name(value), expected, "{value:?}");
         }
     }
 

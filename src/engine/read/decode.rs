@@ -1,6 +1,7 @@
 //! Bytes to text: the byte-order mark, UTF-16 without one, UTF-8 or else Windows-1252, and
 //! refusing files that are not text at all (an .xlsx, a PDF…).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
@@ -53,16 +54,16 @@ impl fmt::Display for TextEncoding {
     }
 }
 
-/// A file's text and how it was read.
+/// A file's text and how it was read. UTF-8 files (most exports) are borrowed, not copied.
 #[derive(Debug)]
-pub(crate) struct Decoded {
-    pub text: String,
+pub(crate) struct Decoded<'b> {
+    pub text: Cow<'b, str>,
     pub encoding: TextEncoding,
     pub warnings: Vec<Warning>,
 }
 
 /// Decodes an export's bytes. Fails only when the bytes are not text.
-pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, ErrorKind> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded<'_>, ErrorKind> {
     if let Some(looks_like) = sniff_binary(bytes) {
         return Err(ErrorKind::NotText { looks_like: looks_like.to_string() });
     }
@@ -81,7 +82,6 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, ErrorKind> {
     if had_errors {
         warnings.push(replaced_warning(&text, label));
     }
-    let text = text.into_owned();
     if let Some(at) = text.find('\0') {
         return Err(nul_error(&text[..at]));
     }
@@ -89,14 +89,14 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, ErrorKind> {
 }
 
 /// UTF-8 when it is, Windows-1252 (what Excel writes on western Windows) when it is not.
-fn decode_8bit(bytes: &[u8]) -> Result<Decoded, ErrorKind> {
+fn decode_8bit(bytes: &[u8]) -> Result<Decoded<'_>, ErrorKind> {
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
         return Err(nul_error(&String::from_utf8_lossy(&bytes[..at])));
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => {
             let encoding = if text.is_ascii() { TextEncoding::Ascii } else { TextEncoding::Utf8 };
-            Ok(Decoded { text: text.to_string(), encoding, warnings: Vec::new() })
+            Ok(Decoded { text: Cow::Borrowed(text), encoding, warnings: Vec::new() })
         }
         Err(e) => {
             let valid = &bytes[..e.valid_up_to()];
@@ -112,11 +112,7 @@ fn decode_8bit(bytes: &[u8]) -> Result<Decoded, ErrorKind> {
                 ),
                 position: Some(Position::line(line, 0)),
             };
-            Ok(Decoded {
-                text: text.into_owned(),
-                encoding: TextEncoding::Windows1252,
-                warnings: vec![warning],
-            })
+            Ok(Decoded { text, encoding: TextEncoding::Windows1252, warnings: vec![warning] })
         }
     }
 }

@@ -88,6 +88,13 @@ impl Error {
     }
 }
 
+/// Decodes an export's bytes to text without parsing it, and returns the text's length: the
+/// decode stage on its own, for `benches/stages.rs`.
+#[doc(hidden)]
+pub fn bench_decode(bytes: &[u8]) -> usize {
+    decode::decode(bytes).map_or(0, |decoded| decoded.text.len())
+}
+
 /// The reading itself; `side` is updated as soon as the file tells which it is, so that errors
 /// name it.
 fn read(
@@ -101,7 +108,7 @@ fn read(
         return Err(ErrorKind::TooLarge { size, limit }.into());
     }
     let decoded = decode::decode(bytes)?;
-    let text = decoded.text.as_str();
+    let text: &str = &decoded.text;
     if text.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}').is_empty() {
         return Err(ErrorKind::Empty.into());
     }
