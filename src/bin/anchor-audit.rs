@@ -22,7 +22,7 @@ mod cli {
     use anchor_audit::engine::matching::MatchOptions;
     use anchor_audit::engine::model::AnchorAttribute;
     use anchor_audit::engine::output::{
-        fix_script, headline, to_json, write_csv, write_text, write_unreadable_csv,
+        fix_script, headline, write_csv, write_json, write_text, write_unreadable_csv,
     };
     use anchor_audit::engine::read::Field;
     use anchor_audit::engine::report::Category;
@@ -182,7 +182,8 @@ mod cli {
             match args.format {
                 Format::Text => write_text(&result, args.all, &mut *out),
                 Format::Json => {
-                    serde_json::to_writer_pretty(&mut *out, &to_json(&result))?;
+                    // Streamed entry by entry: the same bytes as the JsonReport, less memory.
+                    write_json(&result, &mut *out)?;
                     writeln!(out)
                 }
                 Format::Csv => write_csv(&result, &mut *out),

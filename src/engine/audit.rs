@@ -180,6 +180,20 @@ pub fn audit_with_progress(
     let (onprem_users, onprem_rejects) = onprem_converted?;
     let mut report = match_users(onprem_users, cloud_users, &options.matching);
     report.notices.extend(missing_column_notices(&onprem_table, &cloud_table, anchor));
+    let has_own_column = onprem_table.columns.get(Field::ImmutableId).is_some();
+    if has_own_column
+        && !report.onprem_users.is_empty()
+        && report.onprem_users.iter().all(|u| u.file_immutable_id.is_none())
+    {
+        report.notices.push(Notice {
+            severity: Severity::Info,
+            message: "The on-prem export's ImmutableID column is empty in every row, as the \
+                      migration tutorial's command gives when run as published (its \
+                      `(GUID).tobytearray()` should read `($_.objectGUID).ToByteArray()`). \
+                      Nothing is lost: the anchors here are computed from objectGUID."
+                .into(),
+        });
+    }
     report.notices.sort_by_key(|n| std::cmp::Reverse(n.severity));
     let counts = report.counts();
 

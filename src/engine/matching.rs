@@ -715,7 +715,7 @@ fn notices(entries: &[Entry], cloud: &[CloudUser]) -> Vec<Notice> {
     }
     notices.push(Notice {
         severity: Severity::Info,
-        message: "not checked from these exports: cloud users holding admin roles (not matched: \
+        message: "Not checked from these exports: cloud users holding admin roles (not matched: \
                   \"Existing Admin Role Conflict\") and UPNs on federated domains (their \
                   ImmutableID cannot be changed until the UPN moves to a managed domain)"
             .into(),

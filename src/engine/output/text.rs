@@ -19,16 +19,16 @@ pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Res
     writeln!(out)?;
     let counts = report.counts();
     for (category, n) in &counts.by_category {
-        writeln!(out, "  {:<17}{:>10}", category.label(), group_digits(*n))?;
+        writeln!(out, "  {:<22}{:>10}", category.label(), group_digits(*n))?;
     }
     writeln!(
         out,
-        "  {:<17}{:>10}",
+        "  {:<22}{:>10}",
         "unreadable rows",
         group_digits(audit.unreadable.len() as u64)
     )?;
-    writeln!(out, "  {:<17}{:>10}", "custom anchors", group_digits(counts.custom_anchor))?;
-    writeln!(out, "  {:<17}{:>10}", "with duplicates", group_digits(counts.duplicates))?;
+    writeln!(out, "  {:<22}{:>10}", "custom anchors", group_digits(counts.custom_anchor))?;
+    writeln!(out, "  {:<22}{:>10}", "with duplicates", group_digits(counts.duplicates))?;
     for a in &audit.accounting {
         writeln!(
             out,
