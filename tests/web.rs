@@ -322,3 +322,25 @@ async fn two_million_rows_fit_the_scroll_bar_and_the_end_is_reachable() {
     yew::scheduler::flush().await;
     assert!(wanted.get() > 2_000_000 - 200, "asked for rows from {}", wanted.get());
 }
+
+#[wasm_bindgen_test]
+fn clear_forgets_the_files_the_report_and_the_options_but_keeps_the_counters() {
+    use anchor_audit::web::dom::text_blob;
+    use anchor_audit::web::state::{Action, Phase, Slot, State};
+    use yew::Reducible;
+    let slot = |name: &str| Slot { name: name.into(), size: 3, blob: text_blob("a,b") };
+    let state = Rc::new(State::default())
+        .reduce(Action::Load(Side::OnPrem, slot("onprem.csv")))
+        .reduce(Action::Load(Side::Cloud, slot("cloud.csv")))
+        .reduce(Action::Query(Query { search: "ada".into(), ..Query::default() }));
+    assert!(state.running());
+    let (run, seq) = (state.run, state.seq);
+    let cleared = state.reduce(Action::ClearAll);
+    assert_eq!(cleared.slots, [None, None]);
+    assert_eq!(cleared.phase, Phase::Idle);
+    assert_eq!(cleared.query, Query::default());
+    assert!(cleared.overview.is_none() && cleared.error.is_none() && cleared.open.is_none());
+    // Counters go on, so an answer from before Clear is never taken for a new one; the inputs
+    // are keyed on `cleared`, so they are rebuilt empty.
+    assert_eq!((cleared.run, cleared.seq, cleared.query_seq, cleared.cleared), (run, seq, seq, 1));
+}
