@@ -156,11 +156,16 @@ pub fn app() -> Html {
             bridge.restart();
             revoke_downloads();
             d.dispatch(Action::ClearAll);
-            if let Some(title) = gloo::utils::document().get_element_by_id("inputs-title") {
-                if let Ok(title) = title.dyn_into::<web_sys::HtmlElement>() {
-                    let _ = title.focus();
+            // Focus goes to the (rebuilt) inputs' heading once the page has re-rendered: the
+            // button that had it is gone.
+            gloo::timers::callback::Timeout::new(0, || {
+                if let Some(title) = gloo::utils::document().get_element_by_id("inputs-title") {
+                    if let Ok(title) = title.dyn_into::<web_sys::HtmlElement>() {
+                        let _ = title.focus();
+                    }
                 }
-            }
+            })
+            .forget();
         })
     };
     let has_data = state.slots.iter().any(Option::is_some) || state.overview.is_some();

@@ -179,6 +179,7 @@ async function scenario(context, url, name) {
   assert.equal(await page.locator(".grid-row.body").count(), 0, "no rows after Clear");
   assert.equal(await page.locator("#converter-input").inputValue(), "", "the converter is emptied too");
   assert.equal(await page.getByRole("button", { name: "Clear", exact: true }).count(), 0, "Clear shows only with data");
+  await page.waitForFunction(() => document.activeElement?.id === "inputs-title");
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}-cleared.png`), fullPage: true });
   await loadFixtures(page, seen);
   assert.deepEqual(await report(page), first, "the same report after Clear, from the fresh worker");
