@@ -266,6 +266,9 @@ test("the hosted build under a sub-path: only its own files, all before the firs
     const late = network.filter((r) => r.phase !== "loading" && r.phase !== "ready");
     assert.deepEqual(late, [], "requests after the first file was loaded (incl. after Clear and Cancel)");
     const names = network.map((r) => r.url.slice(server.url.length));
+    // Exactly the files README §5 lists (hashed names shown as …).
+    const files = [...new Set(names.map((n) => n.replace(/-[0-9a-f]{16}/, "-…")))].sort();
+    assert.deepEqual(files, ["", "app-….css", "app-….js", "app-…_bg.wasm", "boot.js", "worker.js", "worker_bg.wasm"]);
     for (const file of ["worker.js", "worker_bg.wasm"]) {
       assert.equal(names.filter((n) => n === file).length, 1, `${file} fetched once: ${names}`);
     }
@@ -281,6 +284,11 @@ test("the hosted build under a sub-path: only its own files, all before the firs
     for (const values of Object.values(policy)) {
       assert.ok(!values.some((v) => /unsafe-inline|'unsafe-eval'|^https?:|^\*$/.test(v)), `a loose source in ${values}`);
     }
+    // The browser enforces the policy: a request off the origin is refused before it is made.
+    seen.quiet = true;
+    const attempt = await page.evaluate(() => fetch("https://example.com/").then(() => "fetched", () => "refused"));
+    assert.equal(attempt, "refused");
+    assert.deepEqual(networkRequests(seen.requests, origin).filter((r) => !r.url.startsWith(server.url)), [], "the refused fetch made no request");
     results.hosted = result;
     await page.close();
   } finally {
