@@ -3,7 +3,8 @@
 // - The single file (dist/anchor-audit.html) opened from disk (file://) in a Chromium cut off the
 //   network three ways (every host name resolves to nothing, Playwright's offline mode, and a
 //   route that aborts and records any request that would still go out).
-// - The hosted build (dist/) served under a sub-path (/tools/anchor-audit/).
+// - The hosted build (dist/) served under a sub-path (/tools/anchor-audit/), with the headers
+//   README §5 recommends.
 //
 // Each gets the fixture exports through the real file inputs, gives the full report, downloads
 // the CSV and the fix script, is cleared (Clear) and cancelled (Cancel) and runs again with its
@@ -254,7 +255,17 @@ test("the single file, opened from disk with no network: full report, downloads,
 });
 
 test("the hosted build under a sub-path: only its own files, all before the first file is loaded, nothing stored", { timeout: 180_000 }, async () => {
-  const server = await serveFolder(DIST, PREFIX);
+  // With the headers README §5 recommends: the page's own policy as a header too (plus
+  // frame-ancestors, which only a header can carry), nosniff and no-referrer.
+  const html = await fs.readFile(path.join(DIST, "index.html"), "utf8");
+  const policy = html.match(/http-equiv="Content-Security-Policy"\s+content="([^"]+)"/)[1];
+  const readme = await fs.readFile(path.join(ROOT, "README.md"), "utf8");
+  assert.equal(readme.split(`${policy}; frame-ancestors 'none'`).length - 1, 2, "README's nginx and IIS examples carry the page's policy");
+  const server = await serveFolder(DIST, PREFIX, {
+    "content-security-policy": `${policy}; frame-ancestors 'none'`,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+  });
   const userDataDir = await fs.mkdtemp(path.join(tmp, "profile-hosted-"));
   const context = await launchBrowser(userDataDir, { width: 1280, height: 900 });
   try {
