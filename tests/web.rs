@@ -344,3 +344,46 @@ fn clear_forgets_the_files_the_report_and_the_options_but_keeps_the_counters() {
     // are keyed on `cleared`, so they are rebuilt empty.
     assert_eq!((cleared.run, cleared.seq, cleared.query_seq, cleared.cleared), (run, seq, seq, 1));
 }
+
+/// Waits (up to 5 s) until `done()` holds.
+async fn until(mut done: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if done() {
+            return;
+        }
+        yew::platform::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("timed out");
+}
+
+#[wasm_bindgen_test]
+async fn the_bridge_starts_every_worker_from_code_in_memory() {
+    use anchor_audit::web::bridge::Bridge;
+    use anchor_audit::web::protocol::FromWorker;
+    use js_sys::Reflect;
+    use std::cell::RefCell;
+    use wasm_bindgen::JsValue;
+    // What the page's loader prepares, with a stand-in glue whose initSync says Ready once it
+    // is handed a compiled Module (the smallest valid one: the wasm header).
+    let header = js_sys::Uint8Array::from(&[0u8, 0x61, 0x73, 0x6d, 1, 0, 0, 0][..]);
+    let module = js_sys::WebAssembly::Module::new(&header).unwrap();
+    let code = js_sys::Object::new();
+    let glue = "let wasm_bindgen = { initSync: ({ module }) => { \
+                if (module instanceof WebAssembly.Module) postMessage([JSON.stringify('Ready')]); } };";
+    Reflect::set(&code, &"glue".into(), &JsValue::from_str(glue)).unwrap();
+    Reflect::set(&code, &"module".into(), &module).unwrap();
+    Reflect::set(&js_sys::global(), &"anchorAuditWorker".into(), &code).unwrap();
+
+    let got = Rc::new(RefCell::new(Vec::new()));
+    let bridge = Bridge::new(Callback::from({
+        let got = got.clone();
+        move |(message, _blobs): (FromWorker, Vec<web_sys::Blob>)| got.borrow_mut().push(message)
+    }));
+    until(|| got.borrow().len() == 1).await;
+    // Cancel and Clear replace the worker the same way: a fresh one from the same code.
+    bridge.restart();
+    until(|| got.borrow().len() == 2).await;
+    assert_eq!(*got.borrow(), [FromWorker::Ready, FromWorker::Ready]);
+    drop(bridge);
+    Reflect::delete_property(&js_sys::global(), &"anchorAuditWorker".into()).unwrap();
+}
