@@ -322,3 +322,68 @@ async fn two_million_rows_fit_the_scroll_bar_and_the_end_is_reachable() {
     yew::scheduler::flush().await;
     assert!(wanted.get() > 2_000_000 - 200, "asked for rows from {}", wanted.get());
 }
+
+#[wasm_bindgen_test]
+fn clear_forgets_the_files_the_report_and_the_options_but_keeps_the_counters() {
+    use anchor_audit::web::dom::text_blob;
+    use anchor_audit::web::state::{Action, Phase, Slot, State};
+    use yew::Reducible;
+    let slot = |name: &str| Slot { name: name.into(), size: 3, blob: text_blob("a,b") };
+    let state = Rc::new(State::default())
+        .reduce(Action::Load(Side::OnPrem, slot("onprem.csv")))
+        .reduce(Action::Load(Side::Cloud, slot("cloud.csv")))
+        .reduce(Action::Query(Query { search: "ada".into(), ..Query::default() }));
+    assert!(state.running());
+    let (run, seq) = (state.run, state.seq);
+    let cleared = state.reduce(Action::ClearAll);
+    assert_eq!(cleared.slots, [None, None]);
+    assert_eq!(cleared.phase, Phase::Idle);
+    assert_eq!(cleared.query, Query::default());
+    assert!(cleared.overview.is_none() && cleared.error.is_none() && cleared.open.is_none());
+    // Counters go on, so an answer from before Clear is never taken for a new one; the inputs
+    // are keyed on `cleared`, so they are rebuilt empty.
+    assert_eq!((cleared.run, cleared.seq, cleared.query_seq, cleared.cleared), (run, seq, seq, 1));
+}
+
+/// Waits (up to 5 s) until `done()` holds.
+async fn until(mut done: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if done() {
+            return;
+        }
+        yew::platform::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("timed out");
+}
+
+#[wasm_bindgen_test]
+async fn the_bridge_starts_every_worker_from_code_in_memory() {
+    use anchor_audit::web::bridge::Bridge;
+    use anchor_audit::web::protocol::FromWorker;
+    use js_sys::Reflect;
+    use std::cell::RefCell;
+    use wasm_bindgen::JsValue;
+    // What the page's loader prepares, with a stand-in glue whose initSync says Ready once it
+    // is handed a compiled Module (the smallest valid one: the wasm header).
+    let header = js_sys::Uint8Array::from(&[0u8, 0x61, 0x73, 0x6d, 1, 0, 0, 0][..]);
+    let module = js_sys::WebAssembly::Module::new(&header).unwrap();
+    let code = js_sys::Object::new();
+    let glue = "let wasm_bindgen = { initSync: ({ module }) => { \
+                if (module instanceof WebAssembly.Module) postMessage([JSON.stringify('Ready')]); } };";
+    Reflect::set(&code, &"glue".into(), &JsValue::from_str(glue)).unwrap();
+    Reflect::set(&code, &"module".into(), &module).unwrap();
+    Reflect::set(&js_sys::global(), &"anchorAuditWorker".into(), &code).unwrap();
+
+    let got = Rc::new(RefCell::new(Vec::new()));
+    let bridge = Bridge::new(Callback::from({
+        let got = got.clone();
+        move |(message, _blobs): (FromWorker, Vec<web_sys::Blob>)| got.borrow_mut().push(message)
+    }));
+    until(|| got.borrow().len() == 1).await;
+    // Cancel and Clear replace the worker the same way: a fresh one from the same code.
+    bridge.restart();
+    until(|| got.borrow().len() == 2).await;
+    assert_eq!(*got.borrow(), [FromWorker::Ready, FromWorker::Ready]);
+    drop(bridge);
+    Reflect::delete_property(&js_sys::global(), &"anchorAuditWorker".into()).unwrap();
+}

@@ -8,7 +8,7 @@ use yew::prelude::*;
 use super::bridge::Bridge;
 use super::converter::{Converter, ListConverter};
 use super::detail::DetailPanel;
-use super::dom::save_blob;
+use super::dom::{revoke_downloads, save_blob};
 use super::error_view::{ErrorView, Problem};
 use super::options::MatchingOptions;
 use super::protocol::{FromWorker, ToWorker};
@@ -147,6 +147,28 @@ pub fn app() -> Html {
             d.dispatch(Action::Cancel);
         })
     };
+    // Clear: the worker (which holds the files' bytes and the report) is terminated and a fresh
+    // one started from code already in memory; the page's state is reset and its inputs rebuilt.
+    let on_clear_all = {
+        let d = dispatch.clone();
+        let bridge = bridge.clone();
+        Callback::from(move |_: MouseEvent| {
+            bridge.restart();
+            revoke_downloads();
+            d.dispatch(Action::ClearAll);
+            // Focus goes to the (rebuilt) inputs' heading once the page has re-rendered: the
+            // button that had it is gone.
+            gloo::timers::callback::Timeout::new(0, || {
+                if let Some(title) = gloo::utils::document().get_element_by_id("inputs-title") {
+                    if let Ok(title) = title.dyn_into::<web_sys::HtmlElement>() {
+                        let _ = title.focus();
+                    }
+                }
+            })
+            .forget();
+        })
+    };
+    let has_data = state.slots.iter().any(Option::is_some) || state.overview.is_some();
     let on_sample = {
         let bridge = bridge.clone();
         Callback::from(move |_: MouseEvent| bridge.send(&ToWorker::Sample, &[]))
@@ -223,7 +245,7 @@ pub fn app() -> Html {
 
     html! {
         <>
-            <header class="page-header">
+            <header class="page-header" key="header">
                 <div class="brand">
                     <h1>{ "Anchor Audit" }</h1>
                     <p class="tagline">{ "Will every cloud user hard-match its on-prem AD account at cut-over?" }</p>
@@ -232,10 +254,14 @@ pub fn app() -> Html {
                     { "Everything stays in this browser: nothing you type or load is sent anywhere." }
                 </p>
             </header>
-            <main>
+            <main key={format!("main-{}", state.cleared)}>
                 <section class="inputs" aria-labelledby="inputs-title">
                     <div class="inputs-head">
-                        <h2 id="inputs-title">{ "1. Load the two exports" }</h2>
+                        <h2 id="inputs-title" tabindex="-1">{ "1. Load the two exports" }</h2>
+                        if has_data {
+                            <button type="button" class="secondary" data-clear="" onclick={on_clear_all}
+                                title="Forget both files, the report and everything typed in this page (nothing was stored anywhere)">{ "Clear" }</button>
+                        }
                         <button type="button" class="secondary" onclick={on_sample} disabled={state.running()}>{ "Try with sample data" }</button>
                     </div>
                     <div class="slots">

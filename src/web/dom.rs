@@ -1,9 +1,23 @@
 //! Small browser helpers: downloads from Blobs, Blobs from text, copying to the clipboard.
 //! None of them makes a request: object URLs and the clipboard are local.
 
+use std::cell::RefCell;
+
 use js_sys::Array;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
+
+thread_local! {
+    /// Object URLs of downloads not revoked yet (each holds its Blob: report data).
+    static DOWNLOADS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Revokes every download's object URL now (Clear), so no report Blob outlives it.
+pub fn revoke_downloads() {
+    for url in DOWNLOADS.with(|d| std::mem::take(&mut *d.borrow_mut())) {
+        let _ = Url::revoke_object_url(&url);
+    }
+}
 
 /// Offers `blob` as a download named `name` (an `<a download>` clicked, then removed).
 pub fn save_blob(blob: &Blob, name: &str) -> Result<(), String> {
@@ -19,7 +33,9 @@ pub fn save_blob(blob: &Blob, name: &str) -> Result<(), String> {
     a.click();
     a.remove();
     // The download has its own copy once started; revoking late is harmless.
+    DOWNLOADS.with(|d| d.borrow_mut().push(url.clone()));
     let _ = gloo::timers::callback::Timeout::new(30_000, move || {
+        DOWNLOADS.with(|d| d.borrow_mut().retain(|u| *u != url));
         let _ = Url::revoke_object_url(&url);
     })
     .forget();

@@ -91,6 +91,9 @@ pub struct State {
     pub detail: Option<Rc<Detail>>,
     /// The worker crashed with this message.
     pub crashed: Option<String>,
+    /// Bumped by Clear: the page keys its inputs on it, so they are rebuilt empty (file pickers,
+    /// pasted text, the converters' values).
+    pub cleared: u32,
 }
 
 impl State {
@@ -131,6 +134,9 @@ pub enum Action {
     Rerun,
     /// Stop the run (the app restarts the worker).
     Cancel,
+    /// Forget everything loaded, typed or computed (the app also replaces the worker, which
+    /// holds the report).
+    ClearAll,
     /// The table's query changed.
     Query(Query),
     /// The table scrolled: it wants rows from here.
@@ -200,6 +206,16 @@ impl Reducible for State {
             Action::Cancel => {
                 s.phase = Phase::Idle;
                 s.error = Some(Error::new(ErrorKind::Cancelled));
+            }
+            Action::ClearAll => {
+                // Counters stay monotonic, so a late answer from before is never taken as new.
+                return Rc::new(State {
+                    run: s.run,
+                    seq: s.seq,
+                    query_seq: s.seq,
+                    cleared: s.cleared.wrapping_add(1),
+                    ..State::default()
+                });
             }
             Action::Query(query) => {
                 s.query = query;

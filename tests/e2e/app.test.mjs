@@ -10,7 +10,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, networkRequests } from "./browser.mjs";
 import { serveFolder } from "./serve.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -26,8 +26,8 @@ let context;
 let tmp;
 
 before(async () => {
-  await fs.access(path.join(DIST, "worker_loader.js")).catch(() => {
-    throw new Error(`${DIST}/worker_loader.js is missing: run \`trunk build --release\` first`);
+  await fs.access(path.join(DIST, "worker.js")).catch(() => {
+    throw new Error(`${DIST}/worker.js is missing: run \`trunk build --release\` first`);
   });
   server = await serveFolder(DIST);
   userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), "anchor-audit-e2e-"));
@@ -71,18 +71,18 @@ async function openApp() {
   return { page, seen };
 }
 
-/** No request after the app was ready, none ever off this machine, no errors. */
-function assertNoLeaks(seen, { allowWorkerRestart = false } = {}) {
+/**
+ * No request after the app was ready (not even for a fresh worker after Cancel or Clear: workers
+ * start from a Blob URL of code loaded once), none ever off this machine, no errors.
+ */
+function assertNoLeaks(seen) {
   seen.stop();
   assert.deepEqual(seen.errors, [], "the page reported errors");
   const origin = new URL(server.url).origin;
-  const offMachine = seen.requests.filter((r) => !r.url.startsWith(origin + "/"));
+  const network = networkRequests(seen.requests, origin);
+  const offMachine = network.filter((r) => !r.url.startsWith(origin + "/"));
   assert.deepEqual(offMachine, [], `requests to anything but ${origin}`);
-  let late = seen.requests.filter((r) => r.afterReady);
-  if (allowWorkerRestart) {
-    // Cancel replaces the worker: its own code is fetched again from this folder (no data).
-    late = late.filter((r) => !/\/worker(_loader|_bg)?\.(js|wasm)$/.test(r.url));
-  }
+  const late = network.filter((r) => r.afterReady);
   assert.deepEqual(late, [], "requests after the app was ready");
 }
 
@@ -353,7 +353,7 @@ test("a big run shows progress and cancels at once, leaving the page usable", { 
   await loadFiles(page, path.join(FIXTURES, "onprem-ps7.csv"), path.join(FIXTURES, "cloud-mguser.csv"));
   await waitForReport(page, seen);
   assert.equal((await counts(page))["mismatch"], 2);
-  assertNoLeaks(seen, { allowWorkerRestart: true });
+  assertNoLeaks(seen);
   await page.close();
 });
 

@@ -8,9 +8,9 @@ export const CHROMIUM = process.env.ANCHOR_AUDIT_CHROMIUM ?? "/usr/bin/chromium"
 
 /**
  * A persistent context (Playwright only takes a user-data-dir that way) in `userDataDir`, which
- * starts empty.
+ * starts empty. `extraArgs` are more Chromium flags (e.g. to cut it off the network).
  */
-export function launchBrowser(userDataDir, viewport) {
+export function launchBrowser(userDataDir, viewport, extraArgs = []) {
   return chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
@@ -24,6 +24,16 @@ export function launchBrowser(userDataDir, viewport) {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...extraArgs,
     ],
   });
+}
+
+/**
+ * The requests in `requests` (`{ url }`s recorded from the context) that can reach a network:
+ * all but the `blob:` URLs of `origin` (`"null"` for file://), which are the app's workers
+ * started from code the page already holds (Chromium reports them as requests on http pages).
+ */
+export function networkRequests(requests, origin) {
+  return requests.filter((r) => !r.url.startsWith(`blob:${origin}/`));
 }

@@ -8,7 +8,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { launchBrowser } from "./browser.mjs";
+import { launchBrowser, networkRequests } from "./browser.mjs";
 import { serveFolder } from "./serve.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -71,9 +71,10 @@ async function openApp() {
 function assertNoLeaks(seen) {
   assert.deepEqual(seen.errors, [], "the page reported errors");
   const origin = new URL(server.url).origin;
-  const offMachine = seen.requests.filter((r) => !r.url.startsWith(origin + "/"));
+  const network = networkRequests(seen.requests, origin);
+  const offMachine = network.filter((r) => !r.url.startsWith(origin + "/"));
   assert.deepEqual(offMachine, [], `requests to anything but ${origin}`);
-  const late = seen.requests.filter((r) => r.afterLoad);
+  const late = network.filter((r) => r.afterLoad);
   assert.deepEqual(late, [], "requests after the app (page and worker) had loaded");
 }
 

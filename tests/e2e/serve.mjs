@@ -17,10 +17,11 @@ const TYPES = {
 };
 
 /**
- * Serves `root` at http://127.0.0.1:<free port><prefix>. Resolves to `{ url, close }`, where `url`
- * is the page's address (ending in `/`) and `close()` stops the server.
+ * Serves `root` at http://127.0.0.1:<free port><prefix>, adding `headers` to every file.
+ * Resolves to `{ url, close }`, where `url` is the page's address (ending in `/`) and `close()`
+ * stops the server.
  */
-export async function serveFolder(root, prefix = "/anchor-audit/") {
+export async function serveFolder(root, prefix = "/anchor-audit/", headers = {}) {
   root = path.resolve(root);
   const server = http.createServer(async (req, res) => {
     const pathname = decodeURIComponent(new URL(req.url, "http://x").pathname);
@@ -37,6 +38,7 @@ export async function serveFolder(root, prefix = "/anchor-audit/") {
       res.writeHead(200, {
         "content-type": TYPES[path.extname(file)] ?? "application/octet-stream",
         "cache-control": "no-store",
+        ...headers,
       });
       res.end(req.method === "HEAD" ? undefined : body);
     } catch {

@@ -1,6 +1,8 @@
-//! `cargo xtask`: the project's two commands, `serve` and `test`. Each first installs whatever is
-//! missing (printing what it does), so both work on a fresh machine; only std is used, so xtask
-//! itself builds in seconds.
+//! `cargo xtask`: the project's two commands, `serve` and `test`, plus `build`. Each first
+//! installs whatever is missing (printing what it does), so all work on a fresh machine. Besides
+//! std, xtask uses only base64 and sha2 (for the single file, [`single`]), so it builds in seconds.
+
+mod single;
 
 use std::env;
 use std::ffi::OsStr;
@@ -24,17 +26,24 @@ commands:
                              --dev builds without optimisations (faster to build, slower to run)
   test                       run every test: native, wasm (headless Chromium), release build,
                              end-to-end (Playwright + Chromium)
+  build                      only the release build: dist/ (to host) and dist/anchor-audit.html
+                             (the whole app in one file, to open from disk)
+  single-file [DIR]          write DIR/anchor-audit.html from the Trunk build in DIR (default
+                             dist; Trunk's post_build hook runs this with its staging folder)
 
-Both install what is missing first: the wasm32 target, trunk, wasm-bindgen-cli, and for `test`
-Debian's chromium + chromium-driver and the e2e npm packages.";
+All install what is missing first: the wasm32 target, trunk, wasm-bindgen-cli, and for `test`
+Debian's chromium + chromium-driver and the e2e npm packages. Every release build (trunk build
+--release, serve, test, build) writes dist/anchor-audit.html and prints its size and SHA-256.";
 
-type Result<T = ()> = std::result::Result<T, String>;
+pub(crate) type Result<T = ()> = std::result::Result<T, String>;
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("serve") => serve(&args[1..]),
         Some("test") => test(&args[1..]),
+        Some("build") => build(&args[1..]),
+        Some("single-file") => single_file(&args[1..]),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             Ok(())
@@ -82,6 +91,69 @@ fn serve(args: &[String]) -> Result {
         trunk.arg("--release");
     }
     run(&mut trunk)
+}
+
+fn build(args: &[String]) -> Result {
+    if let Some(arg) = args.first() {
+        return Err(format!("build: unknown argument `{arg}`\n\n{USAGE}"));
+    }
+    let ws = Workspace::find()?;
+    ws.install_build_tools()?;
+    ws.fetch_crates()?;
+    step("release build into dist/ (Trunk's post_build hook writes dist/anchor-audit.html)");
+    run(ws.command("trunk").args(["build", "--release", "--offline"]))
+}
+
+/// Writes the single file into a Trunk build. Run by Trunk's post_build hook (Trunk.toml), which
+/// sets TRUNK_STAGING_DIR (the build before it replaces dist/), TRUNK_DIST_DIR and TRUNK_PROFILE.
+fn single_file(args: &[String]) -> Result {
+    let ws = Workspace::find()?;
+    let staging = env::var_os("TRUNK_STAGING_DIR").map(PathBuf::from);
+    let dir = match (args.first(), &staging) {
+        (Some(dir), _) => PathBuf::from(dir),
+        (None, Some(staging)) => staging.clone(),
+        (None, None) => ws.root.join("dist"),
+    };
+    if env::var("TRUNK_PROFILE").as_deref() == Ok("debug") {
+        println!("xtask: no {} for a debug build (release builds only)", single::FILE_NAME);
+        return Ok(());
+    }
+    let parts = single::Parts::read(&dir, &ws.root)?;
+    let (html, csp) = single::assemble(&parts)?;
+    let path = dir.join(single::FILE_NAME);
+    fs::write(&path, &html).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    let hash = single::sha256_hex(html.as_bytes());
+    let sums = dir.join(format!("{}.sha256", single::FILE_NAME));
+    fs::write(&sums, format!("{hash}  {}\n", single::FILE_NAME))
+        .map_err(|e| format!("writing {}: {e}", sums.display()))?;
+    // Where it ends up: Trunk moves its staging folder to dist/ after the hook.
+    let shown = match (&staging, env::var_os("TRUNK_DIST_DIR")) {
+        (Some(_), Some(dist)) if args.is_empty() => Path::new(&dist).join(single::FILE_NAME),
+        _ => path,
+    };
+    let shown = shown.strip_prefix(&ws.root).unwrap_or(&shown).display().to_string();
+    println!("\nxtask: wrote {shown}: the whole app in one file, to open from disk");
+    println!("  size     {} bytes ({:.1} MB)", group(html.len()), html.len() as f64 / 1e6);
+    println!("  SHA-256  {hash}");
+    println!(
+        "  check a copy: `sha256sum anchor-audit.html` or `sha256sum -c anchor-audit.html.sha256`,"
+    );
+    println!("  in PowerShell `Get-FileHash -Algorithm SHA256 .\\anchor-audit.html`");
+    println!("  CSP      {csp}");
+    Ok(())
+}
+
+/// `1234567` as `1,234,567`.
+fn group(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn test(args: &[String]) -> Result {
@@ -510,6 +582,12 @@ mod tests {
             tally.read(line);
         }
         assert_eq!((tally.passed, tally.failed), (135, 3));
+    }
+
+    #[test]
+    fn groups_digits() {
+        assert_eq!(group(1_234_567), "1,234,567");
+        assert_eq!(group(999), "999");
     }
 
     #[test]
