@@ -30,45 +30,47 @@ pub struct Headline {
 /// The headline of an audit.
 pub fn headline(audit: &Audit) -> Headline {
     let counts = audit.report.counts();
-    let mut problems = Vec::new();
-    let mut say = |n: u64, one: &str, many: &str| {
-        if n > 0 {
-            problems.push(format!("{} {}", group_digits(n), if n == 1 { one } else { many }));
-        }
-    };
-    say(
-        counts.get(Category::Mismatch),
-        "user would be duplicated (mismatched anchor)",
-        "users would be duplicated (mismatched anchors)",
-    );
-    say(
-        counts.get(Category::DuplicateAnchor),
-        "row shares its anchor with another",
-        "rows share an anchor with another",
-    );
-    say(
-        counts.get(Category::PartnerUnreadable),
-        "user cannot be checked (its other row is unreadable)",
-        "users cannot be checked (their other rows are unreadable)",
-    );
-    say(
-        counts.get(Category::CloudOrphan),
-        "cloud user would be orphaned",
-        "cloud users would be orphaned",
-    );
-    say(
-        counts.get(Category::OnPremOnly),
-        "on-prem user would be created",
-        "on-prem users would be created",
-    );
-    say(counts.get(Category::SoftMatch), "user relies on soft match", "users rely on soft match");
-    say(
-        counts.with_problems,
-        "user has a problem to fix first",
-        "users have problems to fix first",
-    );
     let unreadable = audit.unreadable.len() as u64;
-    say(unreadable, "row could not be read", "rows could not be read");
+    // What would break, most urgent first: (count, singular, plural).
+    let phrases: [(u64, &str, &str); 8] = [
+        (
+            counts.get(Category::Mismatch),
+            "user would be duplicated (mismatched anchor)",
+            "users would be duplicated (mismatched anchors)",
+        ),
+        (
+            counts.get(Category::DuplicateAnchor),
+            "row shares its anchor with another",
+            "rows share an anchor with another",
+        ),
+        (
+            counts.get(Category::PartnerUnreadable),
+            "user cannot be checked (its other row is unreadable)",
+            "users cannot be checked (their other rows are unreadable)",
+        ),
+        (
+            counts.get(Category::CloudOrphan),
+            "cloud user would be orphaned",
+            "cloud users would be orphaned",
+        ),
+        (
+            counts.get(Category::OnPremOnly),
+            "on-prem user would be created",
+            "on-prem users would be created",
+        ),
+        (counts.get(Category::SoftMatch), "user relies on soft match", "users rely on soft match"),
+        (
+            counts.with_problems,
+            "user has a problem to fix first",
+            "users have problems to fix first",
+        ),
+        (unreadable, "row could not be read", "rows could not be read"),
+    ];
+    let problems: Vec<String> = phrases
+        .iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|&(n, one, many)| format!("{} {}", group_digits(n), if n == 1 { one } else { many }))
+        .collect();
     let hard = counts.get(Category::HardMatch);
     if problems.is_empty() {
         Headline {
@@ -204,6 +206,42 @@ pub fn is_notable(entry: &Entry) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::engine::audit::{audit, AuditOptions, Input};
+
+    fn audit_of(onprem: &str, cloud: &str) -> Audit {
+        audit(
+            Input { name: "onprem.csv", bytes: onprem.as_bytes() },
+            Input { name: "cloud.csv", bytes: cloud.as_bytes() },
+            &AuditOptions::default(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn headline_says_safe_or_what_breaks_in_singular_and_plural() {
+        let onprem = "UserPrincipalName,SamAccountName,objectGUID,mail\n\
+                      a@contoso.com,a,35918bc9-196d-40ea-9779-889d79b753f0,\n\
+                      b@contoso.com,b,fcc7e67f-fec6-4a65-b821-2f40a292d185,\n";
+        let safe = "UserPrincipalName,OnPremisesImmutableId,OnPremisesSyncEnabled\n\
+                    a@contoso.com,yYuRNW0Z6kCXeYidebdT8A==,True\n\
+                    b@contoso.com,f+bH/Mb+ZUq4IS9AopLRhQ==,True\n";
+        let headline_of = |cloud: &str| headline(&audit_of(onprem, cloud));
+        assert_eq!(
+            headline_of(safe),
+            Headline { safe: true, text: "Safe to cut over: all 2 users hard-match.".into() }
+        );
+        let one_okta = safe.replace("f+bH/Mb+ZUq4IS9AopLRhQ==", "00ub0oNGTSWTBKOLGLNR");
+        assert_eq!(
+            headline_of(&one_okta).text,
+            "Not safe to cut over: 1 user would be duplicated (mismatched anchor)."
+        );
+        let two_okta = one_okta.replace("yYuRNW0Z6kCXeYidebdT8A==", "00ub0oNGTSWTBKOLGLNX");
+        assert_eq!(
+            headline_of(&two_okta).text,
+            "Not safe to cut over: 2 users would be duplicated (mismatched anchors)."
+        );
+    }
 
     #[test]
     fn digits_are_grouped_by_thousands() {
