@@ -10,8 +10,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { launchBrowser, networkRequests } from "./browser.mjs";
-import { serveFolder } from "./serve.mjs";
+import { useServedApp } from "./harness.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(here, "../..");
@@ -20,71 +19,22 @@ const DIST = process.env.ANCHOR_AUDIT_DIST ?? path.join(ROOT, "dist");
 const ARTIFACTS = path.join(here, "artifacts");
 const TIMEOUT = 30_000;
 
-let server;
-let userDataDir;
-let context;
+const app = useServedApp({
+  dist: DIST,
+  required: "worker.js",
+  viewport: { width: 1280, height: 900 },
+  timeout: TIMEOUT,
+});
 let tmp;
 
 before(async () => {
-  await fs.access(path.join(DIST, "worker.js")).catch(() => {
-    throw new Error(`${DIST}/worker.js is missing: run \`trunk build --release\` first`);
-  });
-  server = await serveFolder(DIST);
-  userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), "anchor-audit-e2e-"));
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), "anchor-audit-files-"));
-  context = await launchBrowser(userDataDir, { width: 1280, height: 900 });
   await fs.mkdir(ARTIFACTS, { recursive: true });
 });
 
 after(async () => {
-  await context?.close();
-  await server?.close();
-  for (const dir of [userDataDir, tmp]) if (dir) await fs.rm(dir, { recursive: true, force: true });
+  if (tmp) await fs.rm(tmp, { recursive: true, force: true });
 });
-
-/**
- * Opens the app in a new tab and waits until it and its worker are up (`data-ready` on <html>).
- * Records every request (the page's and the worker's, through the context) and every error.
- */
-async function openApp() {
-  const page = await context.newPage();
-  const seen = { requests: [], errors: [], ready: false };
-  let fail;
-  seen.failed = new Promise((_, reject) => (fail = reject));
-  seen.failed.catch(() => {});
-  const error = (text) => {
-    seen.errors.push(text);
-    fail(new Error(`the page reported an error: ${text}`));
-  };
-  const onRequest = (r) => seen.requests.push({ url: r.url(), afterReady: seen.ready });
-  context.on("request", onRequest);
-  seen.stop = () => context.off("request", onRequest);
-  page.on("requestfailed", (r) => error(`request failed: ${r.url()} ${r.failure()?.errorText}`));
-  page.on("console", (m) => m.type() === "error" && error(`console: ${m.text()}`));
-  page.on("pageerror", (e) => error(`page error: ${e.message}`));
-  await page.goto(server.url, { waitUntil: "load", timeout: TIMEOUT });
-  await Promise.race([
-    page.waitForSelector("html[data-ready='true']", { timeout: TIMEOUT }),
-    seen.failed,
-  ]);
-  seen.ready = true;
-  return { page, seen };
-}
-
-/**
- * No request after the app was ready (not even for a fresh worker after Cancel or Clear: workers
- * start from a Blob URL of code loaded once), none ever off this machine, no errors.
- */
-function assertNoLeaks(seen) {
-  seen.stop();
-  assert.deepEqual(seen.errors, [], "the page reported errors");
-  const origin = new URL(server.url).origin;
-  const network = networkRequests(seen.requests, origin);
-  const offMachine = network.filter((r) => !r.url.startsWith(origin + "/"));
-  assert.deepEqual(offMachine, [], `requests to anything but ${origin}`);
-  const late = network.filter((r) => r.afterReady);
-  assert.deepEqual(late, [], "requests after the app was ready");
-}
 
 async function loadFiles(page, onprem, cloud) {
   await page.setInputFiles("#file-onprem", onprem);
@@ -108,7 +58,7 @@ async function shot(page, name) {
 }
 
 test("fixture exports through the file inputs: counts, rows, detail, downloads", { timeout: 120_000 }, async () => {
-  const { page, seen } = await openApp();
+  const { page, seen } = await app.open();
   await shot(page, "app-empty");
   await page.setInputFiles("#file-onprem", path.join(FIXTURES, "onprem-ps7.csv"));
   await page.locator("[data-slot='onprem'] [data-file-name]").waitFor({ timeout: TIMEOUT });
@@ -185,12 +135,12 @@ test("fixture exports through the file inputs: counts, rows, detail, downloads",
   await grace.click();
   await detail.waitFor({ timeout: TIMEOUT });
   await page.screenshot({ path: path.join(ARTIFACTS, "app-detail-dark.png") });
-  assertNoLeaks(seen);
+  app.assertNoLeaks(seen);
   await page.close();
 });
 
 test("an LDIF scenario: orphans and duplicates", { timeout: 60_000 }, async () => {
-  const { page, seen } = await openApp();
+  const { page, seen } = await app.open();
   const dir = path.join(FIXTURES, "scenarios/06-orphans-duplicates");
   await loadFiles(page, path.join(dir, "users.ldf"), path.join(dir, "cloud.csv"));
   await waitForReport(page, seen);
@@ -200,12 +150,12 @@ test("an LDIF scenario: orphans and duplicates", { timeout: 60_000 }, async () =
     [1, 3, 1, 2, 5],
   );
   assert.match(await page.locator("[data-slot='onprem'] [data-file-info]").textContent(), /ldifde LDIF export/);
-  assertNoLeaks(seen);
+  app.assertNoLeaks(seen);
   await page.close();
 });
 
 test("files in the wrong slots are noticed and swapped with a click", { timeout: 60_000 }, async () => {
-  const { page, seen } = await openApp();
+  const { page, seen } = await app.open();
   await loadFiles(page, path.join(FIXTURES, "cloud-mguser.csv"), path.join(FIXTURES, "onprem-ps7.csv"));
   const error = page.locator("section.error");
   await error.waitFor({ timeout: TIMEOUT });
@@ -215,23 +165,23 @@ test("files in the wrong slots are noticed and swapped with a click", { timeout:
   await waitForReport(page, seen);
   assert.equal((await counts(page))["mismatch"], 2);
   assert.equal(await page.locator("[data-slot='onprem'] [data-file-name]").textContent(), "onprem-ps7.csv");
-  assertNoLeaks(seen);
+  app.assertNoLeaks(seen);
   await page.close();
 });
 
 test("a cloud export in the on-prem slot is named as such", { timeout: 60_000 }, async () => {
-  const { page, seen } = await openApp();
+  const { page, seen } = await app.open();
   await loadFiles(page, path.join(FIXTURES, "cloud-msol.csv"), path.join(FIXTURES, "cloud-mguser.csv"));
   const error = page.locator("section.error", { hasText: "belongs in the other slot" });
   await Promise.race([error.waitFor({ timeout: TIMEOUT }), seen.failed]);
   assert.match(await error.textContent(), /looks like the cloud export, not the on-prem one/);
   assert.match(await error.locator(".error-place").textContent(), /cloud-msol\.csv/);
-  assertNoLeaks(seen);
+  app.assertNoLeaks(seen);
   await page.close();
 });
 
 test("an unusable file shows the error with where and what to do", { timeout: 60_000 }, async () => {
-  const { page, seen } = await openApp();
+  const { page, seen } = await app.open();
   const dir = path.join(FIXTURES, "scenarios/07-graph-empty-anchor");
   const files = await fs.readdir(dir);
   const onprem = files.find((f) => /onprem|users/i.test(f));
@@ -243,12 +193,12 @@ test("an unusable file shows the error with where and what to do", { timeout: 60
   assert.match(text, /empty/i);
   assert.match(await error.locator("pre.fix").textContent(), /Get-MgUser/);
   await shot(page, "app-error");
-  assertNoLeaks(seen);
+  app.assertNoLeaks(seen);
   await page.close();
 });
 
 test("pasted text works like files", { timeout: 60_000 }, async () => {
-  const { page, seen } = await openApp();
+  const { page, seen } = await app.open();
   for (const [slot, file] of [["onprem", "onprem-ps7.csv"], ["cloud", "cloud-mguser.csv"]]) {
     await page.locator(`[data-slot='${slot}'] button`, { hasText: "Paste text" }).click();
     await page.locator(`#paste-${slot}-text`).fill(await fs.readFile(path.join(FIXTURES, file), "utf8"));
@@ -256,12 +206,12 @@ test("pasted text works like files", { timeout: 60_000 }, async () => {
   }
   await waitForReport(page, seen);
   assert.equal((await counts(page))["hard-match"], 6);
-  assertNoLeaks(seen);
+  app.assertNoLeaks(seen);
   await page.close();
 });
 
 test("sample data: generated in the browser, every category, the generator's counts", { timeout: 60_000 }, async () => {
-  const { page, seen } = await openApp();
+  const { page, seen } = await app.open();
   await page.getByRole("button", { name: "Try with sample data" }).click();
   await waitForReport(page, seen);
   // `anchor-audit generate` (the same SampleSpec::showcase) says the report must show these.
@@ -305,12 +255,12 @@ test("sample data: generated in the browser, every category, the generator's cou
   await page.getByLabel("A string attribute").check();
   await page.selectOption("#anchor-column", "SamAccountName");
   await page.locator(".accounting", { hasText: "the string attribute `SamAccountName`" }).waitFor({ timeout: TIMEOUT });
-  assertNoLeaks(seen);
+  app.assertNoLeaks(seen);
   await page.close();
 });
 
 test("a file dropped on a slot is loaded", { timeout: 60_000 }, async () => {
-  const { page, seen } = await openApp();
+  const { page, seen } = await app.open();
   for (const [slot, file] of [["onprem", "onprem-ps7.csv"], ["cloud", "cloud-mguser.csv"]]) {
     const text = await fs.readFile(path.join(FIXTURES, file), "utf8");
     const transfer = await page.evaluateHandle(([name, text]) => {
@@ -332,14 +282,14 @@ test("a file dropped on a slot is loaded", { timeout: 60_000 }, async () => {
   const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
   assert.notEqual(outline, "none");
   await page.screenshot({ path: path.join(ARTIFACTS, "app-keyboard-focus.png") });
-  assertNoLeaks(seen);
+  app.assertNoLeaks(seen);
   await page.close();
 });
 
 test("a big run shows progress and cancels at once, leaving the page usable", { timeout: 180_000 }, async () => {
   const dir = path.join(tmp, "big");
   execFileSync("cargo", ["run", "-q", "--bin", "anchor-audit", "--", "generate", "--users", "200000", "--anomalies", "scaled", "--out-dir", dir], { cwd: ROOT, stdio: "ignore" });
-  const { page, seen } = await openApp();
+  const { page, seen } = await app.open();
   await loadFiles(page, path.join(dir, "onprem.csv"), path.join(dir, "cloud.csv"));
   const progress = page.locator("progress#progress");
   await progress.waitFor({ timeout: TIMEOUT });
@@ -353,24 +303,24 @@ test("a big run shows progress and cancels at once, leaving the page usable", { 
   await loadFiles(page, path.join(FIXTURES, "onprem-ps7.csv"), path.join(FIXTURES, "cloud-mguser.csv"));
   await waitForReport(page, seen);
   assert.equal((await counts(page))["mismatch"], 2);
-  assertNoLeaks(seen);
+  app.assertNoLeaks(seen);
   await page.close();
 });
 
 test("the list converter converts every pasted value", { timeout: 60_000 }, async () => {
-  const { page, seen } = await openApp();
+  const { page, seen } = await app.open();
   await page.locator("#list-converter-input").fill("35918bc9-196d-40ea-9779-889d79b753f0\niGhmiAEBERG7uxI0VniQqw==\n00ub0oNGTSWTBKOLGLNR");
   await page.waitForFunction(() => document.querySelectorAll(".converted-list > li").length === 3);
   const text = await page.locator(".converted-list").textContent();
   assert.match(text, /yYuRNW0Z6kCXeYidebdT8A==/);
   assert.match(text, /88666888-0101-1111-bbbb-1234567890ab/);
   assert.match(text, /Okta/);
-  assertNoLeaks(seen);
+  app.assertNoLeaks(seen);
   await page.close();
 });
 
 test("a missing column is mapped by hand and the run succeeds", { timeout: 60_000 }, async () => {
-  const { page, seen } = await openApp();
+  const { page, seen } = await app.open();
   const onprem = path.join(tmp, "odd-onprem.csv");
   await fs.writeFile(onprem, "UPN,Full Name,Key\r\nada@contoso.com,Ada,35918bc9-196d-40ea-9779-889d79b753f0\r\n");
   const cloud = path.join(tmp, "odd-cloud.csv");
@@ -384,14 +334,14 @@ test("a missing column is mapped by hand and the run succeeds", { timeout: 60_00
   await page.selectOption("#map-onprem-objectGUID", "Key");
   await waitForReport(page, seen);
   assert.match(await page.locator("#verdict").textContent(), /^Safe to cut over: all 1 users hard-match/);
-  assertNoLeaks(seen);
+  app.assertNoLeaks(seen);
   await page.close();
 });
 
 test("100,000 users: the report arrives and the virtual list scrolls through it", { timeout: 240_000 }, async () => {
   const dir = path.join(tmp, "100k");
   execFileSync("cargo", ["run", "-q", "--bin", "anchor-audit", "--", "generate", "--users", "100000", "--anomalies", "scaled", "--out-dir", dir], { cwd: ROOT, stdio: "ignore" });
-  const { page, seen } = await openApp();
+  const { page, seen } = await app.open();
   const started = Date.now();
   await loadFiles(page, path.join(dir, "onprem.csv"), path.join(dir, "cloud.csv"));
   await Promise.race([page.locator("#verdict").waitFor({ timeout: 180_000 }), seen.failed]);
@@ -411,6 +361,6 @@ test("100,000 users: the report arrives and the virtual list scrolls through it"
   await page.waitForFunction(() => /^4,000 shown/.test(document.querySelector("[data-row-total]")?.textContent.trim() ?? ""));
   console.log(`# 100k users: report in ${took} ms, mismatch filter in ${Date.now() - t} ms`);
   await shot(page, "app-100k");
-  assertNoLeaks(seen);
+  app.assertNoLeaks(seen);
   await page.close();
 });
