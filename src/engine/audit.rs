@@ -110,6 +110,10 @@ pub struct Audit {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Stage {
+    /// Loading the on-prem file's bytes (the browser worker reads it from disk in slices).
+    LoadingOnPrem,
+    /// Loading the cloud file's bytes.
+    LoadingCloud,
     /// Reading the on-prem file.
     ReadingOnPrem,
     /// Reading the cloud file.

@@ -318,6 +318,12 @@ fn stage_label(stage: Option<Stage>, done: u64, total: u64) -> String {
     let mb = |b: u64| format!("{:.1}", b as f64 / 1e6);
     match stage {
         None => "Handing the files to the worker…".into(),
+        Some(Stage::LoadingOnPrem) => {
+            format!("Loading the on-prem file: {} of {} MB", mb(done), mb(total))
+        }
+        Some(Stage::LoadingCloud) => {
+            format!("Loading the cloud file: {} of {} MB", mb(done), mb(total))
+        }
         Some(Stage::ReadingOnPrem) => {
             format!("Reading the on-prem file: {} of {} MB", mb(done), mb(total))
         }

@@ -73,18 +73,6 @@ fn handle(message: ToWorker, blobs: &[Blob]) {
     match message {
         ToWorker::Run { run, names, options } => {
             KEPT.with(|k| *k.borrow_mut() = Kept::default());
-            let (onprem, cloud) = match (blobs.first().map(bytes_of), blobs.get(1).map(bytes_of)) {
-                (Some(Ok(a)), Some(Ok(b))) => (a, b),
-                (Some(Err(e)), _) | (_, Some(Err(e))) => {
-                    return failed(
-                        run,
-                        usage(format!("the file could not be read: {e}")),
-                        &[],
-                        &[],
-                    );
-                }
-                _ => return failed(run, usage("two files are needed".into()), &[], &[]),
-            };
             let mut last = (Stage::Matching, u64::MAX);
             let mut progress = |stage: Stage, p: crate::engine::read::Progress| {
                 // About every 1 % (and every stage change): enough for a smooth bar.
@@ -103,6 +91,22 @@ fn handle(message: ToWorker, blobs: &[Blob]) {
                     );
                 }
                 true
+            };
+            let [Some(onprem_blob), Some(cloud_blob)] = [blobs.first(), blobs.get(1)] else {
+                return failed(run, usage("two files are needed".into()), &[], &[]);
+            };
+            let loaded = load(onprem_blob, Stage::LoadingOnPrem, &mut progress)
+                .and_then(|a| load(cloud_blob, Stage::LoadingCloud, &mut progress).map(|b| (a, b)));
+            let (onprem, cloud) = match loaded {
+                Ok(both) => both,
+                Err(e) => {
+                    return failed(
+                        run,
+                        usage(format!("the file could not be read: {e}")),
+                        &[],
+                        &[],
+                    );
+                }
             };
             let result = audit_with_progress(
                 Input { name: &names[0], bytes: &onprem },
@@ -161,11 +165,41 @@ fn failed(run: u32, error: Error, onprem: &[u8], cloud: &[u8]) {
     post(&FromWorker::Failed { run, error, headers }, &[]);
 }
 
-/// A Blob's bytes, read synchronously (allowed in workers): the page never copies them.
-fn bytes_of(blob: &Blob) -> Result<Vec<u8>, String> {
+/// Bytes read from a file per call: large enough that the per-call cost vanishes, small enough
+/// that the worker's JS heap holds only this much of a file beside its copy in wasm memory.
+const LOAD_SLICE: u64 = 8 << 20;
+
+/// A file's bytes, read synchronously (allowed in workers) slice by slice straight into wasm
+/// memory, reporting progress by bytes. The whole size is reserved first, so wasm memory grows
+/// once per file instead of doubling its way up (and a file that cannot fit says so here).
+fn load(
+    blob: &Blob,
+    stage: Stage,
+    progress: &mut dyn FnMut(Stage, crate::engine::read::Progress) -> bool,
+) -> Result<Vec<u8>, String> {
+    let size = blob.size() as u64;
+    let mut bytes = Vec::new();
+    bytes
+        .try_reserve_exact(size as usize)
+        .map_err(|_| format!("its {:.0} MB do not fit in this tab's memory", size as f64 / 1e6))?;
     let reader = FileReaderSync::new().map_err(|e| format!("{e:?}"))?;
-    let buffer = reader.read_as_array_buffer(blob).map_err(|e| format!("{e:?}"))?;
-    Ok(Uint8Array::new(&buffer).to_vec())
+    let mut start = 0;
+    while start < size {
+        let end = (start + LOAD_SLICE).min(size);
+        let slice =
+            blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(|e| format!("{e:?}"))?;
+        let buffer = reader.read_as_array_buffer(&slice).map_err(|e| format!("{e:?}"))?;
+        let array = Uint8Array::new(&buffer);
+        let at = bytes.len();
+        bytes.resize(at + array.length() as usize, 0);
+        array.copy_to(&mut bytes[at..]);
+        start = end;
+        progress(
+            stage,
+            crate::engine::read::Progress { bytes_done: start, bytes_total: size, records: 0 },
+        );
+    }
+    Ok(bytes)
 }
 
 fn blob(bytes: &[u8], mime: &str) -> Blob {
