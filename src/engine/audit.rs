@@ -18,6 +18,7 @@
 //! assert!(result.accounting.iter().all(|a| a.balanced()));
 //! ```
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap as HashMap;
@@ -41,6 +42,26 @@ pub struct Input<'a> {
     pub name: &'a str,
     /// Its bytes, as read from disk.
     pub bytes: &'a [u8],
+}
+
+/// Where an export's bytes come from. The audit loads each file only when it reaches it and
+/// drops its bytes once they are read, so a caller that reads from disk (the browser worker)
+/// never holds both files, nor either file beside the matcher's users.
+pub trait Source {
+    /// The file's name, for messages.
+    fn name(&self) -> &str;
+    /// The file's bytes; `progress` is called as they load and cancels when it returns `false`.
+    fn load(&mut self, progress: &mut dyn FnMut(Progress) -> bool) -> Result<Cow<'_, [u8]>, Error>;
+}
+
+impl Source for Input<'_> {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn load(&mut self, _: &mut dyn FnMut(Progress) -> bool) -> Result<Cow<'_, [u8]>, Error> {
+        Ok(Cow::Borrowed(self.bytes))
+    }
 }
 
 /// Everything the caller can choose.
@@ -129,34 +150,49 @@ pub fn audit(onprem: Input, cloud: Input, options: &AuditOptions) -> Result<Audi
 
 /// [`audit`], calling `progress` as it reads; returning `false` from it cancels the run.
 pub fn audit_with_progress(
-    onprem: Input,
-    cloud: Input,
+    mut onprem: Input,
+    mut cloud: Input,
+    options: &AuditOptions,
+    progress: &mut dyn FnMut(Stage, Progress) -> bool,
+) -> Result<Audit, Error> {
+    audit_sources(&mut onprem, &mut cloud, options, progress)
+}
+
+/// [`audit_with_progress`] from two [`Source`]s, each loaded when its turn comes.
+pub fn audit_sources(
+    onprem: &mut dyn Source,
+    cloud: &mut dyn Source,
     options: &AuditOptions,
     progress: &mut dyn FnMut(Stage, Progress) -> bool,
 ) -> Result<Audit, Error> {
     let onprem_options = ReadOptions {
-        file_name: onprem.name.to_string(),
+        file_name: onprem.name().to_string(),
         side: Some(Side::OnPrem),
         columns: options.onprem_columns.clone(),
         max_bytes: options.max_bytes,
     };
     let cloud_options = ReadOptions {
-        file_name: cloud.name.to_string(),
+        file_name: cloud.name().to_string(),
         side: Some(Side::Cloud),
         columns: options.cloud_columns.clone(),
         max_bytes: options.max_bytes,
     };
-    let onprem_table = read_table_with_progress(onprem.bytes, &onprem_options, &mut |p| {
-        progress(Stage::ReadingOnPrem, p)
-    });
+    let mut read = |source: &mut dyn Source, read_options: &ReadOptions, side: Side| {
+        let (loading, reading) = match side {
+            Side::OnPrem => (Stage::LoadingOnPrem, Stage::ReadingOnPrem),
+            Side::Cloud => (Stage::LoadingCloud, Stage::ReadingCloud),
+        };
+        let bytes = source
+            .load(&mut |p| progress(loading, p))
+            .map_err(|e| Error { side: e.side.or(Some(side)), ..e })?;
+        read_table_with_progress(&bytes, read_options, &mut |p| progress(reading, p))
+    };
+    let onprem_table = read(onprem, &onprem_options, Side::OnPrem);
     // A file in the wrong slot is only worth a swap when the other one is wrong too.
     let onprem_table = match onprem_table {
         Err(e) if matches!(e.kind, ErrorKind::WrongSide { .. }) => {
             let swapped = ReadOptions { side: None, ..cloud_options.clone() };
-            let cloud_detected = read_table_with_progress(cloud.bytes, &swapped, &mut |p| {
-                progress(Stage::ReadingCloud, p)
-            });
-            return Err(match cloud_detected {
+            return Err(match read(cloud, &swapped, Side::Cloud) {
                 Ok(t) if t.info.detection.side == Some(Side::OnPrem) => {
                     Error::new(ErrorKind::Swapped)
                 }
@@ -172,9 +208,7 @@ pub fn audit_with_progress(
     let mut onprem_table = onprem_table;
     let onprem_converted = onprem_users(&onprem_table, anchor);
     let onprem_rows = std::mem::take(&mut onprem_table.rows).len();
-    let mut cloud_table = read_table_with_progress(cloud.bytes, &cloud_options, &mut |p| {
-        progress(Stage::ReadingCloud, p)
-    })?;
+    let mut cloud_table = read(cloud, &cloud_options, Side::Cloud)?;
     let (cloud_users, cloud_rejects) = cloud_users(&cloud_table);
     let cloud_rows = std::mem::take(&mut cloud_table.rows).len();
     let done = Progress { bytes_done: 0, bytes_total: 0, records: 0 };
@@ -536,6 +570,83 @@ mod tests {
             Input { name: cloud, bytes: &c },
             &AuditOptions::default(),
         )
+    }
+
+    /// A file that loads from elsewhere, recording when it was asked for.
+    struct Recorded<'a> {
+        name: &'static str,
+        bytes: Vec<u8>,
+        log: &'a std::cell::RefCell<Vec<&'static str>>,
+    }
+
+    impl Source for Recorded<'_> {
+        fn name(&self) -> &str {
+            self.name
+        }
+
+        fn load(
+            &mut self,
+            progress: &mut dyn FnMut(Progress) -> bool,
+        ) -> Result<Cow<'_, [u8]>, Error> {
+            self.log.borrow_mut().push(self.name);
+            let total = self.bytes.len() as u64;
+            if !progress(Progress { bytes_done: total, bytes_total: total, records: 0 }) {
+                return Err(Error::new(ErrorKind::Cancelled));
+            }
+            Ok(Cow::Owned(std::mem::take(&mut self.bytes)))
+        }
+    }
+
+    #[test]
+    fn sources_load_one_at_a_time_and_give_the_same_report() {
+        let (o, c) = (fixture("onprem-ps7.csv"), fixture("cloud-mguser.csv"));
+        let log = std::cell::RefCell::new(Vec::new());
+        let mut onprem = Recorded { name: "onprem-ps7.csv", bytes: o.clone(), log: &log };
+        let mut cloud = Recorded { name: "cloud-mguser.csv", bytes: c.clone(), log: &log };
+        let mut stages = Vec::new();
+        let lazy = audit_sources(&mut onprem, &mut cloud, &AuditOptions::default(), &mut |s, _| {
+            if stages.last() != Some(&s) {
+                stages.push(s);
+            }
+            true
+        })
+        .unwrap();
+        let eager = run("onprem-ps7.csv", "cloud-mguser.csv").unwrap();
+        assert_eq!(lazy.report, eager.report);
+        assert_eq!(lazy.accounting, eager.accounting);
+        assert_eq!(*log.borrow(), ["onprem-ps7.csv", "cloud-mguser.csv"]);
+        use Stage::*;
+        assert_eq!(stages, [LoadingOnPrem, ReadingOnPrem, LoadingCloud, ReadingCloud, Matching]);
+    }
+
+    #[test]
+    fn a_refused_onprem_file_stops_before_the_cloud_file_loads() {
+        let log = std::cell::RefCell::new(Vec::new());
+        let mut onprem = Recorded { name: "onprem.csv", bytes: b"\r\n".to_vec(), log: &log };
+        let mut cloud =
+            Recorded { name: "cloud.csv", bytes: fixture("cloud-mguser.csv"), log: &log };
+        let error =
+            audit_sources(&mut onprem, &mut cloud, &AuditOptions::default(), &mut |_, _| true)
+                .unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Empty);
+        assert_eq!(error.side, Some(Side::OnPrem));
+        assert_eq!(*log.borrow(), ["onprem.csv"]);
+    }
+
+    #[test]
+    fn cancelling_while_a_file_loads_stops_the_run() {
+        let log = std::cell::RefCell::new(Vec::new());
+        let mut onprem =
+            Recorded { name: "onprem.csv", bytes: fixture("onprem-ps7.csv"), log: &log };
+        let mut cloud =
+            Recorded { name: "cloud.csv", bytes: fixture("cloud-mguser.csv"), log: &log };
+        let error =
+            audit_sources(&mut onprem, &mut cloud, &AuditOptions::default(), &mut |s, _| {
+                s != Stage::LoadingCloud
+            })
+            .unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Cancelled);
+        assert_eq!(error.side, Some(Side::Cloud));
     }
 
     /// Every on-prem format against every cloud format gives the same verdicts for the cast in

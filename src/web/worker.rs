@@ -2,6 +2,7 @@
 //! questions (windows of rows, one entry, downloads). It is the only place the browser app calls
 //! the audit, so the page stays responsive and never holds the whole report.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 use js_sys::{Array, Uint8Array};
@@ -10,7 +11,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
 
 use super::protocol::{Detail, DownloadKind, FromWorker, Overview, ToWorker, UNREADABLE_SHOWN};
-use crate::engine::audit::{audit_with_progress, Audit, Input, Stage};
+use crate::engine::audit::{audit_sources, Audit, Source, Stage};
 use crate::engine::error::{Error, ErrorKind};
 use crate::engine::output::{
     entry_view, fix_script, headline, to_json, write_csv, write_unreadable_csv,
@@ -93,34 +94,18 @@ fn handle(message: ToWorker, blobs: &[Blob]) {
                 true
             };
             let [Some(onprem_blob), Some(cloud_blob)] = [blobs.first(), blobs.get(1)] else {
-                return failed(run, usage("two files are needed".into()), &[], &[]);
+                return failed(run, usage("two files are needed".into()), &[]);
             };
-            let loaded = load(onprem_blob, Stage::LoadingOnPrem, &mut progress)
-                .and_then(|a| load(cloud_blob, Stage::LoadingCloud, &mut progress).map(|b| (a, b)));
-            let (onprem, cloud) = match loaded {
-                Ok(both) => both,
-                Err(e) => {
-                    return failed(
-                        run,
-                        usage(format!("the file could not be read: {e}")),
-                        &[],
-                        &[],
-                    );
-                }
-            };
-            let result = audit_with_progress(
-                Input { name: &names[0], bytes: &onprem },
-                Input { name: &names[1], bytes: &cloud },
-                &options,
-                &mut progress,
-            );
+            let mut onprem = BlobSource { name: &names[0], blob: onprem_blob };
+            let mut cloud = BlobSource { name: &names[1], blob: cloud_blob };
+            let result = audit_sources(&mut onprem, &mut cloud, &options, &mut progress);
             match result {
                 Ok(audit) => {
                     let overview = overview(&audit);
                     KEPT.with(|k| k.borrow_mut().audit = Some(audit));
                     post(&FromWorker::Done { run, overview: Box::new(overview) }, &[]);
                 }
-                Err(error) => failed(run, error, &onprem, &cloud),
+                Err(error) => failed(run, error, blobs),
             }
         }
         ToWorker::Rows { query, offset, limit, seq } => KEPT.with(|k| {
@@ -160,9 +145,37 @@ fn usage(message: String) -> Error {
     Error::new(ErrorKind::Usage { message })
 }
 
-fn failed(run: u32, error: Error, onprem: &[u8], cloud: &[u8]) {
-    let headers = [sniff_headers(onprem), sniff_headers(cloud)];
+fn failed(run: u32, error: Error, blobs: &[Blob]) {
+    let head = |i: usize| blobs.get(i).and_then(file_head).unwrap_or_default();
+    let headers = [sniff_headers(&head(0)), sniff_headers(&head(1))];
     post(&FromWorker::Failed { run, error, headers }, &[]);
+}
+
+/// A file the page handed over, loaded when the audit reaches it.
+struct BlobSource<'a> {
+    name: &'a str,
+    blob: &'a Blob,
+}
+
+impl Source for BlobSource<'_> {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn load(
+        &mut self,
+        progress: &mut dyn FnMut(crate::engine::read::Progress) -> bool,
+    ) -> Result<Cow<'_, [u8]>, Error> {
+        load(self.blob, progress)
+            .map(Cow::Owned)
+            .map_err(|e| Error { file: Some(self.name.to_string()), ..e })
+    }
+}
+
+/// The start of a file, enough to find its header line.
+fn file_head(blob: &Blob) -> Option<Vec<u8>> {
+    let head = blob.slice_with_f64_and_f64(0.0, SNIFF_BYTES as f64).ok()?;
+    load(&head, &mut |_| true).ok()
 }
 
 /// Bytes read from a file per call: large enough that the per-call cost vanishes, small enough
@@ -174,30 +187,30 @@ const LOAD_SLICE: u64 = 8 << 20;
 /// once per file instead of doubling its way up (and a file that cannot fit says so here).
 fn load(
     blob: &Blob,
-    stage: Stage,
-    progress: &mut dyn FnMut(Stage, crate::engine::read::Progress) -> bool,
-) -> Result<Vec<u8>, String> {
+    progress: &mut dyn FnMut(crate::engine::read::Progress) -> bool,
+) -> Result<Vec<u8>, Error> {
+    let unreadable = |e: JsValue| usage(format!("the file could not be read: {e:?}"));
     let size = blob.size() as u64;
     let mut bytes = Vec::new();
-    bytes
-        .try_reserve_exact(size as usize)
-        .map_err(|_| format!("its {:.0} MB do not fit in this tab's memory", size as f64 / 1e6))?;
-    let reader = FileReaderSync::new().map_err(|e| format!("{e:?}"))?;
+    bytes.try_reserve_exact(size as usize).map_err(|_| {
+        usage(format!("its {:.0} MB do not fit in this tab's memory", size as f64 / 1e6))
+    })?;
+    let reader = FileReaderSync::new().map_err(unreadable)?;
     let mut start = 0;
     while start < size {
         let end = (start + LOAD_SLICE).min(size);
-        let slice =
-            blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(|e| format!("{e:?}"))?;
-        let buffer = reader.read_as_array_buffer(&slice).map_err(|e| format!("{e:?}"))?;
+        let slice = blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(unreadable)?;
+        let buffer = reader.read_as_array_buffer(&slice).map_err(unreadable)?;
         let array = Uint8Array::new(&buffer);
         let at = bytes.len();
         bytes.resize(at + array.length() as usize, 0);
         array.copy_to(&mut bytes[at..]);
         start = end;
-        progress(
-            stage,
-            crate::engine::read::Progress { bytes_done: start, bytes_total: size, records: 0 },
-        );
+        let done =
+            crate::engine::read::Progress { bytes_done: start, bytes_total: size, records: 0 };
+        if !progress(done) {
+            return Err(Error::new(ErrorKind::Cancelled));
+        }
     }
     Ok(bytes)
 }
@@ -304,11 +317,14 @@ fn download(audit: &Audit, kind: DownloadKind) -> Vec<u8> {
     out
 }
 
+/// How much of a refused file is decoded to find its header line.
+const SNIFF_BYTES: usize = 256 * 1024;
+
 /// The header names of a file the audit refused, for the column-mapping control: the first
 /// non-empty line after any `#TYPE` line, split on the likeliest delimiter. Only the first
 /// 256 KiB are decoded. LDIF files have no header line: none are returned.
 pub fn sniff_headers(bytes: &[u8]) -> Vec<String> {
-    let head = &bytes[..bytes.len().min(256 * 1024)];
+    let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
     let text = match head {
         [0xFF, 0xFE, rest @ ..] => encoding_rs::UTF_16LE.decode_without_bom_handling(rest).0,
         [0xFE, 0xFF, rest @ ..] => encoding_rs::UTF_16BE.decode_without_bom_handling(rest).0,
