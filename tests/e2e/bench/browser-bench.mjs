@@ -15,8 +15,8 @@
 // ANCHOR_AUDIT_CLI=PATH uses that release CLI instead of `cargo run --release`.
 //
 // --peers (after `npm ci` in tests/e2e/bench): then, in the same browser, the peers of peers.mjs on
-// the same files (LIST: comma-separated, default all of floor, papa, papa-worker, duckdb,
-// duckdb-buffer), each checked against the number of cloud users our report matches, with each
+// the same files (LIST: comma-separated, default all of floor, papa, papa-stream, papa-worker,
+// duckdb, duckdb-buffer), each checked against the number of cloud users our report matches, with each
 // peer's time over ours and our throughput as a fraction of the parse-only floor. This builds the
 // floor (examples/wasm_floor.rs) with cargo. --js-flags passes V8 flags to Chromium (a diagnosis,
 // e.g. --no-wasm-dynamic-tiering: all wasm compiled optimised up front), for the app and peers.
@@ -77,7 +77,7 @@ async function pair(o, users) {
   const done = path.join(dir, "generate.txt");
   const have = await fs.readFile(done, "utf8").catch(() => null);
   if (have == null) {
-    console.error(`# generating ${users} users into ${dir} (cargo run --release)`);
+    console.error(`# generating ${users} users into ${dir} (${CLI.join(" ")} generate)`);
     await fs.mkdir(dir, { recursive: true });
     const out = execFileSync(CLI[0], [...CLI.slice(1), "generate", "--users", String(users), "--seed", String(o.seed), "--anomalies", "scaled", "--out-dir", dir], { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 24 });
     await fs.writeFile(done, out);

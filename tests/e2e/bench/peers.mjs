@@ -3,8 +3,9 @@
 //
 // - floor: the `csv` crate alone as plain wasm (examples/wasm_floor.rs): each file read into an
 //   ArrayBuffer, copied into wasm memory, parsed (records and fields counted), and parsed again;
-// - papa / papa-worker: Papa Parse 5 streaming each File (arrays, not objects), on the page's main
-//   thread or in its own worker, objectGUID → ImmutableID in plain JS, a Map join;
+// - papa / papa-stream / papa-worker: Papa Parse 5 (rows as arrays, not objects) on each file read
+//   whole as text (the fastest way here), or streaming the File in chunks on the page's thread or
+//   in Papa's worker; objectGUID → ImmutableID in plain JS, a Map join;
 // - duckdb / duckdb-buffer: DuckDB-Wasm, read_csv of each file registered as a File handle (read
 //   with FileReaderSync in DuckDB's worker) or as a buffer, the conversion and the join in SQL.
 //
@@ -22,13 +23,15 @@ import { serveFolder } from "../serve.mjs";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(here, "../../..");
 
-export const PEERS = ["floor", "papa", "papa-worker", "duckdb", "duckdb-buffer"];
+export const PEERS = ["floor", "papa", "papa-stream", "papa-worker", "duckdb", "duckdb-buffer", "duckdb-threads"];
 export const PEER_NAMES = {
   floor: "floor: csv crate parse only (wasm)",
-  papa: "Papa Parse, main thread + JS join",
-  "papa-worker": "Papa Parse, worker: true + JS join",
+  papa: "Papa Parse, file as text, main thread + JS join",
+  "papa-stream": "Papa Parse, File in chunks, main thread + JS join",
+  "papa-worker": "Papa Parse, File in chunks, worker: true + JS join",
   duckdb: "DuckDB-Wasm, File handles + SQL join",
   "duckdb-buffer": "DuckDB-Wasm, buffers + SQL join",
+  "duckdb-threads": "DuckDB-Wasm, threads (COI), File handles + SQL join",
 };
 
 /** Runs `cmd args` in the repository, its output to our stderr; throws with a hint on failure. */
@@ -65,7 +68,9 @@ export async function servePeers() {
     papaparse: "papaparse",
   };
   for (const [name, target] of Object.entries(links)) await fs.symlink(path.join(modules, target), path.join(site, name));
-  const server = await serveFolder(site, "/peers/");
+  // Cross-origin isolated (COOP + COEP), for duckdb-threads' SharedArrayBuffer; everything the
+  // page loads is its own, so the others are not affected.
+  const server = await serveFolder(site, "/peers/", { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" });
   const versions = {};
   for (const name of ["@duckdb/duckdb-wasm", "papaparse"]) versions[name] = JSON.parse(await fs.readFile(path.join(modules, name, "package.json"), "utf8")).version;
   return {

@@ -1,5 +1,5 @@
-// The peers of the browser benchmark (issue 5), one per page load: `?peer=floor|papa|papa-worker|
-// duckdb|duckdb-buffer`. Each gets ready before any file is chosen (its code and wasm loaded and
+// The peers of the browser benchmark (issue 5), one per page load: `?peer=floor|papa|papa-stream|
+// papa-worker|duckdb|duckdb-buffer`. Each gets ready before any file is chosen (its code and wasm loaded and
 // compiled: like the app, whose page is ready before the user picks files), then, exactly like the
 // app, takes the on-prem file from its input first and starts when the cloud file is chosen. It
 // ends with the number of cloud users whose ImmutableID equals some on-prem anchor
@@ -20,12 +20,13 @@ for (let i = 0; i < 16; i++) {
   HEX["0123456789abcdef".charCodeAt(i)] = i;
   HEX["0123456789ABCDEF".charCodeAt(i)] = i;
 }
-const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const BASE64 = Array.from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", (c) => c.charCodeAt(0));
 // Where each byte of Guid.ToByteArray() is in the GUID's text (hex pairs, hyphens skipped): the
 // first three groups little-endian, the last two as written.
 const TEXT_ORDER = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
 const bytes = new Uint8Array(16);
 const pairs = new Uint8Array(16);
+const codes = new Array(24).fill(61); // "=": the last two stay padding
 
 /** The ImmutableID of a hyphenated objectGUID, or null when it is not one. */
 function immutableIdOf(guid) {
@@ -43,44 +44,51 @@ function immutableIdOf(guid) {
     pairs[k++] = (h << 4) | l;
   }
   for (let i = 0; i < 16; i++) bytes[i] = pairs[TEXT_ORDER[i]];
-  let out = "";
+  // One flat string from the 24 character codes (concatenation would build a rope to flatten).
+  let c = 0;
   for (let i = 0; i < 15; i += 3) {
     const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    out += BASE64[n >> 18] + BASE64[(n >> 12) & 63] + BASE64[(n >> 6) & 63] + BASE64[n & 63];
+    codes[c++] = BASE64[n >> 18];
+    codes[c++] = BASE64[(n >> 12) & 63];
+    codes[c++] = BASE64[(n >> 6) & 63];
+    codes[c++] = BASE64[n & 63];
   }
-  return out + BASE64[bytes[15] >> 2] + BASE64[(bytes[15] & 3) << 4] + "==";
+  codes[20] = BASE64[bytes[15] >> 2];
+  codes[21] = BASE64[(bytes[15] & 3) << 4];
+  return String.fromCharCode.apply(null, codes);
 }
 
 /**
- * Streams `file` through Papa Parse (arrays, not objects: the faster mode) and calls `onRow(row)`
- * for each row after the header, the first row naming one of `wanted` (the #TYPE line before it
- * is skipped). Resolves to the header's column indexes by name.
+ * Parses `file` with Papa Parse (rows as arrays, not objects: the faster mode) and calls
+ * `onRow(row, header)` for each row after the header, the first row naming one of `wanted` (the
+ * #TYPE line before it is skipped); `header` maps column names to indexes. Modes, by `how`:
+ * "text" reads the whole file into one string and parses it row by row (`step`), the fastest here;
+ * "stream" lets Papa read the File in its 10 MB chunks (`chunk`), on this thread; "worker" the
+ * same in Papa's own worker (`worker: true`), the rows posted back a chunk at a time.
  */
-function papaRows(file, wanted, onRow, worker) {
+async function papaRows(file, wanted, onRow, how) {
+  const source = how === "text" ? await file.text() : file;
   return new Promise((resolve, reject) => {
     let header = null;
-    Papa.parse(file, {
-      worker,
+    const take = (row) => {
+      if (header) return onRow(row, header);
+      const names = row.map((n) => n.replace(/^\ufeff/, ""));
+      if (wanted.some((w) => names.includes(w))) header = Object.fromEntries(names.map((n, j) => [n, j]));
+    };
+    const config = {
+      worker: how === "worker",
       header: false,
       skipEmptyLines: true,
-      chunk(results) {
-        let i = 0;
-        const rows = results.data;
-        if (!header) {
-          for (; i < rows.length && !header; i++) {
-            const names = rows[i].map((n) => n.replace(/^\ufeff/, ""));
-            if (wanted.some((w) => names.includes(w))) header = Object.fromEntries(names.map((n, j) => [n, j]));
-          }
-        }
-        for (; i < rows.length; i++) onRow(rows[i], header);
-      },
       complete: () => (header ? resolve(header) : reject(new Error(`${file.name}: no header naming ${wanted.join(" or ")}`))),
       error: (e) => reject(new Error(`${file.name}: ${e.message ?? e}`)),
-    });
+    };
+    if (how === "text") config.step = (results) => take(results.data);
+    else config.chunk = (results) => results.data.forEach(take);
+    Papa.parse(source, config);
   });
 }
 
-async function papa(onprem, cloud, worker) {
+async function papa(onprem, cloud, how) {
   const anchors = new Map();
   let onpremRows = 0, noAnchor = 0;
   let guidAt, consistencyAt;
@@ -91,7 +99,7 @@ async function papa(onprem, cloud, worker) {
     const anchor = consistency !== "" ? consistency : immutableIdOf(row[guidAt] ?? "");
     if (anchor === null) noAnchor++;
     else if (!anchors.has(anchor)) anchors.set(anchor, onpremRows);
-  }, worker);
+  }, how);
   state.stages.onprem = performance.now() - state.chosen;
   let cloudRows = 0, matched = 0, idAt;
   await papaRows(cloud, CLOUD.immutableId, (row, header) => {
@@ -99,7 +107,7 @@ async function papa(onprem, cloud, worker) {
     cloudRows++;
     const id = row[idAt];
     if (id && anchors.has(id)) matched++;
-  }, worker);
+  }, how);
   return { matched, onpremRows, cloudRows, noAnchor, anchors: anchors.size };
 }
 
@@ -156,24 +164,30 @@ async function floor(onprem, cloud) {
 
 let duck;
 
-async function duckdbReady() {
+async function duckdbReady(threads) {
   const duckdb = await import("./duckdb/duckdb-browser.mjs");
   const base = new URL("./duckdb/", location.href).href;
   // The bundles in the npm package, served from here (never the CDN): selectBundle takes the
-  // exception-handling build when the browser has wasm exceptions (Chromium does), else the MVP.
-  const bundle = await duckdb.selectBundle({
+  // exception-handling build when the browser has wasm exceptions (Chromium does), else the MVP;
+  // with `threads`, the multi-threaded build (COI), which needs a cross-origin isolated page (the
+  // peers' server sends COOP and COEP) and is marked experimental by DuckDB-Wasm.
+  const bundles = {
     mvp: { mainModule: `${base}duckdb-mvp.wasm`, mainWorker: `${base}duckdb-browser-mvp.worker.js` },
     eh: { mainModule: `${base}duckdb-eh.wasm`, mainWorker: `${base}duckdb-browser-eh.worker.js` },
-  });
+  };
+  if (threads) bundles.coi = { mainModule: `${base}duckdb-coi.wasm`, mainWorker: `${base}duckdb-browser-coi.worker.js`, pthreadWorker: `${base}duckdb-browser-coi.pthread.worker.js` };
+  const bundle = await duckdb.selectBundle(bundles);
+  if (threads && !bundle.pthreadWorker) throw new Error(`no multi-threaded DuckDB here (cross-origin isolated: ${self.crossOriginIsolated})`);
   const db = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), new Worker(bundle.mainWorker));
   await db.instantiate(bundle.mainModule, bundle.pthreadWorker);
-  await db.open({ query: { castBigIntToDouble: true } });
+  await db.open({ query: { castBigIntToDouble: true }, ...(threads ? { maximumThreads: navigator.hardwareConcurrency } : {}) });
   const conn = await db.connect();
   // Never fetch an extension (from the network) behind our back: read_csv, unhex and to_base64
   // are in the core.
   await conn.query("SET autoinstall_known_extensions = false");
   await conn.query("SET autoload_known_extensions = false");
-  const version = (await conn.query("SELECT version() AS v")).toArray()[0].v;
+  const about = (await conn.query("SELECT version() AS v, current_setting('threads') AS threads")).toArray()[0];
+  const version = `${about.v}, ${about.threads} thread${Number(about.threads) === 1 ? "" : "s"}`;
   duck = { duckdb, db, conn, bundle: bundle.mainModule.split("/").pop(), version };
   state.duckdb = { bundle: duck.bundle, version };
 }
@@ -217,10 +231,12 @@ async function duckdb(onprem, cloud, asBuffers) {
 
 const peers = {
   floor: { ready: floorReady, run: floor },
-  papa: { ready: async () => {}, run: (a, b) => papa(a, b, false) },
-  "papa-worker": { ready: async () => {}, run: (a, b) => papa(a, b, true) },
-  duckdb: { ready: duckdbReady, run: (a, b) => duckdb(a, b, false) },
-  "duckdb-buffer": { ready: duckdbReady, run: (a, b) => duckdb(a, b, true) },
+  papa: { ready: async () => {}, run: (a, b) => papa(a, b, "text") },
+  "papa-stream": { ready: async () => {}, run: (a, b) => papa(a, b, "stream") },
+  "papa-worker": { ready: async () => {}, run: (a, b) => papa(a, b, "worker") },
+  duckdb: { ready: () => duckdbReady(false), run: (a, b) => duckdb(a, b, false) },
+  "duckdb-buffer": { ready: () => duckdbReady(false), run: (a, b) => duckdb(a, b, true) },
+  "duckdb-threads": { ready: () => duckdbReady(true), run: (a, b) => duckdb(a, b, false) },
 };
 
 let onpremFile = null;
