@@ -7,7 +7,8 @@
 //   whole as text (the fastest way here), or streaming the File in chunks on the page's thread or
 //   in Papa's worker; objectGUID → ImmutableID in plain JS, a Map join;
 // - duckdb / duckdb-buffer: DuckDB-Wasm, read_csv of each file registered as a File handle (read
-//   with FileReaderSync in DuckDB's worker) or as a buffer, the conversion and the join in SQL.
+//   with FileReaderSync in DuckDB's worker) or as a buffer, the conversion and the join in SQL;
+//   duckdb-threads: its multi-threaded build (COI) on buffers, in a cross-origin isolated page.
 //
 // The packages come from this folder's own package.json (`npm ci` here; tests/e2e's does not have
 // them) and are served from node_modules on 127.0.0.1 with the page (peers/): no CDN, no network.
@@ -31,7 +32,7 @@ export const PEER_NAMES = {
   "papa-worker": "Papa Parse, File in chunks, worker: true + JS join",
   duckdb: "DuckDB-Wasm, File handles + SQL join",
   "duckdb-buffer": "DuckDB-Wasm, buffers + SQL join",
-  "duckdb-threads": "DuckDB-Wasm, threads (COI), File handles + SQL join",
+  "duckdb-threads": "DuckDB-Wasm, threads (COI), buffers + SQL join",
 };
 
 /** Runs `cmd args` in the repository, its output to our stderr; throws with a hint on failure. */
@@ -203,7 +204,7 @@ export function printPeers(r) {
   let floor = null;
   for (const p of r.peers) {
     if (p.outcome !== "done") {
-      rows.push([p.name, p.outcome.slice(0, 120), "", "", "", ""]);
+      rows.push([p.name, "failed", "", "", "", p.outcome.replace(/^failed: /, "").slice(0, 160)]);
       continue;
     }
     if (p.peer === "floor") {
