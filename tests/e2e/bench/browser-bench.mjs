@@ -6,11 +6,20 @@
 //
 //   cargo xtask build                                   # dist/ (this script builds nothing)
 //   nice -n 10 node tests/e2e/bench/browser-bench.mjs [--users 10000,100000,1000000]
-//        [--seed 1] [--data DIR] [--timeout 300] [--scroll-ms 2000] [--json FILE]
+//        [--seed 1] [--data DIR] [--timeout 300] [--scroll-ms 2000] [--json FILE] [--peers [LIST]]
+//        [--js-flags FLAGS]
 //
 // Pairs are generated once with the release CLI into DIR (default $TMPDIR/anchor-audit-bench)
 // and reused. Each size gets a fresh browser; a size that fails (timeout, crash, out of memory)
-// is reported and the next one runs.
+// is reported and the next one runs. ANCHOR_AUDIT_DIST=DIR measures another build of the app;
+// ANCHOR_AUDIT_CLI=PATH uses that release CLI instead of `cargo run --release`.
+//
+// --peers (after `npm ci` in tests/e2e/bench): then, in the same browser, the peers of peers.mjs on
+// the same files (LIST: comma-separated, default all of floor, papa, papa-stream, papa-worker,
+// duckdb, duckdb-buffer), each checked against the number of cloud users our report matches, with each
+// peer's time over ours and our throughput as a fraction of the parse-only floor. This builds the
+// floor (examples/wasm_floor.rs) with cargo. --js-flags passes V8 flags to Chromium (a diagnosis,
+// e.g. --no-wasm-dynamic-tiering: all wasm compiled optimised up front), for the app and peers.
 
 import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
@@ -19,24 +28,36 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchBrowser } from "../browser.mjs";
 import { serveFolder } from "../serve.mjs";
+import { PEERS, printPeers, reference, runPeers, servePeers } from "./peers.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(here, "../../..");
 const DIST = process.env.ANCHOR_AUDIT_DIST ?? path.join(ROOT, "dist");
+const CLI = process.env.ANCHOR_AUDIT_CLI ? [path.resolve(process.env.ANCHOR_AUDIT_CLI)] : ["cargo", "run", "--release", "-q", "--bin", "anchor-audit", "--"];
 
 // Issue 5's targets (stated for 2×1M users; checked at every size).
 const TARGET = { reportMs: 1500, taskMs: 50, memoryRatio: 1.5 };
 
 function options(argv) {
-  const o = { users: [10_000, 100_000], seed: 1, data: path.join(os.tmpdir(), "anchor-audit-bench"), timeout: 300, scrollMs: 2000, json: null };
+  const o = { users: [10_000, 100_000], seed: 1, data: path.join(os.tmpdir(), "anchor-audit-bench"), timeout: 300, scrollMs: 2000, json: null, peers: null, jsFlags: null };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
-    if (flag === "--users") o.users = value.split(",").map((v) => Number(v.replace(/_/g, "").replace(/k$/i, "000").replace(/m$/i, "000000")));
+    if (flag === "--peers") {
+      // The list is optional: `--peers` alone runs them all.
+      if (value == null || value.startsWith("--")) {
+        o.peers = PEERS;
+        continue;
+      }
+      o.peers = value.split(",");
+      const unknown = o.peers.filter((p) => !PEERS.includes(p));
+      if (unknown.length) throw new Error(`--peers: unknown ${unknown.join(", ")} (known: ${PEERS.join(", ")})`);
+    } else if (flag === "--users") o.users = value.split(",").map((v) => Number(v.replace(/_/g, "").replace(/k$/i, "000").replace(/m$/i, "000000")));
     else if (flag === "--seed") o.seed = Number(value);
     else if (flag === "--data") o.data = path.resolve(value);
     else if (flag === "--timeout") o.timeout = Number(value);
     else if (flag === "--scroll-ms") o.scrollMs = Number(value);
     else if (flag === "--json") o.json = path.resolve(value);
+    else if (flag === "--js-flags") o.jsFlags = value;
     else throw new Error(`unknown argument ${flag} (see the comment at the top of ${path.basename(fileURLToPath(import.meta.url))})`);
     i++;
   }
@@ -56,9 +77,9 @@ async function pair(o, users) {
   const done = path.join(dir, "generate.txt");
   const have = await fs.readFile(done, "utf8").catch(() => null);
   if (have == null) {
-    console.error(`# generating ${users} users into ${dir} (cargo run --release)`);
+    console.error(`# generating ${users} users into ${dir} (${CLI.join(" ")} generate)`);
     await fs.mkdir(dir, { recursive: true });
-    const out = execFileSync("cargo", ["run", "--release", "-q", "--bin", "anchor-audit", "--", "generate", "--users", String(users), "--seed", String(o.seed), "--anomalies", "scaled", "--out-dir", dir], { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 24 });
+    const out = execFileSync(CLI[0], [...CLI.slice(1), "generate", "--users", String(users), "--seed", String(o.seed), "--anomalies", "scaled", "--out-dir", dir], { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 24 });
     await fs.writeFile(done, out);
   }
   const onprem = path.join(dir, "onprem.csv");
@@ -239,13 +260,15 @@ function countsDiffer(generated, counts) {
 
 // --- One size -----------------------------------------------------------------------------------
 
-async function runOne(o, server, users) {
+async function runOne(o, server, users, peerServer) {
   const input = await pair(o, users);
   const result = { users, inputBytes: input.bytes, expected: (await fs.readFile(path.join(input.dir, "generate.txt"), "utf8")).trim() };
+  if (peerServer) result.reference = await reference(input, CLI);
+  result.loadBefore = os.loadavg();
   const userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), "anchor-audit-bench-profile-"));
   let context;
   try {
-    context = await launchBrowser(userDataDir, { width: 1280, height: 900 }, ["--enable-precise-memory-info"]);
+    context = await launchBrowser(userDataDir, { width: 1280, height: 900 }, ["--enable-precise-memory-info", ...(o.jsFlags ? [`--js-flags=${o.jsFlags}`] : [])]);
     const page = context.pages()[0] ?? (await context.newPage());
     await page.addInitScript(instrument);
     let crashed = null;
@@ -376,6 +399,12 @@ async function runOne(o, server, users) {
     result.outcome = `failed: ${e.message.split("\n")[0]}`;
     return result;
   } finally {
+    // The peers run here, whatever became of the app's run, in the same browser (the app's tab
+    // closed first); they add to `result`, which the try block has already returned.
+    if (peerServer && context) {
+      result.peers = await runPeers(context, peerServer, input, o.peers, o.timeout).catch((e) => [{ peer: "all", name: "peers", outcome: `failed: ${e.message.split("\n")[0]}` }]);
+    }
+    result.loadAfter = os.loadavg();
     await withTimeout(context?.close() ?? Promise.resolve(), 30_000, "closing the browser").catch(() => {});
     await fs.rm(userDataDir, { recursive: true, force: true });
   }
@@ -384,7 +413,8 @@ async function runOne(o, server, users) {
 function printResult(r) {
   const ok = (pass) => (pass == null ? "" : pass ? "  ok" : "  MISSED");
   const users = r.users.toLocaleString("en-US");
-  console.log(`\n## ${users} users: ${fmt(mb(r.inputBytes), 1)} MB of input (both files)`);
+  const load = (l) => l.map((x) => x.toFixed(2)).join(" ");
+  console.log(`\n## ${users} users: ${fmt(mb(r.inputBytes), 1)} MB of input (both files); load average ${load(r.loadBefore)} before, ${load(r.loadAfter)} after`);
   if (r.outcome !== "report") {
     console.log(`  outcome: ${r.outcome} (after ${fmt(r.wallMs / 1000, 1)} s)`);
     if (r.rendererPeakBytes) console.log(`  renderer peak RSS so far: ${fmt(mb(r.rendererPeakBytes))} MB`);
@@ -426,17 +456,21 @@ async function main() {
       process.exit(2);
     });
   }
+  const peerServer = o.peers ? await servePeers() : null;
   const server = await serveFolder(DIST);
-  console.log(`# Anchor Audit in the browser: ${DIST} served at ${server.url}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}; node ${process.version}`);
+  console.log(`# Anchor Audit in the browser: ${DIST} served at ${server.url}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}; node ${process.version}${o.jsFlags ? `; V8 flags ${o.jsFlags}` : ""}`);
+  if (peerServer) console.log(`# peers (${o.peers.join(", ")}) served at ${peerServer.url}: ${Object.entries(peerServer.versions).map(([n, v]) => `${n} ${v}`).join(", ")}`);
   const results = [];
   try {
     for (const users of o.users) {
-      const r = await runOne(o, server, users);
+      const r = await runOne(o, server, users, peerServer);
       results.push(r);
       printResult(r);
+      if (r.peers) printPeers(r);
     }
   } finally {
     await server.close();
+    await peerServer?.close();
   }
   if (o.json) await fs.writeFile(o.json, JSON.stringify(results, null, 2));
 }
