@@ -313,12 +313,12 @@ fn summary(side: Side, table: Table) -> FileSummary {
 /// One row's values, with errors placed at the row's line and the column's header.
 struct RowReader<'t> {
     table: &'t Table,
-    row: &'t Row,
+    row: Row<'t>,
     side: Side,
 }
 
-impl RowReader<'_> {
-    fn get(&self, field: Field) -> &str {
+impl<'t> RowReader<'t> {
+    fn get(&self, field: Field) -> &'t str {
         self.row.get(&self.table.columns, field).unwrap_or("")
     }
 
@@ -341,7 +341,7 @@ impl RowReader<'_> {
             error: Error::new(kind)
                 .in_file(Some(self.side), self.table.info.name.clone())
                 .at(position),
-            raw: record_text(&self.row.fields, &self.table.info.format),
+            raw: record_text(self.row, &self.table.info.format),
         }
     }
 
@@ -369,7 +369,7 @@ impl RowReader<'_> {
 
 /// A row written back as one record of its file (LDIF rows as CSV), so the unreadable list can
 /// be fixed and loaded again.
-fn record_text(fields: &[String], format: &FileFormat) -> String {
+fn record_text(row: Row<'_>, format: &FileFormat) -> String {
     let delimiter = match format {
         FileFormat::Csv { delimiter, .. } => *delimiter,
         FileFormat::Ldif => b',',
@@ -378,7 +378,7 @@ fn record_text(fields: &[String], format: &FileFormat) -> String {
         .delimiter(delimiter)
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
-    let written = writer.write_record(fields).ok().and_then(|()| writer.into_inner().ok());
+    let written = writer.write_record(row.fields()).ok().and_then(|()| writer.into_inner().ok());
     let text =
         written.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()).unwrap_or_default();
     text.trim_end_matches('\n').to_string()
@@ -427,7 +427,7 @@ fn onprem_user(
 ) -> Result<OnPremUser, Reject> {
     let object_guid = r.guid(Field::ObjectGuid)?;
     let consistency_guid = r.guid(Field::ConsistencyGuid)?;
-    let string_anchor = string_column.map(|i| r.row.fields.get(i).cloned().unwrap_or_default());
+    let string_anchor = string_column.map(|i| r.row.field(i).unwrap_or_default().to_string());
     let missing = match anchor {
         AnchorAttribute::Column(name) if string_anchor.as_deref().is_none_or(str::is_empty) => {
             Some((None, format!("{name} is empty: Entra Connect cannot provision an object without its source anchor")))

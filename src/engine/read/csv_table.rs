@@ -1,8 +1,10 @@
-//! Delimited text to rows: every record read with the `csv` crate, each either a row aligned with
-//! the header or a reject with its line and text.
+//! Delimited text to rows: every record read with `csv-core` (the csv crate's parser) and
+//! unescaped into the table's row store, or kept as a reject with its line and text.
 
-use super::progress::{LineCounter, Ticker};
-use super::table::{Parsed, Row, Warning, WarningKind};
+use csv_core::ReadRecordResult;
+
+use super::progress::Ticker;
+use super::table::{Parsed, Rows, Warning, WarningKind};
 use crate::engine::error::{ErrorKind, Position};
 
 /// Reads CSV `text` (after any `#TYPE` line, which `line_offset` counts).
@@ -12,43 +14,42 @@ pub(crate) fn read_csv(
     delimiter: u8,
     ticker: &mut Ticker<'_>,
 ) -> Result<Parsed, ErrorKind> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let mut lines = LineCounter::new(text);
+    // The csv crate's defaults: `"` quotes (doubled inside), `\r`, `\n` or `\r\n` ends a record,
+    // blank lines are skipped, a leading UTF-8 byte-order mark is dropped.
+    let mut reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
     let mut parsed = Parsed::default();
-    let mut record = csv::ByteRecord::new();
+    let mut record = Record::default();
     let mut have_header = false;
     let mut records = 0u64;
     let mut blank: Option<(u64, u64)> = None;
+    let mut end = 0;
     loop {
-        let start = reader.position().byte() as usize;
-        let result = reader.read_byte_record(&mut record);
-        let end = reader.position().byte() as usize;
-        let (offset, raw) = record_text(text, start, end);
-        let line = lines.line_at(offset) + line_offset;
-        match result {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(error) => {
-                records += 1;
-                let message = error.to_string();
-                parsed.reject(ErrorKind::Syntax { message }, Position::line(line, records), raw);
-                if end <= start {
-                    break;
-                }
-                continue;
-            }
+        let start = end;
+        // csv-core counts every `\n` it has read: the line the record starts on is one more per
+        // line break between the previous record and this one.
+        let line_before = reader.line();
+        if !record.read(&mut reader, text.as_bytes(), &mut end) {
+            break;
         }
-        // Blank records are skipped before any field is copied out of the record.
-        let blank_record = record.iter().all(|f| text_of(f).trim().is_empty());
+        let (offset, raw) = record_text(text, start, end);
+        let breaks = text.as_bytes()[start..offset].iter().filter(|&&b| b == b'\n').count();
+        let line = line_before + breaks as u64 + line_offset;
+        // The fields are the text's with ASCII quotes and delimiters taken out: still UTF-8,
+        // checked here once for the whole record.
+        let Ok(values) = std::str::from_utf8(record.text()) else {
+            records += 1;
+            let message = "csv-core split a character".to_string();
+            parsed.reject(ErrorKind::Syntax { message }, Position::line(line, records), raw);
+            continue;
+        };
+        // Every field is blank when all their text is.
+        let blank_record = values.chars().all(char::is_whitespace);
         if !have_header {
             if blank_record {
                 continue;
             }
-            parsed.headers = header_names(record.iter().map(|f| text_of(f).into_owned()).collect());
+            parsed.headers = header_names(record.fields(values).map(str::to_string).collect());
+            parsed.rows = Rows::with_width(parsed.headers.len());
             have_header = true;
             continue;
         }
@@ -64,15 +65,15 @@ pub(crate) fn read_csv(
                            file was read into it"
                 .to_string();
             parsed.reject(ErrorKind::Syntax { message }, position, raw);
-        } else if record.len() != parsed.headers.len() {
+        } else if record.ends().len() != parsed.headers.len() {
             let kind = ErrorKind::FieldCount {
                 expected: parsed.headers.len() as u64,
-                found: record.len() as u64,
+                found: record.ends().len() as u64,
             };
             parsed.reject(kind, position, raw);
         } else {
-            let fields = record.iter().map(|f| text_of(f).into_owned()).collect();
-            parsed.rows.push(Row { line, record: records, fields });
+            parsed.rows.reserve(values.len(), end, text.len());
+            parsed.rows.push(line, records, values, record.ends());
         }
         ticker.at(end, records)?;
     }
@@ -90,11 +91,65 @@ pub(crate) fn read_csv(
     Ok(parsed)
 }
 
-/// A field's text. The reader splits valid UTF-8 text only at ASCII bytes, so this borrows;
-/// the lossy fallback only guards against a reader that did otherwise.
-fn text_of(field: &[u8]) -> std::borrow::Cow<'_, str> {
-    // `from_utf8` validates faster than the lossy decoder walks its chunks.
-    std::str::from_utf8(field).map_or_else(|_| String::from_utf8_lossy(field), Into::into)
+/// One record as csv-core unescapes it: its fields' text back to back and where each ends; the
+/// buffers are reused from record to record.
+struct Record {
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    len: usize,
+    fields: usize,
+}
+
+impl Default for Record {
+    fn default() -> Record {
+        Record { out: vec![0; 1024], ends: vec![0; 32], len: 0, fields: 0 }
+    }
+}
+
+impl Record {
+    /// Reads the record at `input[*pos..]`, moving `pos` past it; `false` at the end of the
+    /// input. The loop is the csv crate's `read_byte_record`, over the whole input at once.
+    fn read(&mut self, reader: &mut csv_core::Reader, input: &[u8], pos: &mut usize) -> bool {
+        let (mut len, mut fields) = (0, 0);
+        loop {
+            let (result, read, written, ended) =
+                reader.read_record(&input[*pos..], &mut self.out[len..], &mut self.ends[fields..]);
+            *pos += read;
+            len += written;
+            fields += ended;
+            match result {
+                // The rest of the input is in the record: the next call, with none, ends it.
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull => self.out.resize(self.out.len() * 2, 0),
+                ReadRecordResult::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                ReadRecordResult::Record => {
+                    (self.len, self.fields) = (len, fields);
+                    return true;
+                }
+                ReadRecordResult::End => return false,
+            }
+        }
+    }
+
+    /// Every field's text, back to back.
+    fn text(&self) -> &[u8] {
+        &self.out[..self.len]
+    }
+
+    /// Where each field ends in [`Record::text`].
+    fn ends(&self) -> &[usize] {
+        &self.ends[..self.fields]
+    }
+
+    /// The fields, given the record's text as `values`.
+    fn fields<'v>(&'v self, values: &'v str) -> impl Iterator<Item = &'v str> {
+        let mut start = 0;
+        self.ends().iter().map(move |&end| {
+            let field = &values[start..end];
+            start = end;
+            field
+        })
+    }
 }
 
 /// The text of the record between two reader offsets: the reader leaves the previous record's
@@ -148,7 +203,7 @@ mod tests {
         let parsed = read(text, b',');
         assert_eq!(parsed.headers, vec!["Name", "UPN"]);
         let got: Vec<(u64, u64, &str)> =
-            parsed.rows.iter().map(|r| (r.line, r.record, r.fields[0].as_str())).collect();
+            parsed.rows.iter().map(|r| (r.line, r.record, r.field(0).unwrap())).collect();
         assert_eq!(
             got,
             vec![
@@ -179,8 +234,7 @@ mod tests {
                 (Some(5), "6,7,8,9", &ErrorKind::FieldCount { expected: 3, found: 4 }),
             ]
         );
-        assert_eq!(parsed.rows[1].line, 6);
-        assert_eq!(parsed.rows[1].record, 4);
+        assert_eq!(parsed.rows.get(1).map(|r| (r.line, r.record)), Some((6, 4)));
     }
 
     #[test]
@@ -197,7 +251,7 @@ mod tests {
         let text = "a;b\n1;2\n;\n \n3;4\n";
         let parsed = read(text, b';');
         assert_eq!(parsed.rows.len(), 2);
-        assert_eq!(parsed.rows[1].line, 5);
+        assert_eq!(parsed.rows.get(1).map(|r| r.line), Some(5));
         assert_eq!(parsed.warnings[0].kind, WarningKind::BlankRecords);
         assert_eq!(parsed.warnings[0].position, Some(Position::line(3, 0)));
     }
