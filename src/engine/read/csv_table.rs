@@ -3,6 +3,7 @@
 
 use csv_core::ReadRecordResult;
 
+use super::decode;
 use super::progress::Ticker;
 use super::table::{Parsed, Rows, Warning, WarningKind};
 use crate::engine::error::{ErrorKind, Position};
@@ -36,7 +37,7 @@ pub(crate) fn read_csv(
         let line = line_before + breaks as u64 + line_offset;
         // The fields are the text's with ASCII quotes and delimiters taken out: still UTF-8,
         // checked here once for the whole record.
-        let Ok(values) = std::str::from_utf8(record.text()) else {
+        let Some(values) = decode::utf8(record.text()) else {
             records += 1;
             let message = "csv-core split a character".to_string();
             parsed.reject(ErrorKind::Syntax { message }, Position::line(line, records), raw);
@@ -218,6 +219,35 @@ mod tests {
     }
 
     #[test]
+    fn empty_fields_multi_line_fields_and_a_last_record_without_line_break() {
+        type Case<'a> = (&'a str, &'a [&'a str], &'a [(u64, &'a [&'a str])]);
+        let cases: &[Case] = &[
+            (
+                "a,b,c\n1,,\n,2,\n,,3",
+                &["a", "b", "c"],
+                &[(2, &["1", "", ""]), (3, &["", "2", ""]), (4, &["", "", "3"])],
+            ),
+            (
+                "\u{FEFF}a;b\r\n\"multi\r\nline\";\"\"\r\n\r\n\"\"\"\";\"é\"",
+                &["a", "b"],
+                &[(2, &["multi\r\nline", ""]), (5, &["\"", "é"])],
+            ),
+            ("\n\n\"a\"\n\n\"\"\n\"x\"\n", &["a"], &[(6, &["x"])]),
+        ];
+        for &(text, headers, expected) in cases {
+            let delimiter = if text.contains(';') { b';' } else { b',' };
+            let parsed = read(text, delimiter);
+            assert_eq!(parsed.headers, headers, "{text:?}");
+            let got: Vec<(u64, Vec<&str>)> =
+                parsed.rows.iter().map(|r| (r.line, r.fields().collect())).collect();
+            let expected: Vec<(u64, Vec<&str>)> =
+                expected.iter().map(|(line, values)| (*line, values.to_vec())).collect();
+            assert_eq!(got, expected, "{text:?}");
+            assert!(parsed.rejects.is_empty(), "{text:?}");
+        }
+    }
+
+    #[test]
     fn wrong_field_count_is_rejected_with_line_and_text() {
         let text = "a,b,c\n1,2,3\n\n4,5\n6,7,8,9\n10,11,12\n";
         let parsed = read(text, b',');
@@ -261,5 +291,99 @@ mod tests {
         let parsed = read("\u{FEFF}Name,name\n1,2\n", b',');
         assert_eq!(parsed.headers, vec!["Name", "name"]);
         assert_eq!(parsed.warnings[0].kind, WarningKind::DuplicateHeader);
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod proptests {
+    use super::*;
+    use crate::engine::read::progress::Progress;
+    use proptest::prelude::*;
+
+    /// A record as the tests compare them: line, record number, and the values or the raw text.
+    type Seen = (u64, u64, Result<Vec<String>, String>);
+
+    /// Headers, records and blank records (first line, count) as a reader sees them.
+    type Read = (Vec<String>, Vec<Seen>, Option<(u64, u64)>);
+
+    /// The reader as it was before the row store, with the csv crate's `ByteRecord` and a line
+    /// count from the start of the text: what the store must give back, record for record.
+    fn before(text: &str, delimiter: u8) -> Read {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(delimiter)
+            .from_reader(text.as_bytes());
+        let (mut headers, mut seen, mut blank) = (None::<Vec<String>>, Vec::new(), None);
+        let mut record = csv::ByteRecord::new();
+        let mut records = 0;
+        loop {
+            let start = reader.position().byte() as usize;
+            if !reader.read_byte_record(&mut record).unwrap() {
+                break;
+            }
+            let end = reader.position().byte() as usize;
+            let (offset, raw) = record_text(text, start, end);
+            let line = text[..offset].matches('\n').count() as u64 + 1;
+            let values: Vec<String> =
+                record.iter().map(|f| String::from_utf8(f.to_vec()).unwrap()).collect();
+            let is_blank = values.iter().all(|v| v.trim().is_empty());
+            let Some(headers) = &headers else {
+                if !is_blank {
+                    headers = Some(header_names(values));
+                }
+                continue;
+            };
+            if is_blank {
+                let (first, count) = blank.unwrap_or((line, 0));
+                blank = Some((first, count + 1));
+                continue;
+            }
+            records += 1;
+            let unclosed =
+                end >= text.len() && raw.contains('\n') && raw.matches('"').count() % 2 == 1;
+            let row = if unclosed || values.len() != headers.len() {
+                Err(raw.to_string())
+            } else {
+                Ok(values)
+            };
+            seen.push((line, records, row));
+        }
+        (headers.unwrap_or_default(), seen, blank)
+    }
+
+    fn now(text: &str, delimiter: u8) -> Read {
+        let mut keep_going = |_: Progress| true;
+        let mut ticker = Ticker::new(&mut keep_going, text.len() as u64, text.len());
+        let parsed = read_csv(text, 0, delimiter, &mut ticker).unwrap();
+        let rows = parsed
+            .rows
+            .iter()
+            .map(|r| (r.line, r.record, Ok(r.fields().map(str::to_string).collect::<Vec<_>>())));
+        let rejects = parsed.rejects.iter().map(|r| {
+            let at = r.error.position.as_ref().unwrap();
+            (at.line, at.record, Err(r.raw.clone()))
+        });
+        let mut seen: Vec<Seen> = rows.chain(rejects).collect();
+        seen.sort_by_key(|s| s.1);
+        let blank = parsed.warnings.iter().find(|w| w.kind == WarningKind::BlankRecords).map(|w| {
+            let count = w.message.split(' ').next().unwrap().parse().unwrap();
+            (w.position.as_ref().unwrap().line, count)
+        });
+        (parsed.headers, seen, blank)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Quotes, line breaks of every kind, blank lines, byte-order marks and accents: the
+        /// store gives back the same headers, values, rejects, lines and records as before.
+        #[test]
+        fn the_store_reads_as_the_csv_crate_did(
+            text in "(\u{FEFF})?[a\",;\t\r\n é]{0,80}",
+            delimiter in prop_oneof![Just(b','), Just(b';'), Just(b'\t')],
+        ) {
+            prop_assert_eq!(now(&text, delimiter), before(&text, delimiter));
+        }
     }
 }

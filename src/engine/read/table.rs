@@ -97,6 +97,7 @@ impl Rows {
     /// it.
     pub(crate) fn push(&mut self, line: u64, record: u64, text: &str, ends: &[usize]) {
         debug_assert_eq!(ends.len(), self.width);
+        debug_assert!(ends.iter().all(|&end| text.is_char_boundary(end)));
         debug_assert!(self.text.len() + text.len() <= MAX_TEXT);
         let base = self.text.len();
         self.text.push_str(text);
@@ -191,8 +192,7 @@ impl TryFrom<RowsParts> for Rows {
             previous = end;
             fits
         });
-        if p.records.len() != rows || Some(p.ends.len()) != rows.checked_mul(p.width) || !ends_fit
-        {
+        if p.records.len() != rows || Some(p.ends.len()) != rows.checked_mul(p.width) || !ends_fit {
             return Err("rows: the field ends do not fit the rows and their text".to_string());
         }
         Ok(Rows { text: p.text, ends: p.ends, lines: p.lines, records: p.records, width: p.width })
@@ -270,7 +270,12 @@ pub(crate) struct RaggedRows {
 
 impl RaggedRows {
     /// Appends a row of any number of fields.
-    pub(crate) fn push<'v>(&mut self, line: u64, record: u64, fields: impl Iterator<Item = &'v str>) {
+    pub(crate) fn push<'v>(
+        &mut self,
+        line: u64,
+        record: u64,
+        fields: impl Iterator<Item = &'v str>,
+    ) {
         let rows = &mut self.rows;
         let before = rows.ends.len();
         for field in fields {
@@ -377,5 +382,102 @@ impl Parsed {
         raw: &str,
     ) {
         self.rejects.push(Reject { error: Error::new(kind).at(at), raw: raw.to_string() });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows of any widths through [`RaggedRows`], lines from 2 and records from 1.
+    fn ragged(values: &[&[&str]], width: usize) -> Rows {
+        let mut rows = RaggedRows::default();
+        for (i, v) in values.iter().enumerate() {
+            rows.push(i as u64 + 2, i as u64 + 1, v.iter().copied());
+        }
+        rows.finish(width)
+    }
+
+    fn values(rows: &Rows) -> Vec<Vec<&str>> {
+        rows.iter().map(|r| r.fields().collect()).collect()
+    }
+
+    #[test]
+    fn views_read_back_every_field() {
+        let mut rows = Rows::with_width(3);
+        rows.push(2, 1, "ab,cdé", &[2, 2, 7]);
+        rows.push(4, 3, "", &[0, 0, 0]);
+        rows.push(5, 4, "x\r\ny\"z", &[4, 5, 6]);
+        assert_eq!((rows.len(), rows.width(), rows.is_empty()), (3, 3, false));
+        assert_eq!(
+            values(&rows),
+            [vec!["ab", "", ",cdé"], vec!["", "", ""], vec!["x\r\ny", "\"", "z"]]
+        );
+        let last = rows.get(2).unwrap();
+        assert_eq!((last.line, last.record, last.len()), (5, 4, 3));
+        assert_eq!(last.position(), Position::line(5, 4));
+        assert_eq!(
+            (last.field(0), last.field(2), last.field(3)),
+            (Some("x\r\ny"), Some("z"), None)
+        );
+        assert_eq!(last.joined(), "x\r\ny\"z");
+        assert!(rows.get(3).is_none());
+        assert_eq!(rows.iter().len(), 3);
+        assert_eq!((&rows).into_iter().map(|r| r.record).collect::<Vec<_>>(), [1, 3, 4]);
+    }
+
+    #[test]
+    fn get_reads_a_field_through_the_column_map() {
+        let headers = ["UserPrincipalName", "Name"].map(String::from);
+        let columns = ColumnMap::detect(&headers);
+        let rows = ragged(&[&["ada@x", "Ada"]], 2);
+        let row = rows.get(0).unwrap();
+        assert_eq!(row.get(&columns, Field::DisplayName), Some("Ada"));
+        assert_eq!(row.get(&columns, Field::Mail), None);
+    }
+
+    #[test]
+    fn ragged_rows_are_padded_with_empty_fields() {
+        let rows = ragged(&[&["a"], &[], &["b", "", "c"], &["d", "e"]], 3);
+        assert_eq!(
+            values(&rows),
+            [vec!["a", "", ""], vec!["", "", ""], vec!["b", "", "c"], vec!["d", "e", ""]]
+        );
+        // A row wider than the width asked for widens every row rather than lose a value.
+        assert_eq!(values(&ragged(&[&["a", "b"], &["c"]], 1)), [vec!["a", "b"], vec!["c", ""]]);
+        assert!(ragged(&[], 4).is_empty());
+    }
+
+    #[test]
+    fn serde_round_trip_and_damaged_stores_are_refused() {
+        let rows = ragged(&[&["René", ""], &["x", "yz"]], 2);
+        let json = serde_json::to_string(&rows).unwrap();
+        assert_eq!(serde_json::from_str::<Rows>(&json).unwrap(), rows);
+        let damaged = [
+            r#"{"text":"ab","ends":[1,3],"lines":[2],"records":[1],"width":2}"#,
+            r#"{"text":"ab","ends":[2,1],"lines":[2],"records":[1],"width":2}"#,
+            r#"{"text":"é","ends":[1],"lines":[2],"records":[1],"width":1}"#,
+            r#"{"text":"ab","ends":[1,2],"lines":[2],"records":[],"width":2}"#,
+            r#"{"text":"ab","ends":[1,2],"lines":[2],"records":[1],"width":1}"#,
+        ];
+        for json in damaged {
+            assert!(serde_json::from_str::<Rows>(json).is_err(), "{json}");
+        }
+    }
+
+    #[test]
+    fn buffers_grow_to_about_the_final_size() {
+        // 10,000 rows of 40 bytes of text read from 60 bytes of input each.
+        let (rows_total, input) = (10_000, 60);
+        let mut rows = Rows::with_width(2);
+        for i in 0..rows_total {
+            let text = format!("{:020}{:020}", i, i);
+            rows.reserve(text.len(), (i + 1) * input, rows_total * input);
+            rows.push(i as u64 + 2, i as u64 + 1, &text, &[20, 40]);
+        }
+        let (text, ends) = (rows.text.capacity(), rows.ends.capacity());
+        assert!((400_000..=400_000 + 400_000 / 16).contains(&text), "{text}");
+        assert!((20_000..=20_000 + 20_000 / 16).contains(&ends), "{ends}");
+        assert_eq!(rows.get(9_999).unwrap().field(1), Some("00000000000000009999"));
     }
 }
