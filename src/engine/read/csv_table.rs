@@ -39,7 +39,7 @@ pub(crate) fn read_csv(
         // checked here once for the whole record.
         let Some(values) = decode::utf8(record.text()) else {
             records += 1;
-            let message = "csv-core split a character".to_string();
+            let message = "this record is not valid text".to_string();
             parsed.reject(ErrorKind::Syntax { message }, Position::line(line, records), raw);
             continue;
         };
