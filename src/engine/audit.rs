@@ -21,6 +21,8 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -351,12 +353,12 @@ fn summary(side: Side, table: Table) -> FileSummary {
 /// One row's values, with errors placed at the row's line and the column's header.
 struct RowReader<'t> {
     table: &'t Table,
-    row: &'t Row,
+    row: Row<'t>,
     side: Side,
 }
 
-impl RowReader<'_> {
-    fn get(&self, field: Field) -> &str {
+impl<'t> RowReader<'t> {
+    fn get(&self, field: Field) -> &'t str {
         self.row.get(&self.table.columns, field).unwrap_or("")
     }
 
@@ -379,7 +381,7 @@ impl RowReader<'_> {
             error: Error::new(kind)
                 .in_file(Some(self.side), self.table.info.name.clone())
                 .at(position),
-            raw: record_text(&self.row.fields, &self.table.info.format),
+            raw: record_text(self.row, &self.table.info.format),
         }
     }
 
@@ -389,12 +391,8 @@ impl RowReader<'_> {
         if value.is_empty() {
             return Ok(None);
         }
-        // Fast path for the spelling nearly every export uses (`35918bc9-196d-…`, 36 chars);
-        // parse_guid reads it the same way, and reads every other spelling.
-        if value.len() == 36 {
-            if let Ok(guid) = uuid::Uuid::try_parse(value) {
-                return Ok(Some(guid));
-            }
+        if let Some(guid) = common_guid(value) {
+            return Ok(Some(guid));
         }
         parse_guid(value).map(|parsed| Some(parsed.guid)).map_err(|e| {
             self.reject(
@@ -405,9 +403,32 @@ impl RowReader<'_> {
     }
 }
 
+/// The two spellings nearly every export uses, read as [`parse_guid`] reads them but faster:
+/// objectGUID as Get-ADUser writes it (`35918bc9-196d-…`, 36 characters) and mS-DS-ConsistencyGuid
+/// as base64 of its bytes (`yYuRNW0Z6kCXeYidebdT8A==`, where parse_guid's check that the base64
+/// is canonical decodes and encodes it again). `None`: ask parse_guid.
+fn common_guid(value: &str) -> Option<uuid::Uuid> {
+    match value.len() {
+        36 => uuid::Uuid::try_parse(value).ok(),
+        24 if value.ends_with("==")
+            && value[..22]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/')) =>
+        {
+            // Base64 of 16 bytes is 22 characters and `==`; the decoder refuses a last
+            // character with bits that encode nothing, so what it reads is canonical.
+            let mut bytes = [0; 18];
+            let read = STANDARD.decode_slice(value, &mut bytes).ok()?;
+            let bytes: [u8; 16] = bytes.get(..read)?.try_into().ok()?;
+            Some(uuid::Uuid::from_bytes_le(bytes))
+        }
+        _ => None,
+    }
+}
+
 /// A row written back as one record of its file (LDIF rows as CSV), so the unreadable list can
 /// be fixed and loaded again.
-fn record_text(fields: &[String], format: &FileFormat) -> String {
+fn record_text(row: Row<'_>, format: &FileFormat) -> String {
     let delimiter = match format {
         FileFormat::Csv { delimiter, .. } => *delimiter,
         FileFormat::Ldif => b',',
@@ -416,7 +437,7 @@ fn record_text(fields: &[String], format: &FileFormat) -> String {
         .delimiter(delimiter)
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
-    let written = writer.write_record(fields).ok().and_then(|()| writer.into_inner().ok());
+    let written = writer.write_record(row.fields()).ok().and_then(|()| writer.into_inner().ok());
     let text =
         written.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()).unwrap_or_default();
     text.trim_end_matches('\n').to_string()
@@ -465,7 +486,7 @@ fn onprem_user(
 ) -> Result<OnPremUser, Reject> {
     let object_guid = r.guid(Field::ObjectGuid)?;
     let consistency_guid = r.guid(Field::ConsistencyGuid)?;
-    let string_anchor = string_column.map(|i| r.row.fields.get(i).cloned().unwrap_or_default());
+    let string_anchor = string_column.map(|i| r.row.field(i).unwrap_or_default().to_string());
     let missing = match anchor {
         AnchorAttribute::Column(name) if string_anchor.as_deref().is_none_or(str::is_empty) => {
             Some((None, format!("{name} is empty: Entra Connect cannot provision an object without its source anchor")))
@@ -726,6 +747,38 @@ mod tests {
     }
 
     #[test]
+    fn common_guid_spellings_read_as_parse_guid_reads_them() {
+        let cases = [
+            "35918bc9-196d-40ea-9779-889d79b753f0",
+            "35918BC9-196D-40EA-9779-889D79B753F0",
+            "yYuRNW0Z6kCXeYidebdT8A==",
+            "f+bH/Mb+ZUq4IS9AopLRhQ==",
+            "AAAAAAAAAAAAAAAAAAAAAA==",
+        ];
+        for value in cases {
+            let parsed = parse_guid(value).map(|p| p.guid).ok();
+            assert_eq!(common_guid(value), parsed, "{value}");
+            assert!(parsed.is_some(), "{value}");
+        }
+        // Left to parse_guid, which reads some and explains why it cannot read the others.
+        let others = [
+            "yYuRNW0Z6kCXeYidebdT8B==",
+            "yYuRNW0Z6kCXeYidebdT8A",
+            "yYuRNW0Z6kCXeYidebdT8A=",
+            "yYuRNW0Z6kCXeYidebd_8A==",
+            "yYuRNW0Z6kCXeYidebdT8A=A",
+            "35918bc9-196d-40ea-9779-889d79b753fg",
+            "{35918bc9-196d-40ea-9779-889d79b753f0}",
+            "35918bc9196d40ea9779889d79b753f0",
+            "c9 8b 91 35 6d 19 ea 40 97 79 88 9d 79 b7 53 f0",
+            "yYuRNW0Z6kCXeYidebdT8A==yYuRNW0Z6kCXeYid",
+        ];
+        for value in others {
+            assert_eq!(common_guid(value), None, "{value}");
+        }
+    }
+
+    #[test]
     fn swapped_files_are_named_as_such() {
         let error = run("cloud-mguser.csv", "onprem-ps7.csv").unwrap_err();
         assert_eq!(error.kind, ErrorKind::Swapped);
@@ -768,5 +821,26 @@ mod tests {
             error.to_string().contains("`employeeNumber` is not in the on-prem file"),
             "{error}"
         );
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the fast path reads, parse_guid reads the same; and every canonical base64
+        /// of 16 bytes is read by it.
+        #[test]
+        fn common_guid_agrees_with_parse_guid(
+            value in "[A-Za-z0-9+/]{21}[AQgw](==|=A)|[A-Za-z0-9+/]{22}==|[0-9a-fA-F-]{36}",
+        ) {
+            let parsed = parse_guid(&value).ok().map(|p| p.guid);
+            match common_guid(&value) {
+                Some(guid) => prop_assert_eq!(Some(guid), parsed),
+                None => prop_assert!(!(value.ends_with("==") && value.len() == 24 && value[21..22].contains(['A', 'Q', 'g', 'w']))),
+            }
+        }
     }
 }

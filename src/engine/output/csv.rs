@@ -137,8 +137,9 @@ mod tests {
         let table = read_table(&bytes, &options).unwrap();
         assert_eq!(table.headers.last().map(String::as_str), Some("AnchorAuditError"));
         assert_eq!(table.rows.len(), 1);
-        assert_eq!(table.rows[0].get(&table.columns, Field::DisplayName), Some("Roe; Rick"));
-        assert!(table.rows[0].fields[4].contains("line 3, column `objectGUID`"));
+        let row = table.rows.get(0).unwrap();
+        assert_eq!(row.get(&table.columns, Field::DisplayName), Some("Roe; Rick"));
+        assert!(row.field(4).unwrap().contains("line 3, column `objectGUID`"));
     }
 
     #[test]

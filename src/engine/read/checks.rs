@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::columns::{ColumnMap, Field};
-use super::table::{Row, Warning, WarningKind};
+use super::table::{Row, Rows, Warning, WarningKind};
 use crate::engine::error::{truncate, Error, ErrorKind, Position, Side};
 
 /// The on-prem export with every column the report uses, binary and multi-valued attributes
@@ -111,17 +111,29 @@ pub(crate) fn type_names(
     side: Option<Side>,
     headers: &[String],
     columns: &mut ColumnMap,
-    rows: &[Row],
+    rows: &Rows,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), Error> {
     let mapped: Vec<(Field, usize)> = columns.iter().collect();
-    for (field, index) in mapped {
-        let found = rows.iter().find_map(|row| {
-            row.fields.get(index).and_then(|v| type_name(v)).map(|t| (row, t.to_string()))
-        });
+    // The first row holding a type name in each mapped column, in one pass over the rows.
+    let mut found: Vec<Option<(Row<'_>, &str)>> = vec![None; mapped.len()];
+    let mut left = mapped.len();
+    for row in rows {
+        if left == 0 {
+            break;
+        }
+        for (slot, &(_, index)) in found.iter_mut().zip(&mapped).filter(|(s, _)| s.is_none()) {
+            if let Some(type_name) = row.field(index).and_then(type_name) {
+                *slot = Some((row, type_name));
+                left -= 1;
+            }
+        }
+    }
+    for ((field, index), found) in mapped.into_iter().zip(found) {
         let Some((row, type_name)) = found else {
             continue;
         };
+        let type_name = type_name.to_string();
         let header = headers.get(index).cloned().unwrap_or_default();
         let expression = if type_name == "System.Byte[]" {
             format!(
@@ -158,7 +170,7 @@ pub(crate) fn empty_anchor(
     headers: &[String],
     columns: &ColumnMap,
     overrides: &BTreeMap<Field, String>,
-    rows: &[Row],
+    rows: &Rows,
 ) -> Result<(), ErrorKind> {
     let anchor = match side {
         Some(Side::Cloud) => Field::ImmutableId,
@@ -177,7 +189,7 @@ pub(crate) fn empty_anchor(
     let Some(index) = columns.get(anchor) else {
         return Ok(());
     };
-    let all_empty = rows.iter().all(|r| r.fields.get(index).is_none_or(|v| v.trim().is_empty()));
+    let all_empty = rows.iter().all(|r| r.field(index).is_none_or(|v| v.trim().is_empty()));
     if rows.is_empty() || !all_empty {
         return Ok(());
     }
@@ -189,7 +201,7 @@ pub(crate) fn empty_anchor(
 
 /// Windows PowerShell 5.1 `Export-Csv` writes ASCII by default, turning every non-ASCII letter
 /// into `?`: such names no longer match, so say which and how to export again.
-pub(crate) fn question_marks(headers: &[String], rows: &[Row]) -> Option<Warning> {
+pub(crate) fn question_marks(headers: &[String], rows: &Rows) -> Option<Warning> {
     let lost = |v: &str| {
         if !v.contains('?') {
             return false;
@@ -199,8 +211,8 @@ pub(crate) fn question_marks(headers: &[String], rows: &[Row]) -> Option<Warning
             .windows(2)
             .any(|w| (w[0] == '?' && w[1].is_alphabetic()) || (w[1] == '?' && w[0].is_alphabetic()))
     };
-    rows.iter().find_map(|row| {
-        let (index, value) = row.fields.iter().enumerate().find(|(_, v)| lost(v))?;
+    rows.iter().filter(|row| row.joined().contains('?')).find_map(|row| {
+        let (index, value) = row.fields().enumerate().find(|(_, v)| lost(v))?;
         let header = headers.get(index).cloned().unwrap_or_default();
         Some(Warning {
             kind: WarningKind::QuestionMarks,
@@ -219,17 +231,14 @@ pub(crate) fn question_marks(headers: &[String], rows: &[Row]) -> Option<Warning
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::read::table::RaggedRows;
 
-    fn rows(values: &[&[&str]]) -> Vec<Row> {
-        values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| Row {
-                line: i as u64 + 2,
-                record: i as u64 + 1,
-                fields: v.iter().map(|s| s.to_string()).collect(),
-            })
-            .collect()
+    fn rows(values: &[&[&str]]) -> Rows {
+        let mut rows = RaggedRows::default();
+        for (i, v) in values.iter().enumerate() {
+            rows.push(i as u64 + 2, i as u64 + 1, v.iter().copied());
+        }
+        rows.finish(values.first().map_or(0, |v| v.len()))
     }
 
     fn headers(names: &[&str]) -> Vec<String> {

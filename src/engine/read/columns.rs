@@ -130,10 +130,34 @@ pub(crate) fn normalize(header: &str) -> String {
     header.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
-/// Which header index holds which [`Field`].
+/// Which header index holds which [`Field`]: an index a field, so that reading a field of a row
+/// is an array lookup (the row → user stage reads a dozen a row).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "ColumnMapParts", into = "ColumnMapParts")]
 pub struct ColumnMap {
+    index: [Option<usize>; Field::ALL.len()],
+}
+
+/// [`ColumnMap`] as serialised: field → header index.
+#[derive(Clone, Serialize, Deserialize)]
+struct ColumnMapParts {
     map: BTreeMap<Field, usize>,
+}
+
+impl From<ColumnMapParts> for ColumnMap {
+    fn from(parts: ColumnMapParts) -> ColumnMap {
+        let mut map = ColumnMap::default();
+        for (field, index) in parts.map {
+            map.insert(field, index);
+        }
+        map
+    }
+}
+
+impl From<ColumnMap> for ColumnMapParts {
+    fn from(map: ColumnMap) -> ColumnMapParts {
+        ColumnMapParts { map: map.iter().collect() }
+    }
 }
 
 impl ColumnMap {
@@ -141,7 +165,7 @@ impl ColumnMap {
     /// the best alias wins, then the first such header.
     pub fn detect(headers: &[String]) -> ColumnMap {
         let normalized: Vec<String> = headers.iter().map(|h| normalize(h)).collect();
-        let mut map = BTreeMap::new();
+        let mut map = ColumnMap::default();
         for field in Field::ALL {
             let found =
                 field.aliases().iter().find_map(|alias| normalized.iter().position(|n| n == alias));
@@ -149,7 +173,7 @@ impl ColumnMap {
                 map.insert(field, index);
             }
         }
-        ColumnMap { map }
+        map
     }
 
     /// Applies the caller's overrides (field → header name, case-insensitive). An overridden
@@ -171,15 +195,23 @@ impl ColumnMap {
                         headers.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(", ")
                     ),
                 })?;
-            self.map.retain(|_, i| *i != index);
-            self.map.insert(field, index);
+            for slot in &mut self.index {
+                if *slot == Some(index) {
+                    *slot = None;
+                }
+            }
+            self.insert(field, index);
         }
         Ok(self)
     }
 
+    fn insert(&mut self, field: Field, index: usize) {
+        self.index[field as usize] = Some(index);
+    }
+
     /// The header index holding `field`, if any.
     pub fn get(&self, field: Field) -> Option<usize> {
-        self.map.get(&field).copied()
+        self.index[field as usize]
     }
 
     /// The header name holding `field`, if any.
@@ -189,22 +221,22 @@ impl ColumnMap {
 
     /// Whether `field` has a column.
     pub fn has(&self, field: Field) -> bool {
-        self.map.contains_key(&field)
+        self.get(field).is_some()
     }
 
     /// Every mapped field with its header index, in [`Field`] order.
     pub fn iter(&self) -> impl Iterator<Item = (Field, usize)> + '_ {
-        self.map.iter().map(|(&f, &i)| (f, i))
+        Field::ALL.into_iter().filter_map(|f| self.get(f).map(|i| (f, i)))
     }
 
     /// Whether no header was recognised.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.index.iter().all(Option::is_none)
     }
 
     /// Forgets the column of `field` (its values are unusable).
     pub(crate) fn remove(&mut self, field: Field) {
-        self.map.remove(&field);
+        self.index[field as usize] = None;
     }
 }
 
@@ -295,7 +327,9 @@ mod tests {
     fn field_serializes_kebab_case() {
         assert_eq!(serde_json::to_string(&Field::ImmutableId).unwrap(), "\"immutable-id\"");
         let mut map = ColumnMap::default();
-        map.map.insert(Field::UserPrincipalName, 0);
-        assert_eq!(serde_json::to_string(&map).unwrap(), r#"{"map":{"user-principal-name":0}}"#);
+        map.insert(Field::UserPrincipalName, 0);
+        let json = serde_json::to_string(&map).unwrap();
+        assert_eq!(json, r#"{"map":{"user-principal-name":0}}"#);
+        assert_eq!(serde_json::from_str::<ColumnMap>(&json).unwrap(), map);
     }
 }

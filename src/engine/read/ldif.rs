@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
 use super::progress::Ticker;
-use super::table::{Parsed, Row};
+use super::table::{Parsed, RaggedRows};
 use crate::engine::error::{ErrorKind, Position};
 
 /// Binary attributes whose base64 is kept as written: `objectGUID:: …` *is* the ImmutableID.
@@ -53,6 +53,7 @@ struct Entry {
 /// Reads LDIF text into the same shape as a CSV table.
 pub(crate) fn read_ldif(text: &str, ticker: &mut Ticker<'_>) -> Result<Parsed, ErrorKind> {
     let mut parsed = Parsed::default();
+    let mut rows = RaggedRows::default();
     let mut records = 0u64;
     let mut first = true;
     for mut entry in entries(text) {
@@ -68,15 +69,12 @@ pub(crate) fn read_ldif(text: &str, ticker: &mut Ticker<'_>) -> Result<Parsed, E
         records += 1;
         let position = Position::line(start.line, records);
         match read_entry(&entry, &mut parsed.headers) {
-            Ok(fields) => parsed.rows.push(Row { line: start.line, record: records, fields }),
+            Ok(fields) => rows.push(start.line, records, fields.iter().map(String::as_str)),
             Err(kind) => parsed.reject(kind, position, &entry.raw),
         }
         ticker.at(entry.end, records)?;
     }
-    let width = parsed.headers.len();
-    for row in &mut parsed.rows {
-        row.fields.resize(width, String::new());
-    }
+    parsed.rows = rows.finish(parsed.headers.len());
     ticker.finish(records)?;
     Ok(parsed)
 }
@@ -229,9 +227,10 @@ mod tests {
             parsed.headers,
             vec!["dn", "objectGUID", "userPrincipalName", "proxyAddresses", "displayName", "mail"]
         );
-        assert_eq!(parsed.rows[0].line, 6);
+        let rows: Vec<_> = parsed.rows.iter().collect();
+        assert_eq!(rows[0].line, 6);
         assert_eq!(
-            parsed.rows[0].fields,
+            rows[0].fields().collect::<Vec<_>>(),
             vec![
                 "CN=Ada Lovelace,OU=Users,DC=contoso,DC=com",
                 "yYuRNW0Z6kCXeYidebdT8A==",
@@ -241,11 +240,18 @@ mod tests {
                 ""
             ]
         );
-        assert_eq!(parsed.rows[1].line, 14);
-        assert_eq!(parsed.rows[1].record, 2);
-        assert_eq!(parsed.rows[1].fields[0], "CN=René Dupont,DC=contoso,DC=com");
-        assert_eq!(parsed.rows[1].fields[4], "René Dupont");
-        assert_eq!(parsed.rows[1].fields[5], "rene@contoso.com");
+        assert_eq!((rows[1].line, rows[1].record), (14, 2));
+        assert_eq!(
+            rows[1].fields().collect::<Vec<_>>(),
+            [
+                "CN=René Dupont,DC=contoso,DC=com",
+                "",
+                "rene@contoso.com",
+                "",
+                "René Dupont",
+                "rene@contoso.com"
+            ]
+        );
         assert!(parsed.rejects.is_empty());
     }
 

@@ -66,29 +66,6 @@ impl<'a> Ticker<'a> {
     }
 }
 
-/// Counts lines up to increasing byte offsets without rescanning.
-pub(crate) struct LineCounter<'t> {
-    text: &'t [u8],
-    pos: usize,
-    line: u64,
-}
-
-impl<'t> LineCounter<'t> {
-    pub(crate) fn new(text: &'t str) -> LineCounter<'t> {
-        LineCounter { text: text.as_bytes(), pos: 0, line: 1 }
-    }
-
-    /// The 1-based line of byte offset `pos` (offsets must not decrease).
-    pub(crate) fn line_at(&mut self, pos: usize) -> u64 {
-        let pos = pos.min(self.text.len());
-        if pos > self.pos {
-            self.line += self.text[self.pos..pos].iter().filter(|&&b| b == b'\n').count() as u64;
-            self.pos = pos;
-        }
-        self.line
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,14 +83,5 @@ mod tests {
         assert_eq!(ticker.at(80_000, 3), Ok(()));
         assert_eq!(ticker.at(160_000, 4), Err(ErrorKind::Cancelled));
         assert_eq!(seen, vec![70_000, 160_000]);
-    }
-
-    #[test]
-    fn line_counter() {
-        let mut lines = LineCounter::new("a\r\nb\n\nc");
-        assert_eq!(lines.line_at(0), 1);
-        assert_eq!(lines.line_at(3), 2);
-        assert_eq!(lines.line_at(6), 4);
-        assert_eq!(lines.line_at(100), 4);
     }
 }
