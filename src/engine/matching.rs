@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::engine::anchor::{classify_anchor, AnchorClass};
-use crate::engine::guid::immutable_id;
+use crate::engine::guid::{guid_from_immutable_id, immutable_id};
 use crate::engine::model::{fold, fold_cow, AnchorAttribute, CloudUser, OnPremUser, RowRef};
 use crate::engine::report::{
     AnchorRelation, Entry, Finding, MatchReport, Notice, PersonKey, Severity, SoftMatchKey, Verdict,
@@ -42,12 +42,92 @@ pub struct MatchOptions {
 
 /// The anchor Entra Connect will compute for an on-prem user, or `None` when it has none.
 pub fn effective_anchor(user: &OnPremUser, anchor: &AnchorAttribute) -> Option<String> {
-    match anchor {
-        AnchorAttribute::ConsistencyGuidElseObjectGuid => {
-            user.consistency_guid.or(user.object_guid).map(|g| immutable_id(&g))
+    AnchorKey::onprem(user, anchor).map(AnchorKey::to_text)
+}
+
+/// An anchor as the matcher compares it: exactly, case included, as Entra does. Canonical
+/// base64 of 16 bytes and the bytes determine each other, so an anchor that is a GUID's
+/// ImmutableID is keyed by the GUID: equal keys are equal anchors, and the base64 text is never
+/// built, hashed or read to compare. Any other value is keyed by its text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum AnchorKey<'a> {
+    /// `immutable_id(guid)`.
+    Guid(Uuid),
+    /// A value that is not canonical base64 of 16 bytes.
+    Text(&'a str),
+}
+
+impl<'a> AnchorKey<'a> {
+    /// The key of an anchor value as written (a string anchor attribute); `None` when empty.
+    fn of_text(value: &'a str) -> Option<AnchorKey<'a>> {
+        if value.is_empty() {
+            return None;
         }
-        AnchorAttribute::ObjectGuid => user.object_guid.map(|g| immutable_id(&g)),
-        AnchorAttribute::Column(_) => user.string_anchor.clone().filter(|s| !s.is_empty()),
+        Some(guid_from_immutable_id(value).map_or(AnchorKey::Text(value), AnchorKey::Guid))
+    }
+
+    /// [`AnchorKey::of_text`] of a cloud ImmutableID, from its class: classifying found the
+    /// GUID already (a value is [`AnchorClass::Base64Guid`] exactly when it is canonical base64
+    /// of 16 bytes).
+    fn of_cloud(value: &'a str, class: &AnchorClass) -> Option<AnchorKey<'a>> {
+        match class {
+            _ if value.is_empty() => None,
+            AnchorClass::Base64Guid { guid } => Some(AnchorKey::Guid(*guid)),
+            _ => Some(AnchorKey::Text(value)),
+        }
+    }
+
+    /// The key of the anchor Entra Connect will compute for an on-prem user.
+    fn onprem(user: &'a OnPremUser, anchor: &AnchorAttribute) -> Option<AnchorKey<'a>> {
+        match anchor {
+            AnchorAttribute::ConsistencyGuidElseObjectGuid => {
+                user.consistency_guid.or(user.object_guid).map(AnchorKey::Guid)
+            }
+            AnchorAttribute::ObjectGuid => user.object_guid.map(AnchorKey::Guid),
+            AnchorAttribute::Column(_) => user.string_anchor.as_deref().and_then(Self::of_text),
+        }
+    }
+
+    /// The anchor's text: the ImmutableID of a GUID key.
+    fn to_text(self) -> String {
+        match self {
+            AnchorKey::Guid(guid) => immutable_id(&guid),
+            AnchorKey::Text(text) => text.to_string(),
+        }
+    }
+}
+
+/// Positions by anchor: GUID anchors in a map of 16-byte keys, other values by their text.
+struct AnchorIndex<'a> {
+    guid: KeyIndex<Uuid>,
+    text: KeyIndex<&'a str>,
+}
+
+impl<'a> AnchorIndex<'a> {
+    fn with_capacity(guids: usize, texts: usize) -> AnchorIndex<'a> {
+        AnchorIndex { guid: KeyIndex::with_capacity(guids), text: KeyIndex::with_capacity(texts) }
+    }
+
+    fn insert(&mut self, key: AnchorKey<'a>, position: u32) {
+        match key {
+            AnchorKey::Guid(guid) => self.guid.insert(guid, position),
+            AnchorKey::Text(text) => self.text.insert(text, position),
+        }
+    }
+
+    fn get(&self, key: AnchorKey<'_>) -> &[u32] {
+        match key {
+            AnchorKey::Guid(guid) => self.guid.get(&guid),
+            AnchorKey::Text(text) => self.text.get(text),
+        }
+    }
+
+    /// The positions of each anchor several users hold, groups ordered by their positions.
+    fn groups(&self) -> Vec<Vec<u32>> {
+        let repeated = self.guid.repeated.values().chain(self.text.repeated.values());
+        let mut groups: Vec<Vec<u32>> = repeated.cloned().collect();
+        groups.sort();
+        groups
     }
 }
 
@@ -57,16 +137,18 @@ pub fn match_users(
     cloud_users: Vec<CloudUser>,
     options: &MatchOptions,
 ) -> MatchReport {
-    let anchors: Vec<Option<String>> =
-        onprem_users.iter().map(|u| effective_anchor(u, &options.anchor)).collect();
+    // Every cloud anchor is classified once: the class goes into its entry, and its GUID keys
+    // the hard match.
+    let cloud_classes: Vec<AnchorClass> =
+        cloud_users.iter().map(|u| classify_anchor(&u.immutable_id)).collect();
     let onprem_keys = Keys::onprem(&onprem_users);
     let cloud_keys = Keys::cloud(&cloud_users);
-    let index = OnPremIndex::new(&onprem_users, &anchors, &onprem_keys);
+    let index = OnPremIndex::new(&onprem_users, &options.anchor, &onprem_keys);
     let mut matcher = Matcher {
         options,
         onprem: &onprem_users,
         cloud: &cloud_users,
-        anchors: &anchors,
+        cloud_classes: &cloud_classes,
         onprem_keys: &onprem_keys,
         cloud_keys: &cloud_keys,
         index,
@@ -172,7 +254,7 @@ fn key_index<'k>(keys: &'k [Cow<'_, str>]) -> KeyIndex<&'k str> {
 /// first such user.
 struct OnPremIndex<'a> {
     users: &'a [OnPremUser],
-    by_anchor: KeyIndex<&'a str>,
+    by_anchor: AnchorIndex<'a>,
     by_upn: KeyIndex<&'a str>,
     by_smtp: KeyIndex<&'a str>,
     by_guid: OnceCell<GuidIndexes>,
@@ -187,11 +269,14 @@ struct GuidIndexes {
 }
 
 impl<'a> OnPremIndex<'a> {
-    fn new(users: &'a [OnPremUser], anchors: &'a [Option<String>], keys: &'a Keys<'a>) -> Self {
-        let mut by_anchor = KeyIndex::with_capacity(users.len());
-        for (i, anchor) in anchors.iter().enumerate() {
-            if let Some(anchor) = anchor {
-                by_anchor.insert(anchor.as_str(), i as u32);
+    fn new(users: &'a [OnPremUser], anchor: &AnchorAttribute, keys: &'a Keys<'a>) -> Self {
+        let mut by_anchor = match anchor {
+            AnchorAttribute::Column(_) => AnchorIndex::with_capacity(0, users.len()),
+            _ => AnchorIndex::with_capacity(users.len(), 0),
+        };
+        for (i, user) in users.iter().enumerate() {
+            if let Some(key) = AnchorKey::onprem(user, anchor) {
+                by_anchor.insert(key, i as u32);
             }
         }
         OnPremIndex {
@@ -239,7 +324,8 @@ struct Matcher<'a> {
     options: &'a MatchOptions,
     onprem: &'a [OnPremUser],
     cloud: &'a [CloudUser],
-    anchors: &'a [Option<String>],
+    /// Each cloud user's [`classify_anchor`].
+    cloud_classes: &'a [AnchorClass],
     onprem_keys: &'a Keys<'a>,
     cloud_keys: &'a Keys<'a>,
     index: OnPremIndex<'a>,
@@ -248,47 +334,60 @@ struct Matcher<'a> {
     entries: Vec<Entry>,
 }
 
-impl Matcher<'_> {
+impl<'a> Matcher<'a> {
+    fn onprem_anchor(&self, i: u32) -> Option<AnchorKey<'a>> {
+        AnchorKey::onprem(&self.onprem[i as usize], &self.options.anchor)
+    }
+
+    fn cloud_anchor(&self, c: u32) -> Option<AnchorKey<'a>> {
+        let c = c as usize;
+        AnchorKey::of_cloud(&self.cloud[c].immutable_id, &self.cloud_classes[c])
+    }
+
     fn push(&mut self, verdict: Verdict, onprem: Option<u32>, cloud: Option<u32>) {
+        let anchor = onprem.and_then(|i| self.onprem_anchor(i)).map(AnchorKey::to_text);
+        self.push_with_anchor(verdict, onprem, cloud, anchor);
+    }
+
+    /// [`Matcher::push`] with the on-prem user's anchor text already at hand.
+    fn push_with_anchor(
+        &mut self,
+        verdict: Verdict,
+        onprem: Option<u32>,
+        cloud: Option<u32>,
+        anchor: Option<String>,
+    ) {
         if let Some(i) = onprem {
             self.onprem_claimed[i as usize] = true;
         }
         if let Some(c) = cloud {
             self.cloud_done[c as usize] = true;
         }
-        let anchor = onprem.and_then(|i| self.anchors[i as usize].clone());
-        let cloud_anchor = cloud.map(|c| classify_anchor(&self.cloud[c as usize].immutable_id));
+        let cloud_anchor = cloud.map(|c| self.cloud_classes[c as usize].clone());
         self.entries.push(Entry { verdict, onprem, cloud, anchor, cloud_anchor, findings: vec![] });
     }
 
     /// Rows sharing an anchor within a side cannot be joined reliably: each gets its own entry.
     /// A cloud user holding an anchor that several on-prem objects share is one of them too.
     fn duplicate_anchors(&mut self) {
-        let cloud = self.cloud;
-        let mut cloud_by_anchor = KeyIndex::with_capacity(cloud.len());
-        for (c, user) in cloud.iter().enumerate() {
-            if !user.immutable_id.is_empty() {
-                cloud_by_anchor.insert(user.immutable_id.as_str(), c as u32);
+        let mut cloud_by_anchor = AnchorIndex::with_capacity(self.cloud.len(), 0);
+        for c in 0..self.cloud.len() as u32 {
+            if let Some(key) = self.cloud_anchor(c) {
+                cloud_by_anchor.insert(key, c);
             }
         }
-        let mut onprem_groups: Vec<Vec<u32>> =
-            self.index.by_anchor.repeated.values().cloned().collect();
-        onprem_groups.sort();
-        for group in onprem_groups {
+        for group in self.index.by_anchor.groups() {
             let rows = group.len() as u32;
             let verdict = Verdict::DuplicateAnchor { side: Side::OnPrem, rows };
             for &i in &group {
                 self.push(verdict.clone(), Some(i), None);
             }
-            let anchor = self.anchors[group[0] as usize].as_deref().unwrap_or_default();
-            let holders = cloud_by_anchor.get(anchor).to_vec();
-            for c in holders {
+            let holders = self.onprem_anchor(group[0]).map_or(&[][..], |a| cloud_by_anchor.get(a));
+            for &c in holders {
                 self.push(verdict.clone(), None, Some(c));
             }
         }
-        let mut cloud_groups: Vec<Vec<u32>> = cloud_by_anchor.repeated.into_values().collect();
-        cloud_groups.sort();
-        for group in cloud_groups {
+        for group in cloud_by_anchor.groups() {
             let rows = group.len() as u32;
             for c in group {
                 if !self.cloud_done[c as usize] {
@@ -300,14 +399,16 @@ impl Matcher<'_> {
 
     /// Hard match: the cloud ImmutableID equals the on-prem anchor, case-sensitively.
     fn hard_matches(&mut self) {
-        for c in 0..self.cloud.len() {
-            if self.cloud_done[c] || self.cloud[c].immutable_id.is_empty() {
+        for c in 0..self.cloud.len() as u32 {
+            if self.cloud_done[c as usize] {
                 continue;
             }
-            let found =
-                self.index.by_anchor.get(self.cloud[c].immutable_id.as_str()).first().copied();
+            let Some(anchor) = self.cloud_anchor(c) else { continue };
+            let found = self.index.by_anchor.get(anchor).first().copied();
             if let Some(i) = found.filter(|&i| !self.onprem_claimed[i as usize]) {
-                self.push(Verdict::HardMatch, Some(i), Some(c as u32));
+                // The anchors are equal: copying the cloud's text spares reading the on-prem user.
+                let anchor = Some(self.cloud[c as usize].immutable_id.clone());
+                self.push_with_anchor(Verdict::HardMatch, Some(i), Some(c), anchor);
             }
         }
     }
@@ -376,7 +477,7 @@ impl Matcher<'_> {
                 continue;
             }
             let user = &self.cloud[c];
-            let class = classify_anchor(&user.immutable_id);
+            let class = &self.cloud_classes[c];
             if matches!(class, AnchorClass::Empty) {
                 let person = self.find_person_by_address(c);
                 match person {
@@ -396,13 +497,13 @@ impl Matcher<'_> {
                 continue;
             }
             let person = self
-                .find_person_by_guid(&class)
+                .find_person_by_guid(class)
                 .or_else(|| self.find_person_by_address(c))
                 .or_else(|| self.find_person_by_value(&user.immutable_id));
             match person {
                 Some((i, found_by)) => {
                     let relation = relation(
-                        &class,
+                        class,
                         &user.immutable_id,
                         &self.onprem[i as usize],
                         &self.options.anchor,
@@ -658,8 +759,10 @@ fn clashes(
 ) {
     let other = |index: &KeyIndex<&str>, key: &str| {
         let found = index.get(key).iter().copied().find(|&c| {
-            let holds_own_anchor = own.anchor.is_some_and(|a| cloud[c as usize].immutable_id == a);
-            Some(c) != own.partner && !holds_own_anchor
+            // The partner first: it is the usual holder, and needs no look at the cloud user.
+            let holds_own_anchor =
+                || own.anchor.is_some_and(|a| cloud[c as usize].immutable_id == a);
+            Some(c) != own.partner && !holds_own_anchor()
         });
         found.map(|c| cloud[c as usize].at)
     };
@@ -879,6 +982,47 @@ mod tests {
         p.consistency_guid = Some(guid(G2));
         let report = run(vec![p], vec![cloud(1, "jane@contoso.com", "f+bH/Mb+ZUq4IS9AopLRhQ==")]);
         assert_eq!(only(&report).verdict, Verdict::HardMatch);
+    }
+
+    #[test]
+    fn string_anchors_shaped_like_immutable_ids_match_exactly() {
+        // A base64 GUID in the anchor column is keyed by its GUID: it must still match only the
+        // same text, never another spelling or letter case of it.
+        let mut p = onprem(1, "jane@contoso.com", G1);
+        p.string_anchor = Some("f+bH/Mb+ZUq4IS9AopLRhQ==".into());
+        let options = MatchOptions {
+            anchor: AnchorAttribute::Column("employeeID".into()),
+            ..MatchOptions::default()
+        };
+        for (cloud_anchor, hard) in [
+            ("f+bH/Mb+ZUq4IS9AopLRhQ==", true),
+            ("F+BH/MB+ZUQ4IS9AOPLRHQ==", false),
+            (G2, false),
+            ("yYuRNW0Z6kCXeYidebdT8A==", false),
+        ] {
+            let users = (vec![p.clone()], vec![cloud(1, "jane@contoso.com", cloud_anchor)]);
+            let report = match_users(users.0, users.1, &options);
+            let entry = only(&report);
+            assert_eq!(entry.verdict == Verdict::HardMatch, hard, "{cloud_anchor}");
+            assert_eq!(entry.anchor.as_deref(), Some("f+bH/Mb+ZUq4IS9AopLRhQ=="));
+        }
+    }
+
+    #[test]
+    fn effective_anchor_by_attribute() {
+        let mut p = onprem(1, "jane@contoso.com", G1);
+        let consistency = AnchorAttribute::ConsistencyGuidElseObjectGuid;
+        let column = AnchorAttribute::Column("employeeID".into());
+        assert_eq!(effective_anchor(&p, &consistency).as_deref(), Some("yYuRNW0Z6kCXeYidebdT8A=="));
+        p.consistency_guid = Some(guid(G2));
+        assert_eq!(effective_anchor(&p, &consistency).as_deref(), Some("f+bH/Mb+ZUq4IS9AopLRhQ=="));
+        let object_guid = AnchorAttribute::ObjectGuid;
+        assert_eq!(effective_anchor(&p, &object_guid).as_deref(), Some("yYuRNW0Z6kCXeYidebdT8A=="));
+        assert_eq!(effective_anchor(&p, &column), None);
+        p.string_anchor = Some(String::new());
+        assert_eq!(effective_anchor(&p, &column), None);
+        p.string_anchor = Some(" E1001".into());
+        assert_eq!(effective_anchor(&p, &column).as_deref(), Some(" E1001"));
     }
 
     #[test]
@@ -1110,7 +1254,35 @@ mod properties {
         })
     }
 
+    /// Anchor-like text: base64 GUIDs and their near misses (other letter case, padding,
+    /// whitespace), GUID text, and plain values.
+    fn anchor_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<u128>().prop_map(|g| immutable_id(&Uuid::from_u128(g))),
+            any::<u128>().prop_map(|g| immutable_id(&Uuid::from_u128(g)).to_uppercase()),
+            any::<u128>()
+                .prop_map(|g| immutable_id(&Uuid::from_u128(g)).trim_end_matches('=').to_string()),
+            any::<u128>().prop_map(|g| format!(" {}", immutable_id(&Uuid::from_u128(g)))),
+            "[A-Za-z0-9+/=]{22,26}",
+            "[ 0-9a-zA-Z@.-]{0,30}",
+        ]
+    }
+
     proptest! {
+        /// The GUID-keyed anchor compares exactly as the text does (case-sensitively), and
+        /// gives the text back.
+        #[test]
+        fn anchor_keys_compare_as_their_text(a in anchor_text(), b in anchor_text(), same: bool) {
+            let b = if same { a.clone() } else { b };
+            let (key_a, key_b) = (AnchorKey::of_text(&a), AnchorKey::of_text(&b));
+            prop_assert_eq!(key_a.is_none(), a.is_empty());
+            prop_assert_eq!(key_a == key_b, a == b);
+            prop_assert_eq!(key_a.map(AnchorKey::to_text), (!a.is_empty()).then(|| a.clone()));
+            prop_assert_eq!(AnchorKey::of_cloud(&a, &classify_anchor(&a)), key_a);
+            let upper = a.to_uppercase();
+            prop_assert_eq!(AnchorKey::of_text(&upper) == key_a, upper == a);
+        }
+
         #[test]
         fn every_row_is_in_exactly_one_entry(
             mut onprem in proptest::collection::vec(onprem_user(), 0..12),
