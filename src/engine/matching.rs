@@ -141,9 +141,11 @@ pub fn match_users(
     // the hard match.
     let cloud_classes: Vec<AnchorClass> =
         cloud_users.iter().map(|u| classify_anchor(&u.immutable_id)).collect();
-    let onprem_keys = Keys::onprem(&onprem_users);
-    let cloud_keys = Keys::cloud(&cloud_users);
-    let index = OnPremIndex::new(&onprem_users, &options.anchor, &onprem_keys);
+    let mut interner = Interner::with_capacity(onprem_users.len());
+    let onprem_numbers = interner.numbers(onprem_users.iter().map(OnPremUser::keys));
+    let cloud_numbers = interner.numbers(cloud_users.iter().map(CloudUser::keys));
+    let onprem_keys = SideKeys::new(onprem_numbers, interner.len());
+    let cloud_keys = SideKeys::new(cloud_numbers, interner.len());
     let mut matcher = Matcher {
         options,
         onprem: &onprem_users,
@@ -151,22 +153,24 @@ pub fn match_users(
         cloud_classes: &cloud_classes,
         onprem_keys: &onprem_keys,
         cloud_keys: &cloud_keys,
-        index,
+        interner: &interner,
+        index: OnPremIndex::new(&onprem_users, &options.anchor),
         onprem_claimed: vec![false; onprem_users.len()],
         cloud_done: vec![false; cloud_users.len()],
-        entries: Vec::new(),
+        verdicts: Verdicts { cloud: vec![None; cloud_users.len()], onprem_alone: Vec::new() },
     };
     matcher.duplicate_anchors();
     matcher.hard_matches();
     matcher.soft_matches();
     matcher.mismatches_and_orphans();
     matcher.onprem_only();
-    let Matcher { mut entries, index, .. } = matcher;
-    // Cloud file order first, then the on-prem-only users in on-prem file order.
-    entries.sort_by_key(|e| (e.cloud.unwrap_or(u32::MAX), e.onprem.unwrap_or(u32::MAX)));
+    let verdicts = std::mem::take(&mut matcher.verdicts);
+    // The indexes and key texts are done with: the findings need only the key numbers.
+    drop(matcher);
+    drop(interner);
     let sides = (&onprem_users[..], &cloud_users[..]);
-    let onprem_groups = (&index.by_upn.repeated, &index.by_smtp.repeated);
-    add_findings(&mut entries, sides, (&onprem_keys, &cloud_keys), onprem_groups, options);
+    let findings = Findings::new(sides, (&onprem_keys, &cloud_keys), options);
+    let entries = entries(verdicts, cloud_classes, sides, &options.anchor, &findings);
     let notices = notices(&entries, &cloud_users);
     MatchReport {
         anchor_attribute: options.anchor.clone(),
@@ -177,27 +181,139 @@ pub fn match_users(
     }
 }
 
-/// Each user's folded UPN and primary SMTP address (empty when it has none), computed once:
-/// every index and lookup borrows them instead of folding again.
-/// Keys already in folded form (most) borrow the users' own values.
-struct Keys<'u> {
-    upn: Vec<Cow<'u, str>>,
-    smtp: Vec<Cow<'u, str>>,
+/// The number of the empty key (no UPN, no primary SMTP address): nobody holds it.
+const NO_KEY: u32 = 0;
+
+/// The end of a [`Holders`] list.
+const NO_USER: u32 = u32::MAX;
+
+/// Numbers for the folded UPNs and primary SMTP addresses of both sides. Each user's keys are
+/// folded, hashed and compared as text once, here; every join, group and clash after that
+/// compares numbers and walks arrays, instead of probing maps of a million strings. Keys
+/// already folded (most) borrow the users' own text.
+struct Interner<'u> {
+    numbers: HashMap<Cow<'u, str>, u32>,
 }
 
-impl<'u> Keys<'u> {
-    fn onprem(users: &'u [OnPremUser]) -> Keys<'u> {
-        Keys {
-            upn: users.iter().map(|u| fold_cow(&u.upn)).collect(),
-            smtp: users.iter().map(|u| u.primary_smtp_key().unwrap_or_default()).collect(),
-        }
+impl<'u> Interner<'u> {
+    fn with_capacity(capacity: usize) -> Interner<'u> {
+        Interner { numbers: HashMap::with_capacity_and_hasher(capacity, Default::default()) }
     }
 
-    fn cloud(users: &'u [CloudUser]) -> Keys<'u> {
-        Keys {
-            upn: users.iter().map(|u| fold_cow(&u.upn)).collect(),
-            smtp: users.iter().map(|u| u.primary_smtp_key().unwrap_or_default()).collect(),
+    fn number(&mut self, key: Cow<'u, str>) -> u32 {
+        if key.is_empty() {
+            return NO_KEY;
         }
+        let next = self.numbers.len() as u32 + 1;
+        *self.numbers.entry(key).or_insert(next)
+    }
+
+    /// The numbers of each user's (UPN, primary SMTP address).
+    fn numbers(
+        &mut self,
+        keys: impl Iterator<Item = (Cow<'u, str>, Cow<'u, str>)>,
+    ) -> Vec<KeyNumbers> {
+        keys.map(|(upn, smtp)| KeyNumbers { upn: self.number(upn), smtp: self.number(smtp) })
+            .collect()
+    }
+
+    /// The number of a folded key either side holds.
+    fn get(&self, key: &str) -> Option<u32> {
+        self.numbers.get(key).copied()
+    }
+
+    /// How many numbers there are, [`NO_KEY`] included.
+    fn len(&self) -> usize {
+        self.numbers.len() + 1
+    }
+}
+
+impl OnPremUser {
+    /// The folded UPN and primary SMTP address (empty when it has none).
+    fn keys(&self) -> (Cow<'_, str>, Cow<'_, str>) {
+        (fold_cow(&self.upn), self.primary_smtp_key().unwrap_or_default())
+    }
+}
+
+impl CloudUser {
+    /// The folded UPN and primary SMTP address (empty when it has none).
+    fn keys(&self) -> (Cow<'_, str>, Cow<'_, str>) {
+        (fold_cow(&self.upn), self.primary_smtp_key().unwrap_or_default())
+    }
+}
+
+/// A user's keys as [`Interner`] numbers.
+#[derive(Clone, Copy)]
+struct KeyNumbers {
+    upn: u32,
+    smtp: u32,
+}
+
+/// One side's keys: each user's numbers, and who holds each number.
+struct SideKeys {
+    numbers: Vec<KeyNumbers>,
+    upn_holders: Holders,
+    smtp_holders: Holders,
+}
+
+impl SideKeys {
+    fn new(numbers: Vec<KeyNumbers>, count: usize) -> SideKeys {
+        let upn_holders = Holders::new(numbers.iter().map(|n| n.upn), count);
+        let smtp_holders = Holders::new(numbers.iter().map(|n| n.smtp), count);
+        SideKeys { numbers, upn_holders, smtp_holders }
+    }
+
+    fn holders(&self, by: SoftMatchKey) -> &Holders {
+        match by {
+            SoftMatchKey::PrimarySmtp => &self.smtp_holders,
+            SoftMatchKey::Upn => &self.upn_holders,
+        }
+    }
+}
+
+impl KeyNumbers {
+    fn get(self, by: SoftMatchKey) -> u32 {
+        match by {
+            SoftMatchKey::PrimarySmtp => self.smtp,
+            SoftMatchKey::Upn => self.upn,
+        }
+    }
+}
+
+/// The positions of the users holding each key number, in file order: a list per number,
+/// threaded through one array of positions (no allocation per key).
+struct Holders {
+    first: Vec<u32>,
+    next: Vec<u32>,
+}
+
+impl Holders {
+    fn new(
+        numbers: impl DoubleEndedIterator<Item = u32> + ExactSizeIterator,
+        count: usize,
+    ) -> Self {
+        let mut holders =
+            Holders { first: vec![NO_USER; count], next: vec![NO_USER; numbers.len()] };
+        // Threading from the last position makes each list run in file order.
+        for (position, number) in numbers.enumerate().rev() {
+            if number != NO_KEY {
+                holders.next[position] = holders.first[number as usize];
+                holders.first[number as usize] = position as u32;
+            }
+        }
+        holders
+    }
+
+    /// The users holding `number`, in file order.
+    fn of(&self, number: u32) -> impl Iterator<Item = u32> + '_ {
+        let mut at = self.first.get(number as usize).copied().unwrap_or(NO_USER);
+        std::iter::from_fn(move || {
+            let position = at;
+            (position != NO_USER).then(|| {
+                at = self.next[position as usize];
+                position
+            })
+        })
     }
 }
 
@@ -238,25 +354,12 @@ impl<K: Hash + Eq + Copy> KeyIndex<K> {
     }
 }
 
-/// The positions of the non-empty keys.
-fn key_index<'k>(keys: &'k [Cow<'_, str>]) -> KeyIndex<&'k str> {
-    let mut index = KeyIndex::with_capacity(keys.len());
-    for (i, key) in keys.iter().enumerate() {
-        if !key.is_empty() {
-            index.insert(&**key, i as u32);
-        }
-    }
-    index
-}
-
-/// Every lookup the matcher makes into the on-prem side, built once. The GUID and value
-/// indexes serve only cloud users whose anchor matches nobody's, so they are built on the
-/// first such user.
+/// The lookups the matcher makes into the on-prem side by anchor, GUID and value (by UPN and
+/// address it walks [`SideKeys`]). The GUID and value indexes serve only the cloud users no
+/// join took, so they are built on the first lookup, and hold only what those users look for.
 struct OnPremIndex<'a> {
     users: &'a [OnPremUser],
     by_anchor: AnchorIndex<'a>,
-    by_upn: KeyIndex<&'a str>,
-    by_smtp: KeyIndex<&'a str>,
     by_guid: OnceCell<GuidIndexes>,
     /// sAMAccountName and employeeID, exact: values Okta custom mappings stamp as anchors.
     by_value: OnceCell<KeyIndex<&'a str>>,
@@ -269,7 +372,7 @@ struct GuidIndexes {
 }
 
 impl<'a> OnPremIndex<'a> {
-    fn new(users: &'a [OnPremUser], anchor: &AnchorAttribute, keys: &'a Keys<'a>) -> Self {
+    fn new(users: &'a [OnPremUser], anchor: &AnchorAttribute) -> Self {
         let mut by_anchor = match anchor {
             AnchorAttribute::Column(_) => AnchorIndex::with_capacity(0, users.len()),
             _ => AnchorIndex::with_capacity(users.len(), 0),
@@ -279,25 +382,19 @@ impl<'a> OnPremIndex<'a> {
                 by_anchor.insert(key, i as u32);
             }
         }
-        OnPremIndex {
-            users,
-            by_anchor,
-            by_upn: key_index(&keys.upn),
-            by_smtp: key_index(&keys.smtp),
-            by_guid: OnceCell::new(),
-            by_value: OnceCell::new(),
-        }
+        OnPremIndex { users, by_anchor, by_guid: OnceCell::new(), by_value: OnceCell::new() }
     }
 
-    fn by_guid(&self) -> &GuidIndexes {
+    fn by_guid(&self, sought: &Sought) -> &GuidIndexes {
         self.by_guid.get_or_init(|| {
-            let mut object_guid = KeyIndex::with_capacity(self.users.len());
+            let mut object_guid = KeyIndex::with_capacity(sought.guids.len());
             let mut consistency_guid = KeyIndex::with_capacity(0);
+            let is_sought = |guid: &Uuid| sought.guids.contains(guid);
             for (i, user) in self.users.iter().enumerate() {
-                if let Some(guid) = user.object_guid {
+                if let Some(guid) = user.object_guid.filter(is_sought) {
                     object_guid.insert(guid, i as u32);
                 }
-                if let Some(guid) = user.consistency_guid {
+                if let Some(guid) = user.consistency_guid.filter(is_sought) {
                     consistency_guid.insert(guid, i as u32);
                 }
             }
@@ -305,12 +402,12 @@ impl<'a> OnPremIndex<'a> {
         })
     }
 
-    fn by_value(&self) -> &KeyIndex<&'a str> {
+    fn by_value(&self, sought: &Sought) -> &KeyIndex<&'a str> {
         self.by_value.get_or_init(|| {
-            let mut by_value = KeyIndex::with_capacity(self.users.len());
+            let mut by_value = KeyIndex::with_capacity(sought.values.len());
             for (i, user) in self.users.iter().enumerate() {
                 for value in [&user.sam_account_name, &user.employee_id] {
-                    if !value.is_empty() {
+                    if !value.is_empty() && sought.values.contains(value.as_str()) {
                         by_value.insert(value.as_str(), i as u32);
                     }
                 }
@@ -320,18 +417,70 @@ impl<'a> OnPremIndex<'a> {
     }
 }
 
+/// What the cloud users no join took can look for on-prem by GUID and by value: only these
+/// are indexed, not every on-prem user's GUIDs and values.
+struct Sought<'a> {
+    /// The GUIDs their anchors encode, in both byte orders.
+    guids: HashSet<Uuid>,
+    /// Their anchors.
+    values: HashSet<&'a str>,
+}
+
 struct Matcher<'a> {
     options: &'a MatchOptions,
     onprem: &'a [OnPremUser],
     cloud: &'a [CloudUser],
     /// Each cloud user's [`classify_anchor`].
     cloud_classes: &'a [AnchorClass],
-    onprem_keys: &'a Keys<'a>,
-    cloud_keys: &'a Keys<'a>,
+    onprem_keys: &'a SideKeys,
+    cloud_keys: &'a SideKeys,
+    interner: &'a Interner<'a>,
     index: OnPremIndex<'a>,
     onprem_claimed: Vec<bool>,
     cloud_done: Vec<bool>,
-    entries: Vec<Entry>,
+    verdicts: Verdicts,
+}
+
+/// The verdicts given, from which the entries are made once all are known: each cloud user's
+/// (with the on-prem user it is paired with), and those of the on-prem users without one.
+#[derive(Default)]
+struct Verdicts {
+    cloud: Vec<Option<(Verdict, Option<u32>)>>,
+    onprem_alone: Vec<(u32, Verdict)>,
+}
+
+/// The report's entries in its order: cloud file order, then the on-prem users without a cloud
+/// user in on-prem file order. Each is made once, complete with its findings.
+fn entries(
+    verdicts: Verdicts,
+    mut cloud_classes: Vec<AnchorClass>,
+    (onprem, cloud): (&[OnPremUser], &[CloudUser]),
+    anchor: &AnchorAttribute,
+    findings: &Findings,
+) -> Vec<Entry> {
+    let Verdicts { cloud: cloud_verdicts, mut onprem_alone } = verdicts;
+    onprem_alone.sort_by_key(|&(i, _)| i);
+    let mut entries = Vec::with_capacity(cloud_verdicts.len() + onprem_alone.len());
+    let anchor_of = |i: u32| AnchorKey::onprem(&onprem[i as usize], anchor).map(AnchorKey::to_text);
+    let mut push = |verdict, onprem: Option<u32>, cloud, anchor, cloud_anchor| {
+        let mut entry = Entry { verdict, onprem, cloud, anchor, cloud_anchor, findings: vec![] };
+        findings.add(&mut entry);
+        entries.push(entry);
+    };
+    for (c, verdict) in cloud_verdicts.into_iter().enumerate() {
+        let Some((verdict, partner)) = verdict else { continue };
+        let anchor = match verdict {
+            // The anchors are equal: copying the cloud's text spares reading the on-prem user.
+            Verdict::HardMatch => Some(cloud[c].immutable_id.clone()),
+            _ => partner.and_then(anchor_of),
+        };
+        let class = std::mem::replace(&mut cloud_classes[c], AnchorClass::Empty);
+        push(verdict, partner, Some(c as u32), anchor, Some(class));
+    }
+    for (i, verdict) in onprem_alone {
+        push(verdict, Some(i), None, anchor_of(i), None);
+    }
+    entries
 }
 
 impl<'a> Matcher<'a> {
@@ -344,27 +493,19 @@ impl<'a> Matcher<'a> {
         AnchorKey::of_cloud(&self.cloud[c].immutable_id, &self.cloud_classes[c])
     }
 
+    /// Gives a user, or a pair, its verdict.
     fn push(&mut self, verdict: Verdict, onprem: Option<u32>, cloud: Option<u32>) {
-        let anchor = onprem.and_then(|i| self.onprem_anchor(i)).map(AnchorKey::to_text);
-        self.push_with_anchor(verdict, onprem, cloud, anchor);
-    }
-
-    /// [`Matcher::push`] with the on-prem user's anchor text already at hand.
-    fn push_with_anchor(
-        &mut self,
-        verdict: Verdict,
-        onprem: Option<u32>,
-        cloud: Option<u32>,
-        anchor: Option<String>,
-    ) {
         if let Some(i) = onprem {
             self.onprem_claimed[i as usize] = true;
         }
-        if let Some(c) = cloud {
-            self.cloud_done[c as usize] = true;
+        match (cloud, onprem) {
+            (Some(c), _) => {
+                self.cloud_done[c as usize] = true;
+                self.verdicts.cloud[c as usize] = Some((verdict, onprem));
+            }
+            (None, Some(i)) => self.verdicts.onprem_alone.push((i, verdict)),
+            (None, None) => {}
         }
-        let cloud_anchor = cloud.map(|c| self.cloud_classes[c as usize].clone());
-        self.entries.push(Entry { verdict, onprem, cloud, anchor, cloud_anchor, findings: vec![] });
     }
 
     /// Rows sharing an anchor within a side cannot be joined reliably: each gets its own entry.
@@ -406,9 +547,7 @@ impl<'a> Matcher<'a> {
             let Some(anchor) = self.cloud_anchor(c) else { continue };
             let found = self.index.by_anchor.get(anchor).first().copied();
             if let Some(i) = found.filter(|&i| !self.onprem_claimed[i as usize]) {
-                // The anchors are equal: copying the cloud's text spares reading the on-prem user.
-                let anchor = Some(self.cloud[c as usize].immutable_id.clone());
-                self.push_with_anchor(Verdict::HardMatch, Some(i), Some(c), anchor);
+                self.push(Verdict::HardMatch, Some(i), Some(c));
             }
         }
     }
@@ -419,59 +558,34 @@ impl<'a> Matcher<'a> {
         if self.options.block_soft_match {
             return;
         }
-        let keys = self.cloud_keys;
-        let mut by_smtp = KeyIndex::with_capacity(0);
-        let mut by_upn = KeyIndex::with_capacity(0);
-        for (c, user) in self.cloud.iter().enumerate() {
-            if self.cloud_done[c] || !user.immutable_id.is_empty() {
-                continue;
-            }
-            if !keys.smtp[c].is_empty() {
-                by_smtp.insert(&*keys.smtp[c], c as u32);
-            }
-            if !keys.upn[c].is_empty() {
-                by_upn.insert(&*keys.upn[c], c as u32);
-            }
-        }
         // Every primary-SMTP join before any UPN join: SMTP is the first soft-match rule, so a
         // cloud user whose address is one person's and whose UPN is another's goes by address.
-        for (key, by) in [(&by_smtp, SoftMatchKey::PrimarySmtp), (&by_upn, SoftMatchKey::Upn)] {
+        for by in [SoftMatchKey::PrimarySmtp, SoftMatchKey::Upn] {
+            let holders = self.cloud_keys.holders(by);
             for i in 0..self.onprem.len() {
                 if self.onprem_claimed[i] {
                     continue;
                 }
-                let wanted = match by {
-                    SoftMatchKey::PrimarySmtp => &self.onprem_keys.smtp[i],
-                    SoftMatchKey::Upn => &self.onprem_keys.upn[i],
+                let wanted = self.onprem_keys.numbers[i].get(by);
+                let open = |&c: &u32| {
+                    !self.cloud_done[c as usize] && self.cloud[c as usize].immutable_id.is_empty()
                 };
-                if let Some(c) = self.first_open_cloud(key, wanted) {
+                if let Some(c) = holders.of(wanted).find(open) {
                     self.push(Verdict::SoftMatch { by }, Some(i as u32), Some(c));
                 }
             }
         }
     }
 
-    fn first_open_cloud(&self, map: &KeyIndex<&str>, key: &str) -> Option<u32> {
-        if key.is_empty() {
-            return None;
-        }
-        map.get(key).iter().copied().find(|&c| !self.cloud_done[c as usize])
-    }
-
-    fn first_open_onprem(&self, map: &KeyIndex<&str>, key: &str) -> Option<u32> {
-        if key.is_empty() {
-            return None;
-        }
-        map.get(key).iter().copied().find(|&i| !self.onprem_claimed[i as usize])
-    }
-
-    fn first_open_by_guid(&self, map: &KeyIndex<Uuid>, guid: &Uuid) -> Option<u32> {
-        map.get(guid).iter().copied().find(|&i| !self.onprem_claimed[i as usize])
+    /// The first on-prem user not yet claimed among `positions`.
+    fn first_open(&self, mut positions: impl Iterator<Item = u32>) -> Option<u32> {
+        positions.find(|&i| !self.onprem_claimed[i as usize])
     }
 
     /// The cloud users left: pair each with the same person on-prem if there is one (a
     /// mismatch: the engine will create a duplicate), else it is an orphan or cloud-only.
     fn mismatches_and_orphans(&mut self) {
+        let sought = self.sought();
         for c in 0..self.cloud.len() {
             if self.cloud_done[c] {
                 continue;
@@ -497,9 +611,9 @@ impl<'a> Matcher<'a> {
                 continue;
             }
             let person = self
-                .find_person_by_guid(class)
+                .find_person_by_guid(class, &sought)
                 .or_else(|| self.find_person_by_address(c))
-                .or_else(|| self.find_person_by_value(&user.immutable_id));
+                .or_else(|| self.find_person_by_value(&user.immutable_id, &sought));
             match person {
                 Some((i, found_by)) => {
                     let relation = relation(
@@ -515,38 +629,61 @@ impl<'a> Matcher<'a> {
         }
     }
 
-    fn find_person_by_guid(&self, class: &AnchorClass) -> Option<(u32, PersonKey)> {
+    /// What the cloud users left can look for by GUID and by value.
+    fn sought(&self) -> Sought<'a> {
+        let mut sought = Sought { guids: HashSet::default(), values: HashSet::default() };
+        let cloud = self.cloud;
+        for (c, user) in cloud.iter().enumerate().filter(|&(c, _)| !self.cloud_done[c]) {
+            if let Some(guid) = self.cloud_classes[c].guid() {
+                sought.guids.extend([guid, big_endian(guid)]);
+            }
+            if !user.immutable_id.is_empty() {
+                sought.values.insert(user.immutable_id.as_str());
+            }
+        }
+        sought
+    }
+
+    fn find_person_by_guid(
+        &self,
+        class: &AnchorClass,
+        sought: &Sought,
+    ) -> Option<(u32, PersonKey)> {
         let guid = class.guid()?;
-        let index = self.index.by_guid();
-        let found = self
-            .first_open_by_guid(&index.object_guid, &guid)
-            .or_else(|| self.first_open_by_guid(&index.consistency_guid, &guid))
+        let index = self.index.by_guid(sought);
+        let first_open =
+            |map: &KeyIndex<Uuid>, guid| self.first_open(map.get(&guid).iter().copied());
+        let found = first_open(&index.object_guid, guid)
+            .or_else(|| first_open(&index.consistency_guid, guid))
             .or_else(|| {
-                // The same 16 bytes read big-endian: what a script using `uuid.bytes` stamped.
-                let big_endian = Uuid::from_bytes(guid.to_bytes_le());
-                self.first_open_by_guid(&index.object_guid, &big_endian)
-                    .or_else(|| self.first_open_by_guid(&index.consistency_guid, &big_endian))
+                let big_endian = big_endian(guid);
+                first_open(&index.object_guid, big_endian)
+                    .or_else(|| first_open(&index.consistency_guid, big_endian))
             });
         found.map(|i| (i, PersonKey::Anchor))
     }
 
     fn find_person_by_address(&self, c: usize) -> Option<(u32, PersonKey)> {
-        let keys = self.cloud_keys;
-        self.first_open_onprem(&self.index.by_upn, &keys.upn[c])
-            .map(|i| (i, PersonKey::Upn))
-            .or_else(|| {
-                self.first_open_onprem(&self.index.by_smtp, &keys.smtp[c])
+        let keys = self.cloud_keys.numbers[c];
+        let holders = &self.onprem_keys;
+        self.first_open(holders.upn_holders.of(keys.upn)).map(|i| (i, PersonKey::Upn)).or_else(
+            || {
+                self.first_open(holders.smtp_holders.of(keys.smtp))
                     .map(|i| (i, PersonKey::PrimarySmtp))
-            })
+            },
+        )
     }
 
     /// A custom anchor that is one of a person's own values (UPN, mail, sAMAccountName,
     /// employeeID): how Okta custom mappings fill ImmutableID.
-    fn find_person_by_value(&self, value: &str) -> Option<(u32, PersonKey)> {
-        let folded = fold_cow(value);
-        self.first_open_onprem(&self.index.by_upn, &folded)
-            .or_else(|| self.first_open_onprem(&self.index.by_smtp, &folded))
-            .or_else(|| self.first_open_onprem(self.index.by_value(), value))
+    fn find_person_by_value(&self, value: &str, sought: &Sought) -> Option<(u32, PersonKey)> {
+        let holders = &self.onprem_keys;
+        let by_key = self.interner.get(&fold_cow(value)).and_then(|number| {
+            self.first_open(holders.upn_holders.of(number))
+                .or_else(|| self.first_open(holders.smtp_holders.of(number)))
+        });
+        by_key
+            .or_else(|| self.first_open(self.index.by_value(sought).get(value).iter().copied()))
             .map(|i| (i, PersonKey::AnchorValue))
     }
 
@@ -560,6 +697,11 @@ impl<'a> Matcher<'a> {
     }
 }
 
+/// The same 16 bytes read big-endian: what a script using Python's `uuid.bytes` stamped.
+fn big_endian(guid: Uuid) -> Uuid {
+    Uuid::from_bytes(guid.to_bytes_le())
+}
+
 /// How a cloud anchor relates to the person the matcher paired it with.
 fn relation(
     class: &AnchorClass,
@@ -571,7 +713,7 @@ fn relation(
         |g: Uuid| Some(g) == person.object_guid || Some(g) == person.consistency_guid;
     match class {
         AnchorClass::Base64Guid { guid } => {
-            let big_endian = Uuid::from_bytes(guid.to_bytes_le());
+            let big_endian = big_endian(*guid);
             if Some(*guid) == person.object_guid
                 && matches!(anchor, AnchorAttribute::ConsistencyGuidElseObjectGuid)
             {
@@ -613,24 +755,35 @@ fn person_attribute_with_value(person: &OnPremUser, value: &str) -> Option<&'sta
 
 /// Findings on each entry: attribute changes on takeover, duplicates, clashes, UPN suffixes,
 /// and checks of the exports' own computed columns.
-fn add_findings(
-    entries: &mut [Entry],
-    (onprem, cloud): (&[OnPremUser], &[CloudUser]),
-    (onprem_keys, cloud_keys): (&Keys, &Keys),
-    (onprem_upn_groups, onprem_smtp_groups): (&Groups, &Groups),
-    options: &MatchOptions,
-) {
-    let cloud_upn_index = key_index(&cloud_keys.upn);
-    let cloud_smtp_index = key_index(&cloud_keys.smtp);
-    let mut tenant_suffixes: HashSet<String> = HashSet::default();
-    for user in cloud {
-        let Some(suffix) = upn_suffix(&user.upn) else { continue };
-        if !suffix.ends_with(".onmicrosoft.com") && !tenant_suffixes.contains(&*suffix) {
-            tenant_suffixes.insert(suffix.into_owned());
+struct Findings<'a> {
+    onprem: &'a [OnPremUser],
+    cloud: &'a [CloudUser],
+    onprem_keys: &'a SideKeys,
+    cloud_keys: &'a SideKeys,
+    /// The UPN suffixes the cloud users have, but `….onmicrosoft.com`.
+    tenant_suffixes: HashSet<String>,
+    options: &'a MatchOptions,
+}
+
+impl<'a> Findings<'a> {
+    fn new(
+        (onprem, cloud): (&'a [OnPremUser], &'a [CloudUser]),
+        (onprem_keys, cloud_keys): (&'a SideKeys, &'a SideKeys),
+        options: &'a MatchOptions,
+    ) -> Findings<'a> {
+        let mut tenant_suffixes: HashSet<String> = HashSet::default();
+        for user in cloud {
+            let Some(suffix) = upn_suffix(&user.upn) else { continue };
+            if !suffix.ends_with(".onmicrosoft.com") && !tenant_suffixes.contains(&*suffix) {
+                tenant_suffixes.insert(suffix.into_owned());
+            }
         }
+        Findings { onprem, cloud, onprem_keys, cloud_keys, tenant_suffixes, options }
     }
 
-    for entry in entries.iter_mut() {
+    fn add(&self, entry: &mut Entry) {
+        let Findings { onprem, cloud, onprem_keys, cloud_keys, options, .. } = *self;
+        let tenant_suffixes = &self.tenant_suffixes;
         let p = entry.onprem.map(|i| &onprem[i as usize]);
         let c = entry.cloud.map(|i| &cloud[i as usize]);
         let findings = &mut entry.findings;
@@ -652,14 +805,12 @@ fn add_findings(
             }
         }
         if let (Some(i), Some(p)) = (entry.onprem, p) {
-            let keys = (&*onprem_keys.upn[i as usize], &*onprem_keys.smtp[i as usize]);
-            let groups = (onprem_upn_groups, onprem_smtp_groups);
+            let keys = onprem_keys.numbers[i as usize];
             let at = |j: u32| onprem[j as usize].at;
-            duplicate_findings(Side::OnPrem, p.at, keys, groups, at, findings);
+            duplicate_findings(Side::OnPrem, p.at, keys, onprem_keys, at, findings);
             let own = Own { partner: entry.cloud, anchor: entry.anchor.as_deref() };
-            let indexes = (&cloud_upn_index, &cloud_smtp_index);
-            clashes(p, keys, own, cloud, indexes, findings);
-            upn_suffix_findings(p, &tenant_suffixes, findings);
+            clashes(p, keys, own, cloud, cloud_keys, findings);
+            upn_suffix_findings(p, tenant_suffixes, findings);
             if let (Some(in_file), Some(computed)) = (&p.file_immutable_id, &entry.anchor) {
                 if !in_file.is_empty() && in_file != computed {
                     findings.push(Finding::FileImmutableIdDiffers {
@@ -676,10 +827,9 @@ fn add_findings(
             }
         }
         if let (Some(j), Some(c)) = (entry.cloud, c) {
-            let keys = (&*cloud_keys.upn[j as usize], &*cloud_keys.smtp[j as usize]);
-            let groups = (&cloud_upn_index.repeated, &cloud_smtp_index.repeated);
+            let keys = cloud_keys.numbers[j as usize];
             let at = |j: u32| cloud[j as usize].at;
-            duplicate_findings(Side::Cloud, c.at, keys, groups, at, findings);
+            duplicate_findings(Side::Cloud, c.at, keys, cloud_keys, at, findings);
             if let Some(in_file) = c.file_object_guid.as_deref().filter(|v| !v.trim().is_empty()) {
                 let computed = entry.cloud_anchor.as_ref().and_then(AnchorClass::guid);
                 let agrees = computed.is_some_and(|g| {
@@ -697,27 +847,23 @@ fn add_findings(
     }
 }
 
-/// Positions of the users sharing a key, for the keys several users share.
-type Groups<'k> = HashMap<&'k str, Vec<u32>>;
-
 /// Other rows of the same side with this row's UPN or primary SMTP address.
 fn duplicate_findings(
     side: Side,
     row: RowRef,
-    (upn, smtp): (&str, &str),
-    (upn_groups, smtp_groups): (&Groups, &Groups),
+    keys: KeyNumbers,
+    same_side: &SideKeys,
     at: impl Fn(u32) -> RowRef,
     findings: &mut Vec<Finding>,
 ) {
-    let others = |groups: &Groups, key: &str| -> Vec<RowRef> {
-        let positions = groups.get(key).map_or(&[][..], Vec::as_slice);
-        positions.iter().map(|&j| at(j)).filter(|r| *r != row).collect()
+    let others = |holders: &Holders, number: u32| -> Vec<RowRef> {
+        holders.of(number).map(&at).filter(|r| *r != row).collect()
     };
-    let upn_others = others(upn_groups, upn);
+    let upn_others = others(&same_side.upn_holders, keys.upn);
     if !upn_others.is_empty() {
         findings.push(Finding::DuplicateUpn { side, others: upn_others });
     }
-    let smtp_others = others(smtp_groups, smtp);
+    let smtp_others = others(&same_side.smtp_holders, keys.smtp);
     if !smtp_others.is_empty() {
         findings.push(Finding::DuplicatePrimarySmtp { side, others: smtp_others });
     }
@@ -751,14 +897,14 @@ struct Own<'a> {
 
 fn clashes(
     p: &OnPremUser,
-    (upn, smtp): (&str, &str),
+    keys: KeyNumbers,
     own: Own,
     cloud: &[CloudUser],
-    (cloud_upn_index, cloud_smtp_index): (&KeyIndex<&str>, &KeyIndex<&str>),
+    cloud_keys: &SideKeys,
     findings: &mut Vec<Finding>,
 ) {
-    let other = |index: &KeyIndex<&str>, key: &str| {
-        let found = index.get(key).iter().copied().find(|&c| {
+    let other = |holders: &Holders, number: u32| {
+        let found = holders.of(number).find(|&c| {
             // The partner first: it is the usual holder, and needs no look at the cloud user.
             let holds_own_anchor =
                 || own.anchor.is_some_and(|a| cloud[c as usize].immutable_id == a);
@@ -766,13 +912,12 @@ fn clashes(
         });
         found.map(|c| cloud[c as usize].at)
     };
-    if let Some(row) = other(cloud_upn_index, upn) {
+    if let Some(row) = other(&cloud_keys.upn_holders, keys.upn) {
         findings.push(Finding::UpnTaken { cloud: row, upn: p.upn.clone() });
     }
-    if !smtp.is_empty() {
-        if let Some(row) = other(cloud_smtp_index, smtp) {
-            findings.push(Finding::SmtpTaken { cloud: row, address: smtp.to_string() });
-        }
+    if let Some(row) = other(&cloud_keys.smtp_holders, keys.smtp) {
+        let address = p.primary_smtp_key().unwrap_or_default().into_owned();
+        findings.push(Finding::SmtpTaken { cloud: row, address });
     }
 }
 
@@ -866,6 +1011,41 @@ mod tests {
     fn only(report: &MatchReport) -> &Entry {
         assert_eq!(report.entries.len(), 1, "{:#?}", report.entries);
         &report.entries[0]
+    }
+
+    #[test]
+    fn holders_list_each_key_in_file_order() {
+        let holders = Holders::new([1, 2, 1, NO_KEY, 1].into_iter(), 3);
+        let of = |number| holders.of(number).collect::<Vec<u32>>();
+        assert_eq!(of(1), [0, 2, 4]);
+        assert_eq!(of(2), [1]);
+        assert!(of(NO_KEY).is_empty());
+        assert!(of(7).is_empty(), "a number nobody on this side holds");
+    }
+
+    #[test]
+    fn keys_are_numbered_folded_across_sides() {
+        let jane = |upn: &str, mail: &str| CloudUser {
+            upn: upn.into(),
+            mail: mail.into(),
+            ..CloudUser::default()
+        };
+        let onprem = [OnPremUser {
+            upn: "Jane@Contoso.com ".into(),
+            proxy_addresses: vec!["SMTP:jane.doe@contoso.com".into()],
+            ..OnPremUser::default()
+        }];
+        let cloud = [jane("jane@contoso.com", "JANE.DOE@contoso.com"), jane("", "")];
+        let mut interner = Interner::with_capacity(0);
+        let onprem_numbers = interner.numbers(onprem.iter().map(OnPremUser::keys));
+        let cloud_numbers = interner.numbers(cloud.iter().map(CloudUser::keys));
+        assert_eq!(interner.len(), 3);
+        assert_eq!(onprem_numbers[0].upn, cloud_numbers[0].upn);
+        assert_eq!(onprem_numbers[0].smtp, cloud_numbers[0].smtp);
+        assert_ne!(onprem_numbers[0].upn, onprem_numbers[0].smtp);
+        assert_eq!((cloud_numbers[1].upn, cloud_numbers[1].smtp), (NO_KEY, NO_KEY));
+        assert_eq!(interner.get("jane@contoso.com"), Some(cloud_numbers[0].upn));
+        assert_eq!(interner.get(""), None);
     }
 
     #[test]
