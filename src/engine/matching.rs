@@ -213,8 +213,14 @@ impl<'u> Interner<'u> {
         &mut self,
         keys: impl Iterator<Item = (Cow<'u, str>, Cow<'u, str>)>,
     ) -> Vec<KeyNumbers> {
-        keys.map(|(upn, smtp)| KeyNumbers { upn: self.number(upn), smtp: self.number(smtp) })
-            .collect()
+        keys.map(|(upn, smtp)| {
+            // Most primary addresses are the UPN: one number for both, looked up once.
+            let same = smtp == upn;
+            let upn = self.number(upn);
+            let smtp = if same { upn } else { self.number(smtp) };
+            KeyNumbers { upn, smtp, upn_shared: false, smtp_shared: false }
+        })
+        .collect()
     }
 
     /// The number of a folded key either side holds.
@@ -242,11 +248,14 @@ impl CloudUser {
     }
 }
 
-/// A user's keys as [`Interner`] numbers.
+/// A user's keys as [`Interner`] numbers, and whether another user of its side holds each:
+/// most are held by one user, whose checks then need not walk [`Holders`].
 #[derive(Clone, Copy)]
 struct KeyNumbers {
     upn: u32,
     smtp: u32,
+    upn_shared: bool,
+    smtp_shared: bool,
 }
 
 /// One side's keys: each user's numbers, and who holds each number.
@@ -257,9 +266,13 @@ struct SideKeys {
 }
 
 impl SideKeys {
-    fn new(numbers: Vec<KeyNumbers>, count: usize) -> SideKeys {
+    fn new(mut numbers: Vec<KeyNumbers>, count: usize) -> SideKeys {
         let upn_holders = Holders::new(numbers.iter().map(|n| n.upn), count);
         let smtp_holders = Holders::new(numbers.iter().map(|n| n.smtp), count);
+        for (position, n) in numbers.iter_mut().enumerate() {
+            n.upn_shared = upn_holders.shared(n.upn, position as u32);
+            n.smtp_shared = smtp_holders.shared(n.smtp, position as u32);
+        }
         SideKeys { numbers, upn_holders, smtp_holders }
     }
 
@@ -302,6 +315,12 @@ impl Holders {
             }
         }
         holders
+    }
+
+    /// Whether someone besides the user at `position` holds its `number`.
+    fn shared(&self, number: u32, position: u32) -> bool {
+        number != NO_KEY
+            && (self.first[number as usize] != position || self.next[position as usize] != NO_USER)
     }
 
     /// The users holding `number`, in file order.
@@ -856,14 +875,17 @@ fn duplicate_findings(
     at: impl Fn(u32) -> RowRef,
     findings: &mut Vec<Finding>,
 ) {
-    let others = |holders: &Holders, number: u32| -> Vec<RowRef> {
+    let others = |holders: &Holders, number: u32, shared: bool| -> Vec<RowRef> {
+        if !shared {
+            return Vec::new();
+        }
         holders.of(number).map(&at).filter(|r| *r != row).collect()
     };
-    let upn_others = others(&same_side.upn_holders, keys.upn);
+    let upn_others = others(&same_side.upn_holders, keys.upn, keys.upn_shared);
     if !upn_others.is_empty() {
         findings.push(Finding::DuplicateUpn { side, others: upn_others });
     }
-    let smtp_others = others(&same_side.smtp_holders, keys.smtp);
+    let smtp_others = others(&same_side.smtp_holders, keys.smtp, keys.smtp_shared);
     if !smtp_others.is_empty() {
         findings.push(Finding::DuplicatePrimarySmtp { side, others: smtp_others });
     }
@@ -903,7 +925,12 @@ fn clashes(
     cloud_keys: &SideKeys,
     findings: &mut Vec<Finding>,
 ) {
-    let other = |holders: &Holders, number: u32| {
+    let partner = own.partner.map(|c| cloud_keys.numbers[c as usize]);
+    let other = |holders: &Holders, number: u32, partner_alone: bool| {
+        // The partner alone holds it on the cloud side (the usual case): nothing to walk.
+        if partner_alone {
+            return None;
+        }
         let found = holders.of(number).find(|&c| {
             // The partner first: it is the usual holder, and needs no look at the cloud user.
             let holds_own_anchor =
@@ -912,10 +939,12 @@ fn clashes(
         });
         found.map(|c| cloud[c as usize].at)
     };
-    if let Some(row) = other(&cloud_keys.upn_holders, keys.upn) {
+    let upn_alone = partner.is_some_and(|n| n.upn == keys.upn && !n.upn_shared);
+    if let Some(row) = other(&cloud_keys.upn_holders, keys.upn, upn_alone) {
         findings.push(Finding::UpnTaken { cloud: row, upn: p.upn.clone() });
     }
-    if let Some(row) = other(&cloud_keys.smtp_holders, keys.smtp) {
+    let smtp_alone = partner.is_some_and(|n| n.smtp == keys.smtp && !n.smtp_shared);
+    if let Some(row) = other(&cloud_keys.smtp_holders, keys.smtp, smtp_alone) {
         let address = p.primary_smtp_key().unwrap_or_default().into_owned();
         findings.push(Finding::SmtpTaken { cloud: row, address });
     }
@@ -1021,6 +1050,8 @@ mod tests {
         assert_eq!(of(2), [1]);
         assert!(of(NO_KEY).is_empty());
         assert!(of(7).is_empty(), "a number nobody on this side holds");
+        assert!(holders.shared(1, 0) && holders.shared(1, 4));
+        assert!(!holders.shared(2, 1) && !holders.shared(NO_KEY, 3));
     }
 
     #[test]
