@@ -155,6 +155,7 @@ pub fn match_users(
         cloud_keys: &cloud_keys,
         interner: &interner,
         index: OnPremIndex::new(&onprem_users, &options.anchor),
+        anchor_holder: vec![NO_USER; cloud_users.len()],
         onprem_claimed: vec![false; onprem_users.len()],
         cloud_done: vec![false; cloud_users.len()],
         verdicts: Verdicts { cloud: vec![None; cloud_users.len()], onprem_alone: Vec::new() },
@@ -323,6 +324,12 @@ impl Holders {
             && (self.first[number as usize] != position || self.next[position as usize] != NO_USER)
     }
 
+    /// Whether the user at `position` is the first of several holding `number`.
+    fn first_of_several(&self, number: u32, position: u32) -> bool {
+        self.first.get(number as usize) == Some(&position)
+            && self.next[position as usize] != NO_USER
+    }
+
     /// The users holding `number`, in file order.
     fn of(&self, number: u32) -> impl Iterator<Item = u32> + '_ {
         let mut at = self.first.get(number as usize).copied().unwrap_or(NO_USER);
@@ -455,6 +462,8 @@ struct Matcher<'a> {
     cloud_keys: &'a SideKeys,
     interner: &'a Interner<'a>,
     index: OnPremIndex<'a>,
+    /// For each cloud user, the first on-prem user holding its anchor, or [`NO_USER`].
+    anchor_holder: Vec<u32>,
     onprem_claimed: Vec<bool>,
     cloud_done: Vec<bool>,
     verdicts: Verdicts,
@@ -503,10 +512,6 @@ fn entries(
 }
 
 impl<'a> Matcher<'a> {
-    fn onprem_anchor(&self, i: u32) -> Option<AnchorKey<'a>> {
-        AnchorKey::onprem(&self.onprem[i as usize], &self.options.anchor)
-    }
-
     fn cloud_anchor(&self, c: u32) -> Option<AnchorKey<'a>> {
         let c = c as usize;
         AnchorKey::of_cloud(&self.cloud[c].immutable_id, &self.cloud_classes[c])
@@ -529,25 +534,42 @@ impl<'a> Matcher<'a> {
 
     /// Rows sharing an anchor within a side cannot be joined reliably: each gets its own entry.
     /// A cloud user holding an anchor that several on-prem objects share is one of them too.
+    ///
+    /// Each cloud anchor is looked up on-prem here, once, for the hard match too. Two cloud
+    /// users hold the same anchor exactly when they found the same first on-prem holder, so
+    /// only the anchors no on-prem user holds need an index of their own.
     fn duplicate_anchors(&mut self) {
-        let mut cloud_by_anchor = AnchorIndex::with_capacity(self.cloud.len(), 0);
+        let mut unmatched = AnchorIndex::with_capacity(0, 0);
         for c in 0..self.cloud.len() as u32 {
-            if let Some(key) = self.cloud_anchor(c) {
-                cloud_by_anchor.insert(key, c);
+            let Some(key) = self.cloud_anchor(c) else { continue };
+            match self.index.by_anchor.get(key).first() {
+                Some(&i) => self.anchor_holder[c as usize] = i,
+                None => unmatched.insert(key, c),
             }
         }
+        // Cloud users by the on-prem user holding their anchor; `Holders` numbers from 1, so
+        // the first holder `i` is number `i + 1`, and no holder (`NO_USER`) wraps to `NO_KEY`.
+        let number = |i: u32| i.wrapping_add(1);
+        let holder_numbers = self.anchor_holder.iter().map(|&i| number(i));
+        let cloud_by_holder = Holders::new(holder_numbers, self.onprem.len() + 1);
         for group in self.index.by_anchor.groups() {
             let rows = group.len() as u32;
             let verdict = Verdict::DuplicateAnchor { side: Side::OnPrem, rows };
             for &i in &group {
                 self.push(verdict.clone(), Some(i), None);
             }
-            let holders = self.onprem_anchor(group[0]).map_or(&[][..], |a| cloud_by_anchor.get(a));
-            for &c in holders {
+            for c in cloud_by_holder.of(number(group[0])) {
                 self.push(verdict.clone(), None, Some(c));
             }
         }
-        for group in cloud_by_anchor.groups() {
+        let mut cloud_groups = unmatched.groups();
+        for (c, &i) in self.anchor_holder.iter().enumerate() {
+            if cloud_by_holder.first_of_several(number(i), c as u32) {
+                cloud_groups.push(cloud_by_holder.of(number(i)).collect());
+            }
+        }
+        cloud_groups.sort();
+        for group in cloud_groups {
             let rows = group.len() as u32;
             for c in group {
                 if !self.cloud_done[c as usize] {
@@ -563,9 +585,8 @@ impl<'a> Matcher<'a> {
             if self.cloud_done[c as usize] {
                 continue;
             }
-            let Some(anchor) = self.cloud_anchor(c) else { continue };
-            let found = self.index.by_anchor.get(anchor).first().copied();
-            if let Some(i) = found.filter(|&i| !self.onprem_claimed[i as usize]) {
+            let i = self.anchor_holder[c as usize];
+            if i != NO_USER && !self.onprem_claimed[i as usize] {
                 self.push(Verdict::HardMatch, Some(i), Some(c));
             }
         }
@@ -1052,6 +1073,8 @@ mod tests {
         assert!(of(7).is_empty(), "a number nobody on this side holds");
         assert!(holders.shared(1, 0) && holders.shared(1, 4));
         assert!(!holders.shared(2, 1) && !holders.shared(NO_KEY, 3));
+        assert!(holders.first_of_several(1, 0) && !holders.first_of_several(1, 2));
+        assert!(!holders.first_of_several(2, 1) && !holders.first_of_several(NO_KEY, 3));
     }
 
     #[test]
