@@ -483,13 +483,12 @@ fn entries(
     verdicts: Verdicts,
     mut cloud_classes: Vec<AnchorClass>,
     (onprem, cloud): (&[OnPremUser], &[CloudUser]),
-    anchor: &AnchorAttribute,
+    attribute: &AnchorAttribute,
     findings: &Findings,
 ) -> Vec<Entry> {
     let Verdicts { cloud: cloud_verdicts, mut onprem_alone } = verdicts;
     onprem_alone.sort_by_key(|&(i, _)| i);
     let mut entries = Vec::with_capacity(cloud_verdicts.len() + onprem_alone.len());
-    let anchor_of = |i: u32| AnchorKey::onprem(&onprem[i as usize], anchor).map(AnchorKey::to_text);
     let mut push = |verdict, onprem: Option<u32>, cloud, anchor, cloud_anchor| {
         let mut entry = Entry { verdict, onprem, cloud, anchor, cloud_anchor, findings: vec![] };
         findings.add(&mut entry);
@@ -497,16 +496,18 @@ fn entries(
     };
     for (c, verdict) in cloud_verdicts.into_iter().enumerate() {
         let Some((verdict, partner)) = verdict else { continue };
-        let anchor = match verdict {
-            // The anchors are equal: copying the cloud's text spares reading the on-prem user.
-            Verdict::HardMatch => Some(cloud[c].immutable_id.clone()),
-            _ => partner.and_then(anchor_of),
-        };
         let class = std::mem::replace(&mut cloud_classes[c], AnchorClass::Empty);
-        push(verdict, partner, Some(c as u32), anchor, Some(class));
+        let anchor = match verdict {
+            // The anchors are equal: the cloud's, written from its GUID, spares reading the
+            // on-prem user.
+            Verdict::HardMatch => AnchorKey::of_cloud(&cloud[c].immutable_id, &class),
+            _ => partner.and_then(|i| AnchorKey::onprem(&onprem[i as usize], attribute)),
+        };
+        push(verdict, partner, Some(c as u32), anchor.map(AnchorKey::to_text), Some(class));
     }
     for (i, verdict) in onprem_alone {
-        push(verdict, Some(i), None, anchor_of(i), None);
+        let anchor = AnchorKey::onprem(&onprem[i as usize], attribute).map(AnchorKey::to_text);
+        push(verdict, Some(i), None, anchor, None);
     }
     entries
 }
