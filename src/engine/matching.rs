@@ -1375,6 +1375,37 @@ mod tests {
     }
 
     #[test]
+    fn cloud_duplicates_of_a_held_anchor_and_of_an_unheld_one() {
+        // G1's anchor is held on-prem (the cloud pair is found through its on-prem holder);
+        // "zzz" is held by nobody on-prem (the cloud pair is found by its own index).
+        let g1 = "yYuRNW0Z6kCXeYidebdT8A==";
+        let report = run(
+            vec![onprem(1, "a@contoso.com", G1)],
+            vec![
+                cloud(1, "a@contoso.com", g1),
+                cloud(2, "x@contoso.com", "zzz"),
+                cloud(3, "b@contoso.com", g1),
+                cloud(4, "y@contoso.com", "zzz"),
+                cloud(5, "c@contoso.com", "f+bH/Mb+ZUq4IS9AopLRhQ=="),
+            ],
+        );
+        let dup_cloud = Verdict::DuplicateAnchor { side: Side::Cloud, rows: 2 };
+        let verdicts: Vec<(&Verdict, Option<u32>, Option<u32>)> =
+            report.entries.iter().map(|e| (&e.verdict, e.onprem, e.cloud)).collect();
+        assert_eq!(
+            verdicts,
+            [
+                (&dup_cloud, None, Some(0)),
+                (&dup_cloud, None, Some(1)),
+                (&dup_cloud, None, Some(2)),
+                (&dup_cloud, None, Some(3)),
+                (&Verdict::CloudOrphan, None, Some(4)),
+                (&Verdict::OnPremOnly, Some(0), None),
+            ]
+        );
+    }
+
+    #[test]
     fn takeover_clears_cloud_only_mail() {
         // Seed 000: Okta stamped `mail` in the cloud; AD has none, so the takeover deletes it.
         let mut c = cloud(1, "john.smith@contoso.com", "yYuRNW0Z6kCXeYidebdT8A==");
