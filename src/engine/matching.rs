@@ -1063,6 +1063,10 @@ mod tests {
         match_users(onprem, cloud, &MatchOptions::default())
     }
 
+    fn verdicts_and_rows(report: &MatchReport) -> Vec<(&Verdict, Option<u32>, Option<u32>)> {
+        report.entries.iter().map(|e| (&e.verdict, e.onprem, e.cloud)).collect()
+    }
+
     fn only(report: &MatchReport) -> &Entry {
         assert_eq!(report.entries.len(), 1, "{:#?}", report.entries);
         &report.entries[0]
@@ -1358,10 +1362,8 @@ mod tests {
         );
         let dup_onprem = Verdict::DuplicateAnchor { side: Side::OnPrem, rows: 2 };
         let dup_cloud = Verdict::DuplicateAnchor { side: Side::Cloud, rows: 2 };
-        let verdicts: Vec<(&Verdict, Option<u32>, Option<u32>)> =
-            report.entries.iter().map(|e| (&e.verdict, e.onprem, e.cloud)).collect();
         assert_eq!(
-            verdicts,
+            verdicts_and_rows(&report),
             [
                 (&dup_onprem, None, Some(0)),
                 (&dup_cloud, None, Some(1)),
@@ -1390,10 +1392,8 @@ mod tests {
             ],
         );
         let dup_cloud = Verdict::DuplicateAnchor { side: Side::Cloud, rows: 2 };
-        let verdicts: Vec<(&Verdict, Option<u32>, Option<u32>)> =
-            report.entries.iter().map(|e| (&e.verdict, e.onprem, e.cloud)).collect();
         assert_eq!(
-            verdicts,
+            verdicts_and_rows(&report),
             [
                 (&dup_cloud, None, Some(0)),
                 (&dup_cloud, None, Some(1)),
