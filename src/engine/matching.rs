@@ -3,6 +3,10 @@
 //!
 //! The shape is xsv's join: index the on-prem side by every key once, stream the cloud side past
 //! the indexes, and emit what is left in input order, so the output is deterministic.
+//!
+//! At a million users a side, what costs is memory traffic (a look at a user or a map far
+//! away), not comparing: GUID anchors are keyed by their 16 bytes, UPNs and addresses get a
+//! number once for both sides, and each entry is made once, in report order.
 
 use std::borrow::{Borrow, Cow};
 use std::cell::OnceCell;
@@ -15,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::engine::anchor::{classify_anchor, AnchorClass};
-use crate::engine::guid::immutable_id;
+use crate::engine::guid::{guid_from_immutable_id, immutable_id};
 use crate::engine::model::{fold, fold_cow, AnchorAttribute, CloudUser, OnPremUser, RowRef};
 use crate::engine::report::{
     AnchorRelation, Entry, Finding, MatchReport, Notice, PersonKey, Severity, SoftMatchKey, Verdict,
@@ -42,12 +46,92 @@ pub struct MatchOptions {
 
 /// The anchor Entra Connect will compute for an on-prem user, or `None` when it has none.
 pub fn effective_anchor(user: &OnPremUser, anchor: &AnchorAttribute) -> Option<String> {
-    match anchor {
-        AnchorAttribute::ConsistencyGuidElseObjectGuid => {
-            user.consistency_guid.or(user.object_guid).map(|g| immutable_id(&g))
+    AnchorKey::onprem(user, anchor).map(AnchorKey::to_text)
+}
+
+/// An anchor as the matcher compares it: exactly, case included, as Entra does. Canonical
+/// base64 of 16 bytes and the bytes determine each other, so an anchor that is a GUID's
+/// ImmutableID is keyed by the GUID: equal keys are equal anchors, and the base64 text is never
+/// built, hashed or read to compare. Any other value is keyed by its text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AnchorKey<'a> {
+    /// `immutable_id(guid)`.
+    Guid(Uuid),
+    /// A value that is not canonical base64 of 16 bytes.
+    Text(&'a str),
+}
+
+impl<'a> AnchorKey<'a> {
+    /// The key of an anchor value as written (a string anchor attribute); `None` when empty.
+    fn of_text(value: &'a str) -> Option<AnchorKey<'a>> {
+        if value.is_empty() {
+            return None;
         }
-        AnchorAttribute::ObjectGuid => user.object_guid.map(|g| immutable_id(&g)),
-        AnchorAttribute::Column(_) => user.string_anchor.clone().filter(|s| !s.is_empty()),
+        Some(guid_from_immutable_id(value).map_or(AnchorKey::Text(value), AnchorKey::Guid))
+    }
+
+    /// [`AnchorKey::of_text`] of a cloud ImmutableID, from its class: classifying found the
+    /// GUID already (a value is [`AnchorClass::Base64Guid`] exactly when it is canonical base64
+    /// of 16 bytes).
+    fn of_cloud(value: &'a str, class: &AnchorClass) -> Option<AnchorKey<'a>> {
+        match class {
+            _ if value.is_empty() => None,
+            AnchorClass::Base64Guid { guid } => Some(AnchorKey::Guid(*guid)),
+            _ => Some(AnchorKey::Text(value)),
+        }
+    }
+
+    /// The key of the anchor Entra Connect will compute for an on-prem user.
+    fn onprem(user: &'a OnPremUser, anchor: &AnchorAttribute) -> Option<AnchorKey<'a>> {
+        match anchor {
+            AnchorAttribute::ConsistencyGuidElseObjectGuid => {
+                user.consistency_guid.or(user.object_guid).map(AnchorKey::Guid)
+            }
+            AnchorAttribute::ObjectGuid => user.object_guid.map(AnchorKey::Guid),
+            AnchorAttribute::Column(_) => user.string_anchor.as_deref().and_then(Self::of_text),
+        }
+    }
+
+    /// The anchor's text: the ImmutableID of a GUID key.
+    fn to_text(self) -> String {
+        match self {
+            AnchorKey::Guid(guid) => immutable_id(&guid),
+            AnchorKey::Text(text) => text.to_string(),
+        }
+    }
+}
+
+/// Positions by anchor: GUID anchors in a map of 16-byte keys, other values by their text.
+struct AnchorIndex<'a> {
+    guid: KeyIndex<Uuid>,
+    text: KeyIndex<&'a str>,
+}
+
+impl<'a> AnchorIndex<'a> {
+    fn with_capacity(guids: usize, texts: usize) -> AnchorIndex<'a> {
+        AnchorIndex { guid: KeyIndex::with_capacity(guids), text: KeyIndex::with_capacity(texts) }
+    }
+
+    fn insert(&mut self, key: AnchorKey<'a>, position: u32) {
+        match key {
+            AnchorKey::Guid(guid) => self.guid.insert(guid, position),
+            AnchorKey::Text(text) => self.text.insert(text, position),
+        }
+    }
+
+    fn get(&self, key: AnchorKey<'_>) -> &[u32] {
+        match key {
+            AnchorKey::Guid(guid) => self.guid.get(&guid),
+            AnchorKey::Text(text) => self.text.get(text),
+        }
+    }
+
+    /// The positions of each anchor several users hold, groups ordered by their positions.
+    fn groups(&self) -> Vec<Vec<u32>> {
+        let repeated = self.guid.repeated.values().chain(self.text.repeated.values());
+        let mut groups: Vec<Vec<u32>> = repeated.cloned().collect();
+        groups.sort();
+        groups
     }
 }
 
@@ -57,34 +141,41 @@ pub fn match_users(
     cloud_users: Vec<CloudUser>,
     options: &MatchOptions,
 ) -> MatchReport {
-    let anchors: Vec<Option<String>> =
-        onprem_users.iter().map(|u| effective_anchor(u, &options.anchor)).collect();
-    let onprem_keys = Keys::onprem(&onprem_users);
-    let cloud_keys = Keys::cloud(&cloud_users);
-    let index = OnPremIndex::new(&onprem_users, &anchors, &onprem_keys);
+    // Every cloud anchor is classified once: the class goes into its entry, and its GUID keys
+    // the hard match.
+    let cloud_classes: Vec<AnchorClass> =
+        cloud_users.iter().map(|u| classify_anchor(&u.immutable_id)).collect();
+    let mut interner = Interner::with_capacity(onprem_users.len());
+    let onprem_numbers = interner.numbers(onprem_users.iter().map(OnPremUser::keys));
+    let cloud_numbers = interner.numbers(cloud_users.iter().map(CloudUser::keys));
+    let onprem_keys = SideKeys::new(onprem_numbers, interner.len());
+    let cloud_keys = SideKeys::new(cloud_numbers, interner.len());
     let mut matcher = Matcher {
         options,
         onprem: &onprem_users,
         cloud: &cloud_users,
-        anchors: &anchors,
+        cloud_classes: &cloud_classes,
         onprem_keys: &onprem_keys,
         cloud_keys: &cloud_keys,
-        index,
+        interner: &interner,
+        index: OnPremIndex::new(&onprem_users, &options.anchor),
+        anchor_holder: vec![NO_USER; cloud_users.len()],
         onprem_claimed: vec![false; onprem_users.len()],
         cloud_done: vec![false; cloud_users.len()],
-        entries: Vec::new(),
+        verdicts: Verdicts { cloud: vec![None; cloud_users.len()], onprem_alone: Vec::new() },
     };
     matcher.duplicate_anchors();
     matcher.hard_matches();
     matcher.soft_matches();
     matcher.mismatches_and_orphans();
     matcher.onprem_only();
-    let Matcher { mut entries, index, .. } = matcher;
-    // Cloud file order first, then the on-prem-only users in on-prem file order.
-    entries.sort_by_key(|e| (e.cloud.unwrap_or(u32::MAX), e.onprem.unwrap_or(u32::MAX)));
+    let verdicts = std::mem::take(&mut matcher.verdicts);
+    // The indexes and key texts are done with: the findings need only the key numbers.
+    drop(matcher);
+    drop(interner);
     let sides = (&onprem_users[..], &cloud_users[..]);
-    let onprem_groups = (&index.by_upn.repeated, &index.by_smtp.repeated);
-    add_findings(&mut entries, sides, (&onprem_keys, &cloud_keys), onprem_groups, options);
+    let findings = Findings::new(sides, (&onprem_keys, &cloud_keys), options);
+    let entries = entries(verdicts, cloud_classes, sides, &options.anchor, &findings);
     let notices = notices(&entries, &cloud_users);
     MatchReport {
         anchor_attribute: options.anchor.clone(),
@@ -95,27 +186,164 @@ pub fn match_users(
     }
 }
 
-/// Each user's folded UPN and primary SMTP address (empty when it has none), computed once:
-/// every index and lookup borrows them instead of folding again.
-/// Keys already in folded form (most) borrow the users' own values.
-struct Keys<'u> {
-    upn: Vec<Cow<'u, str>>,
-    smtp: Vec<Cow<'u, str>>,
+/// The number of the empty key (no UPN, no primary SMTP address): nobody holds it.
+const NO_KEY: u32 = 0;
+
+/// The end of a [`Holders`] list.
+const NO_USER: u32 = u32::MAX;
+
+/// Numbers for the folded UPNs and primary SMTP addresses of both sides. Each user's keys are
+/// folded, hashed and compared as text once, here; every join, group and clash after that
+/// compares numbers and walks arrays, instead of probing maps of a million strings. Keys
+/// already folded (most) borrow the users' own text.
+struct Interner<'u> {
+    numbers: HashMap<Cow<'u, str>, u32>,
 }
 
-impl<'u> Keys<'u> {
-    fn onprem(users: &'u [OnPremUser]) -> Keys<'u> {
-        Keys {
-            upn: users.iter().map(|u| fold_cow(&u.upn)).collect(),
-            smtp: users.iter().map(|u| u.primary_smtp_key().unwrap_or_default()).collect(),
-        }
+impl<'u> Interner<'u> {
+    fn with_capacity(capacity: usize) -> Interner<'u> {
+        Interner { numbers: HashMap::with_capacity_and_hasher(capacity, Default::default()) }
     }
 
-    fn cloud(users: &'u [CloudUser]) -> Keys<'u> {
-        Keys {
-            upn: users.iter().map(|u| fold_cow(&u.upn)).collect(),
-            smtp: users.iter().map(|u| u.primary_smtp_key().unwrap_or_default()).collect(),
+    fn number(&mut self, key: Cow<'u, str>) -> u32 {
+        if key.is_empty() {
+            return NO_KEY;
         }
+        let next = self.numbers.len() as u32 + 1;
+        *self.numbers.entry(key).or_insert(next)
+    }
+
+    /// The numbers of each user's (UPN, primary SMTP address).
+    fn numbers(
+        &mut self,
+        keys: impl Iterator<Item = (Cow<'u, str>, Cow<'u, str>)>,
+    ) -> Vec<KeyNumbers> {
+        keys.map(|(upn, smtp)| {
+            // Most primary addresses are the UPN: one number for both, looked up once.
+            let same = smtp == upn;
+            let upn = self.number(upn);
+            let smtp = if same { upn } else { self.number(smtp) };
+            KeyNumbers { upn, smtp, upn_shared: false, smtp_shared: false }
+        })
+        .collect()
+    }
+
+    /// The number of a folded key either side holds.
+    fn get(&self, key: &str) -> Option<u32> {
+        self.numbers.get(key).copied()
+    }
+
+    /// How many numbers there are, [`NO_KEY`] included.
+    fn len(&self) -> usize {
+        self.numbers.len() + 1
+    }
+}
+
+impl OnPremUser {
+    /// The folded UPN and primary SMTP address (empty when it has none).
+    fn keys(&self) -> (Cow<'_, str>, Cow<'_, str>) {
+        (fold_cow(&self.upn), self.primary_smtp_key().unwrap_or_default())
+    }
+}
+
+impl CloudUser {
+    /// The folded UPN and primary SMTP address (empty when it has none).
+    fn keys(&self) -> (Cow<'_, str>, Cow<'_, str>) {
+        (fold_cow(&self.upn), self.primary_smtp_key().unwrap_or_default())
+    }
+}
+
+/// A user's keys as [`Interner`] numbers, and whether another user of its side holds each:
+/// most are held by one user, whose checks then need not walk [`Holders`].
+#[derive(Clone, Copy)]
+struct KeyNumbers {
+    upn: u32,
+    smtp: u32,
+    upn_shared: bool,
+    smtp_shared: bool,
+}
+
+/// One side's keys: each user's numbers, and who holds each number.
+struct SideKeys {
+    numbers: Vec<KeyNumbers>,
+    upn_holders: Holders,
+    smtp_holders: Holders,
+}
+
+impl SideKeys {
+    fn new(mut numbers: Vec<KeyNumbers>, count: usize) -> SideKeys {
+        let upn_holders = Holders::new(numbers.iter().map(|n| n.upn), count);
+        let smtp_holders = Holders::new(numbers.iter().map(|n| n.smtp), count);
+        for (position, n) in numbers.iter_mut().enumerate() {
+            n.upn_shared = upn_holders.shared(n.upn, position as u32);
+            n.smtp_shared = smtp_holders.shared(n.smtp, position as u32);
+        }
+        SideKeys { numbers, upn_holders, smtp_holders }
+    }
+
+    fn holders(&self, by: SoftMatchKey) -> &Holders {
+        match by {
+            SoftMatchKey::PrimarySmtp => &self.smtp_holders,
+            SoftMatchKey::Upn => &self.upn_holders,
+        }
+    }
+}
+
+impl KeyNumbers {
+    fn get(self, by: SoftMatchKey) -> u32 {
+        match by {
+            SoftMatchKey::PrimarySmtp => self.smtp,
+            SoftMatchKey::Upn => self.upn,
+        }
+    }
+}
+
+/// The positions of the users holding each key number, in file order: a list per number,
+/// threaded through one array of positions (no allocation per key).
+struct Holders {
+    first: Vec<u32>,
+    next: Vec<u32>,
+}
+
+impl Holders {
+    fn new(
+        numbers: impl DoubleEndedIterator<Item = u32> + ExactSizeIterator,
+        count: usize,
+    ) -> Self {
+        let mut holders =
+            Holders { first: vec![NO_USER; count], next: vec![NO_USER; numbers.len()] };
+        // Threading from the last position makes each list run in file order.
+        for (position, number) in numbers.enumerate().rev() {
+            if number != NO_KEY {
+                holders.next[position] = holders.first[number as usize];
+                holders.first[number as usize] = position as u32;
+            }
+        }
+        holders
+    }
+
+    /// Whether someone besides the user at `position` holds its `number`.
+    fn shared(&self, number: u32, position: u32) -> bool {
+        number != NO_KEY
+            && (self.first[number as usize] != position || self.next[position as usize] != NO_USER)
+    }
+
+    /// Whether the user at `position` is the first of several holding `number`.
+    fn first_of_several(&self, number: u32, position: u32) -> bool {
+        self.first.get(number as usize) == Some(&position)
+            && self.next[position as usize] != NO_USER
+    }
+
+    /// The users holding `number`, in file order.
+    fn of(&self, number: u32) -> impl Iterator<Item = u32> + '_ {
+        let mut at = self.first.get(number as usize).copied().unwrap_or(NO_USER);
+        std::iter::from_fn(move || {
+            let position = at;
+            (position != NO_USER).then(|| {
+                at = self.next[position as usize];
+                position
+            })
+        })
     }
 }
 
@@ -156,25 +384,12 @@ impl<K: Hash + Eq + Copy> KeyIndex<K> {
     }
 }
 
-/// The positions of the non-empty keys.
-fn key_index<'k>(keys: &'k [Cow<'_, str>]) -> KeyIndex<&'k str> {
-    let mut index = KeyIndex::with_capacity(keys.len());
-    for (i, key) in keys.iter().enumerate() {
-        if !key.is_empty() {
-            index.insert(&**key, i as u32);
-        }
-    }
-    index
-}
-
-/// Every lookup the matcher makes into the on-prem side, built once. The GUID and value
-/// indexes serve only cloud users whose anchor matches nobody's, so they are built on the
-/// first such user.
+/// The lookups the matcher makes into the on-prem side by anchor, GUID and value (by UPN and
+/// address it walks [`SideKeys`]). The GUID and value indexes serve only the cloud users no
+/// join took, so they are built on the first lookup, and hold only what those users look for.
 struct OnPremIndex<'a> {
     users: &'a [OnPremUser],
-    by_anchor: KeyIndex<&'a str>,
-    by_upn: KeyIndex<&'a str>,
-    by_smtp: KeyIndex<&'a str>,
+    by_anchor: AnchorIndex<'a>,
     by_guid: OnceCell<GuidIndexes>,
     /// sAMAccountName and employeeID, exact: values Okta custom mappings stamp as anchors.
     by_value: OnceCell<KeyIndex<&'a str>>,
@@ -187,32 +402,29 @@ struct GuidIndexes {
 }
 
 impl<'a> OnPremIndex<'a> {
-    fn new(users: &'a [OnPremUser], anchors: &'a [Option<String>], keys: &'a Keys<'a>) -> Self {
-        let mut by_anchor = KeyIndex::with_capacity(users.len());
-        for (i, anchor) in anchors.iter().enumerate() {
-            if let Some(anchor) = anchor {
-                by_anchor.insert(anchor.as_str(), i as u32);
+    fn new(users: &'a [OnPremUser], anchor: &AnchorAttribute) -> Self {
+        let mut by_anchor = match anchor {
+            AnchorAttribute::Column(_) => AnchorIndex::with_capacity(0, users.len()),
+            _ => AnchorIndex::with_capacity(users.len(), 0),
+        };
+        for (i, user) in users.iter().enumerate() {
+            if let Some(key) = AnchorKey::onprem(user, anchor) {
+                by_anchor.insert(key, i as u32);
             }
         }
-        OnPremIndex {
-            users,
-            by_anchor,
-            by_upn: key_index(&keys.upn),
-            by_smtp: key_index(&keys.smtp),
-            by_guid: OnceCell::new(),
-            by_value: OnceCell::new(),
-        }
+        OnPremIndex { users, by_anchor, by_guid: OnceCell::new(), by_value: OnceCell::new() }
     }
 
-    fn by_guid(&self) -> &GuidIndexes {
+    fn by_guid(&self, sought: &Sought) -> &GuidIndexes {
         self.by_guid.get_or_init(|| {
-            let mut object_guid = KeyIndex::with_capacity(self.users.len());
+            let mut object_guid = KeyIndex::with_capacity(sought.guids.len());
             let mut consistency_guid = KeyIndex::with_capacity(0);
+            let is_sought = |guid: &Uuid| sought.guids.contains(guid);
             for (i, user) in self.users.iter().enumerate() {
-                if let Some(guid) = user.object_guid {
+                if let Some(guid) = user.object_guid.filter(is_sought) {
                     object_guid.insert(guid, i as u32);
                 }
-                if let Some(guid) = user.consistency_guid {
+                if let Some(guid) = user.consistency_guid.filter(is_sought) {
                     consistency_guid.insert(guid, i as u32);
                 }
             }
@@ -220,12 +432,12 @@ impl<'a> OnPremIndex<'a> {
         })
     }
 
-    fn by_value(&self) -> &KeyIndex<&'a str> {
+    fn by_value(&self, sought: &Sought) -> &KeyIndex<&'a str> {
         self.by_value.get_or_init(|| {
-            let mut by_value = KeyIndex::with_capacity(self.users.len());
+            let mut by_value = KeyIndex::with_capacity(sought.values.len());
             for (i, user) in self.users.iter().enumerate() {
                 for value in [&user.sam_account_name, &user.employee_id] {
-                    if !value.is_empty() {
+                    if !value.is_empty() && sought.values.contains(value.as_str()) {
                         by_value.insert(value.as_str(), i as u32);
                     }
                 }
@@ -235,58 +447,132 @@ impl<'a> OnPremIndex<'a> {
     }
 }
 
+/// What the cloud users no join took can look for on-prem by GUID and by value: only these
+/// are indexed, not every on-prem user's GUIDs and values.
+struct Sought<'a> {
+    /// The GUIDs their anchors encode, in both byte orders.
+    guids: HashSet<Uuid>,
+    /// Their anchors.
+    values: HashSet<&'a str>,
+}
+
 struct Matcher<'a> {
     options: &'a MatchOptions,
     onprem: &'a [OnPremUser],
     cloud: &'a [CloudUser],
-    anchors: &'a [Option<String>],
-    onprem_keys: &'a Keys<'a>,
-    cloud_keys: &'a Keys<'a>,
+    /// Each cloud user's [`classify_anchor`].
+    cloud_classes: &'a [AnchorClass],
+    onprem_keys: &'a SideKeys,
+    cloud_keys: &'a SideKeys,
+    interner: &'a Interner<'a>,
     index: OnPremIndex<'a>,
+    /// For each cloud user, the first on-prem user holding its anchor, or [`NO_USER`].
+    anchor_holder: Vec<u32>,
     onprem_claimed: Vec<bool>,
     cloud_done: Vec<bool>,
-    entries: Vec<Entry>,
+    verdicts: Verdicts,
 }
 
-impl Matcher<'_> {
+/// The verdicts given, from which the entries are made once all are known: each cloud user's
+/// (with the on-prem user it is paired with), and those of the on-prem users without one.
+#[derive(Default)]
+struct Verdicts {
+    cloud: Vec<Option<(Verdict, Option<u32>)>>,
+    onprem_alone: Vec<(u32, Verdict)>,
+}
+
+/// The report's entries in its order: cloud file order, then the on-prem users without a cloud
+/// user in on-prem file order. Each is made once, complete with its findings.
+fn entries(
+    verdicts: Verdicts,
+    mut cloud_classes: Vec<AnchorClass>,
+    (onprem, cloud): (&[OnPremUser], &[CloudUser]),
+    attribute: &AnchorAttribute,
+    findings: &Findings,
+) -> Vec<Entry> {
+    let Verdicts { cloud: cloud_verdicts, mut onprem_alone } = verdicts;
+    onprem_alone.sort_by_key(|&(i, _)| i);
+    let mut entries = Vec::with_capacity(cloud_verdicts.len() + onprem_alone.len());
+    let mut push = |verdict, onprem: Option<u32>, cloud, anchor, cloud_anchor| {
+        let mut entry = Entry { verdict, onprem, cloud, anchor, cloud_anchor, findings: vec![] };
+        findings.add(&mut entry);
+        entries.push(entry);
+    };
+    for (c, verdict) in cloud_verdicts.into_iter().enumerate() {
+        let Some((verdict, partner)) = verdict else { continue };
+        let class = std::mem::replace(&mut cloud_classes[c], AnchorClass::Empty);
+        let anchor = match verdict {
+            // The anchors are equal: the cloud's, written from its GUID, spares reading the
+            // on-prem user.
+            Verdict::HardMatch => AnchorKey::of_cloud(&cloud[c].immutable_id, &class),
+            _ => partner.and_then(|i| AnchorKey::onprem(&onprem[i as usize], attribute)),
+        };
+        push(verdict, partner, Some(c as u32), anchor.map(AnchorKey::to_text), Some(class));
+    }
+    for (i, verdict) in onprem_alone {
+        let anchor = AnchorKey::onprem(&onprem[i as usize], attribute).map(AnchorKey::to_text);
+        push(verdict, Some(i), None, anchor, None);
+    }
+    entries
+}
+
+impl<'a> Matcher<'a> {
+    fn cloud_anchor(&self, c: u32) -> Option<AnchorKey<'a>> {
+        let c = c as usize;
+        AnchorKey::of_cloud(&self.cloud[c].immutable_id, &self.cloud_classes[c])
+    }
+
+    /// Gives a user, or a pair, its verdict.
     fn push(&mut self, verdict: Verdict, onprem: Option<u32>, cloud: Option<u32>) {
         if let Some(i) = onprem {
             self.onprem_claimed[i as usize] = true;
         }
-        if let Some(c) = cloud {
-            self.cloud_done[c as usize] = true;
+        match (cloud, onprem) {
+            (Some(c), _) => {
+                self.cloud_done[c as usize] = true;
+                self.verdicts.cloud[c as usize] = Some((verdict, onprem));
+            }
+            (None, Some(i)) => self.verdicts.onprem_alone.push((i, verdict)),
+            (None, None) => {}
         }
-        let anchor = onprem.and_then(|i| self.anchors[i as usize].clone());
-        let cloud_anchor = cloud.map(|c| classify_anchor(&self.cloud[c as usize].immutable_id));
-        self.entries.push(Entry { verdict, onprem, cloud, anchor, cloud_anchor, findings: vec![] });
     }
 
     /// Rows sharing an anchor within a side cannot be joined reliably: each gets its own entry.
     /// A cloud user holding an anchor that several on-prem objects share is one of them too.
+    ///
+    /// Each cloud anchor is looked up on-prem here, once, for the hard match too. Two cloud
+    /// users hold the same anchor exactly when they found the same first on-prem holder, so
+    /// only the anchors no on-prem user holds need an index of their own.
     fn duplicate_anchors(&mut self) {
-        let cloud = self.cloud;
-        let mut cloud_by_anchor = KeyIndex::with_capacity(cloud.len());
-        for (c, user) in cloud.iter().enumerate() {
-            if !user.immutable_id.is_empty() {
-                cloud_by_anchor.insert(user.immutable_id.as_str(), c as u32);
+        let mut unmatched = AnchorIndex::with_capacity(0, 0);
+        for c in 0..self.cloud.len() as u32 {
+            let Some(key) = self.cloud_anchor(c) else { continue };
+            match self.index.by_anchor.get(key).first() {
+                Some(&i) => self.anchor_holder[c as usize] = i,
+                None => unmatched.insert(key, c),
             }
         }
-        let mut onprem_groups: Vec<Vec<u32>> =
-            self.index.by_anchor.repeated.values().cloned().collect();
-        onprem_groups.sort();
-        for group in onprem_groups {
+        // Cloud users by the on-prem user holding their anchor; `Holders` numbers from 1, so
+        // the first holder `i` is number `i + 1`, and no holder (`NO_USER`) wraps to `NO_KEY`.
+        let number = |i: u32| i.wrapping_add(1);
+        let holder_numbers = self.anchor_holder.iter().map(|&i| number(i));
+        let cloud_by_holder = Holders::new(holder_numbers, self.onprem.len() + 1);
+        for group in self.index.by_anchor.groups() {
             let rows = group.len() as u32;
             let verdict = Verdict::DuplicateAnchor { side: Side::OnPrem, rows };
             for &i in &group {
                 self.push(verdict.clone(), Some(i), None);
             }
-            let anchor = self.anchors[group[0] as usize].as_deref().unwrap_or_default();
-            let holders = cloud_by_anchor.get(anchor).to_vec();
-            for c in holders {
+            for c in cloud_by_holder.of(number(group[0])) {
                 self.push(verdict.clone(), None, Some(c));
             }
         }
-        let mut cloud_groups: Vec<Vec<u32>> = cloud_by_anchor.repeated.into_values().collect();
+        let mut cloud_groups = unmatched.groups();
+        for (c, &i) in self.anchor_holder.iter().enumerate() {
+            if cloud_by_holder.first_of_several(number(i), c as u32) {
+                cloud_groups.push(cloud_by_holder.of(number(i)).collect());
+            }
+        }
         cloud_groups.sort();
         for group in cloud_groups {
             let rows = group.len() as u32;
@@ -300,14 +586,13 @@ impl Matcher<'_> {
 
     /// Hard match: the cloud ImmutableID equals the on-prem anchor, case-sensitively.
     fn hard_matches(&mut self) {
-        for c in 0..self.cloud.len() {
-            if self.cloud_done[c] || self.cloud[c].immutable_id.is_empty() {
+        for c in 0..self.cloud.len() as u32 {
+            if self.cloud_done[c as usize] {
                 continue;
             }
-            let found =
-                self.index.by_anchor.get(self.cloud[c].immutable_id.as_str()).first().copied();
-            if let Some(i) = found.filter(|&i| !self.onprem_claimed[i as usize]) {
-                self.push(Verdict::HardMatch, Some(i), Some(c as u32));
+            let i = self.anchor_holder[c as usize];
+            if i != NO_USER && !self.onprem_claimed[i as usize] {
+                self.push(Verdict::HardMatch, Some(i), Some(c));
             }
         }
     }
@@ -318,65 +603,40 @@ impl Matcher<'_> {
         if self.options.block_soft_match {
             return;
         }
-        let keys = self.cloud_keys;
-        let mut by_smtp = KeyIndex::with_capacity(0);
-        let mut by_upn = KeyIndex::with_capacity(0);
-        for (c, user) in self.cloud.iter().enumerate() {
-            if self.cloud_done[c] || !user.immutable_id.is_empty() {
-                continue;
-            }
-            if !keys.smtp[c].is_empty() {
-                by_smtp.insert(&*keys.smtp[c], c as u32);
-            }
-            if !keys.upn[c].is_empty() {
-                by_upn.insert(&*keys.upn[c], c as u32);
-            }
-        }
         // Every primary-SMTP join before any UPN join: SMTP is the first soft-match rule, so a
         // cloud user whose address is one person's and whose UPN is another's goes by address.
-        for (key, by) in [(&by_smtp, SoftMatchKey::PrimarySmtp), (&by_upn, SoftMatchKey::Upn)] {
+        for by in [SoftMatchKey::PrimarySmtp, SoftMatchKey::Upn] {
+            let holders = self.cloud_keys.holders(by);
             for i in 0..self.onprem.len() {
                 if self.onprem_claimed[i] {
                     continue;
                 }
-                let wanted = match by {
-                    SoftMatchKey::PrimarySmtp => &self.onprem_keys.smtp[i],
-                    SoftMatchKey::Upn => &self.onprem_keys.upn[i],
+                let wanted = self.onprem_keys.numbers[i].get(by);
+                let open = |&c: &u32| {
+                    !self.cloud_done[c as usize] && self.cloud[c as usize].immutable_id.is_empty()
                 };
-                if let Some(c) = self.first_open_cloud(key, wanted) {
+                if let Some(c) = holders.of(wanted).find(open) {
                     self.push(Verdict::SoftMatch { by }, Some(i as u32), Some(c));
                 }
             }
         }
     }
 
-    fn first_open_cloud(&self, map: &KeyIndex<&str>, key: &str) -> Option<u32> {
-        if key.is_empty() {
-            return None;
-        }
-        map.get(key).iter().copied().find(|&c| !self.cloud_done[c as usize])
-    }
-
-    fn first_open_onprem(&self, map: &KeyIndex<&str>, key: &str) -> Option<u32> {
-        if key.is_empty() {
-            return None;
-        }
-        map.get(key).iter().copied().find(|&i| !self.onprem_claimed[i as usize])
-    }
-
-    fn first_open_by_guid(&self, map: &KeyIndex<Uuid>, guid: &Uuid) -> Option<u32> {
-        map.get(guid).iter().copied().find(|&i| !self.onprem_claimed[i as usize])
+    /// The first on-prem user not yet claimed among `positions`.
+    fn first_open(&self, mut positions: impl Iterator<Item = u32>) -> Option<u32> {
+        positions.find(|&i| !self.onprem_claimed[i as usize])
     }
 
     /// The cloud users left: pair each with the same person on-prem if there is one (a
     /// mismatch: the engine will create a duplicate), else it is an orphan or cloud-only.
     fn mismatches_and_orphans(&mut self) {
+        let sought = self.sought();
         for c in 0..self.cloud.len() {
             if self.cloud_done[c] {
                 continue;
             }
             let user = &self.cloud[c];
-            let class = classify_anchor(&user.immutable_id);
+            let class = &self.cloud_classes[c];
             if matches!(class, AnchorClass::Empty) {
                 let person = self.find_person_by_address(c);
                 match person {
@@ -396,13 +656,13 @@ impl Matcher<'_> {
                 continue;
             }
             let person = self
-                .find_person_by_guid(&class)
+                .find_person_by_guid(class, &sought)
                 .or_else(|| self.find_person_by_address(c))
-                .or_else(|| self.find_person_by_value(&user.immutable_id));
+                .or_else(|| self.find_person_by_value(&user.immutable_id, &sought));
             match person {
                 Some((i, found_by)) => {
                     let relation = relation(
-                        &class,
+                        class,
                         &user.immutable_id,
                         &self.onprem[i as usize],
                         &self.options.anchor,
@@ -414,38 +674,61 @@ impl Matcher<'_> {
         }
     }
 
-    fn find_person_by_guid(&self, class: &AnchorClass) -> Option<(u32, PersonKey)> {
+    /// What the cloud users left can look for by GUID and by value.
+    fn sought(&self) -> Sought<'a> {
+        let mut sought = Sought { guids: HashSet::default(), values: HashSet::default() };
+        let cloud = self.cloud;
+        for (c, user) in cloud.iter().enumerate().filter(|&(c, _)| !self.cloud_done[c]) {
+            if let Some(guid) = self.cloud_classes[c].guid() {
+                sought.guids.extend([guid, big_endian(guid)]);
+            }
+            if !user.immutable_id.is_empty() {
+                sought.values.insert(user.immutable_id.as_str());
+            }
+        }
+        sought
+    }
+
+    fn find_person_by_guid(
+        &self,
+        class: &AnchorClass,
+        sought: &Sought,
+    ) -> Option<(u32, PersonKey)> {
         let guid = class.guid()?;
-        let index = self.index.by_guid();
-        let found = self
-            .first_open_by_guid(&index.object_guid, &guid)
-            .or_else(|| self.first_open_by_guid(&index.consistency_guid, &guid))
+        let index = self.index.by_guid(sought);
+        let first_open =
+            |map: &KeyIndex<Uuid>, guid| self.first_open(map.get(&guid).iter().copied());
+        let found = first_open(&index.object_guid, guid)
+            .or_else(|| first_open(&index.consistency_guid, guid))
             .or_else(|| {
-                // The same 16 bytes read big-endian: what a script using `uuid.bytes` stamped.
-                let big_endian = Uuid::from_bytes(guid.to_bytes_le());
-                self.first_open_by_guid(&index.object_guid, &big_endian)
-                    .or_else(|| self.first_open_by_guid(&index.consistency_guid, &big_endian))
+                let big_endian = big_endian(guid);
+                first_open(&index.object_guid, big_endian)
+                    .or_else(|| first_open(&index.consistency_guid, big_endian))
             });
         found.map(|i| (i, PersonKey::Anchor))
     }
 
     fn find_person_by_address(&self, c: usize) -> Option<(u32, PersonKey)> {
-        let keys = self.cloud_keys;
-        self.first_open_onprem(&self.index.by_upn, &keys.upn[c])
-            .map(|i| (i, PersonKey::Upn))
-            .or_else(|| {
-                self.first_open_onprem(&self.index.by_smtp, &keys.smtp[c])
+        let keys = self.cloud_keys.numbers[c];
+        let holders = &self.onprem_keys;
+        self.first_open(holders.upn_holders.of(keys.upn)).map(|i| (i, PersonKey::Upn)).or_else(
+            || {
+                self.first_open(holders.smtp_holders.of(keys.smtp))
                     .map(|i| (i, PersonKey::PrimarySmtp))
-            })
+            },
+        )
     }
 
     /// A custom anchor that is one of a person's own values (UPN, mail, sAMAccountName,
     /// employeeID): how Okta custom mappings fill ImmutableID.
-    fn find_person_by_value(&self, value: &str) -> Option<(u32, PersonKey)> {
-        let folded = fold_cow(value);
-        self.first_open_onprem(&self.index.by_upn, &folded)
-            .or_else(|| self.first_open_onprem(&self.index.by_smtp, &folded))
-            .or_else(|| self.first_open_onprem(self.index.by_value(), value))
+    fn find_person_by_value(&self, value: &str, sought: &Sought) -> Option<(u32, PersonKey)> {
+        let holders = &self.onprem_keys;
+        let by_key = self.interner.get(&fold_cow(value)).and_then(|number| {
+            self.first_open(holders.upn_holders.of(number))
+                .or_else(|| self.first_open(holders.smtp_holders.of(number)))
+        });
+        by_key
+            .or_else(|| self.first_open(self.index.by_value(sought).get(value).iter().copied()))
             .map(|i| (i, PersonKey::AnchorValue))
     }
 
@@ -459,6 +742,11 @@ impl Matcher<'_> {
     }
 }
 
+/// The same 16 bytes read big-endian: what a script using Python's `uuid.bytes` stamped.
+fn big_endian(guid: Uuid) -> Uuid {
+    Uuid::from_bytes(guid.to_bytes_le())
+}
+
 /// How a cloud anchor relates to the person the matcher paired it with.
 fn relation(
     class: &AnchorClass,
@@ -470,7 +758,7 @@ fn relation(
         |g: Uuid| Some(g) == person.object_guid || Some(g) == person.consistency_guid;
     match class {
         AnchorClass::Base64Guid { guid } => {
-            let big_endian = Uuid::from_bytes(guid.to_bytes_le());
+            let big_endian = big_endian(*guid);
             if Some(*guid) == person.object_guid
                 && matches!(anchor, AnchorAttribute::ConsistencyGuidElseObjectGuid)
             {
@@ -512,24 +800,35 @@ fn person_attribute_with_value(person: &OnPremUser, value: &str) -> Option<&'sta
 
 /// Findings on each entry: attribute changes on takeover, duplicates, clashes, UPN suffixes,
 /// and checks of the exports' own computed columns.
-fn add_findings(
-    entries: &mut [Entry],
-    (onprem, cloud): (&[OnPremUser], &[CloudUser]),
-    (onprem_keys, cloud_keys): (&Keys, &Keys),
-    (onprem_upn_groups, onprem_smtp_groups): (&Groups, &Groups),
-    options: &MatchOptions,
-) {
-    let cloud_upn_index = key_index(&cloud_keys.upn);
-    let cloud_smtp_index = key_index(&cloud_keys.smtp);
-    let mut tenant_suffixes: HashSet<String> = HashSet::default();
-    for user in cloud {
-        let Some(suffix) = upn_suffix(&user.upn) else { continue };
-        if !suffix.ends_with(".onmicrosoft.com") && !tenant_suffixes.contains(&*suffix) {
-            tenant_suffixes.insert(suffix.into_owned());
+struct Findings<'a> {
+    onprem: &'a [OnPremUser],
+    cloud: &'a [CloudUser],
+    onprem_keys: &'a SideKeys,
+    cloud_keys: &'a SideKeys,
+    /// The UPN suffixes the cloud users have, but `….onmicrosoft.com`.
+    tenant_suffixes: HashSet<String>,
+    options: &'a MatchOptions,
+}
+
+impl<'a> Findings<'a> {
+    fn new(
+        (onprem, cloud): (&'a [OnPremUser], &'a [CloudUser]),
+        (onprem_keys, cloud_keys): (&'a SideKeys, &'a SideKeys),
+        options: &'a MatchOptions,
+    ) -> Findings<'a> {
+        let mut tenant_suffixes: HashSet<String> = HashSet::default();
+        for user in cloud {
+            let Some(suffix) = upn_suffix(&user.upn) else { continue };
+            if !suffix.ends_with(".onmicrosoft.com") && !tenant_suffixes.contains(&*suffix) {
+                tenant_suffixes.insert(suffix.into_owned());
+            }
         }
+        Findings { onprem, cloud, onprem_keys, cloud_keys, tenant_suffixes, options }
     }
 
-    for entry in entries.iter_mut() {
+    fn add(&self, entry: &mut Entry) {
+        let Findings { onprem, cloud, onprem_keys, cloud_keys, options, .. } = *self;
+        let tenant_suffixes = &self.tenant_suffixes;
         let p = entry.onprem.map(|i| &onprem[i as usize]);
         let c = entry.cloud.map(|i| &cloud[i as usize]);
         let findings = &mut entry.findings;
@@ -551,14 +850,12 @@ fn add_findings(
             }
         }
         if let (Some(i), Some(p)) = (entry.onprem, p) {
-            let keys = (&*onprem_keys.upn[i as usize], &*onprem_keys.smtp[i as usize]);
-            let groups = (onprem_upn_groups, onprem_smtp_groups);
+            let keys = onprem_keys.numbers[i as usize];
             let at = |j: u32| onprem[j as usize].at;
-            duplicate_findings(Side::OnPrem, p.at, keys, groups, at, findings);
+            duplicate_findings(Side::OnPrem, p.at, keys, onprem_keys, at, findings);
             let own = Own { partner: entry.cloud, anchor: entry.anchor.as_deref() };
-            let indexes = (&cloud_upn_index, &cloud_smtp_index);
-            clashes(p, keys, own, cloud, indexes, findings);
-            upn_suffix_findings(p, &tenant_suffixes, findings);
+            clashes(p, keys, own, cloud, cloud_keys, findings);
+            upn_suffix_findings(p, tenant_suffixes, findings);
             if let (Some(in_file), Some(computed)) = (&p.file_immutable_id, &entry.anchor) {
                 if !in_file.is_empty() && in_file != computed {
                     findings.push(Finding::FileImmutableIdDiffers {
@@ -575,10 +872,9 @@ fn add_findings(
             }
         }
         if let (Some(j), Some(c)) = (entry.cloud, c) {
-            let keys = (&*cloud_keys.upn[j as usize], &*cloud_keys.smtp[j as usize]);
-            let groups = (&cloud_upn_index.repeated, &cloud_smtp_index.repeated);
+            let keys = cloud_keys.numbers[j as usize];
             let at = |j: u32| cloud[j as usize].at;
-            duplicate_findings(Side::Cloud, c.at, keys, groups, at, findings);
+            duplicate_findings(Side::Cloud, c.at, keys, cloud_keys, at, findings);
             if let Some(in_file) = c.file_object_guid.as_deref().filter(|v| !v.trim().is_empty()) {
                 let computed = entry.cloud_anchor.as_ref().and_then(AnchorClass::guid);
                 let agrees = computed.is_some_and(|g| {
@@ -596,27 +892,26 @@ fn add_findings(
     }
 }
 
-/// Positions of the users sharing a key, for the keys several users share.
-type Groups<'k> = HashMap<&'k str, Vec<u32>>;
-
 /// Other rows of the same side with this row's UPN or primary SMTP address.
 fn duplicate_findings(
     side: Side,
     row: RowRef,
-    (upn, smtp): (&str, &str),
-    (upn_groups, smtp_groups): (&Groups, &Groups),
+    keys: KeyNumbers,
+    same_side: &SideKeys,
     at: impl Fn(u32) -> RowRef,
     findings: &mut Vec<Finding>,
 ) {
-    let others = |groups: &Groups, key: &str| -> Vec<RowRef> {
-        let positions = groups.get(key).map_or(&[][..], Vec::as_slice);
-        positions.iter().map(|&j| at(j)).filter(|r| *r != row).collect()
+    let others = |holders: &Holders, number: u32, shared: bool| -> Vec<RowRef> {
+        if !shared {
+            return Vec::new();
+        }
+        holders.of(number).map(&at).filter(|r| *r != row).collect()
     };
-    let upn_others = others(upn_groups, upn);
+    let upn_others = others(&same_side.upn_holders, keys.upn, keys.upn_shared);
     if !upn_others.is_empty() {
         findings.push(Finding::DuplicateUpn { side, others: upn_others });
     }
-    let smtp_others = others(smtp_groups, smtp);
+    let smtp_others = others(&same_side.smtp_holders, keys.smtp, keys.smtp_shared);
     if !smtp_others.is_empty() {
         findings.push(Finding::DuplicatePrimarySmtp { side, others: smtp_others });
     }
@@ -650,26 +945,34 @@ struct Own<'a> {
 
 fn clashes(
     p: &OnPremUser,
-    (upn, smtp): (&str, &str),
+    keys: KeyNumbers,
     own: Own,
     cloud: &[CloudUser],
-    (cloud_upn_index, cloud_smtp_index): (&KeyIndex<&str>, &KeyIndex<&str>),
+    cloud_keys: &SideKeys,
     findings: &mut Vec<Finding>,
 ) {
-    let other = |index: &KeyIndex<&str>, key: &str| {
-        let found = index.get(key).iter().copied().find(|&c| {
-            let holds_own_anchor = own.anchor.is_some_and(|a| cloud[c as usize].immutable_id == a);
-            Some(c) != own.partner && !holds_own_anchor
+    let partner = own.partner.map(|c| cloud_keys.numbers[c as usize]);
+    let other = |holders: &Holders, number: u32, partner_alone: bool| {
+        // The partner alone holds it on the cloud side (the usual case): nothing to walk.
+        if partner_alone {
+            return None;
+        }
+        let found = holders.of(number).find(|&c| {
+            // The partner first: it is the usual holder, and needs no look at the cloud user.
+            let holds_own_anchor =
+                || own.anchor.is_some_and(|a| cloud[c as usize].immutable_id == a);
+            Some(c) != own.partner && !holds_own_anchor()
         });
         found.map(|c| cloud[c as usize].at)
     };
-    if let Some(row) = other(cloud_upn_index, upn) {
+    let upn_alone = partner.is_some_and(|n| n.upn == keys.upn && !n.upn_shared);
+    if let Some(row) = other(&cloud_keys.upn_holders, keys.upn, upn_alone) {
         findings.push(Finding::UpnTaken { cloud: row, upn: p.upn.clone() });
     }
-    if !smtp.is_empty() {
-        if let Some(row) = other(cloud_smtp_index, smtp) {
-            findings.push(Finding::SmtpTaken { cloud: row, address: smtp.to_string() });
-        }
+    let smtp_alone = partner.is_some_and(|n| n.smtp == keys.smtp && !n.smtp_shared);
+    if let Some(row) = other(&cloud_keys.smtp_holders, keys.smtp, smtp_alone) {
+        let address = p.primary_smtp_key().unwrap_or_default().into_owned();
+        findings.push(Finding::SmtpTaken { cloud: row, address });
     }
 }
 
@@ -760,9 +1063,52 @@ mod tests {
         match_users(onprem, cloud, &MatchOptions::default())
     }
 
+    fn verdicts_and_rows(report: &MatchReport) -> Vec<(&Verdict, Option<u32>, Option<u32>)> {
+        report.entries.iter().map(|e| (&e.verdict, e.onprem, e.cloud)).collect()
+    }
+
     fn only(report: &MatchReport) -> &Entry {
         assert_eq!(report.entries.len(), 1, "{:#?}", report.entries);
         &report.entries[0]
+    }
+
+    #[test]
+    fn holders_list_each_key_in_file_order() {
+        let holders = Holders::new([1, 2, 1, NO_KEY, 1].into_iter(), 3);
+        let of = |number| holders.of(number).collect::<Vec<u32>>();
+        assert_eq!(of(1), [0, 2, 4]);
+        assert_eq!(of(2), [1]);
+        assert!(of(NO_KEY).is_empty());
+        assert!(of(7).is_empty(), "a number nobody on this side holds");
+        assert!(holders.shared(1, 0) && holders.shared(1, 4));
+        assert!(!holders.shared(2, 1) && !holders.shared(NO_KEY, 3));
+        assert!(holders.first_of_several(1, 0) && !holders.first_of_several(1, 2));
+        assert!(!holders.first_of_several(2, 1) && !holders.first_of_several(NO_KEY, 3));
+    }
+
+    #[test]
+    fn keys_are_numbered_folded_across_sides() {
+        let jane = |upn: &str, mail: &str| CloudUser {
+            upn: upn.into(),
+            mail: mail.into(),
+            ..CloudUser::default()
+        };
+        let onprem = [OnPremUser {
+            upn: "Jane@Contoso.com ".into(),
+            proxy_addresses: vec!["SMTP:jane.doe@contoso.com".into()],
+            ..OnPremUser::default()
+        }];
+        let cloud = [jane("jane@contoso.com", "JANE.DOE@contoso.com"), jane("", "")];
+        let mut interner = Interner::with_capacity(0);
+        let onprem_numbers = interner.numbers(onprem.iter().map(OnPremUser::keys));
+        let cloud_numbers = interner.numbers(cloud.iter().map(CloudUser::keys));
+        assert_eq!(interner.len(), 3);
+        assert_eq!(onprem_numbers[0].upn, cloud_numbers[0].upn);
+        assert_eq!(onprem_numbers[0].smtp, cloud_numbers[0].smtp);
+        assert_ne!(onprem_numbers[0].upn, onprem_numbers[0].smtp);
+        assert_eq!((cloud_numbers[1].upn, cloud_numbers[1].smtp), (NO_KEY, NO_KEY));
+        assert_eq!(interner.get("jane@contoso.com"), Some(cloud_numbers[0].upn));
+        assert_eq!(interner.get(""), None);
     }
 
     #[test]
@@ -882,6 +1228,47 @@ mod tests {
     }
 
     #[test]
+    fn string_anchors_shaped_like_immutable_ids_match_exactly() {
+        // A base64 GUID in the anchor column is keyed by its GUID: it must still match only the
+        // same text, never another spelling or letter case of it.
+        let mut p = onprem(1, "jane@contoso.com", G1);
+        p.string_anchor = Some("f+bH/Mb+ZUq4IS9AopLRhQ==".into());
+        let options = MatchOptions {
+            anchor: AnchorAttribute::Column("employeeID".into()),
+            ..MatchOptions::default()
+        };
+        for (cloud_anchor, hard) in [
+            ("f+bH/Mb+ZUq4IS9AopLRhQ==", true),
+            ("F+BH/MB+ZUQ4IS9AOPLRHQ==", false),
+            (G2, false),
+            ("yYuRNW0Z6kCXeYidebdT8A==", false),
+        ] {
+            let users = (vec![p.clone()], vec![cloud(1, "jane@contoso.com", cloud_anchor)]);
+            let report = match_users(users.0, users.1, &options);
+            let entry = only(&report);
+            assert_eq!(entry.verdict == Verdict::HardMatch, hard, "{cloud_anchor}");
+            assert_eq!(entry.anchor.as_deref(), Some("f+bH/Mb+ZUq4IS9AopLRhQ=="));
+        }
+    }
+
+    #[test]
+    fn effective_anchor_by_attribute() {
+        let mut p = onprem(1, "jane@contoso.com", G1);
+        let consistency = AnchorAttribute::ConsistencyGuidElseObjectGuid;
+        let column = AnchorAttribute::Column("employeeID".into());
+        assert_eq!(effective_anchor(&p, &consistency).as_deref(), Some("yYuRNW0Z6kCXeYidebdT8A=="));
+        p.consistency_guid = Some(guid(G2));
+        assert_eq!(effective_anchor(&p, &consistency).as_deref(), Some("f+bH/Mb+ZUq4IS9AopLRhQ=="));
+        let object_guid = AnchorAttribute::ObjectGuid;
+        assert_eq!(effective_anchor(&p, &object_guid).as_deref(), Some("yYuRNW0Z6kCXeYidebdT8A=="));
+        assert_eq!(effective_anchor(&p, &column), None);
+        p.string_anchor = Some(String::new());
+        assert_eq!(effective_anchor(&p, &column), None);
+        p.string_anchor = Some(" E1001".into());
+        assert_eq!(effective_anchor(&p, &column).as_deref(), Some(" E1001"));
+    }
+
+    #[test]
     fn string_anchor_column_is_used_verbatim() {
         let mut p = onprem(1, "jane@contoso.com", G1);
         p.string_anchor = Some("E1001".into());
@@ -975,10 +1362,8 @@ mod tests {
         );
         let dup_onprem = Verdict::DuplicateAnchor { side: Side::OnPrem, rows: 2 };
         let dup_cloud = Verdict::DuplicateAnchor { side: Side::Cloud, rows: 2 };
-        let verdicts: Vec<(&Verdict, Option<u32>, Option<u32>)> =
-            report.entries.iter().map(|e| (&e.verdict, e.onprem, e.cloud)).collect();
         assert_eq!(
-            verdicts,
+            verdicts_and_rows(&report),
             [
                 (&dup_onprem, None, Some(0)),
                 (&dup_cloud, None, Some(1)),
@@ -989,6 +1374,35 @@ mod tests {
             ]
         );
         assert_eq!(report.counts().duplicates, 5);
+    }
+
+    #[test]
+    fn cloud_duplicates_of_a_held_anchor_and_of_an_unheld_one() {
+        // G1's anchor is held on-prem (the cloud pair is found through its on-prem holder);
+        // "zzz" is held by nobody on-prem (the cloud pair is found by its own index).
+        let g1 = "yYuRNW0Z6kCXeYidebdT8A==";
+        let report = run(
+            vec![onprem(1, "a@contoso.com", G1)],
+            vec![
+                cloud(1, "a@contoso.com", g1),
+                cloud(2, "x@contoso.com", "zzz"),
+                cloud(3, "b@contoso.com", g1),
+                cloud(4, "y@contoso.com", "zzz"),
+                cloud(5, "c@contoso.com", "f+bH/Mb+ZUq4IS9AopLRhQ=="),
+            ],
+        );
+        let dup_cloud = Verdict::DuplicateAnchor { side: Side::Cloud, rows: 2 };
+        assert_eq!(
+            verdicts_and_rows(&report),
+            [
+                (&dup_cloud, None, Some(0)),
+                (&dup_cloud, None, Some(1)),
+                (&dup_cloud, None, Some(2)),
+                (&dup_cloud, None, Some(3)),
+                (&Verdict::CloudOrphan, None, Some(4)),
+                (&Verdict::OnPremOnly, Some(0), None),
+            ]
+        );
     }
 
     #[test]
@@ -1110,7 +1524,35 @@ mod properties {
         })
     }
 
+    /// Anchor-like text: base64 GUIDs and their near misses (other letter case, padding,
+    /// whitespace), GUID text, and plain values.
+    fn anchor_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<u128>().prop_map(|g| immutable_id(&Uuid::from_u128(g))),
+            any::<u128>().prop_map(|g| immutable_id(&Uuid::from_u128(g)).to_uppercase()),
+            any::<u128>()
+                .prop_map(|g| immutable_id(&Uuid::from_u128(g)).trim_end_matches('=').to_string()),
+            any::<u128>().prop_map(|g| format!(" {}", immutable_id(&Uuid::from_u128(g)))),
+            "[A-Za-z0-9+/=]{22,26}",
+            "[ 0-9a-zA-Z@.-]{0,30}",
+        ]
+    }
+
     proptest! {
+        /// The GUID-keyed anchor compares exactly as the text does (case-sensitively), and
+        /// gives the text back.
+        #[test]
+        fn anchor_keys_compare_as_their_text(a in anchor_text(), b in anchor_text(), same: bool) {
+            let b = if same { a.clone() } else { b };
+            let (key_a, key_b) = (AnchorKey::of_text(&a), AnchorKey::of_text(&b));
+            prop_assert_eq!(key_a.is_none(), a.is_empty());
+            prop_assert_eq!(key_a == key_b, a == b);
+            prop_assert_eq!(key_a.map(AnchorKey::to_text), (!a.is_empty()).then(|| a.clone()));
+            prop_assert_eq!(AnchorKey::of_cloud(&a, &classify_anchor(&a)), key_a);
+            let upper = a.to_uppercase();
+            prop_assert_eq!(AnchorKey::of_text(&upper) == key_a, upper == a);
+        }
+
         #[test]
         fn every_row_is_in_exactly_one_entry(
             mut onprem in proptest::collection::vec(onprem_user(), 0..12),
