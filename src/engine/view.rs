@@ -2,8 +2,12 @@
 //! rows. Pure, so the browser worker and the tests share it; the page only asks for a window.
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::engine::report::{Category, Entry, MatchReport, Severity};
+
+mod index;
+pub use index::ViewIndex;
 
 /// A column the table can be sorted by.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -135,7 +139,12 @@ pub fn summary(report: &MatchReport, index: u32) -> RowSummary {
 }
 
 fn rank(entry: &Entry) -> usize {
-    Category::ALL.iter().position(|c| *c == entry.category()).unwrap_or(usize::MAX)
+    category_rank(entry.category())
+}
+
+/// A category's position in [`Category::ALL`], most urgent first.
+fn category_rank(category: Category) -> usize {
+    Category::ALL.iter().position(|c| *c == category).unwrap_or(usize::MAX)
 }
 
 /// The value an entry sorts by; `None` when it has none (no such side, an empty field).
@@ -163,18 +172,29 @@ enum SortValue {
 
 fn matches_search(report: &MatchReport, entry: &Entry, needle: &str) -> bool {
     let hit = |value: &str| !value.is_empty() && value.to_lowercase().contains(needle);
-    let onprem = report.onprem_of(entry).is_some_and(|p| {
-        hit(&p.upn)
-            || hit(&p.name)
-            || hit(&p.sam_account_name)
-            || p.mail.as_deref().is_some_and(hit)
-            || p.object_guid.is_some_and(|g| hit(&g.hyphenated().to_string()))
+    search_texts(report, entry).any(hit)
+        || search_guid(report, entry).is_some_and(|g| hit(&g.hyphenated().to_string()))
+}
+
+/// The text values search looks in: the on-prem UPN, name, sAMAccountName and mail, the cloud
+/// UPN, name, mail and ImmutableID, and the computed anchor. With [`search_guid`], the one list
+/// of what is searched, for [`select`] and [`ViewIndex`] alike.
+fn search_texts<'a>(report: &'a MatchReport, entry: &'a Entry) -> impl Iterator<Item = &'a str> {
+    let onprem = report.onprem_of(entry).into_iter().flat_map(|p| {
+        [p.upn.as_str(), p.name.as_str(), p.sam_account_name.as_str()]
+            .into_iter()
+            .chain(p.mail.as_deref())
     });
-    onprem
-        || report
-            .cloud_of(entry)
-            .is_some_and(|c| hit(&c.upn) || hit(&c.name) || hit(&c.mail) || hit(&c.immutable_id))
-        || entry.anchor.as_deref().is_some_and(hit)
+    let cloud = report
+        .cloud_of(entry)
+        .into_iter()
+        .flat_map(|c| [c.upn.as_str(), c.name.as_str(), c.mail.as_str(), c.immutable_id.as_str()]);
+    onprem.chain(cloud).chain(entry.anchor.as_deref())
+}
+
+/// The on-prem objectGUID, which search matches in its hyphenated lower-case text.
+fn search_guid(report: &MatchReport, entry: &Entry) -> Option<Uuid> {
+    report.onprem_of(entry).and_then(|p| p.object_guid)
 }
 
 #[cfg(test)]
