@@ -105,7 +105,11 @@ pub(crate) fn fold(value: &str) -> String {
 /// [`fold`] without allocating when the value is already trimmed ASCII lower case (most UPNs
 /// and addresses): for lookups in hot loops.
 pub(crate) fn fold_cow(value: &str) -> Cow<'_, str> {
-    let value = value.trim();
+    lower_case(value.trim())
+}
+
+/// `str::to_lowercase`, without allocating when the value is ASCII without capitals.
+pub(crate) fn lower_case(value: &str) -> Cow<'_, str> {
     if !value.is_ascii() {
         Cow::Owned(value.to_lowercase())
     } else if value.bytes().any(|b| b.is_ascii_uppercase()) {

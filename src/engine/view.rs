@@ -149,18 +149,43 @@ fn category_rank(category: Category) -> usize {
 
 /// The value an entry sorts by; `None` when it has none (no such side, an empty field).
 fn sort_value(report: &MatchReport, e: &Entry, key: SortKey) -> Option<SortValue> {
-    let p = report.onprem_of(e);
-    let c = report.cloud_of(e);
-    let text = |value: Option<String>| value.filter(|v| !v.is_empty()).map(SortValue::Text);
+    Some(match sort_source(report, e, key)? {
+        SortSource::Number(n) => SortValue::Number(n),
+        SortSource::Folded(text) => SortValue::Text(text.to_lowercase()),
+        SortSource::Verbatim(text) => SortValue::Text(text.to_string()),
+    })
+}
+
+/// Where an entry's sort value comes from, before any lower-casing: [`sort_value`] and
+/// [`ViewIndex`] make the value from it.
+enum SortSource<'a> {
+    Number(u64),
+    /// Text compared lower-cased (not empty).
+    Folded(&'a str),
+    /// Text compared as it is (not empty): the anchor's kind.
+    Verbatim(&'static str),
+}
+
+fn sort_source<'a>(report: &'a MatchReport, e: &'a Entry, key: SortKey) -> Option<SortSource<'a>> {
+    let onprem = || report.onprem_of(e);
+    let cloud = || report.cloud_of(e);
+    // Lower case is empty exactly when the text is.
+    let text = |value: &'a str| (!value.is_empty()).then_some(SortSource::Folded(value));
     match key {
-        SortKey::Category => Some(SortValue::Number(rank(e) as u64)),
-        SortKey::OnPremLine => p.map(|p| SortValue::Number(p.at.line)),
-        SortKey::CloudLine => c.map(|c| SortValue::Number(c.at.line)),
-        SortKey::OnPremUpn => text(p.map(|p| p.label().to_lowercase())),
-        SortKey::CloudUpn => text(c.map(|c| c.upn.to_lowercase())),
-        SortKey::Name => text(p.map(|p| p.name.to_lowercase()))
-            .or_else(|| text(c.map(|c| c.name.to_lowercase()))),
-        SortKey::AnchorKind => text(e.cloud_anchor.as_ref().map(|a| a.label().to_string())),
+        SortKey::Category => Some(SortSource::Number(rank(e) as u64)),
+        SortKey::OnPremLine => onprem().map(|p| SortSource::Number(p.at.line)),
+        SortKey::CloudLine => cloud().map(|c| SortSource::Number(c.at.line)),
+        SortKey::OnPremUpn => onprem().and_then(|p| text(p.label())),
+        SortKey::CloudUpn => cloud().and_then(|c| text(&c.upn)),
+        SortKey::Name => {
+            onprem().and_then(|p| text(&p.name)).or_else(|| cloud().and_then(|c| text(&c.name)))
+        }
+        SortKey::AnchorKind => e
+            .cloud_anchor
+            .as_ref()
+            .map(|a| a.label())
+            .filter(|label| !label.is_empty())
+            .map(SortSource::Verbatim),
     }
 }
 

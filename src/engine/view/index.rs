@@ -1,16 +1,19 @@
 //! [`ViewIndex`]: what [`select`](super::select) computes on every query, computed once per
 //! report, so filtering, sorting and searching a million entries stays interactive.
 
+use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
+use std::cmp::Ordering;
 use std::rc::Rc;
 
 use memchr::memmem;
 use uuid::Uuid;
 
 use super::{
-    category_rank, rank, search_guid, search_texts, sort_value, Query, SortKey, SortValue,
+    category_rank, rank, search_guid, search_texts, sort_source, Query, SortKey, SortSource,
 };
-use crate::engine::report::MatchReport;
+use crate::engine::model::lower_case;
+use crate::engine::report::{Entry, MatchReport};
 
 /// Each entry's category rank (its position in [`Category::ALL`]) in the low bits of its flags.
 ///
@@ -192,31 +195,62 @@ struct Order {
 impl Order {
     fn new(report: &MatchReport, key: SortKey) -> Order {
         debug_assert_eq!(SORT_KEYS[key as usize], key);
-        let values: Vec<Option<SortValue>> =
-            report.entries.iter().map(|e| sort_value(report, e, key)).collect();
-        // Compare a fixed-size prefix first: most comparisons end there, without following the
-        // values' pointers.
-        let mut sorted: Vec<(u128, u32)> = values
-            .iter()
-            .enumerate()
-            .filter_map(|(i, v)| v.as_ref().map(|v| (v.prefix(), i as u32)))
-            .collect();
-        let value = |i: u32| &values[i as usize];
-        sorted.sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0).then_with(|| value(a.1).cmp(value(b.1))).then(a.1.cmp(&b.1))
-        });
-        let present = sorted.len();
+        let mut slots = Vec::with_capacity(report.entries.len());
+        let mut missing = Vec::new();
+        // The bytes of each text past its head, one entry after the other.
+        let mut tails = Vec::new();
+        let mut tail_starts = Vec::with_capacity(report.entries.len() + 1);
+        let first_byte = |e| match sort_source(report, e, key) {
+            Some(SortSource::Folded(text) | SortSource::Verbatim(text)) => first_byte(text),
+            Some(SortSource::Number(n)) => n as usize,
+            None => 0,
+        };
+        for (entry, e) in (0..).zip(read_ahead(&report.entries, first_byte)) {
+            tail_starts.push(tails.len());
+            let text = match sort_source(report, e, key) {
+                None => {
+                    missing.push(entry);
+                    continue;
+                }
+                Some(SortSource::Number(n)) => {
+                    slots.push(Slot::number(n, entry));
+                    continue;
+                }
+                Some(SortSource::Folded(text)) => lower_case(text),
+                Some(SortSource::Verbatim(text)) => Cow::Borrowed(text),
+            };
+            slots.push(Slot::text(&text, entry));
+            tails.extend_from_slice(text.as_bytes().get(Slot::HEAD..).unwrap_or_default());
+        }
+        tail_starts.push(tails.len());
+        // Texts longer than their head that agree on it differ in their tails.
+        let tail = |s: &Slot| {
+            let entry = s.entry as usize;
+            &tails[tail_starts[entry]..tail_starts[entry + 1]]
+        };
+        let value_order = |a: &Slot, b: &Slot| {
+            // Equal heads have equal lengths: short texts and numbers are equal then.
+            let long = a.len as usize > Slot::HEAD;
+            a.head().cmp(&b.head()).then_with(|| {
+                if long {
+                    tail(a).cmp(tail(b))
+                } else {
+                    Ordering::Equal
+                }
+            })
+        };
+        slots.sort_unstable_by(|a, b| value_order(a, b).then(a.entry.cmp(&b.entry)));
+        let present = slots.len();
         let mut run_starts = Bits::new(present);
-        for (at, pair) in sorted.windows(2).enumerate() {
-            if pair[0].0 != pair[1].0 || value(pair[0].1) != value(pair[1].1) {
+        for (at, pair) in slots.windows(2).enumerate() {
+            if value_order(&pair[0], &pair[1]).is_ne() {
                 run_starts.set(at + 1);
             }
         }
         if present > 0 {
             run_starts.set(0);
         }
-        let missing = values.iter().enumerate().filter(|(_, v)| v.is_none()).map(|(i, _)| i as u32);
-        let entries = sorted.into_iter().map(|(_, i)| i).chain(missing).collect();
+        let entries = slots.into_iter().map(|s| s.entry).chain(missing).collect();
         Order { entries, present, run_starts }
     }
 
@@ -246,19 +280,42 @@ impl Order {
     }
 }
 
-impl SortValue {
-    /// A number, or a text's first 16 bytes (zero-padded, big-endian): ordered as the values
-    /// are, equal for values that differ only further on.
-    fn prefix(&self) -> u128 {
-        match self {
-            SortValue::Number(n) => u128::from(*n),
-            SortValue::Text(text) => {
-                let mut bytes = [0u8; 16];
-                let head = &text.as_bytes()[..text.len().min(16)];
-                bytes[..head.len()].copy_from_slice(head);
-                u128::from_be_bytes(bytes)
-            }
-        }
+/// An entry in a sort: its value's first [`Slot::HEAD`] bytes (a number in the last word; text
+/// zero-padded, big-endian) and length up to one more, so that comparing slots compares
+/// numbers and texts of up to `HEAD` bytes exactly (a shorter text that pads equal to another
+/// is a prefix of it), without following a pointer; longer texts with the same head are then
+/// told apart by the rest.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    head: [u64; 3],
+    len: u32,
+    entry: u32,
+}
+
+impl Slot {
+    /// 24 bytes: UPNs that share a long first and last name still differ there.
+    const HEAD: usize = 24;
+
+    fn number(n: u64, entry: u32) -> Slot {
+        Slot { head: [0, 0, n], len: 0, entry }
+    }
+
+    fn text(text: &str, entry: u32) -> Slot {
+        let mut bytes = [0u8; Slot::HEAD];
+        let head = &text.as_bytes()[..text.len().min(Slot::HEAD)];
+        bytes[..head.len()].copy_from_slice(head);
+        let word = |i: usize| {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
+            u64::from_be_bytes(word)
+        };
+        let len = text.len().min(Slot::HEAD + 1) as u32;
+        Slot { head: [word(0), word(1), word(2)], len, entry }
+    }
+
+    /// What is compared first.
+    fn head(&self) -> ([u64; 3], u32) {
+        (self.head, self.len)
     }
 }
 
@@ -281,7 +338,8 @@ impl Haystack {
         let mut starts = Vec::with_capacity(report.entries.len() + 1);
         // The current entry's values so far, as (start, end) in `text`.
         let mut values: Vec<(usize, usize)> = Vec::new();
-        for entry in &report.entries {
+        let first_bytes = |e| search_texts(report, e).map(first_byte).sum();
+        for entry in read_ahead(&report.entries, first_bytes) {
             starts.push(text.len());
             values.clear();
             for value in search_texts(report, entry).filter(|v| !v.is_empty()) {
@@ -311,6 +369,25 @@ impl Haystack {
     fn of(&self, entry: usize) -> &[u8] {
         &self.text[self.starts[entry]..self.starts[entry + 1]]
     }
+}
+
+/// The entries, reading ahead: before each block of them is worked on, `touch` reads what the
+/// work will read (each value's first byte, say). Those reads are independent, so the processor
+/// overlaps their trips to memory, where the work itself would wait for each in turn: the users
+/// of one entry are far from the next one's (the on-prem side is in another file's order).
+/// Twice as fast at 1M entries.
+fn read_ahead<'a>(
+    entries: &'a [Entry],
+    touch: impl Fn(&'a Entry) -> usize,
+) -> impl Iterator<Item = &'a Entry> {
+    entries.chunks(64).flat_map(move |block| {
+        std::hint::black_box(block.iter().map(&touch).sum::<usize>());
+        block
+    })
+}
+
+fn first_byte(text: &str) -> usize {
+    usize::from(text.as_bytes().first().copied().unwrap_or(0))
 }
 
 /// Where a needle can stand in a GUID's hyphenated lower-case text (`8-4-4-4-12` hex digits),
@@ -438,16 +515,37 @@ mod tests {
     }
 
     /// Values whose lower case is longer or shorter than they are, or ASCII from non-ASCII
-    /// (Kelvin sign), a final sigma, empty and missing values, and repeated values for ties.
+    /// (Kelvin sign), a final sigma, empty and missing values, repeated values for ties, and
+    /// texts that differ only after 16 bytes or in a trailing NUL.
     fn unicode() -> MatchReport {
-        let names = ["\u{212A}elvin", "İpek", "ΟΔΟΣ Σοφία", "Straße", "", "", "Zoë", "zoë", "ZOË"];
+        // Sort heads hold the first `Slot::HEAD` bytes: texts differing right after.
+        let long = "a".repeat(Slot::HEAD);
+        let names: Vec<String> =
+            ["\u{212A}elvin", "İpek", "ΟΔΟΣ Σοφία", "Straße", "", "", "Zoë", "zoë", "ZOË", "zoë\0"]
+                .into_iter()
+                .map(str::to_string)
+                .chain([
+                    format!("{long}-1"),
+                    format!("{}-0", long.to_uppercase()),
+                    long.clone(),
+                    format!("{long}\0"),
+                    format!("{long}1-x"),
+                    format!("{long}0-x"),
+                    format!("{long}é1"),
+                    format!("{}É0", long.to_uppercase()),
+                ])
+                .collect();
         let onprem = names
             .iter()
             .enumerate()
             .map(|(i, name)| OnPremUser {
                 at: RowRef { line: i as u64 + 2, record: i as u64 + 1 },
-                upn: if i % 4 == 3 { String::new() } else { format!("U{}@Contoso.com", i % 3) },
-                name: name.to_string(),
+                upn: match i % 4 {
+                    3 => String::new(),
+                    1 => format!("{long}{}@Contoso.com", i % 3),
+                    _ => format!("U{}@Contoso.com", i % 3),
+                },
+                name: name.clone(),
                 sam_account_name: format!("s{i}"),
                 mail: (i % 2 == 0).then(|| format!("u{}@contoso.com", i % 3)),
                 object_guid: (i % 5 != 4).then(|| Uuid::from_u128(0xABCD_0000 + i as u128)),
@@ -458,7 +556,7 @@ mod tests {
             .map(|i| CloudUser {
                 at: RowRef { line: i as u64 + 2, record: i as u64 + 1 },
                 upn: format!("u{}@contoso.com", i % 3),
-                name: names[names.len() - 1 - i].to_string(),
+                name: names[names.len() - 1 - i].clone(),
                 immutable_id: ["", "00uAbC", "x\u{212A}y", "İ", "ß"][i % 5].to_string(),
                 ..CloudUser::default()
             })
