@@ -189,6 +189,51 @@ async fn table_renders_only_a_window_of_a_large_selection() {
 }
 
 #[wasm_bindgen_test]
+async fn search_goes_out_when_typing_pauses_and_with_a_click_at_once() {
+    use anchor_audit::web::table::SEARCH_DELAY_MS;
+    use std::cell::RefCell;
+    let audit = fixture_audit();
+    let sent = Rc::new(RefCell::new(Vec::<Query>::new()));
+    let root = fresh_root();
+    let props = TableProps {
+        rows: Rc::new(Rows { total: 0, offset: 0, rows: Vec::new(), loaded: true }),
+        query: Query::default(),
+        overview: Rc::new(overview(&audit)),
+        open: None,
+        on_query: {
+            let sent = sent.clone();
+            Callback::from(move |q| sent.borrow_mut().push(q))
+        },
+        on_want: Callback::noop(),
+        on_open: Callback::noop(),
+    };
+    Renderer::<ReportTable>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    for text in ["m", "ma", "mar"] {
+        type_into(&root, "#search", text).await;
+    }
+    assert!(sent.borrow().is_empty(), "a query per keystroke: {:?}", sent.borrow());
+    until(|| !sent.borrow().is_empty()).await;
+    assert_eq!(*sent.borrow(), [Query { search: "mar".into(), ..Query::default() }]);
+    // A chip clicked before typing pauses takes the text at once, and nothing follows.
+    type_into(&root, "#search", "marg").await;
+    let chip: web_sys::HtmlElement =
+        root.query_selector("[data-chip='mismatch']").unwrap().unwrap().dyn_into().unwrap();
+    chip.click();
+    yew::scheduler::flush().await;
+    let clicked =
+        Query { search: "marg".into(), categories: vec![Category::Mismatch], ..Query::default() };
+    assert_eq!(sent.borrow().last(), Some(&clicked));
+    // Waiting is the only way to see that nothing more comes.
+    yew::platform::time::sleep(std::time::Duration::from_millis(u64::from(SEARCH_DELAY_MS) * 3))
+        .await;
+    assert_eq!(sent.borrow().len(), 2, "{:?}", sent.borrow());
+    let input: HtmlInputElement =
+        root.query_selector("#search").unwrap().unwrap().dyn_into().unwrap();
+    assert_eq!(input.value(), "marg");
+}
+
+#[wasm_bindgen_test]
 async fn detail_panel_shows_reason_anchor_and_the_fix() {
     let audit = fixture_audit();
     let d = detail(&audit, entry_of(&audit, "grace.hopper@contoso.com"));

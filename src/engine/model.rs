@@ -115,7 +115,11 @@ pub(crate) fn fold_cow(value: &str) -> Cow<'_, str> {
     if !unfolded && !is_space(bytes.first()) && !is_space(bytes.last()) {
         return Cow::Borrowed(value);
     }
-    let value = value.trim();
+    lower_case(value.trim())
+}
+
+/// `str::to_lowercase`, without allocating when the value is ASCII without capitals.
+pub(crate) fn lower_case(value: &str) -> Cow<'_, str> {
     if !value.is_ascii() {
         Cow::Owned(value.to_lowercase())
     } else if value.bytes().any(|b| b.is_ascii_uppercase()) {

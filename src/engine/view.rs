@@ -2,8 +2,12 @@
 //! rows. Pure, so the browser worker and the tests share it; the page only asks for a window.
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::engine::report::{Category, Entry, MatchReport, Severity};
+
+mod index;
+pub use index::ViewIndex;
 
 /// A column the table can be sorted by.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -135,23 +139,53 @@ pub fn summary(report: &MatchReport, index: u32) -> RowSummary {
 }
 
 fn rank(entry: &Entry) -> usize {
-    Category::ALL.iter().position(|c| *c == entry.category()).unwrap_or(usize::MAX)
+    category_rank(entry.category())
+}
+
+/// A category's position in [`Category::ALL`], most urgent first.
+fn category_rank(category: Category) -> usize {
+    Category::ALL.iter().position(|c| *c == category).unwrap_or(usize::MAX)
 }
 
 /// The value an entry sorts by; `None` when it has none (no such side, an empty field).
 fn sort_value(report: &MatchReport, e: &Entry, key: SortKey) -> Option<SortValue> {
-    let p = report.onprem_of(e);
-    let c = report.cloud_of(e);
-    let text = |value: Option<String>| value.filter(|v| !v.is_empty()).map(SortValue::Text);
+    Some(match sort_source(report, e, key)? {
+        SortSource::Number(n) => SortValue::Number(n),
+        SortSource::Folded(text) => SortValue::Text(text.to_lowercase()),
+        SortSource::Verbatim(text) => SortValue::Text(text.to_string()),
+    })
+}
+
+/// Where an entry's sort value comes from, before any lower-casing: [`sort_value`] and
+/// [`ViewIndex`] make the value from it.
+enum SortSource<'a> {
+    Number(u64),
+    /// Text compared lower-cased (not empty).
+    Folded(&'a str),
+    /// Text compared as it is (not empty): the anchor's kind.
+    Verbatim(&'static str),
+}
+
+fn sort_source<'a>(report: &'a MatchReport, e: &'a Entry, key: SortKey) -> Option<SortSource<'a>> {
+    let onprem = || report.onprem_of(e);
+    let cloud = || report.cloud_of(e);
+    // Lower case is empty exactly when the text is.
+    let text = |value: &'a str| (!value.is_empty()).then_some(SortSource::Folded(value));
     match key {
-        SortKey::Category => Some(SortValue::Number(rank(e) as u64)),
-        SortKey::OnPremLine => p.map(|p| SortValue::Number(p.at.line)),
-        SortKey::CloudLine => c.map(|c| SortValue::Number(c.at.line)),
-        SortKey::OnPremUpn => text(p.map(|p| p.label().to_lowercase())),
-        SortKey::CloudUpn => text(c.map(|c| c.upn.to_lowercase())),
-        SortKey::Name => text(p.map(|p| p.name.to_lowercase()))
-            .or_else(|| text(c.map(|c| c.name.to_lowercase()))),
-        SortKey::AnchorKind => text(e.cloud_anchor.as_ref().map(|a| a.label().to_string())),
+        SortKey::Category => Some(SortSource::Number(rank(e) as u64)),
+        SortKey::OnPremLine => onprem().map(|p| SortSource::Number(p.at.line)),
+        SortKey::CloudLine => cloud().map(|c| SortSource::Number(c.at.line)),
+        SortKey::OnPremUpn => onprem().and_then(|p| text(p.label())),
+        SortKey::CloudUpn => cloud().and_then(|c| text(&c.upn)),
+        SortKey::Name => {
+            onprem().and_then(|p| text(&p.name)).or_else(|| cloud().and_then(|c| text(&c.name)))
+        }
+        SortKey::AnchorKind => e
+            .cloud_anchor
+            .as_ref()
+            .map(|a| a.label())
+            .filter(|label| !label.is_empty())
+            .map(SortSource::Verbatim),
     }
 }
 
@@ -163,18 +197,29 @@ enum SortValue {
 
 fn matches_search(report: &MatchReport, entry: &Entry, needle: &str) -> bool {
     let hit = |value: &str| !value.is_empty() && value.to_lowercase().contains(needle);
-    let onprem = report.onprem_of(entry).is_some_and(|p| {
-        hit(&p.upn)
-            || hit(&p.name)
-            || hit(&p.sam_account_name)
-            || p.mail.as_deref().is_some_and(hit)
-            || p.object_guid.is_some_and(|g| hit(&g.hyphenated().to_string()))
+    search_texts(report, entry).any(hit)
+        || search_guid(report, entry).is_some_and(|g| hit(&g.hyphenated().to_string()))
+}
+
+/// The text values search looks in: the on-prem UPN, name, sAMAccountName and mail, the cloud
+/// UPN, name, mail and ImmutableID, and the computed anchor. With [`search_guid`], the one list
+/// of what is searched, for [`select`] and [`ViewIndex`] alike.
+fn search_texts<'a>(report: &'a MatchReport, entry: &'a Entry) -> impl Iterator<Item = &'a str> {
+    let onprem = report.onprem_of(entry).into_iter().flat_map(|p| {
+        [p.upn.as_str(), p.name.as_str(), p.sam_account_name.as_str()]
+            .into_iter()
+            .chain(p.mail.as_deref())
     });
-    onprem
-        || report
-            .cloud_of(entry)
-            .is_some_and(|c| hit(&c.upn) || hit(&c.name) || hit(&c.mail) || hit(&c.immutable_id))
-        || entry.anchor.as_deref().is_some_and(hit)
+    let cloud = report
+        .cloud_of(entry)
+        .into_iter()
+        .flat_map(|c| [c.upn.as_str(), c.name.as_str(), c.mail.as_str(), c.immutable_id.as_str()]);
+    onprem.chain(cloud).chain(entry.anchor.as_deref())
+}
+
+/// The on-prem objectGUID, which search matches in its hyphenated lower-case text.
+fn search_guid(report: &MatchReport, entry: &Entry) -> Option<Uuid> {
+    report.onprem_of(entry).and_then(|p| p.object_guid)
 }
 
 #[cfg(test)]

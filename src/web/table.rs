@@ -4,6 +4,7 @@
 
 use std::rc::Rc;
 
+use gloo::timers::callback::Timeout;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlInputElement, KeyboardEvent};
 use yew::prelude::*;
@@ -27,6 +28,9 @@ const OVERSCAN: u32 = 6;
 const MAX_CONTENT: f64 = 8_000_000.0;
 /// Rows asked of the worker at a time.
 pub const WINDOW: u32 = 120;
+/// How long typing in the search box must pause before the search goes to the worker: a query
+/// per keystroke would queue a search of every entry per character on a large report.
+pub const SEARCH_DELAY_MS: u32 = 180;
 
 /// Props of [`ReportTable`].
 #[derive(Properties, PartialEq)]
@@ -128,21 +132,39 @@ pub fn report_table(props: &TableProps) -> Html {
         })
     };
 
+    // The search box's text goes out once typing pauses; until then it is only here (and the
+    // box shows it: Yew resets an input to its `value` on every render). The pending search is
+    // applied to the query as it is when it goes out, and a click on a chip or a column takes
+    // it at once.
+    let typed = use_mut_ref(|| q.search.clone());
+    let pending = use_mut_ref(|| None::<Timeout>);
+    let latest = use_mut_ref(Query::default);
+    *latest.borrow_mut() = q.clone();
     let set = |f: Box<dyn Fn(&mut Query)>| {
         let on_query = props.on_query.clone();
         let q = q.clone();
+        let (typed, pending) = (typed.clone(), pending.clone());
         Callback::from(move |_: MouseEvent| {
-            let mut next = q.clone();
+            pending.borrow_mut().take();
+            let mut next = Query { search: typed.borrow().clone(), ..q.clone() };
             f(&mut next);
             on_query.emit(next);
         })
     };
     let oninput = {
         let on_query = props.on_query.clone();
-        let q = q.clone();
+        let (typed, pending, latest) = (typed.clone(), pending.clone(), latest.clone());
         Callback::from(move |e: InputEvent| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            on_query.emit(Query { search: input.value(), ..q.clone() });
+            let search = e.target_unchecked_into::<HtmlInputElement>().value();
+            *typed.borrow_mut() = search.clone();
+            let (on_query, latest) = (on_query.clone(), latest.clone());
+            // Replacing the timer cancels the one before.
+            *pending.borrow_mut() = Some(Timeout::new(SEARCH_DELAY_MS, move || {
+                let now = latest.borrow().clone();
+                if now.search != search {
+                    on_query.emit(Query { search, ..now });
+                }
+            }));
         })
     };
     let count =
@@ -155,7 +177,7 @@ pub fn report_table(props: &TableProps) -> Html {
                 <div class="search">
                     <label for="search">{ "Search" }</label>
                     <input id="search" type="search" placeholder="UPN, name, GUID, ImmutableID…" autocomplete="off"
-                        spellcheck="false" value={q.search.clone()} {oninput} />
+                        spellcheck="false" value={typed.borrow().clone()} {oninput} />
                 </div>
             </div>
             <div class="chips" role="group" aria-label="Filter by category">

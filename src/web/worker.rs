@@ -17,12 +17,14 @@ use crate::engine::output::{
     entry_view, fix_script, headline, to_json, write_csv, write_unreadable_csv,
 };
 use crate::engine::sample::{generate, SampleSpec};
-use crate::engine::view::{select, window, Query};
+use crate::engine::view::{window, Query, ViewIndex};
 
 /// What the worker keeps between messages.
 #[derive(Default)]
 struct Kept {
     audit: Option<Audit>,
+    /// The report's orders and search text, built as queries first need them.
+    index: Option<ViewIndex>,
     /// The last query and the entries it selects, so scrolling does not re-sort.
     selection: Option<(Query, Vec<u32>)>,
 }
@@ -110,9 +112,10 @@ fn handle(message: ToWorker, blobs: &[Blob]) {
         }
         ToWorker::Rows { query, offset, limit, seq } => KEPT.with(|k| {
             let mut kept = k.borrow_mut();
-            let Kept { audit: Some(audit), selection } = &mut *kept else { return };
+            let Kept { audit: Some(audit), index, selection } = &mut *kept else { return };
             if selection.as_ref().is_none_or(|(q, _)| *q != query) {
-                *selection = Some((query.clone(), select(&audit.report, &query)));
+                let index = index.get_or_insert_with(|| ViewIndex::new(&audit.report));
+                *selection = Some((query.clone(), index.select(&audit.report, &query)));
             }
             let Some((_, selected)) = selection.as_ref() else { return };
             let rows = window(&audit.report, selected, offset as usize, limit as usize);
