@@ -60,10 +60,7 @@ pub extern "C" fn floor_fields() -> u64 {
 /// Records and fields in `bytes`, read with one reused `ByteRecord`; a record the reader rejects
 /// ends the count (the generated exports have none).
 fn count(bytes: &[u8]) -> (u64, u64) {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
     let mut record = csv::ByteRecord::new();
     let (mut records, mut fields) = (0u64, 0u64);
     while let Ok(true) = reader.read_byte_record(&mut record) {
