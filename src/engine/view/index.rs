@@ -231,15 +231,10 @@ impl Order {
         let value_order = |a: &Slot, b: &Slot| {
             // Equal heads have equal lengths: short texts and numbers are equal then.
             let long = a.len as usize > Slot::HEAD;
-            a.head().cmp(&b.head()).then_with(|| {
-                if long {
-                    tail(a).cmp(tail(b))
-                } else {
-                    Ordering::Equal
-                }
-            })
+            a.cmp_head(b).then_with(|| if long { tail(a).cmp(tail(b)) } else { Ordering::Equal })
         };
-        slots.sort_unstable_by(|a, b| value_order(a, b).then(a.entry.cmp(&b.entry)));
+        // Stable: the slots are in file order, which ties keep.
+        slots.sort_by(value_order);
         let present = slots.len();
         let mut run_starts = Bits::new(present);
         for (at, pair) in slots.windows(2).enumerate() {
@@ -313,9 +308,10 @@ impl Slot {
         Slot { head: [word(0), word(1), word(2)], len, entry }
     }
 
-    /// What is compared first.
-    fn head(&self) -> ([u64; 3], u32) {
-        (self.head, self.len)
+    /// Compares heads and lengths.
+    fn cmp_head(&self, other: &Slot) -> Ordering {
+        let ([a0, a1, a2], [b0, b1, b2]) = (self.head, other.head);
+        a0.cmp(&b0).then(a1.cmp(&b1)).then(a2.cmp(&b2)).then(self.len.cmp(&other.len))
     }
 }
 
