@@ -859,7 +859,7 @@ impl<'a> Findings<'a> {
             if let (Some(in_file), Some(computed)) = (&p.file_immutable_id, &entry.anchor) {
                 if !in_file.is_empty() && in_file != computed {
                     findings.push(Finding::FileImmutableIdDiffers {
-                        in_file: in_file.clone(),
+                        in_file: in_file.to_string(),
                         computed: computed.clone(),
                     });
                 }
@@ -920,7 +920,7 @@ fn duplicate_findings(
 /// What a takeover (hard or soft match) overwrites on the cloud user.
 fn takeover_changes(p: &OnPremUser, c: &CloudUser, findings: &mut Vec<Finding>) {
     if !p.upn.is_empty() && !c.upn.is_empty() && p.upn != c.upn {
-        findings.push(Finding::UpnChanges { from: c.upn.clone(), to: p.upn.clone() });
+        findings.push(Finding::UpnChanges { from: c.upn.to_string(), to: p.upn.to_string() });
     }
     // Without a mail column on-prem, what happens to the cloud mail cannot be told.
     let Some(onprem_mail) = p.mail.as_deref().map(str::trim) else { return };
@@ -967,7 +967,7 @@ fn clashes(
     };
     let upn_alone = partner.is_some_and(|n| n.upn == keys.upn && !n.upn_shared);
     if let Some(row) = other(&cloud_keys.upn_holders, keys.upn, upn_alone) {
-        findings.push(Finding::UpnTaken { cloud: row, upn: p.upn.clone() });
+        findings.push(Finding::UpnTaken { cloud: row, upn: p.upn.to_string() });
     }
     let smtp_alone = partner.is_some_and(|n| n.smtp == keys.smtp && !n.smtp_shared);
     if let Some(row) = other(&cloud_keys.smtp_holders, keys.smtp, smtp_alone) {
@@ -1030,6 +1030,7 @@ fn notices(entries: &[Entry], cloud: &[CloudUser]) -> Vec<Notice> {
 mod tests {
     use super::*;
     use crate::engine::report::{Category, Finding};
+    use crate::engine::text::Text;
 
     const G1: &str = "35918bc9-196d-40ea-9779-889d79b753f0";
     const G2: &str = "fcc7e67f-fec6-4a65-b821-2f40a292d185";
@@ -1262,7 +1263,7 @@ mod tests {
         let object_guid = AnchorAttribute::ObjectGuid;
         assert_eq!(effective_anchor(&p, &object_guid).as_deref(), Some("yYuRNW0Z6kCXeYidebdT8A=="));
         assert_eq!(effective_anchor(&p, &column), None);
-        p.string_anchor = Some(String::new());
+        p.string_anchor = Some(Text::default());
         assert_eq!(effective_anchor(&p, &column), None);
         p.string_anchor = Some(" E1001".into());
         assert_eq!(effective_anchor(&p, &column).as_deref(), Some(" E1001"));
@@ -1410,7 +1411,8 @@ mod tests {
         // Seed 000: Okta stamped `mail` in the cloud; AD has none, so the takeover deletes it.
         let mut c = cloud(1, "john.smith@contoso.com", "yYuRNW0Z6kCXeYidebdT8A==");
         c.mail = "john.smith@contoso.com".into();
-        let p = OnPremUser { mail: Some(String::new()), ..onprem(1, "john.smith@contoso.com", G1) };
+        let p =
+            OnPremUser { mail: Some(Text::default()), ..onprem(1, "john.smith@contoso.com", G1) };
         let report = run(vec![p], vec![c]);
         let entry = only(&report);
         assert_eq!(entry.verdict, Verdict::HardMatch);
@@ -1476,14 +1478,19 @@ mod tests {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod properties {
     use super::*;
+    use crate::engine::text::Text;
     use proptest::prelude::*;
 
     /// Small pools make collisions (shared UPNs, GUIDs, anchors) common.
     fn onprem_user() -> impl Strategy<Value = OnPremUser> {
         (0..6u128, proptest::option::of(0..6u128), 0..5u8, 0..4u8).prop_map(|(g, cg, upn, mail)| {
             OnPremUser {
-                upn: format!("u{upn}@contoso.com"),
-                mail: Some(if mail == 0 { String::new() } else { format!("m{mail}@contoso.com") }),
+                upn: format!("u{upn}@contoso.com").into(),
+                mail: Some(if mail == 0 {
+                    Text::default()
+                } else {
+                    format!("m{mail}@contoso.com").into()
+                }),
                 object_guid: Some(Uuid::from_u128(g + 1)),
                 consistency_guid: cg.map(|g| Uuid::from_u128(g + 1)),
                 ..OnPremUser::default()
@@ -1501,9 +1508,13 @@ mod properties {
         ];
         (anchor, 0..5u8, 0..4u8, proptest::option::of(any::<bool>())).prop_map(
             |(immutable_id, upn, mail, synced)| CloudUser {
-                upn: format!("u{upn}@contoso.com"),
-                mail: if mail == 0 { String::new() } else { format!("m{mail}@contoso.com") },
-                immutable_id,
+                upn: format!("u{upn}@contoso.com").into(),
+                mail: if mail == 0 {
+                    Text::default()
+                } else {
+                    format!("m{mail}@contoso.com").into()
+                },
+                immutable_id: immutable_id.into(),
                 synced,
                 ..CloudUser::default()
             },
@@ -1571,7 +1582,7 @@ mod properties {
                 if let Some(c) = entry.cloud { cloud_seen[c as usize] += 1; }
                 if entry.verdict == Verdict::HardMatch {
                     let c = &report.cloud_users[entry.cloud.unwrap() as usize];
-                    prop_assert_eq!(Some(&c.immutable_id), entry.anchor.as_ref());
+                    prop_assert_eq!(Some(c.immutable_id.as_str()), entry.anchor.as_deref());
                 }
                 if let Verdict::SoftMatch { .. } = entry.verdict {
                     prop_assert!(report.cloud_users[entry.cloud.unwrap() as usize].immutable_id.is_empty());
