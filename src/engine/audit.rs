@@ -303,7 +303,11 @@ fn mark_unreadable_partners(report: &mut MatchReport, unreadable: &[Reject]) {
             }
             (Verdict::OnPremOnly, Some(i), None) => {
                 let p = &onprem_users[i as usize];
-                let keys = [Some(p.upn.to_string()), p.primary_smtp(), entry.anchor.clone()];
+                let keys = [
+                    Some(p.upn.to_string()),
+                    p.primary_smtp(),
+                    entry.anchor.as_deref().map(String::from),
+                ];
                 find(&cloud_tokens, keys).map(|line| (Side::Cloud, line))
             }
             _ => None,

@@ -185,7 +185,7 @@ pub fn entry_view(report: &MatchReport, entry: &Entry) -> EntryView {
             synced: c.synced,
             mail: c.mail.to_string(),
         }),
-        anchor: entry.anchor.clone(),
+        anchor: entry.anchor.as_deref().map(String::from),
         cloud_anchor_class: entry.cloud_anchor.as_ref().map(|c| c.label().to_string()),
         reason: reason(report, entry),
         findings: entry
