@@ -42,9 +42,23 @@ impl Text {
 
     /// The text as a `&str`.
     pub fn as_str(&self) -> &str {
-        // The constructors checked the bounds and character boundaries, and the buffer never
-        // changes while shared, but the check is cheap beside what callers do with the text.
+        // Slicing checks that the ends are character boundaries, which reads the text: not
+        // for an empty value (many cells), whose text may be far from anything else read.
+        if self.start == self.end {
+            return "";
+        }
         &self.buf[self.start as usize..self.end as usize]
+    }
+
+    /// The length in bytes, as [`str::len`], without reading the text.
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    /// Whether the text is empty, as [`str::is_empty`], without reading the text: the users'
+    /// checks for a value touch only the user, not the row store.
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
     }
 
     /// `self[range]`, sharing the buffer.
@@ -238,7 +252,9 @@ mod tests {
         assert!(!upn.shares_buffer_with(&Text::from("ada@contoso.com")));
         assert_ne!(upn, name);
         assert_eq!(upn.cmp(&name), "ada@contoso.com".cmp("René"));
-        assert_eq!(Text::slice(&buf, 3..3), Text::default());
+        let empty = Text::slice(&buf, 3..3);
+        assert_eq!((empty.as_str(), empty.len(), empty.is_empty()), ("", 0, true));
+        assert_eq!(empty, Text::default());
     }
 
     #[test]
