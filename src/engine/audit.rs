@@ -297,14 +297,17 @@ fn mark_unreadable_partners(report: &mut MatchReport, unreadable: &[Reject]) {
         let found = match (&entry.verdict, entry.onprem, entry.cloud) {
             (Verdict::CloudOrphan | Verdict::CloudOnly, None, Some(c)) => {
                 let c = &cloud_users[c as usize];
-                let keys =
-                    [Some(c.upn.to_string()), c.primary_smtp(), Some(c.immutable_id.to_string())];
+                let keys = [
+                    Some(String::from(&c.upn)),
+                    c.primary_smtp(),
+                    Some(String::from(&c.immutable_id)),
+                ];
                 find(&onprem_tokens, keys).map(|line| (Side::OnPrem, line))
             }
             (Verdict::OnPremOnly, Some(i), None) => {
                 let p = &onprem_users[i as usize];
                 let keys = [
-                    Some(p.upn.to_string()),
+                    Some(String::from(&p.upn)),
                     p.primary_smtp(),
                     entry.anchor.as_deref().map(String::from),
                 ];

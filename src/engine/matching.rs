@@ -860,8 +860,8 @@ impl<'a> Findings<'a> {
             if let (Some(in_file), Some(computed)) = (&p.file_immutable_id, &entry.anchor) {
                 if !in_file.is_empty() && in_file.as_str() != computed.as_str() {
                     findings.push(Finding::FileImmutableIdDiffers {
-                        in_file: in_file.to_string(),
-                        computed: computed.to_string(),
+                        in_file: String::from(in_file),
+                        computed: String::from(computed),
                     });
                 }
             }
@@ -921,7 +921,7 @@ fn duplicate_findings(
 /// What a takeover (hard or soft match) overwrites on the cloud user.
 fn takeover_changes(p: &OnPremUser, c: &CloudUser, findings: &mut Vec<Finding>) {
     if !p.upn.is_empty() && !c.upn.is_empty() && p.upn != c.upn {
-        findings.push(Finding::UpnChanges { from: c.upn.to_string(), to: p.upn.to_string() });
+        findings.push(Finding::UpnChanges { from: String::from(&c.upn), to: String::from(&p.upn) });
     }
     // Without a mail column on-prem, what happens to the cloud mail cannot be told.
     let Some(onprem_mail) = p.mail.as_deref().map(str::trim) else { return };
@@ -968,7 +968,7 @@ fn clashes(
     };
     let upn_alone = partner.is_some_and(|n| n.upn == keys.upn && !n.upn_shared);
     if let Some(row) = other(&cloud_keys.upn_holders, keys.upn, upn_alone) {
-        findings.push(Finding::UpnTaken { cloud: row, upn: p.upn.to_string() });
+        findings.push(Finding::UpnTaken { cloud: row, upn: String::from(&p.upn) });
     }
     let smtp_alone = partner.is_some_and(|n| n.smtp == keys.smtp && !n.smtp_shared);
     if let Some(row) = other(&cloud_keys.smtp_holders, keys.smtp, smtp_alone) {

@@ -76,9 +76,9 @@ impl Text {
     /// still calls), still sharing the buffer.
     pub fn trimmed(mut self) -> Text {
         let text = self.as_str();
-        let start = (text.len() - text.trim_start().len()) as u32;
-        let len = text.trim().len() as u32;
-        self.start += start;
+        let rest = text.trim_start();
+        let len = rest.trim_end().len() as u32;
+        self.start += (text.len() - rest.len()) as u32;
         self.end = self.start + len;
         self
     }
@@ -117,6 +117,7 @@ impl From<&str> for Text {
 /// through the type's `From<String>`.
 macro_rules! str_like {
     ($type:ty) => {
+        // `String::from(&text)` copies the bytes; `to_string` would go through a formatter.
         impl From<&$type> for String {
             fn from(text: &$type) -> String {
                 text.as_str().to_string()

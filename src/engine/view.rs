@@ -130,7 +130,7 @@ pub fn summary(report: &MatchReport, index: u32) -> RowSummary {
             .or(c.map(|c| c.name.as_str()))
             .unwrap_or_default()
             .to_string(),
-        cloud: c.map(|c| c.upn.to_string()).unwrap_or_default(),
+        cloud: c.map(|c| String::from(&c.upn)).unwrap_or_default(),
         anchor_kind: entry.cloud_anchor.as_ref().map(|a| a.label().to_string()).unwrap_or_default(),
         custom_anchor: entry.has_custom_anchor(),
         duplicate: entry.has_duplicate(),

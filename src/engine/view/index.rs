@@ -671,7 +671,8 @@ mod tests {
         let index = ViewIndex::new(&report);
         let query = Query { sort: SortKey::CloudUpn, descending: true, ..Query::default() };
         let selected = index.select(&report, &query);
-        let upn = |e: u32| report.cloud_of(&report.entries[e as usize]).map(|c| c.upn.to_string());
+        let upn =
+            |e: u32| report.cloud_of(&report.entries[e as usize]).map(|c| String::from(&c.upn));
         let pairs: Vec<(Option<String>, u32)> = selected.iter().map(|&e| (upn(e), e)).collect();
         // u2 first, then u1, then u0 (each in file order), then the entries without a cloud user.
         for pair in pairs.windows(2) {
