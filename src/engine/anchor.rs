@@ -2,12 +2,64 @@
 //! made from. Whether a GUID-shaped value is the objectGUID, the mS-DS-ConsistencyGuid or a
 //! big-endian mistake is not decided here but by the matcher, which knows the on-prem GUIDs.
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::engine::guid::{
     decode_base64_canonical, guid_from_immutable_id, parse_guid, GuidSpelling,
 };
+use crate::engine::text::{str_like, Text};
+
+/// A source anchor as the report holds it: the ImmutableID of a GUID, or a string attribute's
+/// value. Reads as a `&str` and compares, prints and serialises as the anchor's text, but a
+/// GUID's ImmutableID (nearly every anchor) is kept inline, so a million entries allocate no
+/// string for it.
+#[derive(Clone)]
+pub struct Anchor(AnchorText);
+
+#[derive(Clone)]
+enum AnchorText {
+    /// `immutable_id(guid)`: 24 base64 characters.
+    Guid([u8; 24]),
+    /// Any other value, as read.
+    Text(Text),
+}
+
+impl Anchor {
+    /// The ImmutableID Entra Connect computes from `guid` (see [`immutable_id`]).
+    ///
+    /// [`immutable_id`]: crate::engine::guid::immutable_id
+    pub fn of_guid(guid: &Uuid) -> Anchor {
+        let mut base64 = [0; 24];
+        let written = STANDARD.encode_slice(guid.to_bytes_le(), &mut base64);
+        debug_assert_eq!(written.ok(), Some(24));
+        Anchor(AnchorText::Guid(base64))
+    }
+
+    /// The anchor's text.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            AnchorText::Guid(base64) => std::str::from_utf8(base64).expect("base64 is ASCII"),
+            AnchorText::Text(text) => text,
+        }
+    }
+}
+
+impl From<Text> for Anchor {
+    fn from(text: Text) -> Anchor {
+        Anchor(AnchorText::Text(text))
+    }
+}
+
+impl From<String> for Anchor {
+    fn from(text: String) -> Anchor {
+        Anchor::from(Text::from(text))
+    }
+}
+
+str_like!(Anchor);
 
 /// Entra Connect rejects string anchors of 60 characters or more (domain.md §2).
 const MAX_STRING_ANCHOR_CHARS: usize = 59;
@@ -350,6 +402,21 @@ mod tests {
     use super::*;
     use crate::engine::guid::GuidSpelling as S;
 
+    #[test]
+    fn anchors_read_compare_and_serialise_as_their_text() {
+        let guid =
+            Anchor::of_guid(&Uuid::parse_str("35918bc9-196d-40ea-9779-889d79b753f0").unwrap());
+        let column = Anchor::from(Text::from(" E1001"));
+        assert_eq!((&*guid, column.as_str()), ("yYuRNW0Z6kCXeYidebdT8A==", " E1001"));
+        assert_eq!(guid, Anchor::from("yYuRNW0Z6kCXeYidebdT8A==".to_string()));
+        assert_ne!(guid, column);
+        assert_eq!(format!("{guid}|{column:?}"), "yYuRNW0Z6kCXeYidebdT8A==|\" E1001\"");
+        let json = serde_json::to_string(&[Some(&guid), Some(&column), None]).unwrap();
+        assert_eq!(json, r#"["yYuRNW0Z6kCXeYidebdT8A=="," E1001",null]"#);
+        let back: Vec<Option<Anchor>> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, [Some(guid), Some(column), None]);
+    }
+
     const DOC: &str = "35918bc9-196d-40ea-9779-889d79b753f0";
 
     fn doc() -> Uuid {
@@ -505,6 +572,15 @@ mod proptests {
             let guid = Uuid::from_bytes(bytes);
             prop_assert_eq!(classify_anchor(&immutable_id(&guid)), AnchorClass::Base64Guid { guid });
             prop_assert_eq!(classify_anchor(&forms(&guid).hyphenated), AnchorClass::GuidText { guid });
+        }
+
+        /// The inline ImmutableID spells what the string one does, and equals it as text.
+        #[test]
+        fn anchors_of_guids_are_their_immutable_ids(bytes in any::<[u8; 16]>()) {
+            let guid = Uuid::from_bytes(bytes);
+            let anchor = Anchor::of_guid(&guid);
+            prop_assert_eq!(anchor.as_str(), immutable_id(&guid));
+            prop_assert_eq!(anchor, Anchor::from(immutable_id(&guid)));
         }
     }
 }

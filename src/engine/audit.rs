@@ -36,6 +36,7 @@ use crate::engine::read::{
     Table, Warning, AD_EXPORT,
 };
 use crate::engine::report::{MatchReport, Notice, Severity, Verdict};
+use crate::engine::text::Text;
 
 /// One export handed to [`audit`].
 #[derive(Clone, Copy, Debug)]
@@ -203,9 +204,10 @@ pub fn audit_sources(
         }
         other => other?,
     };
-    // Each table's rows become users as soon as it is read and are then dropped, so the two
-    // files' rows are never in memory at once. An error in the on-prem rows still waits
-    // until the cloud file has been read, as the cloud file's own errors come first.
+    // Each table's rows become users as soon as it is read, and its row index is then dropped:
+    // only the text lives on, as the users' values are slices of it (never a second copy). An
+    // error in the on-prem rows still waits until the cloud file has been read, as the cloud
+    // file's own errors come first.
     let anchor = &options.matching.anchor;
     let mut onprem_table = onprem_table;
     let onprem_converted = onprem_users(&onprem_table, anchor);
@@ -295,12 +297,20 @@ fn mark_unreadable_partners(report: &mut MatchReport, unreadable: &[Reject]) {
         let found = match (&entry.verdict, entry.onprem, entry.cloud) {
             (Verdict::CloudOrphan | Verdict::CloudOnly, None, Some(c)) => {
                 let c = &cloud_users[c as usize];
-                let keys = [Some(c.upn.clone()), c.primary_smtp(), Some(c.immutable_id.clone())];
+                let keys = [
+                    Some(String::from(&c.upn)),
+                    c.primary_smtp(),
+                    Some(String::from(&c.immutable_id)),
+                ];
                 find(&onprem_tokens, keys).map(|line| (Side::OnPrem, line))
             }
             (Verdict::OnPremOnly, Some(i), None) => {
                 let p = &onprem_users[i as usize];
-                let keys = [Some(p.upn.clone()), p.primary_smtp(), entry.anchor.clone()];
+                let keys = [
+                    Some(String::from(&p.upn)),
+                    p.primary_smtp(),
+                    entry.anchor.as_deref().map(String::from),
+                ];
                 find(&cloud_tokens, keys).map(|line| (Side::Cloud, line))
             }
             _ => None,
@@ -360,6 +370,11 @@ struct RowReader<'t> {
 impl<'t> RowReader<'t> {
     fn get(&self, field: Field) -> &'t str {
         self.row.get(&self.table.columns, field).unwrap_or("")
+    }
+
+    /// [`RowReader::get`] as a [`Text`] sharing the row store's text.
+    fn text(&self, field: Field) -> Text {
+        self.table.columns.get(field).and_then(|i| self.row.text(i)).unwrap_or_default()
     }
 
     fn has(&self, field: Field) -> bool {
@@ -486,7 +501,7 @@ fn onprem_user(
 ) -> Result<OnPremUser, Reject> {
     let object_guid = r.guid(Field::ObjectGuid)?;
     let consistency_guid = r.guid(Field::ConsistencyGuid)?;
-    let string_anchor = string_column.map(|i| r.row.field(i).unwrap_or_default().to_string());
+    let string_anchor = string_column.map(|i| r.row.text(i).unwrap_or_default());
     let missing = match anchor {
         AnchorAttribute::Column(name) if string_anchor.as_deref().is_none_or(str::is_empty) => {
             Some((None, format!("{name} is empty: Entra Connect cannot provision an object without its source anchor")))
@@ -501,20 +516,20 @@ fn onprem_user(
     if let Some((field, reason)) = missing {
         return Err(r.reject(field, ErrorKind::BadValue { value: String::new(), reason }));
     }
-    let file_immutable_id = Some(r.get(Field::ImmutableId).to_string()).filter(|v| !v.is_empty());
+    let file_immutable_id = Some(r.text(Field::ImmutableId)).filter(|v| !v.is_empty());
     Ok(OnPremUser {
         at: r.at(),
-        upn: r.get(Field::UserPrincipalName).trim().to_string(),
-        name: r.get(Field::DisplayName).to_string(),
-        sam_account_name: r.get(Field::SamAccountName).trim().to_string(),
-        distinguished_name: r.get(Field::DistinguishedName).to_string(),
-        mail: r.has(Field::Mail).then(|| r.get(Field::Mail).trim().to_string()),
-        proxy_addresses: split_proxy_addresses(r.get(Field::ProxyAddresses)),
+        upn: r.text(Field::UserPrincipalName).trimmed(),
+        name: r.text(Field::DisplayName),
+        sam_account_name: r.text(Field::SamAccountName).trimmed(),
+        distinguished_name: r.text(Field::DistinguishedName),
+        mail: r.has(Field::Mail).then(|| r.text(Field::Mail).trimmed()),
+        proxy_addresses: split_proxy_addresses(&r.text(Field::ProxyAddresses)),
         object_guid,
         consistency_guid,
         string_anchor,
         file_immutable_id,
-        employee_id: r.get(Field::EmployeeId).trim().to_string(),
+        employee_id: r.text(Field::EmployeeId).trimmed(),
     })
 }
 
@@ -524,7 +539,7 @@ pub fn cloud_users(table: &Table) -> (Vec<CloudUser>, Vec<Reject>) {
     let mut rejects = Vec::new();
     for row in &table.rows {
         let r = RowReader { table, row, side: Side::Cloud };
-        let upn = r.get(Field::UserPrincipalName).trim();
+        let upn = r.text(Field::UserPrincipalName).trimmed();
         if upn.is_empty() {
             let reason = "userPrincipalName is empty: every Entra ID user has one, so this row \
                           is damaged"
@@ -542,21 +557,18 @@ pub fn cloud_users(table: &Table) -> (Vec<CloudUser>, Vec<Reject>) {
         } else {
             None
         };
-        let file_object_guid = if r.has(Field::ObjectGuid) {
-            Some(r.get(Field::ObjectGuid).to_string())
-        } else {
-            None
-        };
+        let file_object_guid =
+            if r.has(Field::ObjectGuid) { Some(r.text(Field::ObjectGuid)) } else { None };
         users.push(CloudUser {
             at: r.at(),
-            upn: upn.to_string(),
-            name: r.get(Field::DisplayName).to_string(),
-            mail: r.get(Field::Mail).trim().to_string(),
-            proxy_addresses: split_proxy_addresses(r.get(Field::ProxyAddresses)),
-            immutable_id: r.get(Field::ImmutableId).to_string(),
+            upn,
+            name: r.text(Field::DisplayName),
+            mail: r.text(Field::Mail).trimmed(),
+            proxy_addresses: split_proxy_addresses(&r.text(Field::ProxyAddresses)),
+            immutable_id: r.text(Field::ImmutableId),
             synced,
-            object_id: r.get(Field::ObjectId).trim().to_string(),
-            on_premises_object_identifier: r.get(Field::OnPremisesObjectIdentifier).to_string(),
+            object_id: r.text(Field::ObjectId).trimmed(),
+            on_premises_object_identifier: r.text(Field::OnPremisesObjectIdentifier),
             file_object_guid,
         });
     }
@@ -808,6 +820,32 @@ mod tests {
         let [onprem, cloud] = result.accounting;
         assert_eq!((onprem.records, onprem.in_report, onprem.unreadable), (3, 1, 2));
         assert_eq!((cloud.records, cloud.in_report, cloud.unreadable), (2, 1, 1));
+    }
+
+    #[test]
+    fn users_are_slices_of_the_row_store_text() {
+        let o = "UserPrincipalName,Name,mail,proxyAddresses,objectGUID\r\n\
+                 \" ada@contoso.com \",Ada, Ada@Contoso.com ,\"SMTP:ada@contoso.com smtp:a@x\",\
+                 35918bc9-196d-40ea-9779-889d79b753f0\r\n";
+        let c = "UserPrincipalName,DisplayName,OnPremisesImmutableId\r\n\
+                 ada@contoso.com ,Ada,yYuRNW0Z6kCXeYidebdT8A==\r\n";
+        let options = |side| ReadOptions { side: Some(side), ..ReadOptions::default() };
+        let onprem = crate::engine::read::read_table(o.as_bytes(), &options(Side::OnPrem)).unwrap();
+        let cloud = crate::engine::read::read_table(c.as_bytes(), &options(Side::Cloud)).unwrap();
+        let p = onprem_users(&onprem, &AnchorAttribute::default()).unwrap().0.remove(0);
+        let c = cloud_users(&cloud).0.remove(0);
+        let mail = p.mail.clone().unwrap();
+        assert_eq!((&*p.upn, &*p.name, &*mail), ("ada@contoso.com", "Ada", "Ada@Contoso.com"));
+        assert_eq!(p.proxy_addresses, ["SMTP:ada@contoso.com", "smtp:a@x"]);
+        // A column the file lacks reads as the empty text, which shares nothing.
+        assert!(p.sam_account_name.is_empty() && !p.sam_account_name.shares_buffer_with(&p.upn));
+        let texts = [&p.name, &mail, &p.proxy_addresses[0], &p.proxy_addresses[1]];
+        assert!(texts.iter().all(|t| t.shares_buffer_with(&p.upn)));
+        assert_eq!(
+            (&*c.upn, &*c.name, &*c.immutable_id),
+            ("ada@contoso.com", "Ada", "yYuRNW0Z6kCXeYidebdT8A==")
+        );
+        assert!([&c.name, &c.immutable_id].iter().all(|t| t.shares_buffer_with(&c.upn)));
     }
 
     #[test]

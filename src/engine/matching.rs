@@ -18,12 +18,13 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::engine::anchor::{classify_anchor, AnchorClass};
-use crate::engine::guid::{guid_from_immutable_id, immutable_id};
+use crate::engine::anchor::{classify_anchor, Anchor, AnchorClass};
+use crate::engine::guid::guid_from_immutable_id;
 use crate::engine::model::{fold, fold_cow, AnchorAttribute, CloudUser, OnPremUser, RowRef};
 use crate::engine::report::{
     AnchorRelation, Entry, Finding, MatchReport, Notice, PersonKey, Severity, SoftMatchKey, Verdict,
 };
+use crate::engine::text::Text;
 use crate::engine::Side;
 
 /// Entra Connect deletes no more than this many objects in one export unless told to
@@ -45,8 +46,8 @@ pub struct MatchOptions {
 }
 
 /// The anchor Entra Connect will compute for an on-prem user, or `None` when it has none.
-pub fn effective_anchor(user: &OnPremUser, anchor: &AnchorAttribute) -> Option<String> {
-    AnchorKey::onprem(user, anchor).map(AnchorKey::to_text)
+pub fn effective_anchor(user: &OnPremUser, anchor: &AnchorAttribute) -> Option<Anchor> {
+    AnchorKey::onprem(user, anchor).map(AnchorKey::to_anchor)
 }
 
 /// An anchor as the matcher compares it: exactly, case included, as Entra does. Canonical
@@ -58,12 +59,12 @@ enum AnchorKey<'a> {
     /// `immutable_id(guid)`.
     Guid(Uuid),
     /// A value that is not canonical base64 of 16 bytes.
-    Text(&'a str),
+    Text(&'a Text),
 }
 
 impl<'a> AnchorKey<'a> {
     /// The key of an anchor value as written (a string anchor attribute); `None` when empty.
-    fn of_text(value: &'a str) -> Option<AnchorKey<'a>> {
+    fn of_text(value: &'a Text) -> Option<AnchorKey<'a>> {
         if value.is_empty() {
             return None;
         }
@@ -73,7 +74,7 @@ impl<'a> AnchorKey<'a> {
     /// [`AnchorKey::of_text`] of a cloud ImmutableID, from its class: classifying found the
     /// GUID already (a value is [`AnchorClass::Base64Guid`] exactly when it is canonical base64
     /// of 16 bytes).
-    fn of_cloud(value: &'a str, class: &AnchorClass) -> Option<AnchorKey<'a>> {
+    fn of_cloud(value: &'a Text, class: &AnchorClass) -> Option<AnchorKey<'a>> {
         match class {
             _ if value.is_empty() => None,
             AnchorClass::Base64Guid { guid } => Some(AnchorKey::Guid(*guid)),
@@ -88,15 +89,15 @@ impl<'a> AnchorKey<'a> {
                 user.consistency_guid.or(user.object_guid).map(AnchorKey::Guid)
             }
             AnchorAttribute::ObjectGuid => user.object_guid.map(AnchorKey::Guid),
-            AnchorAttribute::Column(_) => user.string_anchor.as_deref().and_then(Self::of_text),
+            AnchorAttribute::Column(_) => user.string_anchor.as_ref().and_then(Self::of_text),
         }
     }
 
-    /// The anchor's text: the ImmutableID of a GUID key.
-    fn to_text(self) -> String {
+    /// The anchor: the ImmutableID of a GUID key, or the value's text (shared, not copied).
+    fn to_anchor(self) -> Anchor {
         match self {
-            AnchorKey::Guid(guid) => immutable_id(&guid),
-            AnchorKey::Text(text) => text.to_string(),
+            AnchorKey::Guid(guid) => Anchor::of_guid(&guid),
+            AnchorKey::Text(text) => Anchor::from(text.clone()),
         }
     }
 }
@@ -115,14 +116,14 @@ impl<'a> AnchorIndex<'a> {
     fn insert(&mut self, key: AnchorKey<'a>, position: u32) {
         match key {
             AnchorKey::Guid(guid) => self.guid.insert(guid, position),
-            AnchorKey::Text(text) => self.text.insert(text, position),
+            AnchorKey::Text(text) => self.text.insert(text.as_str(), position),
         }
     }
 
     fn get(&self, key: AnchorKey<'_>) -> &[u32] {
         match key {
             AnchorKey::Guid(guid) => self.guid.get(&guid),
-            AnchorKey::Text(text) => self.text.get(text),
+            AnchorKey::Text(text) => self.text.get(text.as_str()),
         }
     }
 
@@ -507,10 +508,10 @@ fn entries(
             Verdict::HardMatch => AnchorKey::of_cloud(&cloud[c].immutable_id, &class),
             _ => partner.and_then(|i| AnchorKey::onprem(&onprem[i as usize], attribute)),
         };
-        push(verdict, partner, Some(c as u32), anchor.map(AnchorKey::to_text), Some(class));
+        push(verdict, partner, Some(c as u32), anchor.map(AnchorKey::to_anchor), Some(class));
     }
     for (i, verdict) in onprem_alone {
-        let anchor = AnchorKey::onprem(&onprem[i as usize], attribute).map(AnchorKey::to_text);
+        let anchor = AnchorKey::onprem(&onprem[i as usize], attribute).map(AnchorKey::to_anchor);
         push(verdict, Some(i), None, anchor, None);
     }
     entries
@@ -857,10 +858,10 @@ impl<'a> Findings<'a> {
             clashes(p, keys, own, cloud, cloud_keys, findings);
             upn_suffix_findings(p, tenant_suffixes, findings);
             if let (Some(in_file), Some(computed)) = (&p.file_immutable_id, &entry.anchor) {
-                if !in_file.is_empty() && in_file != computed {
+                if !in_file.is_empty() && in_file.as_str() != computed.as_str() {
                     findings.push(Finding::FileImmutableIdDiffers {
-                        in_file: in_file.clone(),
-                        computed: computed.clone(),
+                        in_file: String::from(in_file),
+                        computed: String::from(computed),
                     });
                 }
             }
@@ -920,7 +921,7 @@ fn duplicate_findings(
 /// What a takeover (hard or soft match) overwrites on the cloud user.
 fn takeover_changes(p: &OnPremUser, c: &CloudUser, findings: &mut Vec<Finding>) {
     if !p.upn.is_empty() && !c.upn.is_empty() && p.upn != c.upn {
-        findings.push(Finding::UpnChanges { from: c.upn.clone(), to: p.upn.clone() });
+        findings.push(Finding::UpnChanges { from: String::from(&c.upn), to: String::from(&p.upn) });
     }
     // Without a mail column on-prem, what happens to the cloud mail cannot be told.
     let Some(onprem_mail) = p.mail.as_deref().map(str::trim) else { return };
@@ -967,7 +968,7 @@ fn clashes(
     };
     let upn_alone = partner.is_some_and(|n| n.upn == keys.upn && !n.upn_shared);
     if let Some(row) = other(&cloud_keys.upn_holders, keys.upn, upn_alone) {
-        findings.push(Finding::UpnTaken { cloud: row, upn: p.upn.clone() });
+        findings.push(Finding::UpnTaken { cloud: row, upn: String::from(&p.upn) });
     }
     let smtp_alone = partner.is_some_and(|n| n.smtp == keys.smtp && !n.smtp_shared);
     if let Some(row) = other(&cloud_keys.smtp_holders, keys.smtp, smtp_alone) {
@@ -1029,7 +1030,9 @@ fn notices(entries: &[Entry], cloud: &[CloudUser]) -> Vec<Notice> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::guid::immutable_id;
     use crate::engine::report::{Category, Finding};
+    use crate::engine::text::Text;
 
     const G1: &str = "35918bc9-196d-40ea-9779-889d79b753f0";
     const G2: &str = "fcc7e67f-fec6-4a65-b821-2f40a292d185";
@@ -1262,7 +1265,7 @@ mod tests {
         let object_guid = AnchorAttribute::ObjectGuid;
         assert_eq!(effective_anchor(&p, &object_guid).as_deref(), Some("yYuRNW0Z6kCXeYidebdT8A=="));
         assert_eq!(effective_anchor(&p, &column), None);
-        p.string_anchor = Some(String::new());
+        p.string_anchor = Some(Text::default());
         assert_eq!(effective_anchor(&p, &column), None);
         p.string_anchor = Some(" E1001".into());
         assert_eq!(effective_anchor(&p, &column).as_deref(), Some(" E1001"));
@@ -1410,7 +1413,8 @@ mod tests {
         // Seed 000: Okta stamped `mail` in the cloud; AD has none, so the takeover deletes it.
         let mut c = cloud(1, "john.smith@contoso.com", "yYuRNW0Z6kCXeYidebdT8A==");
         c.mail = "john.smith@contoso.com".into();
-        let p = OnPremUser { mail: Some(String::new()), ..onprem(1, "john.smith@contoso.com", G1) };
+        let p =
+            OnPremUser { mail: Some(Text::default()), ..onprem(1, "john.smith@contoso.com", G1) };
         let report = run(vec![p], vec![c]);
         let entry = only(&report);
         assert_eq!(entry.verdict, Verdict::HardMatch);
@@ -1476,14 +1480,20 @@ mod tests {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod properties {
     use super::*;
+    use crate::engine::guid::immutable_id;
+    use crate::engine::text::Text;
     use proptest::prelude::*;
 
     /// Small pools make collisions (shared UPNs, GUIDs, anchors) common.
     fn onprem_user() -> impl Strategy<Value = OnPremUser> {
         (0..6u128, proptest::option::of(0..6u128), 0..5u8, 0..4u8).prop_map(|(g, cg, upn, mail)| {
             OnPremUser {
-                upn: format!("u{upn}@contoso.com"),
-                mail: Some(if mail == 0 { String::new() } else { format!("m{mail}@contoso.com") }),
+                upn: format!("u{upn}@contoso.com").into(),
+                mail: Some(if mail == 0 {
+                    Text::default()
+                } else {
+                    format!("m{mail}@contoso.com").into()
+                }),
                 object_guid: Some(Uuid::from_u128(g + 1)),
                 consistency_guid: cg.map(|g| Uuid::from_u128(g + 1)),
                 ..OnPremUser::default()
@@ -1501,9 +1511,13 @@ mod properties {
         ];
         (anchor, 0..5u8, 0..4u8, proptest::option::of(any::<bool>())).prop_map(
             |(immutable_id, upn, mail, synced)| CloudUser {
-                upn: format!("u{upn}@contoso.com"),
-                mail: if mail == 0 { String::new() } else { format!("m{mail}@contoso.com") },
-                immutable_id,
+                upn: format!("u{upn}@contoso.com").into(),
+                mail: if mail == 0 {
+                    Text::default()
+                } else {
+                    format!("m{mail}@contoso.com").into()
+                },
+                immutable_id: immutable_id.into(),
                 synced,
                 ..CloudUser::default()
             },
@@ -1544,12 +1558,14 @@ mod properties {
         #[test]
         fn anchor_keys_compare_as_their_text(a in anchor_text(), b in anchor_text(), same: bool) {
             let b = if same { a.clone() } else { b };
+            let (a, b) = (Text::from(a), Text::from(b));
             let (key_a, key_b) = (AnchorKey::of_text(&a), AnchorKey::of_text(&b));
             prop_assert_eq!(key_a.is_none(), a.is_empty());
             prop_assert_eq!(key_a == key_b, a == b);
-            prop_assert_eq!(key_a.map(AnchorKey::to_text), (!a.is_empty()).then(|| a.clone()));
+            let anchor = key_a.map(AnchorKey::to_anchor);
+            prop_assert_eq!(anchor.as_deref(), (!a.is_empty()).then_some(a.as_str()));
             prop_assert_eq!(AnchorKey::of_cloud(&a, &classify_anchor(&a)), key_a);
-            let upper = a.to_uppercase();
+            let upper = Text::from(a.to_uppercase());
             prop_assert_eq!(AnchorKey::of_text(&upper) == key_a, upper == a);
         }
 
@@ -1571,7 +1587,7 @@ mod properties {
                 if let Some(c) = entry.cloud { cloud_seen[c as usize] += 1; }
                 if entry.verdict == Verdict::HardMatch {
                     let c = &report.cloud_users[entry.cloud.unwrap() as usize];
-                    prop_assert_eq!(Some(&c.immutable_id), entry.anchor.as_ref());
+                    prop_assert_eq!(Some(c.immutable_id.as_str()), entry.anchor.as_deref());
                 }
                 if let Verdict::SoftMatch { .. } = entry.verdict {
                     prop_assert!(report.cloud_users[entry.cloud.unwrap() as usize].immutable_id.is_empty());

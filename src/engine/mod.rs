@@ -14,6 +14,7 @@ pub mod output;
 pub mod read;
 pub mod report;
 pub mod sample;
+pub mod text;
 pub mod view;
 
 pub use error::{Error, ErrorKind, Position, Side};

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::anchor::AnchorClass;
+use crate::engine::anchor::{Anchor, AnchorClass};
 use crate::engine::model::{AnchorAttribute, CloudUser, OnPremUser, RowRef};
 use crate::engine::Side;
 
@@ -447,7 +447,7 @@ pub struct Entry {
     /// The cloud user, as an index into [`MatchReport::cloud_users`].
     pub cloud: Option<u32>,
     /// The anchor the engine will compute for the on-prem user (what the cloud should hold).
-    pub anchor: Option<String>,
+    pub anchor: Option<Anchor>,
     /// What the cloud user's ImmutableID is made of.
     pub cloud_anchor: Option<AnchorClass>,
     /// Everything else noticed, most severe first.

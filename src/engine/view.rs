@@ -130,7 +130,7 @@ pub fn summary(report: &MatchReport, index: u32) -> RowSummary {
             .or(c.map(|c| c.name.as_str()))
             .unwrap_or_default()
             .to_string(),
-        cloud: c.map(|c| c.upn.clone()).unwrap_or_default(),
+        cloud: c.map(|c| String::from(&c.upn)).unwrap_or_default(),
         anchor_kind: entry.cloud_anchor.as_ref().map(|a| a.label().to_string()).unwrap_or_default(),
         custom_anchor: entry.has_custom_anchor(),
         duplicate: entry.has_duplicate(),
@@ -236,8 +236,8 @@ mod tests {
             .enumerate()
             .map(|(i, name)| OnPremUser {
                 at: RowRef { line: i as u64 + 2, record: i as u64 + 1 },
-                upn: format!("{name}@contoso.com"),
-                name: name.to_uppercase(),
+                upn: format!("{name}@contoso.com").into(),
+                name: name.to_uppercase().into(),
                 object_guid: Some(Uuid::from_u128(i as u128 + 1)),
                 ..OnPremUser::default()
             })
@@ -246,7 +246,7 @@ mod tests {
             CloudUser {
                 at: RowRef { line: 2, record: 1 },
                 upn: "zoe@contoso.com".into(),
-                immutable_id: immutable_id(&Uuid::from_u128(1)),
+                immutable_id: immutable_id(&Uuid::from_u128(1)).into(),
                 ..CloudUser::default()
             },
             CloudUser {

@@ -1,13 +1,17 @@
 //! What reading a file gives: the headers, the rows, the records that could not be read and the
 //! notes about the file as a whole.
 
-use serde::{Deserialize, Serialize};
+use std::ops::Range;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::columns::{ColumnMap, Field};
 use super::decode::TextEncoding;
 use super::dialect::FileFormat;
 use super::source::Detection;
 use crate::engine::error::{Error, Position};
+use crate::engine::text::Text;
 
 /// An export read into memory.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -34,12 +38,17 @@ pub struct Table {
 ///
 /// Offsets are `u32`: the reader refuses text over 4 GiB ([`ErrorKind::TooLarge`]).
 ///
+/// The text is shared: [`Row::text`] hands out a field as a [`Text`] that borrows it, so the
+/// users built from the rows hold no copy of their values, and the text outlives the rows.
+///
 /// [`ErrorKind::TooLarge`]: crate::engine::ErrorKind::TooLarge
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "RowsParts")]
 pub struct Rows {
-    /// Every field's text, row after row.
-    text: String,
+    /// Every field's text, row after row; shared with the [`Text`]s handed out, and only
+    /// written while nothing else holds it (reading).
+    #[serde(serialize_with = "serialize_text")]
+    text: Arc<String>,
     /// The end of each field in `text`; row `i`'s are `ends[i * width..(i + 1) * width]`.
     ends: Vec<u32>,
     /// Each row's physical line.
@@ -100,7 +109,7 @@ impl Rows {
         debug_assert!(ends.iter().all(|&end| text.is_char_boundary(end)));
         debug_assert!(self.text.len() + text.len() <= MAX_TEXT);
         let base = self.text.len();
-        self.text.push_str(text);
+        Arc::make_mut(&mut self.text).push_str(text);
         self.ends.extend(ends.iter().map(|&end| (base + end) as u32));
         self.lines.push(saturate(line));
         self.records.push(saturate(record));
@@ -111,7 +120,8 @@ impl Rows {
     /// that they grow a few times to about their final size instead of doubling past it.
     pub(crate) fn reserve(&mut self, bytes: usize, done: usize, total: usize) {
         if self.text.capacity() - self.text.len() < bytes {
-            self.text.reserve_exact(additional(self.text.len(), bytes, done, total));
+            let extra = additional(self.text.len(), bytes, done, total);
+            Arc::make_mut(&mut self.text).reserve_exact(extra);
         }
         if self.lines.capacity() == self.lines.len() {
             let rows = additional(self.lines.len(), 1, done, total);
@@ -132,6 +142,10 @@ fn additional(len: usize, extra: usize, done: usize, total: usize) -> usize {
     }
     let projected = (len as u128 * total as u128 / done as u128) as usize;
     (projected + projected / 32).saturating_sub(len).max(extra)
+}
+
+fn serialize_text<S: Serializer>(text: &Arc<String>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(text)
 }
 
 fn saturate(n: u64) -> u32 {
@@ -195,7 +209,13 @@ impl TryFrom<RowsParts> for Rows {
         if p.records.len() != rows || Some(p.ends.len()) != rows.checked_mul(p.width) || !ends_fit {
             return Err("rows: the field ends do not fit the rows and their text".to_string());
         }
-        Ok(Rows { text: p.text, ends: p.ends, lines: p.lines, records: p.records, width: p.width })
+        Ok(Rows {
+            text: Arc::new(p.text),
+            ends: p.ends,
+            lines: p.lines,
+            records: p.records,
+            width: p.width,
+        })
     }
 }
 
@@ -207,7 +227,7 @@ pub struct Row<'t> {
     /// The data record's number, from 1 (rejected records count too).
     pub record: u64,
     /// The whole store's text.
-    text: &'t str,
+    text: &'t Arc<String>,
     /// Where the first field starts in `text`.
     start: usize,
     /// Where each field ends in `text`.
@@ -227,14 +247,24 @@ impl<'t> Row<'t> {
 
     /// Field `index`'s value exactly as in the file (unquoted), if there is such a column.
     pub fn field(&self, index: usize) -> Option<&'t str> {
+        Some(&self.text[self.range(index)?])
+    }
+
+    /// [`Row::field`] as a [`Text`] that shares the store's text (nothing is copied).
+    pub fn text(&self, index: usize) -> Option<Text> {
+        Some(Text::slice(self.text, self.range(index)?))
+    }
+
+    /// Where field `index` is in the store's text.
+    fn range(&self, index: usize) -> Option<Range<usize>> {
         let end = *self.ends.get(index)? as usize;
         let start = index.checked_sub(1).map_or(self.start, |i| self.ends[i] as usize);
-        Some(&self.text[start..end])
+        Some(start..end)
     }
 
     /// The values in header order.
     pub fn fields(&self) -> impl ExactSizeIterator<Item = &'t str> + 't {
-        let (text, mut start) = (self.text, self.start);
+        let (text, mut start) = (self.text.as_str(), self.start);
         self.ends.iter().map(move |&end| {
             let field = &text[start..end as usize];
             start = end as usize;
@@ -278,9 +308,10 @@ impl RaggedRows {
     ) {
         let rows = &mut self.rows;
         let before = rows.ends.len();
+        let text = Arc::make_mut(&mut rows.text);
         for field in fields {
-            rows.text.push_str(field);
-            rows.ends.push(rows.text.len() as u32);
+            text.push_str(field);
+            rows.ends.push(text.len() as u32);
         }
         self.counts.push((rows.ends.len() - before) as u32);
         rows.lines.push(saturate(line));

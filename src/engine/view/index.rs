@@ -479,6 +479,7 @@ mod tests {
     use crate::engine::model::{CloudUser, OnPremUser, RowRef};
     use crate::engine::report::Category;
     use crate::engine::sample::{generate, Anomalies, CloudFormat, OnPremFormat, SampleSpec};
+    use crate::engine::text::Text;
     use crate::engine::view::select;
     use uuid::Uuid;
 
@@ -537,13 +538,13 @@ mod tests {
             .map(|(i, name)| OnPremUser {
                 at: RowRef { line: i as u64 + 2, record: i as u64 + 1 },
                 upn: match i % 4 {
-                    3 => String::new(),
-                    1 => format!("{long}{}@Contoso.com", i % 3),
-                    _ => format!("U{}@Contoso.com", i % 3),
+                    3 => Text::default(),
+                    1 => format!("{long}{}@Contoso.com", i % 3).into(),
+                    _ => format!("U{}@Contoso.com", i % 3).into(),
                 },
-                name: name.clone(),
-                sam_account_name: format!("s{i}"),
-                mail: (i % 2 == 0).then(|| format!("u{}@contoso.com", i % 3)),
+                name: name.clone().into(),
+                sam_account_name: format!("s{i}").into(),
+                mail: (i % 2 == 0).then(|| format!("u{}@contoso.com", i % 3).into()),
                 object_guid: (i % 5 != 4).then(|| Uuid::from_u128(0xABCD_0000 + i as u128)),
                 ..OnPremUser::default()
             })
@@ -551,9 +552,9 @@ mod tests {
         let cloud = (0..6)
             .map(|i| CloudUser {
                 at: RowRef { line: i as u64 + 2, record: i as u64 + 1 },
-                upn: format!("u{}@contoso.com", i % 3),
-                name: names[names.len() - 1 - i].clone(),
-                immutable_id: ["", "00uAbC", "x\u{212A}y", "İ", "ß"][i % 5].to_string(),
+                upn: format!("u{}@contoso.com", i % 3).into(),
+                name: names[names.len() - 1 - i].clone().into(),
+                immutable_id: ["", "00uAbC", "x\u{212A}y", "İ", "ß"][i % 5].into(),
                 ..CloudUser::default()
             })
             .collect();
@@ -670,7 +671,8 @@ mod tests {
         let index = ViewIndex::new(&report);
         let query = Query { sort: SortKey::CloudUpn, descending: true, ..Query::default() };
         let selected = index.select(&report, &query);
-        let upn = |e: u32| report.cloud_of(&report.entries[e as usize]).map(|c| c.upn.clone());
+        let upn =
+            |e: u32| report.cloud_of(&report.entries[e as usize]).map(|c| String::from(&c.upn));
         let pairs: Vec<(Option<String>, u32)> = selected.iter().map(|&e| (upn(e), e)).collect();
         // u2 first, then u1, then u0 (each in file order), then the entries without a cloud user.
         for pair in pairs.windows(2) {
