@@ -595,14 +595,30 @@ struct HaystackBuilder {
 }
 
 impl HaystackBuilder {
+    /// Entries folded to estimate the text's size, evenly spread over the report.
+    const SAMPLE: usize = 1024;
+
+    /// Starts the haystack, its text reserved at the size a sample of the entries predicts, so
+    /// that it is not copied as it grows nor when it is done: at a million entries each such
+    /// copy is tens of megabytes, which would hold up a query.
     fn new(report: &MatchReport) -> HaystackBuilder {
         let len = report.entries.len();
+        let mut sample = Vec::new();
+        let mut values = Vec::new();
+        let stride = len.div_ceil(Self::SAMPLE).max(1);
+        for entry in report.entries.iter().step_by(stride) {
+            fold_values(report, entry, &mut sample, &mut values);
+        }
+        let sampled = len.div_ceil(stride);
+        // A little over: short of the whole, the text would double as it grows.
+        // In u64: wasm's usize would overflow.
+        let estimate = sample.len() as u64 * len as u64 / sampled.max(1) as u64 * 17 / 16;
         let haystack = Haystack {
-            text: Vec::new(),
+            text: Vec::with_capacity(usize::try_from(estimate).unwrap_or(0)),
             starts: Vec::with_capacity(len + 1),
             guids: Vec::with_capacity(len),
         };
-        HaystackBuilder { haystack, values: Vec::new() }
+        HaystackBuilder { haystack, values }
     }
 
     /// Adds the next `budget` entries; returns whether all are in.
@@ -614,23 +630,7 @@ impl HaystackBuilder {
         for entry in read_ahead(&report.entries[next..end], first_bytes) {
             starts.push(text.len());
             guids.push(search_guid(report, entry));
-            self.values.clear();
-            for value in search_texts(report, entry).filter(|v| !v.is_empty()) {
-                let at = text.len();
-                if value.is_ascii() {
-                    text.extend_from_slice(value.as_bytes());
-                    text[at..].make_ascii_lowercase();
-                } else {
-                    text.extend_from_slice(value.to_lowercase().as_bytes());
-                }
-                let folded = &text[at..];
-                if self.values.iter().any(|&(start, end)| text[start..end] == *folded) {
-                    text.truncate(at);
-                } else {
-                    self.values.push((at, text.len()));
-                    text.push(END);
-                }
-            }
+            fold_values(report, entry, text, &mut self.values);
         }
         end == report.entries.len()
     }
@@ -640,8 +640,38 @@ impl HaystackBuilder {
         self.step(report, usize::MAX);
         let mut haystack = self.haystack;
         haystack.starts.push(haystack.text.len());
-        haystack.text.shrink_to_fit();
+        // Only far from its estimate is the text worth a copy.
+        if haystack.text.capacity() - haystack.text.len() > haystack.text.len() / 8 {
+            haystack.text.shrink_to_fit();
+        }
         haystack
+    }
+}
+
+/// Appends an entry's searched values to `text`, folded, each ended by [`END`], leaving out
+/// empty ones and repeats; `values` is scratch space.
+fn fold_values(
+    report: &MatchReport,
+    entry: &Entry,
+    text: &mut Vec<u8>,
+    values: &mut Vec<(usize, usize)>,
+) {
+    values.clear();
+    for value in search_texts(report, entry).filter(|v| !v.is_empty()) {
+        let at = text.len();
+        if value.is_ascii() {
+            text.extend_from_slice(value.as_bytes());
+            text[at..].make_ascii_lowercase();
+        } else {
+            text.extend_from_slice(value.to_lowercase().as_bytes());
+        }
+        let folded = &text[at..];
+        if values.iter().any(|&(start, end)| text[start..end] == *folded) {
+            text.truncate(at);
+        } else {
+            values.push((at, text.len()));
+            text.push(END);
+        }
     }
 }
 
