@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 
+use gloo::timers::callback::Timeout;
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -17,7 +18,7 @@ use crate::engine::output::{
     entry_view, fix_script, headline, to_json, write_csv, write_unreadable_csv,
 };
 use crate::engine::sample::{generate, SampleSpec};
-use crate::engine::view::{window, Query, ViewIndex};
+use crate::engine::view::{window, Query, SortKey, ViewIndex};
 
 /// What the worker keeps between messages.
 #[derive(Default)]
@@ -106,6 +107,7 @@ fn handle(message: ToWorker, blobs: &[Blob]) {
                     let overview = overview(&audit);
                     KEPT.with(|k| k.borrow_mut().audit = Some(audit));
                     post(&FromWorker::Done { run, overview: Box::new(overview) }, &[]);
+                    warm_up();
                 }
                 Err(error) => failed(run, error, blobs),
             }
@@ -142,6 +144,61 @@ fn handle(message: ToWorker, blobs: &[Blob]) {
             post(&FromWorker::Sample { names, sizes }, &blobs);
         }
     }
+}
+
+/// The table's sortable columns but the default one (its order comes with the first rows):
+/// the orders the warm-up builds after the search text.
+const WARM_SORTS: [SortKey; 4] =
+    [SortKey::OnPremUpn, SortKey::Name, SortKey::CloudUpn, SortKey::AnchorKind];
+
+/// How long one warm-up slice works before the worker looks at its messages again: a window of
+/// rows asked for meanwhile waits at most about this long.
+const WARM_SLICE_MS: f64 = 20.0;
+
+/// Entries' worth of work per [`ViewIndex::warm`] call: a few milliseconds at most in wasm, so
+/// a slice overruns its time by little.
+const WARM_STEP: usize = 2048;
+
+thread_local! {
+    /// Which warm-up may go on: a newer one (a new report) ends the one before.
+    static WARM_UP: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Builds the kept report's search text and sort orders in slices, between messages, so that
+/// the first search or sort finds them built instead of stalling the worker for a second or
+/// more at a million entries. A query that comes first builds what it needs at once; a new run
+/// (which replaces the report) or a terminated worker (Cancel, Clear) ends the warm-up.
+fn warm_up() {
+    let generation = WARM_UP.with(|w| w.get().wrapping_add(1));
+    WARM_UP.with(|w| w.set(generation));
+    warm_slice(generation);
+}
+
+fn warm_slice(generation: u32) {
+    // Later, as its own task: messages that came meanwhile go first.
+    Timeout::new(0, move || {
+        if WARM_UP.with(|w| w.get()) != generation {
+            return;
+        }
+        let started = js_sys::Date::now();
+        let done = KEPT.with(|k| {
+            let mut kept = k.borrow_mut();
+            let Kept { audit: Some(audit), index, .. } = &mut *kept else { return true };
+            let index = index.get_or_insert_with(|| ViewIndex::new(&audit.report));
+            loop {
+                if index.warm(&audit.report, &WARM_SORTS, WARM_STEP) {
+                    return true;
+                }
+                if js_sys::Date::now() - started >= WARM_SLICE_MS {
+                    return false;
+                }
+            }
+        });
+        if !done {
+            warm_slice(generation);
+        }
+    })
+    .forget();
 }
 
 fn usage(message: String) -> Error {

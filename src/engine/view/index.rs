@@ -42,7 +42,8 @@ const SORT_KEYS: [SortKey; 7] = [
 ///
 /// Built for one report: pass the same report to [`ViewIndex::select`]. The orders and the
 /// search text are built on first use (a column first sorted, a first search), so a report
-/// never sorted by a column or never searched costs neither time nor memory for it.
+/// never sorted by a column or never searched costs neither time nor memory for it; or ahead
+/// of it, a slice at a time, by [`ViewIndex::warm`].
 ///
 /// ```
 /// use anchor_audit::engine::audit::{audit, AuditOptions, Input};
@@ -68,6 +69,9 @@ pub struct ViewIndex {
     /// The last search and the entries it found: a new sort or filter does not search again,
     /// and typing on (a needle containing the last one) only looks at what the last one found.
     last_search: RefCell<Option<(String, Rc<Bits>)>>,
+    /// The part [`ViewIndex::warm`] is building, up to where it stopped: a query that needs it
+    /// finishes it.
+    warming: RefCell<Option<Building>>,
 }
 
 impl ViewIndex {
@@ -125,8 +129,56 @@ impl ViewIndex {
         self.flags.capacity() + orders + haystack + search
     }
 
+    /// Builds a little of what queries would otherwise build on first use: the search text,
+    /// then the orders by `sorts`, in that order. Each call does about `budget` entries' worth
+    /// of work on one part (reading, sorting, merging or comparing that many), so a caller can
+    /// keep each call short and answer queries in between; a query that needs the part being
+    /// built finishes it at once, with the same result. Returns whether all of it is built.
+    pub fn warm(&mut self, report: &MatchReport, sorts: &[SortKey], budget: usize) -> bool {
+        assert_eq!(report.entries.len(), self.flags.len(), "a ViewIndex is for one report");
+        let Some(part) = self.unbuilt(sorts) else { return true };
+        let mut building = match self.warming.get_mut().take() {
+            Some(building) if building.part() == part => building,
+            _ => Building::new(report, part),
+        };
+        if !building.step(report, budget.max(1)) {
+            *self.warming.get_mut() = Some(building);
+            return false;
+        }
+        match building {
+            Building::Search(haystack) => drop(self.haystack.set(haystack.finish(report))),
+            Building::Sort(order) => {
+                drop(self.orders[order.key as usize].set(order.finish(report)))
+            }
+        }
+        self.unbuilt(sorts).is_none()
+    }
+
+    /// The first part [`ViewIndex::warm`] has still to build.
+    fn unbuilt(&self, sorts: &[SortKey]) -> Option<Part> {
+        let search = self.haystack.get().is_none().then_some(Part::Search);
+        search.or_else(|| {
+            sorts
+                .iter()
+                .find(|&&key| self.orders[key as usize].get().is_none())
+                .map(|&k| Part::Sort(k))
+        })
+    }
+
+    /// The part being warmed, if it is `part`.
+    fn take_warming(&self, part: Part) -> Option<Building> {
+        let mut warming = self.warming.borrow_mut();
+        warming.take_if(|building| building.part() == part)
+    }
+
     fn order(&self, report: &MatchReport, key: SortKey) -> &Order {
-        self.orders[key as usize].get_or_init(|| Order::new(report, key))
+        self.orders[key as usize].get_or_init(|| {
+            let building = match self.take_warming(Part::Sort(key)) {
+                Some(Building::Sort(order)) => order,
+                _ => OrderBuilder::new(report, key),
+            };
+            building.finish(report)
+        })
     }
 
     /// The entries whose searched values contain `needle` (folded, not empty).
@@ -137,7 +189,13 @@ impl ViewIndex {
                 return found.clone();
             }
         }
-        let haystack = self.haystack.get_or_init(|| Haystack::new(report));
+        let haystack = self.haystack.get_or_init(|| {
+            let building = match self.take_warming(Part::Search) {
+                Some(Building::Search(haystack)) => haystack,
+                _ => HaystackBuilder::new(report),
+            };
+            building.finish(report)
+        });
         let finder = memmem::Finder::new(needle.as_bytes());
         let in_guids = GuidNeedle::new(needle.as_bytes());
         let in_guid =
@@ -192,63 +250,263 @@ struct Order {
     run_starts: Bits,
 }
 
-impl Order {
-    fn new(report: &MatchReport, key: SortKey) -> Order {
+/// A part of the index that [`ViewIndex::warm`] builds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    Search,
+    Sort(SortKey),
+}
+
+/// A part being built, where its building stopped.
+#[derive(Debug)]
+enum Building {
+    Search(HaystackBuilder),
+    Sort(OrderBuilder),
+}
+
+impl Building {
+    fn new(report: &MatchReport, part: Part) -> Building {
+        match part {
+            Part::Search => Building::Search(HaystackBuilder::new(report)),
+            Part::Sort(key) => Building::Sort(OrderBuilder::new(report, key)),
+        }
+    }
+
+    fn part(&self) -> Part {
+        match self {
+            Building::Search(_) => Part::Search,
+            Building::Sort(order) => Part::Sort(order.key),
+        }
+    }
+
+    /// Does about `budget` entries' worth of work; returns whether what is left for `finish`
+    /// is a last pass over the entries at most.
+    fn step(&mut self, report: &MatchReport, budget: usize) -> bool {
+        match self {
+            Building::Search(haystack) => haystack.step(report, budget),
+            Building::Sort(order) => order.step(report, budget),
+        }
+    }
+}
+
+/// An [`Order`] being built: its entries' values read in file order, sorted in runs of
+/// [`OrderBuilder::RUN`], the runs merged pairwise pass after pass (stable throughout, so ties
+/// keep file order and the result is the one stable sort), then the runs of equal values found.
+/// [`OrderBuilder::finish`] does what is left at once; from the start, that is one sort.
+#[derive(Debug)]
+struct OrderBuilder {
+    key: SortKey,
+    slots: Vec<Slot>,
+    /// The entries without a value, in file order.
+    missing: Vec<u32>,
+    /// The bytes of each text past its head, one entry after the other.
+    tails: Vec<u8>,
+    /// Where each entry's tail starts in `tails`, and one more: the end.
+    tail_starts: Vec<usize>,
+    stage: OrderStage,
+}
+
+#[derive(Debug)]
+enum OrderStage {
+    /// Reading values: the next entry.
+    Read { next: usize },
+    /// Sorting runs: where the next one starts.
+    SortRuns { next: usize },
+    /// Merging runs of `width` slots pairwise, in place through `buffer`, which holds the left
+    /// run of the pair being merged: read up to `left`; its right run is read up to `right`, the
+    /// merged slots written up to `out`; the next pair starts at `end`.
+    Merge { width: usize, end: usize, left: usize, right: usize, out: usize, buffer: Vec<Slot> },
+    /// Sorted: marking where runs of equal values start, up to `next`.
+    FindRuns { next: usize, run_starts: Bits },
+}
+
+impl OrderBuilder {
+    /// Slots a run sorts at once: a few thousand sort in well under a millisecond. Tests take
+    /// a few, so that their small reports are merged in many passes.
+    const RUN: usize = if cfg!(test) { 5 } else { 4096 };
+
+    fn new(report: &MatchReport, key: SortKey) -> OrderBuilder {
         debug_assert_eq!(SORT_KEYS[key as usize], key);
-        let mut slots = Vec::with_capacity(report.entries.len());
-        let mut missing = Vec::new();
-        // The bytes of each text past its head, one entry after the other.
-        let mut tails = Vec::new();
         let mut tail_starts = Vec::with_capacity(report.entries.len() + 1);
+        tail_starts.push(0);
+        OrderBuilder {
+            key,
+            slots: Vec::with_capacity(report.entries.len()),
+            missing: Vec::new(),
+            tails: Vec::new(),
+            tail_starts,
+            stage: OrderStage::Read { next: 0 },
+        }
+    }
+
+    /// Does about `budget` entries' worth of work; returns whether only `finish` is left.
+    fn step(&mut self, report: &MatchReport, budget: usize) -> bool {
+        let len = self.slots.len();
+        match &mut self.stage {
+            &mut OrderStage::Read { next } => {
+                let end = report.entries.len().min(next.saturating_add(budget));
+                self.read(report, next..end);
+                self.stage = if end == report.entries.len() {
+                    OrderStage::SortRuns { next: 0 }
+                } else {
+                    OrderStage::Read { next: end }
+                };
+            }
+            OrderStage::SortRuns { next } => {
+                let runs = budget.div_ceil(Self::RUN);
+                let end = len.min(next.saturating_add(runs.saturating_mul(Self::RUN)));
+                let values = Values::new(&self.tails, &self.tail_starts);
+                for run in self.slots[*next..end].chunks_mut(Self::RUN) {
+                    run.sort_by(|a, b| values.cmp(a, b));
+                }
+                self.stage = if end < len {
+                    OrderStage::SortRuns { next: end }
+                } else {
+                    Self::merge_pass(Self::RUN, len, Vec::new())
+                };
+            }
+            OrderStage::Merge { width, end, left, right, out, buffer } => {
+                let values = Values::new(&self.tails, &self.tail_starts);
+                let (slots, width) = (&mut self.slots, *width);
+                let mut budget = budget;
+                let mut pass_done = false;
+                while budget > 0 {
+                    if *left == buffer.len() {
+                        // The pair before is merged: the rest of its right run is in place.
+                        let (start, mid) = (*end, (*end + width).min(len));
+                        if mid == len {
+                            pass_done = true;
+                            break;
+                        }
+                        *end = (mid + width).min(len);
+                        buffer.clear();
+                        buffer.extend_from_slice(&slots[start..mid]);
+                        (*left, *right, *out) = (0, mid, start);
+                        budget = budget.saturating_sub(mid - start);
+                    }
+                    let moves = budget.min(buffer.len() - *left);
+                    for _ in 0..moves {
+                        let take_left =
+                            *right == *end || values.cmp(&buffer[*left], &slots[*right]).is_le();
+                        if take_left {
+                            slots[*out] = buffer[*left];
+                            *left += 1;
+                        } else {
+                            slots[*out] = slots[*right];
+                            *right += 1;
+                        }
+                        *out += 1;
+                    }
+                    budget -= moves;
+                }
+                if pass_done {
+                    self.stage = Self::merge_pass(2 * width, len, std::mem::take(buffer));
+                }
+            }
+            OrderStage::FindRuns { next, run_starts } => {
+                let values = Values::new(&self.tails, &self.tail_starts);
+                let end = len.min(next.saturating_add(budget));
+                for at in (*next).max(1)..end {
+                    if values.cmp(&self.slots[at - 1], &self.slots[at]).is_ne() {
+                        run_starts.set(at);
+                    }
+                }
+                *next = end;
+            }
+        }
+        matches!(self.stage, OrderStage::FindRuns { next, .. } if next == len)
+    }
+
+    /// The stage after sorted runs of `width` slots: merging them (through `buffer`), or
+    /// finding equal values once there is one run.
+    fn merge_pass(width: usize, len: usize, mut buffer: Vec<Slot>) -> OrderStage {
+        if width >= len {
+            let mut run_starts = Bits::new(len);
+            if len > 0 {
+                run_starts.set(0);
+            }
+            return OrderStage::FindRuns { next: 0, run_starts };
+        }
+        buffer.clear();
+        OrderStage::Merge { width, end: 0, left: 0, right: 0, out: 0, buffer }
+    }
+
+    /// Reads the values of `entries`, the next ones in file order.
+    fn read(&mut self, report: &MatchReport, entries: std::ops::Range<usize>) {
+        let key = self.key;
         let first_byte = |e| match sort_source(report, e, key) {
             Some(SortSource::Folded(text) | SortSource::Verbatim(text)) => first_byte(text),
             Some(SortSource::Number(n)) => n as usize,
             None => 0,
         };
-        for (entry, e) in (0..).zip(read_ahead(&report.entries, first_byte)) {
-            tail_starts.push(tails.len());
+        let start = entries.start as u32;
+        for (entry, e) in (start..).zip(read_ahead(&report.entries[entries], first_byte)) {
             let text = match sort_source(report, e, key) {
                 None => {
-                    missing.push(entry);
+                    self.missing.push(entry);
+                    self.tail_starts.push(self.tails.len());
                     continue;
                 }
                 Some(SortSource::Number(n)) => {
-                    slots.push(Slot::number(n, entry));
+                    self.slots.push(Slot::number(n, entry));
+                    self.tail_starts.push(self.tails.len());
                     continue;
                 }
                 Some(SortSource::Folded(text)) => lower_case(text),
                 Some(SortSource::Verbatim(text)) => Cow::Borrowed(text),
             };
-            slots.push(Slot::text(&text, entry));
-            tails.extend_from_slice(text.as_bytes().get(Slot::HEAD..).unwrap_or_default());
+            self.slots.push(Slot::text(&text, entry));
+            self.tails.extend_from_slice(text.as_bytes().get(Slot::HEAD..).unwrap_or_default());
+            self.tail_starts.push(self.tails.len());
         }
-        tail_starts.push(tails.len());
-        // Texts longer than their head that agree on it differ in their tails.
-        let tail = |s: &Slot| {
-            let entry = s.entry as usize;
-            &tails[tail_starts[entry]..tail_starts[entry + 1]]
-        };
-        let value_order = |a: &Slot, b: &Slot| {
-            // Equal heads have equal lengths: short texts and numbers are equal then.
-            let long = a.len as usize > Slot::HEAD;
-            a.cmp_head(b).then_with(|| if long { tail(a).cmp(tail(b)) } else { Ordering::Equal })
-        };
-        // Stable: the slots are in file order, which ties keep.
-        slots.sort_by(value_order);
-        let present = slots.len();
-        let mut run_starts = Bits::new(present);
-        for (at, pair) in slots.windows(2).enumerate() {
-            if value_order(&pair[0], &pair[1]).is_ne() {
-                run_starts.set(at + 1);
-            }
-        }
-        if present > 0 {
-            run_starts.set(0);
-        }
-        let entries = slots.into_iter().map(|s| s.entry).chain(missing).collect();
-        Order { entries, present, run_starts }
     }
 
+    /// The order: what is left done at once.
+    fn finish(mut self, report: &MatchReport) -> Order {
+        if let OrderStage::Read { next } = self.stage {
+            self.read(report, next..report.entries.len());
+        }
+        if let OrderStage::Read { .. } | OrderStage::SortRuns { .. } = self.stage {
+            // One stable sort gives what the runs and merges would: the only stable order.
+            let values = Values::new(&self.tails, &self.tail_starts);
+            self.slots.sort_by(|a, b| values.cmp(a, b));
+            let len = self.slots.len();
+            self.stage = Self::merge_pass(len, len, Vec::new());
+        }
+        while !self.step(report, usize::MAX) {}
+        let OrderStage::FindRuns { run_starts, .. } = self.stage else {
+            unreachable!("step is done once the runs are found")
+        };
+        let present = self.slots.len();
+        let entries = self.slots.into_iter().map(|s| s.entry).chain(self.missing).collect();
+        Order { entries, present, run_starts }
+    }
+}
+
+/// Compares slots by value: their heads, then, for texts longer than their head that agree on
+/// it, their tails.
+struct Values<'a> {
+    tails: &'a [u8],
+    tail_starts: &'a [usize],
+}
+
+impl<'a> Values<'a> {
+    fn new(tails: &'a [u8], tail_starts: &'a [usize]) -> Values<'a> {
+        Values { tails, tail_starts }
+    }
+
+    fn cmp(&self, a: &Slot, b: &Slot) -> Ordering {
+        let tail = |s: &Slot| {
+            let entry = s.entry as usize;
+            &self.tails[self.tail_starts[entry]..self.tail_starts[entry + 1]]
+        };
+        // Equal heads have equal lengths: short texts and numbers are equal then.
+        let long = a.len as usize > Slot::HEAD;
+        a.cmp_head(b).then_with(|| if long { tail(a).cmp(tail(b)) } else { Ordering::Equal })
+    }
+}
+
+impl Order {
     /// The entries `keep` accepts, in ascending or descending order.
     fn collect(&self, descending: bool, keep: impl Fn(u32) -> bool) -> Vec<u32> {
         let (with, without) = self.entries.split_at(self.present);
@@ -328,39 +586,96 @@ struct Haystack {
     guids: Vec<Option<Uuid>>,
 }
 
-impl Haystack {
-    fn new(report: &MatchReport) -> Haystack {
-        let mut text = Vec::new();
-        let mut starts = Vec::with_capacity(report.entries.len() + 1);
-        // The current entry's values so far, as (start, end) in `text`.
-        let mut values: Vec<(usize, usize)> = Vec::new();
-        let first_bytes = |e| search_texts(report, e).map(first_byte).sum();
-        for entry in read_ahead(&report.entries, first_bytes) {
-            starts.push(text.len());
-            values.clear();
-            for value in search_texts(report, entry).filter(|v| !v.is_empty()) {
-                let at = text.len();
-                if value.is_ascii() {
-                    text.extend_from_slice(value.as_bytes());
-                    text[at..].make_ascii_lowercase();
-                } else {
-                    text.extend_from_slice(value.to_lowercase().as_bytes());
-                }
-                let folded = &text[at..];
-                if values.iter().any(|&(start, end)| text[start..end] == *folded) {
-                    text.truncate(at);
-                } else {
-                    values.push((at, text.len()));
-                    text.push(END);
-                }
-            }
+/// A [`Haystack`] being built, entry after entry.
+#[derive(Debug)]
+struct HaystackBuilder {
+    haystack: Haystack,
+    /// The current entry's values so far, as (start, end) in the text.
+    values: Vec<(usize, usize)>,
+}
+
+impl HaystackBuilder {
+    /// Entries folded to estimate the text's size, evenly spread over the report.
+    const SAMPLE: usize = 1024;
+
+    /// Starts the haystack, its text reserved at the size a sample of the entries predicts, so
+    /// that it is not copied as it grows nor when it is done: at a million entries each such
+    /// copy is tens of megabytes, which would hold up a query.
+    fn new(report: &MatchReport) -> HaystackBuilder {
+        let len = report.entries.len();
+        let mut sample = Vec::new();
+        let mut values = Vec::new();
+        let stride = len.div_ceil(Self::SAMPLE).max(1);
+        for entry in report.entries.iter().step_by(stride) {
+            fold_values(report, entry, &mut sample, &mut values);
         }
-        starts.push(text.len());
-        text.shrink_to_fit();
-        let guids = report.entries.iter().map(|e| search_guid(report, e)).collect();
-        Haystack { text, starts, guids }
+        let sampled = len.div_ceil(stride);
+        // A little over: short of the whole, the text would double as it grows.
+        // In u64: wasm's usize would overflow.
+        let estimate = sample.len() as u64 * len as u64 / sampled.max(1) as u64 * 17 / 16;
+        let haystack = Haystack {
+            text: Vec::with_capacity(usize::try_from(estimate).unwrap_or(0)),
+            starts: Vec::with_capacity(len + 1),
+            guids: Vec::with_capacity(len),
+        };
+        HaystackBuilder { haystack, values }
     }
 
+    /// Adds the next `budget` entries; returns whether all are in.
+    fn step(&mut self, report: &MatchReport, budget: usize) -> bool {
+        let Haystack { text, starts, guids } = &mut self.haystack;
+        let next = starts.len();
+        let end = report.entries.len().min(next.saturating_add(budget));
+        let first_bytes = |e| search_texts(report, e).map(first_byte).sum();
+        for entry in read_ahead(&report.entries[next..end], first_bytes) {
+            starts.push(text.len());
+            guids.push(search_guid(report, entry));
+            fold_values(report, entry, text, &mut self.values);
+        }
+        end == report.entries.len()
+    }
+
+    /// The haystack: the entries not yet in added at once.
+    fn finish(mut self, report: &MatchReport) -> Haystack {
+        self.step(report, usize::MAX);
+        let mut haystack = self.haystack;
+        haystack.starts.push(haystack.text.len());
+        // Only far from its estimate is the text worth a copy.
+        if haystack.text.capacity() - haystack.text.len() > haystack.text.len() / 8 {
+            haystack.text.shrink_to_fit();
+        }
+        haystack
+    }
+}
+
+/// Appends an entry's searched values to `text`, folded, each ended by [`END`], leaving out
+/// empty ones and repeats; `values` is scratch space.
+fn fold_values(
+    report: &MatchReport,
+    entry: &Entry,
+    text: &mut Vec<u8>,
+    values: &mut Vec<(usize, usize)>,
+) {
+    values.clear();
+    for value in search_texts(report, entry).filter(|v| !v.is_empty()) {
+        let at = text.len();
+        if value.is_ascii() {
+            text.extend_from_slice(value.as_bytes());
+            text[at..].make_ascii_lowercase();
+        } else {
+            text.extend_from_slice(value.to_lowercase().as_bytes());
+        }
+        let folded = &text[at..];
+        if values.iter().any(|&(start, end)| text[start..end] == *folded) {
+            text.truncate(at);
+        } else {
+            values.push((at, text.len()));
+            text.push(END);
+        }
+    }
+}
+
+impl Haystack {
     /// One entry's values.
     fn of(&self, entry: usize) -> &[u8] {
         &self.text[self.starts[entry]..self.starts[entry + 1]]
@@ -607,23 +922,122 @@ mod tests {
         }
     }
 
-    /// Random queries, and typing (the same query with a growing search), against `select`.
+    /// Random queries, and typing (the same query with a growing search), against `select`: on
+    /// an index that builds its parts on first use, and on one warmed a random step (a random
+    /// budget, random orders) before each query, so that queries come at every stage of every
+    /// part's building.
     fn same_as_select(report: &MatchReport, seed: u64, queries: usize) {
         let index = ViewIndex::new(report);
+        let mut warmed = ViewIndex::new(report);
         let mut rng = Rng(seed);
+        let mut check = |query: &Query, rng: &mut Rng| {
+            let expected = select(report, query);
+            assert_eq!(index.select(report, query), expected, "{query:?}");
+            if rng.chance(70) {
+                let most = if rng.chance(50) { 8 } else { report.entries.len() };
+                let budget = 1 + rng.below(most);
+                let sorts: Vec<SortKey> =
+                    SORT_KEYS.iter().copied().filter(|_| rng.chance(60)).collect();
+                warmed.warm(report, &sorts, budget);
+            }
+            assert_eq!(warmed.select(report, query), expected, "warmed: {query:?}");
+        };
         for _ in 0..queries {
             let mut query = query(&mut rng, report);
-            assert_eq!(index.select(report, &query), select(report, &query), "{query:?}");
+            check(&query, &mut rng);
             if rng.chance(30) {
                 let typed = needle(&mut rng, report);
                 query.search.clear();
                 for c in typed.chars() {
                     query.search.push(c);
-                    assert_eq!(index.select(report, &query), select(report, &query), "{query:?}");
+                    check(&query, &mut rng);
                 }
             }
         }
         assert!(index.memory() > 0);
+    }
+
+    /// Warms a fresh index to the end in steps of `budget`, returning it and the steps taken.
+    fn warmed(report: &MatchReport, sorts: &[SortKey], budget: usize) -> (ViewIndex, usize) {
+        let mut index = ViewIndex::new(report);
+        let mut steps = 1;
+        while !index.warm(report, sorts, budget) {
+            steps += 1;
+        }
+        (index, steps)
+    }
+
+    #[test]
+    fn warming_in_any_steps_builds_what_first_use_builds() {
+        for report in [unicode(), generated(SampleSpec::showcase())] {
+            let built = ViewIndex::new(&report);
+            built.select(&report, &Query { search: "x".into(), ..Query::default() });
+            for key in SORT_KEYS {
+                built.select(&report, &Query { sort: key, ..Query::default() });
+            }
+            let haystack = built.haystack.get().unwrap();
+            for budget in [1, 2, 3, 7, 64, 1000, usize::MAX] {
+                let (index, steps) = warmed(&report, &SORT_KEYS, budget);
+                assert!(steps >= report.entries.len() / budget, "{budget}: {steps} steps");
+                let warm = index.haystack.get().unwrap();
+                assert_eq!(warm.text, haystack.text, "{budget}");
+                assert_eq!(warm.starts, haystack.starts, "{budget}");
+                assert_eq!(warm.guids, haystack.guids, "{budget}");
+                for key in SORT_KEYS {
+                    let (warm, order) =
+                        (index.orders[key as usize].get(), built.orders[key as usize].get());
+                    let (warm, order) = (warm.unwrap(), order.unwrap());
+                    assert_eq!(warm.entries, order.entries, "{budget} {key:?}");
+                    assert_eq!(warm.present, order.present, "{budget} {key:?}");
+                    assert_eq!(warm.run_starts.words, order.run_starts.words, "{budget} {key:?}");
+                }
+                assert!(index.warming.borrow().is_none());
+            }
+        }
+    }
+
+    #[test]
+    fn warming_builds_the_search_text_then_the_orders_asked_for() {
+        let report = generated(SampleSpec::showcase());
+        let mut index = ViewIndex::new(&report);
+        let sorts = [SortKey::Name, SortKey::AnchorKind];
+        assert!(!index.warm(&report, &sorts, 1));
+        assert!(index.haystack.get().is_none() && index.warming.borrow().is_some());
+        while index.haystack.get().is_none() {
+            assert!(!index.warm(&report, &sorts, 7));
+        }
+        while !index.warm(&report, &sorts, 7) {}
+        let built: Vec<SortKey> =
+            SORT_KEYS.into_iter().filter(|&k| index.orders[k as usize].get().is_some()).collect();
+        assert_eq!(built, sorts);
+        // Nothing is left to do: more calls do nothing.
+        let memory = index.memory();
+        assert!(index.warm(&report, &sorts, 1) && index.memory() == memory);
+    }
+
+    #[test]
+    fn a_query_finishes_the_part_being_warmed() {
+        let report = generated(SampleSpec::showcase());
+        for (part, query) in [
+            (Part::Search, Query { search: "okta".into(), ..Query::default() }),
+            (Part::Sort(SortKey::Name), Query { sort: SortKey::Name, ..Query::default() }),
+        ] {
+            // Every stage of the part's building: the number of steps taken before the query.
+            let (_, steps) = warmed(&report, &[SortKey::Name], 3);
+            for taken in 0..steps {
+                let mut index = ViewIndex::new(&report);
+                for _ in 0..taken {
+                    index.warm(&report, &[SortKey::Name], 3);
+                }
+                let warming = index.warming.borrow().as_ref().map(Building::part);
+                assert_eq!(index.select(&report, &query), select(&report, &query));
+                if warming == Some(part) {
+                    assert!(index.warming.borrow().is_none(), "the query took it over");
+                }
+                while !index.warm(&report, &[SortKey::Name], 1000) {}
+                assert_eq!(index.select(&report, &query), select(&report, &query));
+            }
+        }
     }
 
     #[test]
@@ -689,7 +1103,7 @@ mod tests {
     #[test]
     fn the_search_text_leaves_out_repeats_and_ends_each_value() {
         let report = unicode();
-        let haystack = Haystack::new(&report);
+        let haystack = HaystackBuilder::new(&report).finish(&report);
         let entry = report.entries.iter().position(|e| e.onprem == Some(0)).unwrap();
         let text = String::from_utf8_lossy(haystack.of(entry)).into_owned();
         // UPN and mail fold to the same text: it is there once; the Kelvin sign folds to `k`.

@@ -2,12 +2,15 @@
 // release build (dist/) in Debian's headless Chromium and prints, per size, the time from the
 // second file chosen to the report rendered, the longest main-thread task while processing
 // (Long Tasks API), peak memory (page JS heap, the worker's wasm memory, the renderer process) and
-// how smoothly the report table scrolls. Not a test: `node --test` never runs it (no .test.mjs).
+// how smoothly the report table scrolls, and how long the first sort (a click on the Name column)
+// and the first search take to paint their rows, right after the report renders and again on a
+// fresh run left idle for a few seconds (--idle-ms: time for the worker to warm its index), with
+// the longest main-thread task meanwhile. Not a test: `node --test` never runs it (no .test.mjs).
 //
 //   cargo xtask build                                   # dist/ (this script builds nothing)
 //   nice -n 10 node tests/e2e/bench/browser-bench.mjs [--users 10000,100000,1000000]
-//        [--seed 1] [--data DIR] [--timeout 300] [--scroll-ms 2000] [--json FILE] [--peers [LIST]]
-//        [--js-flags FLAGS]
+//        [--seed 1] [--data DIR] [--timeout 300] [--scroll-ms 2000] [--idle-ms 8000] [--json FILE]
+//        [--peers [LIST]] [--js-flags FLAGS]
 //
 // Pairs are generated once with the release CLI into DIR (default $TMPDIR/anchor-audit-bench)
 // and reused. Each size gets a fresh browser; a size that fails (timeout, crash, out of memory)
@@ -39,7 +42,7 @@ const CLI = process.env.ANCHOR_AUDIT_CLI ? [path.resolve(process.env.ANCHOR_AUDI
 const TARGET = { reportMs: 1500, taskMs: 50, memoryRatio: 1.5 };
 
 function options(argv) {
-  const o = { users: [10_000, 100_000], seed: 1, data: path.join(os.tmpdir(), "anchor-audit-bench"), timeout: 300, scrollMs: 2000, json: null, peers: null, jsFlags: null };
+  const o = { users: [10_000, 100_000], seed: 1, data: path.join(os.tmpdir(), "anchor-audit-bench"), timeout: 300, scrollMs: 2000, idleMs: 8000, json: null, peers: null, jsFlags: null };
   for (let i = 0; i < argv.length; i++) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === "--peers") {
@@ -56,6 +59,7 @@ function options(argv) {
     else if (flag === "--data") o.data = path.resolve(value);
     else if (flag === "--timeout") o.timeout = Number(value);
     else if (flag === "--scroll-ms") o.scrollMs = Number(value);
+    else if (flag === "--idle-ms") o.idleMs = Number(value);
     else if (flag === "--json") o.json = path.resolve(value);
     else if (flag === "--js-flags") o.jsFlags = value;
     else throw new Error(`unknown argument ${flag} (see the comment at the top of ${path.basename(fileURLToPath(import.meta.url))})`);
@@ -68,8 +72,12 @@ function options(argv) {
 const mb = (bytes) => bytes / 1e6;
 const fmt = (x, digits = 0) => (x == null || Number.isNaN(x) ? "—" : x.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const withTimeout = (promise, ms, what) =>
-  Promise.race([promise, sleep(ms).then(() => { throw new Error(`${what}: no answer in ${Math.round(ms / 1000)} s`); })]);
+// The timer is cleared once the promise settles: a pending one would keep node alive at the end.
+const withTimeout = (promise, ms, what) => {
+  let timer;
+  const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer in ${Math.round(ms / 1000)} s`)), ms); });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+};
 
 /** The pair for `users`, generated with the release CLI unless already there. */
 async function pair(o, users) {
@@ -199,6 +207,59 @@ async function scrollFrames(page, ms) {
   const gaps = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
   const q = (p) => gaps[Math.min(gaps.length - 1, Math.floor(p * gaps.length))];
   return { frames: gaps.length, p50: q(0.5), p95: q(0.95), max: gaps.at(-1), over50: gaps.filter((g) => g > 50).length, blank, atRest, scrolledPx: top };
+}
+
+// --- Sorting and searching ----------------------------------------------------------------------
+
+/** The column clicked for the first sort (a text column) and the term typed for the first search. */
+const SORT_COLUMN = "Name";
+const SEARCH_TERM = "hamilton";
+
+/**
+ * Does one thing to the table from a page task (so the Long Tasks observer sees what it starts)
+ * and resolves, once its rows are in the DOM and two frames later painted, to the times from the
+ * action: `rowsMs`, `paintedMs`, and the longest main-thread task between. `kind` is "sort" (click
+ * the column header whose label starts with `arg`) or "search" (type `arg` into the search box:
+ * the time includes the box's pause for typing). Sorted rows are in when the first row is another
+ * entry; searched ones when the count shown changes.
+ */
+async function interact(page, kind, arg, timeoutMs) {
+  const r = await withTimeout(page.evaluate(([kind, arg]) => new Promise((resolve) => {
+    const total = () => document.querySelector("[data-row-total]")?.textContent.trim() ?? "";
+    const first = () => document.querySelector(".grid-row.body")?.dataset.entry;
+    const before = { total: total(), first: first() };
+    const done = () => /^[\d,]+ shown/.test(total()) && (kind === "sort" ? first() !== before.first : total() !== before.total);
+    setTimeout(() => {
+      const t0 = performance.now();
+      if (kind === "sort") {
+        [...document.querySelectorAll("button.sort")].find((b) => b.textContent.trim().startsWith(arg)).click();
+      } else {
+        const input = document.getElementById("search");
+        input.value = arg;
+        input.dispatchEvent(new InputEvent("input", { bubbles: true }));
+      }
+      const observer = new MutationObserver(() => {
+        if (!done()) return;
+        observer.disconnect();
+        const rows = performance.now();
+        requestAnimationFrame(() => requestAnimationFrame(() => resolve({ t0, rows, painted: performance.now(), total: total() })));
+      });
+      observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+    }, 0);
+  }), [kind, arg]), timeoutMs, `${kind} ${arg}`);
+  const tasks = await page.evaluate(([from, to]) => window.__bench.tasks.filter((t) => t.start + t.duration >= from && t.start <= to), [r.t0, r.painted]);
+  return { rowsMs: r.rows - r.t0, paintedMs: r.painted - r.t0, shown: r.total, longestTaskMs: tasks.reduce((m, t) => Math.max(m, t.duration), 0), longTasks: tasks.length };
+}
+
+/** The first sort, then the first search, then (with `reset`) back to the default view. */
+async function sortAndSearch(page, timeoutMs, reset) {
+  const sort = await interact(page, "sort", SORT_COLUMN, timeoutMs);
+  const search = await interact(page, "search", SEARCH_TERM, timeoutMs);
+  if (reset) {
+    await interact(page, "search", "", timeoutMs);
+    await interact(page, "sort", "Category", timeoutMs);
+  }
+  return { sort, search };
 }
 
 // --- The worker's memory, through CDP -----------------------------------------------------------
@@ -357,6 +418,9 @@ async function runOne(o, server, users, peerServer) {
     result.verdict = (await page.locator("#verdict").textContent()).trim();
     result.counts = await page.$$eval("[data-counts] tr", (rows) => Object.fromEntries(rows.map((r) => [r.dataset.category, Number(r.querySelector("[data-count]").textContent.replace(/,/g, ""))])));
     result.countsDiffer = countsDiffer(result.expected, result.counts);
+    // Right after the report: the first sort and the first search, then back for the scroll.
+    await page.waitForFunction(() => /^[\d,]+ shown/.test(document.querySelector("[data-row-total]")?.textContent.trim() ?? ""), null, { timeout: 30_000 });
+    result.cold = await sortAndSearch(page, o.timeout * 1000, true).catch((e) => ({ error: e.message.split("\n")[0] }));
 
     // After the run: the worker's wasm memory never shrinks, so its size now is its peak.
     if (worker && memories) {
@@ -394,6 +458,16 @@ async function runOne(o, server, users, peerServer) {
       return window.__bench.tasks.some((t) => t.start >= from - 1 && t.duration >= 75);
     });
     result.longtaskCheck = seen;
+
+    // Warm: the same files again in a fresh page, left idle, then the same sort and search.
+    await page.goto(server.url, { waitUntil: "load", timeout: 60_000 });
+    await page.waitForSelector("html[data-ready='true']", { timeout: 60_000 });
+    await page.setInputFiles("#file-onprem", input.onprem);
+    await page.locator("[data-slot='onprem'] [data-file-name]").waitFor({ timeout: 60_000 });
+    await page.setInputFiles("#file-cloud", input.cloud);
+    await page.waitForFunction(() => /^[\d,]+ shown/.test(document.querySelector("[data-row-total]")?.textContent.trim() ?? ""), null, { timeout: o.timeout * 1000, polling: 100 });
+    await sleep(o.idleMs);
+    result.warm = await sortAndSearch(page, o.timeout * 1000, false).catch((e) => ({ error: e.message.split("\n")[0] }));
     return result;
   } catch (e) {
     result.outcome = `failed: ${e.message.split("\n")[0]}`;
@@ -432,6 +506,8 @@ function printResult(r) {
     ["worker JS heap (peak sampled)", r.workerHeapBytes ? `${fmt(mb(r.workerHeapBytes), 1)} MB${r.workerBackingBytes ? `, array buffers ${fmt(mb(r.workerBackingBytes))} MB` : ""} (${r.workerAnswersDuringRun} samples)` : "not measured", "", null],
     ["renderer process peak RSS − before the run", `${fmt(mb(memory))} MB (${fmt(memory / r.inputBytes, 2)}× input; peak ${fmt(mb(r.rendererPeakBytes))} MB${r.peakReset ? ", VmHWM" : ", sampled"})`, `≤ ${TARGET.memoryRatio}× input`, memory <= TARGET.memoryRatio * r.inputBytes],
     [`scroll ${fmt(r.scroll.scrolledPx / 40)} rows in ${o_scroll} ms: frame gap p50 / p95 / max`, `${fmt(r.scroll.p50, 1)} / ${fmt(r.scroll.p95, 1)} / ${fmt(r.scroll.max, 1)} ms (${r.scroll.frames} frames, ${r.scroll.over50} > 50 ms; ${r.scroll.blank} with rows missing${r.scroll.atRest ? "" : " (even at rest!)"}; ${r.scroll.longestTaskMs ? `longest task ${fmt(r.scroll.longestTaskMs)} ms` : "no task over 50 ms"})`, "p95 ≤ 16.7 ms, none > 50 ms", r.scroll.p95 <= 16.7 + 1 && r.scroll.over50 === 0],
+    ...interactionRows("right after the report", r.cold),
+    ...interactionRows(`after ${fmt(o_idle / 1000, 1)} s idle (fresh run)`, r.warm),
   ];
   const w = Math.max(...rows.map((x) => x[0].length));
   const v = Math.max(...rows.map((x) => x[1].length));
@@ -445,11 +521,29 @@ function printResult(r) {
   else console.log(`  Long Tasks observer: ${r.longtaskCheck ? "checked (an 80 ms busy loop on the page was reported)" : "DID NOT report an 80 ms busy loop: the task figures are not trustworthy"}`);
 }
 
+/** Table rows for one `sortAndSearch`: each time, with the longest main-thread task meanwhile. */
+function interactionRows(when, x) {
+  if (!x) return [];
+  if (x.error) return [[`sort / search ${when}`, `failed: ${x.error}`, "", false]];
+  const row = (what, m) => [
+    `${what} ${when}`,
+    `${fmt(m.paintedMs)} ms (rows in the DOM at ${fmt(m.rowsMs)}; ${m.shown}; ${m.longTasks ? `longest task ${fmt(m.longestTaskMs)} ms` : "no task over 50 ms"})`,
+    "no task ≥ 50 ms",
+    m.longTasks === 0,
+  ];
+  return [
+    row(`first sort (click ${SORT_COLUMN} → sorted rows painted)`, x.sort),
+    row(`first search (type \`${SEARCH_TERM}\` → filtered rows painted, incl. the typing pause)`, x.search),
+  ];
+}
+
 let o_scroll = 0;
+let o_idle = 0;
 
 async function main() {
   const o = options(process.argv.slice(2));
   o_scroll = o.scrollMs;
+  o_idle = o.idleMs;
   for (const file of ["index.html", "worker.js", "worker_bg.wasm"]) {
     await fs.access(path.join(DIST, file)).catch(() => {
       console.error(`${path.join(DIST, file)} is missing: run \`cargo xtask build\` first (this script builds nothing).`);
