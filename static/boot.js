@@ -14,11 +14,33 @@ async function get(name) {
   return response;
 }
 
-const [glue, workerGlue, workerModule] = await Promise.all([
-  import(new URL(tag.dataset.js, here).href),
-  get("worker.js").then((r) => r.text()),
-  // compile(), not compileStreaming(): it does not depend on the server's MIME type for .wasm.
-  get("worker_bg.wasm").then((r) => r.arrayBuffer()).then((bytes) => WebAssembly.compile(bytes)),
+// The smallest module using a SIMD instruction (v128.const, drop): the app is built for wasm SIMD.
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 23, 1, 21, 0, 253, 12,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 26, 11,
 ]);
-globalThis.anchorAuditWorker = Object.freeze({ glue: workerGlue, module: workerModule });
-await glue.default({ module_or_path: new URL(tag.dataset.wasm, here) });
+
+async function start() {
+  if (typeof WebAssembly !== "object" || !WebAssembly.validate(SIMD_PROBE)) {
+    throw new Error(
+      "Anchor Audit needs a browser with WebAssembly SIMD: Chrome or Edge 91 or later, " +
+        "Firefox 89 or later, Safari 16.4 or later.",
+    );
+  }
+  const [glue, workerGlue, workerModule] = await Promise.all([
+    import(new URL(tag.dataset.js, here).href),
+    get("worker.js").then((r) => r.text()),
+    // compile(), not compileStreaming(): it does not depend on the server's MIME type for .wasm.
+    get("worker_bg.wasm").then((r) => r.arrayBuffer()).then((bytes) => WebAssembly.compile(bytes)),
+  ]);
+  globalThis.anchorAuditWorker = Object.freeze({ glue: workerGlue, module: workerModule });
+  await glue.default({ module_or_path: new URL(tag.dataset.wasm, here) });
+}
+
+// Without this the page would stay blank: say what went wrong where the app would be.
+start().catch((error) => {
+  const message = document.createElement("p");
+  message.setAttribute("role", "alert");
+  message.textContent = error instanceof Error ? error.message : String(error);
+  document.body.replaceChildren(message);
+});
