@@ -3,10 +3,11 @@
 //!
 //! Two workers from the same code: the main worker, which reads the on-prem file, audits and
 //! keeps the report, and a reader, which reads the cloud file at the same time on the second
-//! core and sends its table back as transferred buffers; the page hands them on to the main
-//! worker (transferred again: no copy) without looking inside. The reader is replaced after each
-//! run, so the memory it grew is freed. Where no reader can be started, runs are sequential in
-//! the main worker, as with one core.
+//! core and sends its table straight to the main worker as transferred buffers, through a
+//! `MessageChannel` the page makes for the run (the page never holds the table). A reader is
+//! started for each run and ends itself once its table is sent, so the memory it grew is freed
+//! before the main worker matches. Where no reader can be started, runs are sequential in the
+//! main worker, as with one core.
 //!
 //! Nothing is fetched after the page has loaded, not even for a fresh worker: at startup the
 //! page's loader (static/boot.js when hosted, the inline starter in the single file) puts the
@@ -24,7 +25,7 @@ use std::rc::Rc;
 use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, BlobPropertyBag, MessageEvent, Url, Worker};
+use web_sys::{Blob, BlobPropertyBag, MessageChannel, MessageEvent, Url, Worker};
 use yew::Callback;
 
 use super::protocol::{FromWorker, ToWorker};
@@ -163,7 +164,6 @@ impl Bridge {
             on_message,
         });
         bridge.spawn(Role::Main);
-        bridge.spawn(Role::Reader);
         bridge
     }
 
@@ -252,6 +252,10 @@ impl Bridge {
 
     fn received(self: &Rc<Self>, role: Role, message: FromWorker, extras: Vec<JsValue>) {
         if message == FromWorker::Ready {
+            if role == Role::Reader {
+                // Started: from now on it sends the table or panics.
+                self.waiting.set(None);
+            }
             let mut peer = self.peer(role).borrow_mut();
             peer.ready = true;
             let queued = std::mem::take(&mut peer.queue);
@@ -263,15 +267,6 @@ impl Bridge {
         }
         let crashed = matches!(message, FromWorker::Panic(_));
         match (role, message) {
-            (Role::Reader, FromWorker::Table { run, error }) => {
-                if self.waiting.get() == Some(run) {
-                    self.waiting.set(None);
-                    // Handed on as they came: transferred, never read here.
-                    let transfer: Array = extras.iter().collect();
-                    let message = message_array(&ToWorker::CloudTable { run, error }, &extras);
-                    self.main.borrow_mut().post(message, Some(transfer));
-                }
-            }
             (Role::Reader, message @ (FromWorker::Progress { .. } | FromWorker::Panic(_))) => {
                 self.on_message.emit((message, Vec::new()));
             }
@@ -280,10 +275,9 @@ impl Bridge {
                 if matches!(message, FromWorker::Done { .. } | FromWorker::Failed { .. }) {
                     self.busy.set(false);
                     self.waiting.set(None);
-                    // A fresh reader for the next run: this one's memory grew with its file.
-                    if self.reader_usable.get() {
-                        self.spawn(Role::Reader);
-                    }
+                    // A run that failed before the cloud table was needed leaves a reader
+                    // still reading (one that sent its table has closed itself).
+                    self.reader.borrow_mut().terminate();
                 }
                 let blobs = extras.into_iter().filter_map(|e| e.dyn_into().ok()).collect();
                 self.on_message.emit((message, blobs));
@@ -315,15 +309,26 @@ impl Bridge {
             self.restart();
         }
         self.busy.set(true);
-        let parallel = self.reader_usable.get();
-        if parallel {
+        // A fresh reader each run; one that cannot start makes this run sequential after
+        // all (`not_started`) and the next ones too.
+        if self.reader_usable.get() {
+            self.spawn(Role::Reader);
+        }
+        let channel = MessageChannel::new().ok().filter(|_| self.reader_usable.get());
+        let mut files: Vec<JsValue> = files.iter().map(JsValue::from).collect();
+        let parallel = channel.is_some();
+        let mut transfer = None;
+        if let Some(channel) = channel {
             self.waiting.set(Some(run));
             let read = ToWorker::Read { run, name: names[1].clone(), options: options.clone() };
-            self.reader.borrow_mut().post(message_array(&read, &[files[1].clone().into()]), None);
+            let (mine, theirs) = (channel.port1(), channel.port2());
+            let message = message_array(&read, &[files[1].clone(), mine.clone().into()]);
+            self.reader.borrow_mut().post(message, Some(Array::of1(&mine)));
+            files.push(theirs.clone().into());
+            transfer = Some(Array::of1(&theirs));
         }
         let message = ToWorker::Run { run, names, options, parallel };
-        let files: Vec<JsValue> = files.into_iter().map(JsValue::from).collect();
-        self.main.borrow_mut().post(message_array(&message, &files), None);
+        self.main.borrow_mut().post(message_array(&message, &files), transfer);
     }
 
     /// Sends a message to the main worker with Blobs beside it (queued until it is ready).
@@ -332,14 +337,13 @@ impl Bridge {
         self.main.borrow_mut().post(message_array(message, &extras), None);
     }
 
-    /// Stops both workers at once, whatever they are doing, and starts fresh ones.
+    /// Stops both workers at once, whatever they are doing, and starts a fresh main worker (a
+    /// reader starts with the next run).
     pub fn restart(self: &Rc<Self>) {
         self.busy.set(false);
         self.waiting.set(None);
+        self.reader.borrow_mut().terminate();
         self.spawn(Role::Main);
-        if self.reader_usable.get() {
-            self.spawn(Role::Reader);
-        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! The messages between the page and its workers. Each is JSON text (serde) in slot 0 of a
-//! `postMessage` array; files and downloads travel beside it as `Blob`s in slots 1 and 2, and a
-//! table read by the second worker (the reader) as transferred `ArrayBuffer`s in slots 1 to 5
-//! ([`TABLE_BUFFERS`]), so big bytes are never copied through the page or through JSON.
+//! `postMessage` array; files and downloads travel beside it as `Blob`s in slots 1 and 2, and the
+//! cloud table the second worker (the reader) sends the main worker through the run's
+//! `MessageChannel` as transferred `ArrayBuffer`s in slots 1 to 5 ([`TABLE_BUFFERS`]), so big
+//! bytes are never copied through the page or through JSON.
 
 use serde::{Deserialize, Serialize};
 
@@ -22,12 +23,13 @@ pub enum ToWorker {
         /// The admin's choices.
         options: AuditOptions,
         /// The reader worker reads the cloud file meanwhile: read the on-prem file, then wait
-        /// for [`ToWorker::CloudTable`] (or [`ToWorker::ReadCloudHere`]). The cloud Blob still
-        /// comes, to tell swapped files and to find its headers after an error.
+        /// for [`ToWorker::CloudTable`] through the `MessagePort` in slot 3 (or for
+        /// [`ToWorker::ReadCloudHere`]). The cloud Blob still comes, to tell swapped files and to
+        /// find its headers after an error.
         parallel: bool,
     },
-    /// To the reader worker: read Blob 1 as the cloud file and answer with
-    /// [`FromWorker::Table`].
+    /// To the reader worker: read Blob 1 as the cloud file, send [`ToWorker::CloudTable`]
+    /// through the `MessagePort` in slot 2 (the main worker holds the other end), and close.
     Read {
         /// The run's number.
         run: u32,
@@ -36,8 +38,8 @@ pub enum ToWorker {
         /// The admin's choices (the cloud columns, the size limit).
         options: AuditOptions,
     },
-    /// The reader's cloud table for a parallel run, as [`TableParts`] in slots 1 to 5 (meta,
-    /// text, ends, lines, records), or why the file could not be read.
+    /// From the reader, through the run's channel: the cloud table, as [`TableParts`] in slots
+    /// 1 to 5 (meta, text, ends, lines, records), or why the file could not be read.
     ///
     /// [`TableParts`]: crate::engine::read::TableParts
     CloudTable {
@@ -162,14 +164,6 @@ pub enum FromWorker {
         names: [String; 2],
         /// Sizes in bytes.
         sizes: [u64; 2],
-    },
-    /// The reader worker's cloud table ([`ToWorker::CloudTable`]'s buffers in slots 1 to 5),
-    /// for the page to hand on to the main worker.
-    Table {
-        /// The run's number.
-        run: u32,
-        /// Why the file could not be read (then no buffers come).
-        error: Option<Error>,
     },
     /// The worker panicked; it must be replaced.
     Panic(String),

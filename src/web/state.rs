@@ -282,10 +282,9 @@ impl Reducible for State {
             Action::Error(error) => s.error = Some(error),
             Action::DismissError => s.error = None,
             Action::Worker(message) => match message {
-                FromWorker::Ready
-                | FromWorker::Download(_)
-                | FromWorker::Sample { .. }
-                | FromWorker::Table { .. } => return self,
+                FromWorker::Ready | FromWorker::Download(_) | FromWorker::Sample { .. } => {
+                    return self
+                }
                 FromWorker::Progress { run, stage, done, total } => {
                     let Phase::Running(progress) = &mut s.phase else { return self };
                     if run != s.run {

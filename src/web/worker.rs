@@ -5,10 +5,12 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 
-use js_sys::{Array, ArrayBuffer, Uint32Array, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Function, Reflect, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
+use web_sys::{
+    Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent, MessagePort,
+};
 
 use super::protocol::{
     Detail, DownloadKind, FromWorker, Overview, ToWorker, TABLE_BUFFERS, UNREADABLE_SHOWN,
@@ -57,47 +59,50 @@ fn scope() -> DedicatedWorkerGlobalScope {
 
 /// Sends a message, with Blobs beside it.
 fn post(message: &FromWorker, blobs: &[Blob]) {
-    let extras: Vec<JsValue> = blobs.iter().map(JsValue::from).collect();
-    post_with(message, &extras, None);
+    let array = array_of(message, blobs.iter().map(JsValue::from));
+    // Posting only fails for values that cannot be cloned; ours are a string and Blobs.
+    let _ = scope().post_message(&array);
 }
 
-/// Sends a message with values beside it, transferring `transfer` (ArrayBuffers among them).
-fn post_with(message: &FromWorker, extras: &[JsValue], transfer: Option<&Array>) {
-    let array = Array::new();
+/// A message as JSON text in slot 0 with values beside it.
+fn array_of(message: &impl serde::Serialize, extras: impl Iterator<Item = JsValue>) -> Array {
     let text = serde_json::to_string(message).unwrap_or_else(|e| {
         serde_json::to_string(&FromWorker::Panic(format!("cannot encode a message: {e}")))
             .unwrap_or_default()
     });
-    array.push(&JsValue::from_str(&text));
+    let array = Array::of1(&JsValue::from_str(&text));
     for extra in extras {
-        array.push(extra);
+        array.push(&extra);
     }
-    // Posting only fails for values that cannot be cloned; ours are a string, Blobs and
-    // ArrayBuffers.
-    let _ = match transfer {
-        Some(transfer) => scope().post_message_with_transfer(&array, transfer),
-        None => scope().post_message(&array),
-    };
+    array
 }
 
 /// Starts the worker: reports panics to the page, listens, and says it is ready. The page
-/// starts two from the same code: the main worker, and a reader for the cloud file.
+/// starts two from the same code: the main worker, and for each run a reader for the cloud file.
 pub fn start() {
     std::panic::set_hook(Box::new(|info| post(&FromWorker::Panic(info.to_string()), &[])));
-    let onmessage = Closure::<dyn Fn(MessageEvent)>::new(|event: MessageEvent| {
-        let data: Array = event.data().unchecked_into();
-        let text = data.get(0).as_string().unwrap_or_default();
-        let extras: Vec<JsValue> = (1..data.length()).map(|i| data.get(i)).collect();
-        match serde_json::from_str::<ToWorker>(&text) {
-            Ok(message) => handle(message, &extras),
-            Err(e) => {
-                post(&FromWorker::Panic(format!("unreadable message from the page: {e}")), &[])
-            }
-        }
-    });
+    let onmessage = Closure::<dyn Fn(MessageEvent)>::new(receive);
     scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
     onmessage.forget();
     post(&FromWorker::Ready, &[]);
+}
+
+/// A message from the page, or from the reader through the run's channel.
+fn receive(event: MessageEvent) {
+    let data: Array = event.data().unchecked_into();
+    let text = data.get(0).as_string().unwrap_or_default();
+    let extras: Vec<JsValue> = (1..data.length()).map(|i| data.get(i)).collect();
+    match serde_json::from_str::<ToWorker>(&text) {
+        Ok(message) => handle(message, &extras),
+        Err(e) => post(&FromWorker::Panic(format!("unreadable message from the page: {e}")), &[]),
+    }
+}
+
+/// The main worker's end of the current run's channel from the reader, with its listener.
+type Channel = (MessagePort, Closure<dyn Fn(MessageEvent)>);
+
+thread_local! {
+    static CHANNEL: RefCell<Option<Channel>> = const { RefCell::new(None) };
 }
 
 /// Posts the run's progress about every 1 % (and at every stage change): enough for a smooth
@@ -123,6 +128,16 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
     match message {
         ToWorker::Run { run, names, options, parallel } => {
             KEPT.with(|k| *k.borrow_mut() = Kept::default());
+            // The reader's table comes through this run's channel, once this returns.
+            let port = extras.iter().find_map(|e| e.clone().dyn_into::<MessagePort>().ok());
+            let channel = port.map(|port| {
+                let listener = Closure::<dyn Fn(MessageEvent)>::new(receive);
+                port.set_onmessage(Some(listener.as_ref().unchecked_ref()));
+                (port, listener)
+            });
+            if let Some((old, _)) = CHANNEL.with(|c| c.replace(channel)) {
+                old.close();
+            }
             let [Some(onprem_blob), Some(cloud_blob)] = [blobs.first(), blobs.get(1)] else {
                 return failed(run, usage("two files are needed".into()), blobs);
             };
@@ -149,30 +164,35 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
             }
         }
         ToWorker::Read { run, name, options } => {
-            let Some(blob) = blobs.first() else {
-                let error = usage("no file to read".into());
-                return post(&FromWorker::Table { run, error: Some(error) }, &[]);
+            let port = extras.iter().find_map(|e| e.clone().dyn_into::<MessagePort>().ok());
+            let (Some(blob), Some(port)) = (blobs.first(), port) else {
+                return post(&FromWorker::Panic("a read without its file or channel".into()), &[]);
             };
             let mut source = BlobSource { name: &name, blob };
             let table =
                 read_source(&mut source, Some(Side::Cloud), &options, &mut progress_of(run));
-            match table {
+            let (error, buffers) = match table {
                 Ok(table) => {
                     let parts = table.into_parts();
-                    let buffers = [
+                    let buffers = vec![
                         Uint8Array::from(&parts.meta[..]).buffer(),
                         Uint8Array::from(&parts.text[..]).buffer(),
                         Uint32Array::from(&parts.ends[..]).buffer(),
                         Uint32Array::from(&parts.lines[..]).buffer(),
                         Uint32Array::from(&parts.records[..]).buffer(),
                     ];
-                    drop(parts);
-                    let transfer: Array = buffers.iter().collect();
-                    let extras: Vec<JsValue> = buffers.into_iter().map(JsValue::from).collect();
-                    post_with(&FromWorker::Table { run, error: None }, &extras, Some(&transfer));
+                    (None, buffers)
                 }
-                Err(error) => post(&FromWorker::Table { run, error: Some(error) }, &[]),
-            }
+                Err(error) => (Some(error), Vec::new()),
+            };
+            // Straight to the main worker: the page never holds the table.
+            let transfer: Array = buffers.iter().collect();
+            let message = ToWorker::CloudTable { run, error };
+            let array = array_of(&message, buffers.into_iter().map(JsValue::from));
+            let _ = port.post_message_with_transferable(&array, &transfer);
+            // Done: this worker ends itself, and the memory it grew with the file goes now,
+            // before the main worker's matching needs more. (What it posted is delivered.)
+            scope().close();
         }
         ToWorker::CloudTable { run, error } => {
             let Some(pending) = take_pending(run) else { return };
@@ -249,8 +269,8 @@ fn table_from_buffers(extras: &[JsValue]) -> Result<Table, Error> {
             buffers.len()
         )));
     };
-    let bytes = |b: &ArrayBuffer| Uint8Array::new(b).to_vec();
-    let numbers = |b: &ArrayBuffer| Uint32Array::new(b).to_vec();
+    let bytes = |b: &ArrayBuffer| release(b, Uint8Array::new(b).to_vec());
+    let numbers = |b: &ArrayBuffer| release(b, Uint32Array::new(b).to_vec());
     Table::from_parts(TableParts {
         meta: bytes(meta),
         text: bytes(text),
@@ -258,6 +278,19 @@ fn table_from_buffers(extras: &[JsValue]) -> Result<Table, Error> {
         lines: numbers(lines),
         records: numbers(records),
     })
+}
+
+/// Frees a received buffer, once copied, now rather than at the next garbage collection, which
+/// a worker busy matching does not reach for seconds: `ArrayBuffer.prototype.transfer(0)`
+/// detaches it (where the browser has it; elsewhere the collector frees it later).
+fn release<T>(buffer: &ArrayBuffer, copied: T) -> T {
+    let transfer = Reflect::get(buffer, &JsValue::from_str("transfer"))
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok());
+    if let Some(transfer) = transfer {
+        let _ = transfer.call1(buffer, &JsValue::from(0));
+    }
+    copied
 }
 
 /// Keeps a finished run's report, or says why it failed.
