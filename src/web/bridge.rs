@@ -3,7 +3,8 @@
 //!
 //! Two workers from the same code: the main worker, which reads the on-prem file, audits and
 //! keeps the report, and a reader, which reads the cloud file at the same time on the second
-//! core and sends its table straight to the main worker as transferred buffers, through a
+//! core (from when the main worker has loaded the on-prem file: loading both at once is slower)
+//! and sends its table straight to the main worker as transferred buffers, through a
 //! `MessageChannel` the page makes for the run (the page never holds the table). A reader is
 //! started for each run and ends itself once its table is sent, so the memory it grew is freed
 //! before the main worker matches. Where no reader can be started, runs are sequential in the
@@ -29,7 +30,7 @@ use web_sys::{Blob, BlobPropertyBag, MessageChannel, MessageEvent, Url, Worker};
 use yew::Callback;
 
 use super::protocol::{FromWorker, ToWorker};
-use crate::engine::audit::AuditOptions;
+use crate::engine::audit::{AuditOptions, Stage};
 
 /// Where the page's loader leaves the worker's code: `{ glue: string, module: WebAssembly.Module }`.
 const WORKER_CODE: &str = "anchorAuditWorker";
@@ -143,8 +144,10 @@ pub struct Bridge {
     reader: RefCell<Peer>,
     /// Whether a reader can be started; once one fails to start, runs are sequential.
     reader_usable: Cell<bool>,
-    /// The parallel run whose cloud table the reader has not sent yet.
+    /// The parallel run whose reader has not started yet.
     waiting: Cell<Option<u32>>,
+    /// The run's read for the reader, sent once the main worker has loaded the on-prem file.
+    deferred: RefCell<Option<(u32, Array, Array)>>,
     /// A run was sent and has not answered yet.
     busy: Cell<bool>,
     on_message: Callback<(FromWorker, Vec<Blob>)>,
@@ -160,6 +163,7 @@ impl Bridge {
             reader: RefCell::default(),
             reader_usable: Cell::new(true),
             waiting: Cell::new(None),
+            deferred: RefCell::new(None),
             busy: Cell::new(false),
             on_message,
         });
@@ -241,6 +245,7 @@ impl Bridge {
                 self.reader_usable.set(false);
                 // Only terminated: its handlers may be running now, and stay until replaced.
                 self.reader.borrow_mut().terminate();
+                self.deferred.take();
                 if let Some(run) = self.waiting.take() {
                     self.main
                         .borrow_mut()
@@ -272,9 +277,21 @@ impl Bridge {
             }
             (Role::Reader, _) => {}
             (Role::Main, message) => {
+                if let FromWorker::Progress { run, stage, done, total } = message {
+                    // Both files loading at once compete for the browser's file reads (and
+                    // take longer together than one after the other): the reader loads the
+                    // cloud file while the main worker parses the on-prem one.
+                    let loaded = stage != Stage::LoadingOnPrem || done >= total;
+                    if loaded && self.deferred.borrow().as_ref().is_some_and(|d| d.0 == run) {
+                        if let Some((_, read, transfer)) = self.deferred.take() {
+                            self.reader.borrow_mut().post(read, Some(transfer));
+                        }
+                    }
+                }
                 if matches!(message, FromWorker::Done { .. } | FromWorker::Failed { .. }) {
                     self.busy.set(false);
                     self.waiting.set(None);
+                    self.deferred.take();
                     // A run that failed before the cloud table was needed leaves a reader
                     // still reading (one that sent its table has closed itself).
                     self.reader.borrow_mut().terminate();
@@ -323,7 +340,7 @@ impl Bridge {
             let read = ToWorker::Read { run, name: names[1].clone(), options: options.clone() };
             let (mine, theirs) = (channel.port1(), channel.port2());
             let message = message_array(&read, &[files[1].clone(), mine.clone().into()]);
-            self.reader.borrow_mut().post(message, Some(Array::of1(&mine)));
+            *self.deferred.borrow_mut() = Some((run, message, Array::of1(&mine)));
             files.push(theirs.clone().into());
             transfer = Some(Array::of1(&theirs));
         }
@@ -342,6 +359,7 @@ impl Bridge {
     pub fn restart(self: &Rc<Self>) {
         self.busy.set(false);
         self.waiting.set(None);
+        self.deferred.take();
         self.reader.borrow_mut().terminate();
         self.spawn(Role::Main);
     }
