@@ -432,7 +432,9 @@ fn progress_keeps_both_files_while_two_workers_read_them() {
     assert!(fractions.windows(2).all(|w| w[0] <= w[1]), "{fractions:?}");
     assert_eq!((fractions[0], *fractions.last().unwrap()), (0.0, 1.0));
     let matching = FromWorker::Progress { run, stage: Stage::Matching, done: 0, total: 0 };
-    assert!(progress(&state.reduce(Action::Worker(matching))).matching);
+    let matching = progress(&state.reduce(Action::Worker(matching)));
+    assert!(matching.matching);
+    assert_eq!(matching.fraction(), 1.0);
 }
 
 /// Waits (up to 5 s) until `done()` holds.

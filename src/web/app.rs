@@ -279,12 +279,10 @@ pub fn app() -> Html {
                     if let Phase::Running(progress) = &state.phase {
                         <div class="progress-row" role="status" aria-live="polite">
                             <label for="progress">{ progress_label(progress) }</label>
-                            // Matching has no measure of its own: the bar says "busy" then.
-                            if progress.matching {
-                                <progress id="progress"></progress>
-                            } else {
-                                <progress id="progress" max="1000" value={((progress.fraction() * 1000.0) as u32).to_string()}></progress>
-                            }
+                            // Matching has no measure of its own; the bar stays full then rather
+                            // than indeterminate, whose animation repaints every frame and takes
+                            // CPU from the workers on a two-core machine.
+                            <progress id="progress" max="1000" value={((progress.fraction() * 1000.0) as u32).to_string()}></progress>
                             <button type="button" class="secondary" onclick={on_cancel}>{ "Cancel" }</button>
                         </div>
                     }

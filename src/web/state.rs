@@ -62,9 +62,12 @@ impl Progress {
         self.files[side] = Some((stage, done, total));
     }
 
-    /// How much of the reading is done, from 0 to 1: loading a file counts for 2/5 of it and
-    /// reading it for 3/5 (as they take in the browser), each file by its size.
+    /// How much of the reading is done, from 0 to 1 (1 once matching): loading a file counts for
+    /// 2/5 of it and reading it for 3/5 (as they take in the browser), each file by its size.
     pub fn fraction(&self) -> f64 {
+        if self.matching {
+            return 1.0;
+        }
         let (mut done, mut total) = (0.0, 0.0);
         for (stage, d, t) in self.files.iter().flatten() {
             let part = *d as f64 / (*t).max(1) as f64;
