@@ -452,3 +452,30 @@ test("two workers read the two files at once, give the one-worker report, and Ca
   app.assertNoLeaks(one.seen);
   await one.page.close();
 });
+
+test("a reader that fails as it starts leaves the run to the main worker", { timeout: 60_000 }, async () => {
+  // The second worker's script throws before it says it is ready: the page hears of it only
+  // through the worker's error event, after the run was sent.
+  const failSecond = () => {
+    const Original = globalThis.Worker;
+    let made = 0;
+    globalThis.Worker = class extends Original {
+      constructor(url, ...rest) {
+        const broken = URL.createObjectURL(new Blob(["throw new Error('reader refused by the test');"], { type: "text/javascript" }));
+        super(++made === 2 ? broken : url, ...rest);
+      }
+    };
+  };
+  const { page, seen } = await app.open({ init: failSecond });
+  await loadFiles(page, path.join(FIXTURES, "onprem-ps7.csv"), path.join(FIXTURES, "cloud-mguser.csv"));
+  await waitForReport(page, seen);
+  const c = await counts(page);
+  assert.equal(c["mismatch"], 2);
+  assert.equal(c["hard-match"], 6);
+  await until(() => page.workers().length === 1, "the failed reader gone");
+  // The test's own error is the only one the page may report.
+  assert.deepEqual(seen.errors.filter((e) => !e.includes("reader refused by the test")), []);
+  seen.errors.length = 0;
+  app.assertNoLeaks(seen);
+  await page.close();
+});
