@@ -1,6 +1,8 @@
 //! The worker side: reads the two files, runs the audit, keeps the report and answers the page's
 //! questions (windows of rows, one entry, downloads). It is the only place the browser app calls
-//! the audit, so the page stays responsive and never holds the whole report.
+//! the audit, so the page stays responsive and never holds the whole report. A second copy, the
+//! reader, reads the cloud file of a run at the same time and sends its table to the main worker
+//! ([`ToWorker::Read`]); the main worker finishes the run when it comes.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
