@@ -390,6 +390,53 @@ fn clear_forgets_the_files_the_report_and_the_options_but_keeps_the_counters() {
     assert_eq!((cleared.run, cleared.seq, cleared.query_seq, cleared.cleared), (run, seq, seq, 1));
 }
 
+#[wasm_bindgen_test]
+fn progress_keeps_both_files_while_two_workers_read_them() {
+    use anchor_audit::engine::audit::Stage;
+    use anchor_audit::web::dom::text_blob;
+    use anchor_audit::web::protocol::FromWorker;
+    use anchor_audit::web::state::{Action, Phase, Progress, Slot, State};
+    use yew::Reducible;
+    let slot = |name: &str| Slot { name: name.into(), size: 3, blob: text_blob("a,b") };
+    let mut state = Rc::new(State::default())
+        .reduce(Action::Load(Side::OnPrem, slot("onprem.csv")))
+        .reduce(Action::Load(Side::Cloud, slot("cloud.csv")));
+    let run = state.run;
+    let progress = |state: &State| match &state.phase {
+        Phase::Running(p) => p.clone(),
+        other => panic!("{other:?}"),
+    };
+    let mut fractions = vec![progress(&state).fraction()];
+    // The main worker's and the reader's reports interleave; one from an older run is ignored.
+    let reports = [
+        (run, Stage::LoadingOnPrem, 100, 300),
+        (run, Stage::LoadingCloud, 100, 200),
+        (run - 1, Stage::ReadingCloud, 50, 100),
+        (run, Stage::LoadingOnPrem, 300, 300),
+        (run, Stage::ReadingCloud, 100, 200),
+        (run, Stage::ReadingOnPrem, 150, 300),
+        (run, Stage::ReadingCloud, 200, 200),
+        (run, Stage::ReadingOnPrem, 300, 300),
+    ];
+    for (run, stage, done, total) in reports {
+        state = state.reduce(Action::Worker(FromWorker::Progress { run, stage, done, total }));
+        fractions.push(progress(&state).fraction());
+    }
+    assert_eq!(
+        progress(&state),
+        Progress {
+            files: [Some((Stage::ReadingOnPrem, 300, 300)), Some((Stage::ReadingCloud, 200, 200))],
+            matching: false,
+        }
+    );
+    assert!(fractions.windows(2).all(|w| w[0] <= w[1]), "{fractions:?}");
+    assert_eq!((fractions[0], *fractions.last().unwrap()), (0.0, 1.0));
+    let matching = FromWorker::Progress { run, stage: Stage::Matching, done: 0, total: 0 };
+    let matching = progress(&state.reduce(Action::Worker(matching)));
+    assert!(matching.matching);
+    assert_eq!(matching.fraction(), 1.0);
+}
+
 /// Waits (up to 5 s) until `done()` holds.
 async fn until(mut done: impl FnMut() -> bool) {
     for _ in 0..500 {

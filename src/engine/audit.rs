@@ -162,57 +162,113 @@ pub fn audit_with_progress(
 }
 
 /// [`audit_with_progress`] from two [`Source`]s, each loaded when its turn comes.
+///
+/// The run in two halves, so that a caller can read the cloud file elsewhere (the browser's
+/// second worker) and hand its table over: [`read_source`] reads each file, [`onprem_half`]
+/// takes the on-prem table, [`finish`] the cloud one. This function is those calls in order;
+/// whoever reads the files in parallel gets the same result by making the same calls.
 pub fn audit_sources(
     onprem: &mut dyn Source,
     cloud: &mut dyn Source,
     options: &AuditOptions,
     progress: &mut dyn FnMut(Stage, Progress) -> bool,
 ) -> Result<Audit, Error> {
-    let onprem_options = ReadOptions {
-        file_name: onprem.name().to_string(),
-        side: Some(Side::OnPrem),
-        columns: options.onprem_columns.clone(),
-        max_bytes: options.max_bytes,
-    };
-    let cloud_options = ReadOptions {
-        file_name: cloud.name().to_string(),
-        side: Some(Side::Cloud),
-        columns: options.cloud_columns.clone(),
-        max_bytes: options.max_bytes,
-    };
-    let mut read = |source: &mut dyn Source, read_options: &ReadOptions, side: Side| {
-        let (loading, reading) = match side {
-            Side::OnPrem => (Stage::LoadingOnPrem, Stage::ReadingOnPrem),
-            Side::Cloud => (Stage::LoadingCloud, Stage::ReadingCloud),
-        };
-        let bytes = source
-            .load(&mut |p| progress(loading, p))
-            .map_err(|e| Error { side: e.side.or(Some(side)), ..e })?;
-        read_table_with_progress(&bytes, read_options, &mut |p| progress(reading, p))
-    };
-    let onprem_table = read(onprem, &onprem_options, Side::OnPrem);
-    // A file in the wrong slot is only worth a swap when the other one is wrong too.
-    let onprem_table = match onprem_table {
-        Err(e) if matches!(e.kind, ErrorKind::WrongSide { .. }) => {
-            let swapped = ReadOptions { side: None, ..cloud_options.clone() };
-            return Err(match read(cloud, &swapped, Side::Cloud) {
-                Ok(t) if t.info.detection.side == Some(Side::OnPrem) => {
-                    Error::new(ErrorKind::Swapped)
-                }
-                _ => e,
-            });
+    let onprem_table = read_source(onprem, Some(Side::OnPrem), options, progress);
+    match onprem_half(onprem_table, options)? {
+        Half::Read(half) => {
+            let cloud_table = read_source(cloud, Some(Side::Cloud), options, progress);
+            finish(*half, cloud_table, options, progress)
         }
+        Half::WrongSide(error) => {
+            Err(swapped_or(error, read_source(cloud, None, options, progress)))
+        }
+    }
+}
+
+/// Loads a source and reads it as the file in the `slot` given (`None`: the cloud slot's file
+/// read for no slot, to tell whether the two files were swapped, see [`Half::WrongSide`]).
+pub fn read_source(
+    source: &mut dyn Source,
+    slot: Option<Side>,
+    options: &AuditOptions,
+    progress: &mut dyn FnMut(Stage, Progress) -> bool,
+) -> Result<Table, Error> {
+    let side = slot.unwrap_or(Side::Cloud);
+    let (loading, reading, columns) = match side {
+        Side::OnPrem => (Stage::LoadingOnPrem, Stage::ReadingOnPrem, &options.onprem_columns),
+        Side::Cloud => (Stage::LoadingCloud, Stage::ReadingCloud, &options.cloud_columns),
+    };
+    let read_options = ReadOptions {
+        file_name: source.name().to_string(),
+        side: slot,
+        columns: columns.clone(),
+        max_bytes: options.max_bytes,
+    };
+    let bytes = source
+        .load(&mut |p| progress(loading, p))
+        .map_err(|e| Error { side: e.side.or(Some(side)), ..e })?;
+    read_table_with_progress(&bytes, &read_options, &mut |p| progress(reading, p))
+}
+
+/// The first half of a run: the on-prem file read and its rows turned into users (the rows are
+/// dropped then, so the two files' rows are never in memory at once).
+#[derive(Debug)]
+pub struct OnPremHalf {
+    /// The table without its rows.
+    table: Table,
+    /// How many rows it had.
+    rows: usize,
+    /// Its users, or why they could not be made (reported after the cloud file's own errors).
+    converted: Result<(Vec<OnPremUser>, Vec<Reject>), Error>,
+}
+
+/// What the on-prem table leads to.
+#[derive(Debug)]
+pub enum Half {
+    /// The run goes on with the cloud file, read for the cloud slot, in [`finish`].
+    Read(Box<OnPremHalf>),
+    /// The on-prem slot holds a cloud export. A file in the wrong slot is only worth a swap
+    /// when the other one is wrong too: [`swapped_or`] decides from the cloud slot's file read
+    /// for no slot.
+    WrongSide(Error),
+}
+
+/// Takes the on-prem file's table (or why it could not be read: the run stops with that error,
+/// before the cloud file is needed).
+pub fn onprem_half(table: Result<Table, Error>, options: &AuditOptions) -> Result<Half, Error> {
+    let mut table = match table {
+        Err(e) if matches!(e.kind, ErrorKind::WrongSide { .. }) => return Ok(Half::WrongSide(e)),
         other => other?,
     };
-    // Each table's rows become users as soon as it is read, and its row index is then dropped:
+    // The table's rows become users as soon as it is read, and its row index is then dropped:
     // only the text lives on, as the users' values are slices of it (never a second copy). An
     // error in the on-prem rows still waits until the cloud file has been read, as the cloud
     // file's own errors come first.
+    let converted = onprem_users(&table, &options.matching.anchor);
+    let rows = std::mem::take(&mut table.rows).len();
+    Ok(Half::Read(Box::new(OnPremHalf { table, rows, converted })))
+}
+
+/// The error of a run whose on-prem file is the cloud export: [`ErrorKind::Swapped`] when the
+/// cloud slot's file, read for no slot, is the on-prem export; the on-prem file's error if not.
+pub fn swapped_or(onprem_error: Error, cloud_for_no_slot: Result<Table, Error>) -> Error {
+    match cloud_for_no_slot {
+        Ok(t) if t.info.detection.side == Some(Side::OnPrem) => Error::new(ErrorKind::Swapped),
+        _ => onprem_error,
+    }
+}
+
+/// The second half of a run: the cloud file's table (read for the cloud slot) matched against
+/// the on-prem users. The cloud file's errors come first, then the on-prem users' own.
+pub fn finish(
+    half: OnPremHalf,
+    cloud: Result<Table, Error>,
+    options: &AuditOptions,
+    progress: &mut dyn FnMut(Stage, Progress) -> bool,
+) -> Result<Audit, Error> {
+    let OnPremHalf { table: onprem_table, rows: onprem_rows, converted: onprem_converted } = half;
     let anchor = &options.matching.anchor;
-    let mut onprem_table = onprem_table;
-    let onprem_converted = onprem_users(&onprem_table, anchor);
-    let onprem_rows = std::mem::take(&mut onprem_table.rows).len();
-    let mut cloud_table = read(cloud, &cloud_options, Side::Cloud)?;
+    let mut cloud_table = cloud?;
     let (cloud_users, cloud_rejects) = cloud_users(&cloud_table);
     let cloud_rows = std::mem::take(&mut cloud_table.rows).len();
     let done = Progress { bytes_done: 0, bytes_total: 0, records: 0 };
@@ -650,6 +706,77 @@ mod tests {
         assert_eq!(*log.borrow(), ["onprem-ps7.csv", "cloud-mguser.csv"]);
         use Stage::*;
         assert_eq!(stages, [LoadingOnPrem, ReadingOnPrem, LoadingCloud, ReadingCloud, Matching]);
+    }
+
+    /// The run as the browser makes it with two workers: the cloud file read for its slot on
+    /// its own and handed over as [`TableParts`](crate::engine::read::TableParts), the on-prem
+    /// file read beside it, the cloud file read again for no slot only to tell a swap.
+    fn in_parallel(onprem: Input, cloud: Input, options: &AuditOptions) -> Result<Audit, Error> {
+        let quiet = &mut |_: Stage, _: Progress| true;
+        let handed_over = read_source(&mut { cloud }, Some(Side::Cloud), options, quiet)
+            .map(|table| Table::from_parts(table.into_parts()).unwrap());
+        let onprem_table = read_source(&mut { onprem }, Some(Side::OnPrem), options, quiet);
+        match onprem_half(onprem_table, options)? {
+            Half::Read(half) => finish(*half, handed_over, options, quiet),
+            Half::WrongSide(e) => {
+                Err(swapped_or(e, read_source(&mut { cloud }, None, options, quiet)))
+            }
+        }
+    }
+
+    /// Every pair of files under tests/fixtures, either way round, with each anchor choice (one
+    /// a column most files lack), and a few broken inputs: the parallel run gives exactly the
+    /// sequential run's result, verdicts, rows, warnings and errors alike.
+    #[test]
+    fn the_parallel_run_gives_the_sequential_result_for_every_pair() {
+        let root = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        let mut dirs = vec![std::path::PathBuf::from(&root)];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if !matches!(path.extension().and_then(|e| e.to_str()), Some("md" | "py")) {
+                    let name = path.strip_prefix(&root).unwrap().display().to_string();
+                    files.push((name, std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        files.sort();
+        assert!(files.len() > 30, "{} files", files.len());
+        for broken in [&b""[..], b"\r\n", b"\xFF\xFEx\x00", b"UserPrincipalName\r\na@b\r\n"] {
+            files.push((format!("broken {broken:?}"), broken.to_vec()));
+        }
+        let mut options =
+            [AuditOptions::default(), AuditOptions::default(), AuditOptions::default()];
+        options[1].matching.anchor = AnchorAttribute::ObjectGuid;
+        options[2].matching.anchor = AnchorAttribute::Column("employeeID".into());
+        let (mut compared, mut failed) = (0, 0);
+        let mut kinds = std::collections::BTreeSet::new();
+        for (o, onprem) in &files {
+            for (c, cloud) in &files {
+                for options in &options {
+                    let onprem = Input { name: o, bytes: onprem };
+                    let cloud = Input { name: c, bytes: cloud };
+                    let sequential = audit_with_progress(onprem, cloud, options, &mut |_, _| true);
+                    let parallel = in_parallel(onprem, cloud, options);
+                    assert_eq!(parallel, sequential, "{o} × {c}, {:?}", options.matching.anchor);
+                    compared += 1;
+                    failed += usize::from(sequential.is_err());
+                    if let Err(e) = sequential {
+                        kinds.insert(
+                            format!("{:?}", e.kind).split([' ', '{']).next().map(String::from),
+                        );
+                    }
+                }
+            }
+        }
+        // Both kinds of result were compared, many times.
+        assert!(failed > 100 && compared - failed > 100, "{failed} of {compared} failed");
+        for kind in ["Swapped", "WrongSide", "Usage", "Empty", "MissingColumn", "NotText"] {
+            assert!(kinds.contains(&Some(kind.to_string())), "no {kind} among {kinds:?}");
+        }
     }
 
     #[test]

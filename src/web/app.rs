@@ -14,7 +14,7 @@ use super::options::MatchingOptions;
 use super::protocol::{FromWorker, ToWorker};
 use super::results::Results;
 use super::slots::FileSlot;
-use super::state::{Action, Phase, Slot, State};
+use super::state::{Action, Phase, Progress, Slot, State};
 use super::table::{ReportTable, WINDOW};
 use crate::engine::audit::Stage;
 use crate::engine::error::{ErrorKind, Side};
@@ -84,12 +84,10 @@ pub fn app() -> Html {
             if *run > 0 {
                 if let [Some(a), Some(b)] = &state.slots {
                     bridge.run(
-                        &ToWorker::Run {
-                            run: *run,
-                            names: [a.name.clone(), b.name.clone()],
-                            options: state.options.clone(),
-                        },
-                        &[a.blob.clone(), b.blob.clone()],
+                        *run,
+                        [a.name.clone(), b.name.clone()],
+                        state.options.clone(),
+                        [a.blob.clone(), b.blob.clone()],
                     );
                 }
             }
@@ -278,10 +276,13 @@ pub fn app() -> Html {
                         <summary>{ "Anchor and tenant settings" }</summary>
                         <MatchingOptions matching={state.options.matching.clone()} onprem_headers={state.headers[0].clone()} on_change={on_matching} />
                     </details>
-                    if let Phase::Running { stage, done, total } = &state.phase {
+                    if let Phase::Running(progress) = &state.phase {
                         <div class="progress-row" role="status" aria-live="polite">
-                            <label for="progress">{ stage_label(*stage, *done, *total) }</label>
-                            <progress id="progress" max={total.max(&1).to_string()} value={done.to_string()}></progress>
+                            <label for="progress">{ progress_label(progress) }</label>
+                            // Matching has no measure of its own; the bar stays full then rather
+                            // than indeterminate, whose animation repaints every frame and takes
+                            // CPU from the workers on a two-core machine.
+                            <progress id="progress" max="1000" value={((progress.fraction() * 1000.0) as u32).to_string()}></progress>
                             <button type="button" class="secondary" onclick={on_cancel}>{ "Cancel" }</button>
                         </div>
                     }
@@ -314,22 +315,33 @@ pub fn app() -> Html {
     }
 }
 
-fn stage_label(stage: Option<Stage>, done: u64, total: u64) -> String {
+/// Where each file is ("On-prem file: reading 12.0 of 296.0 MB · Cloud file: read"), or that
+/// the users are being matched.
+fn progress_label(progress: &Progress) -> String {
+    if progress.matching {
+        return "Matching users…".into();
+    }
     let mb = |b: u64| format!("{:.1}", b as f64 / 1e6);
-    match stage {
-        None => "Handing the files to the worker…".into(),
-        Some(Stage::LoadingOnPrem) => {
-            format!("Loading the on-prem file: {} of {} MB", mb(done), mb(total))
-        }
-        Some(Stage::LoadingCloud) => {
-            format!("Loading the cloud file: {} of {} MB", mb(done), mb(total))
-        }
-        Some(Stage::ReadingOnPrem) => {
-            format!("Reading the on-prem file: {} of {} MB", mb(done), mb(total))
-        }
-        Some(Stage::ReadingCloud) => {
-            format!("Reading the cloud file: {} of {} MB", mb(done), mb(total))
-        }
-        Some(Stage::Matching) => "Matching users…".into(),
+    let steps: Vec<String> = progress
+        .files
+        .iter()
+        .zip(["On-prem file", "Cloud file"])
+        .filter_map(|(step, file)| {
+            let (stage, done, total) = (*step)?;
+            Some(match stage {
+                Stage::ReadingOnPrem | Stage::ReadingCloud if done >= total => {
+                    format!("{file}: read")
+                }
+                Stage::ReadingOnPrem | Stage::ReadingCloud => {
+                    format!("{file}: reading {} of {} MB", mb(done), mb(total))
+                }
+                _ => format!("{file}: loading {} of {} MB", mb(done), mb(total)),
+            })
+        })
+        .collect();
+    if steps.is_empty() {
+        "Handing the files to the workers…".into()
+    } else {
+        steps.join(" · ")
     }
 }

@@ -1,5 +1,14 @@
-//! The page side of the worker: spawns it, queues messages until it says it is ready, and
-//! replaces it on cancel, on Clear and after a panic.
+//! The page side of the workers: spawns them, queues messages until each says it is ready, and
+//! replaces them on cancel, on Clear and after a panic.
+//!
+//! Two workers from the same code: the main worker, which reads the on-prem file, audits and
+//! keeps the report, and a reader, which reads the cloud file at the same time on the second
+//! core (from when the main worker has loaded the on-prem file: loading both at once is slower)
+//! and sends its table straight to the main worker as transferred buffers, through a
+//! `MessageChannel` the page makes for the run (the page never holds the table). A reader is
+//! started for each run and ends itself once its table is sent, so the memory it grew is freed
+//! before the main worker matches. Where no reader can be started, runs are sequential in the
+//! main worker, as with one core.
 //!
 //! Nothing is fetched after the page has loaded, not even for a fresh worker: at startup the
 //! page's loader (static/boot.js when hosted, the inline starter in the single file) puts the
@@ -7,8 +16,8 @@
 //! `globalThis.anchorAuditWorker`. Every worker is created from one Blob URL holding that glue
 //! and [`STARTER`], and is handed the Module by `postMessage` (so the CSP has `worker-src blob:`).
 //!
-//! The worker computes synchronously, so it cannot see a "cancel" message mid-run; cancelling
-//! terminates it (the CPU work stops at once) and starts a fresh one. Each worker gets a
+//! A worker computes synchronously, so it cannot see a "cancel" message mid-run; cancelling
+//! terminates both (the CPU work stops at once) and starts fresh ones. Each worker gets a
 //! generation number and messages from an older generation are dropped.
 
 use std::cell::{Cell, RefCell};
@@ -17,10 +26,11 @@ use std::rc::Rc;
 use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, BlobPropertyBag, MessageEvent, Url, Worker};
+use web_sys::{Blob, BlobPropertyBag, MessageChannel, MessageEvent, Url, Worker};
 use yew::Callback;
 
 use super::protocol::{FromWorker, ToWorker};
+use crate::engine::audit::{AuditOptions, Stage};
 
 /// Where the page's loader leaves the worker's code: `{ glue: string, module: WebAssembly.Module }`.
 const WORKER_CODE: &str = "anchorAuditWorker";
@@ -69,97 +79,141 @@ impl Code {
     }
 }
 
-/// The page's handle on its worker.
+/// Which of the two workers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// Reads the on-prem file, audits, keeps the report, answers the page.
+    Main,
+    /// Reads the cloud file of a run, then is replaced.
+    Reader,
+}
+
+/// One worker and what the page keeps beside it.
+#[derive(Default)]
+struct Peer {
+    worker: Option<Worker>,
+    generation: u32,
+    ready: bool,
+    /// Messages (and what they transfer) waiting for `ready`.
+    queue: Vec<(Array, Option<Array>)>,
+    handler: Option<Handler>,
+    error_handler: Option<ErrorHandler>,
+}
+
+impl Peer {
+    fn post(&mut self, message: Array, transfer: Option<Array>) {
+        match (&self.worker, self.ready) {
+            (Some(worker), true) => post(worker, &message, transfer.as_ref()),
+            (Some(_), false) => self.queue.push((message, transfer)),
+            (None, _) => {}
+        }
+    }
+
+    fn terminate(&mut self) {
+        if let Some(worker) = self.worker.take() {
+            worker.terminate();
+        }
+        self.queue.clear();
+        self.ready = false;
+    }
+}
+
+fn post(worker: &Worker, message: &Array, transfer: Option<&Array>) {
+    // Posting only fails for values that cannot be cloned; ours are strings, Blobs and
+    // ArrayBuffers.
+    let _ = match transfer {
+        Some(transfer) => worker.post_message_with_transfer(message, transfer),
+        None => worker.post_message(message),
+    };
+}
+
+/// A message as the workers read it: JSON text in slot 0, values beside it.
+fn message_array(message: &ToWorker, extras: &[JsValue]) -> Array {
+    let array = Array::new();
+    array.push(&JsValue::from_str(&serde_json::to_string(message).unwrap_or_default()));
+    for extra in extras {
+        array.push(extra);
+    }
+    array
+}
+
+/// The page's handle on its workers.
 pub struct Bridge {
     code: Result<Code, String>,
-    worker: RefCell<Option<Worker>>,
-    generation: Cell<u32>,
-    ready: Cell<bool>,
+    main: RefCell<Peer>,
+    reader: RefCell<Peer>,
+    /// Whether a reader can be started; once one fails to start, runs are sequential.
+    reader_usable: Cell<bool>,
+    /// The parallel run whose reader has not started yet.
+    waiting: Cell<Option<u32>>,
+    /// The run's read for the reader, sent once the main worker has loaded the on-prem file.
+    deferred: RefCell<Option<(u32, Array, Array)>>,
     /// A run was sent and has not answered yet.
     busy: Cell<bool>,
-    queue: RefCell<Vec<Array>>,
     on_message: Callback<(FromWorker, Vec<Blob>)>,
-    handler: RefCell<Option<Handler>>,
-    error_handler: RefCell<Option<ErrorHandler>>,
 }
 
 impl Bridge {
-    /// Starts a worker; every message it sends goes to `on_message`.
+    /// Starts the workers; every message the main worker sends (and the reader's progress)
+    /// goes to `on_message`.
     pub fn new(on_message: Callback<(FromWorker, Vec<Blob>)>) -> Rc<Bridge> {
         let bridge = Rc::new(Bridge {
             code: Code::new(),
-            worker: RefCell::new(None),
-            generation: Cell::new(0),
-            ready: Cell::new(false),
+            main: RefCell::default(),
+            reader: RefCell::default(),
+            reader_usable: Cell::new(true),
+            waiting: Cell::new(None),
+            deferred: RefCell::new(None),
             busy: Cell::new(false),
-            queue: RefCell::new(Vec::new()),
             on_message,
-            handler: RefCell::new(None),
-            error_handler: RefCell::new(None),
         });
-        bridge.spawn();
+        bridge.spawn(Role::Main);
         bridge
     }
 
-    fn spawn(self: &Rc<Self>) {
-        let generation = self.generation.get().wrapping_add(1);
-        self.generation.set(generation);
-        self.ready.set(false);
+    fn peer(&self, role: Role) -> &RefCell<Peer> {
+        match role {
+            Role::Main => &self.main,
+            Role::Reader => &self.reader,
+        }
+    }
+
+    fn spawn(self: &Rc<Self>, role: Role) {
+        let generation = {
+            let mut peer = self.peer(role).borrow_mut();
+            peer.terminate();
+            peer.generation = peer.generation.wrapping_add(1);
+            peer.generation
+        };
         let weak = Rc::downgrade(self);
         let handler = Handler::new(move |event: MessageEvent| {
             let Some(bridge) = weak.upgrade() else { return };
-            if bridge.generation.get() != generation {
+            if bridge.peer(role).borrow().generation != generation {
                 return; // a message from a worker that was replaced
             }
             let data: Array = event.data().unchecked_into();
             let text = data.get(0).as_string().unwrap_or_default();
-            let blobs: Vec<Blob> =
-                (1..data.length()).filter_map(|i| data.get(i).dyn_into::<Blob>().ok()).collect();
+            let extras: Vec<JsValue> = (1..data.length()).map(|i| data.get(i)).collect();
             let message = serde_json::from_str::<FromWorker>(&text).unwrap_or_else(|e| {
                 FromWorker::Panic(format!("unreadable message from the worker: {e}"))
             });
-            if matches!(message, FromWorker::Done { .. } | FromWorker::Failed { .. }) {
-                bridge.busy.set(false);
-            }
-            if message == FromWorker::Ready {
-                bridge.ready.set(true);
-                let queued: Vec<Array> = bridge.queue.borrow_mut().drain(..).collect();
-                if let Some(worker) = bridge.worker.borrow().as_ref() {
-                    for message in queued {
-                        let _ = worker.post_message(&message);
-                    }
-                }
-            }
-            let crashed = matches!(message, FromWorker::Panic(_));
-            bridge.on_message.emit((message, blobs));
-            if crashed {
-                // A panicked worker answers nothing more: replace it, after this handler has
-                // returned (restarting drops the closure that is running).
-                let weak = Rc::downgrade(&bridge);
-                gloo::timers::callback::Timeout::new(0, move || {
-                    if let Some(bridge) = weak.upgrade() {
-                        bridge.restart();
-                    }
-                })
-                .forget();
-            }
+            bridge.received(role, message, extras);
         });
         // An error before the worker is ready means it could not start (its code, the CSP…);
         // later ones follow a panic the worker has already reported.
         let weak = Rc::downgrade(self);
         let error_handler = ErrorHandler::new(move |event: JsValue| {
             let Some(bridge) = weak.upgrade() else { return };
-            if bridge.generation.get() != generation || bridge.ready.get() {
+            let peer = bridge.peer(role).borrow();
+            if peer.generation != generation || peer.ready {
                 return;
             }
+            drop(peer);
             let message = Reflect::get(&event, &JsValue::from_str("message"))
                 .ok()
                 .and_then(|m| m.as_string())
                 .unwrap_or_else(|| "no message".into());
-            bridge.on_message.emit((
-                FromWorker::Panic(format!("the worker could not be started: {message}")),
-                Vec::new(),
-            ));
+            bridge.not_started(role, message);
         });
         let started = self.code.as_ref().map_err(Clone::clone).and_then(|code| {
             let worker = Worker::new(&code.url).map_err(|e| format!("{e:?}"))?;
@@ -168,59 +222,153 @@ impl Bridge {
             worker.post_message(&code.module).map_err(|e| format!("{e:?}"))?;
             Ok(worker)
         });
-        match started {
-            Ok(worker) => *self.worker.borrow_mut() = Some(worker),
-            Err(e) => self.on_message.emit((
-                FromWorker::Panic(format!("the worker could not be started: {e}")),
-                Vec::new(),
-            )),
+        {
+            let mut peer = self.peer(role).borrow_mut();
+            peer.handler = Some(handler);
+            peer.error_handler = Some(error_handler);
+            peer.worker = started.as_ref().ok().cloned();
         }
-        *self.handler.borrow_mut() = Some(handler);
-        *self.error_handler.borrow_mut() = Some(error_handler);
+        if let Err(e) = started {
+            self.not_started(role, e);
+        }
     }
 
-    /// Starts a run. A run still in progress is stopped first (the worker cannot be
-    /// interrupted otherwise), so the new one does not wait behind it.
-    pub fn run(self: &Rc<Self>, message: &ToWorker, blobs: &[Blob]) {
+    /// A worker could not start: the main worker's failure is shown as a crash; without a
+    /// reader, runs go on in the main worker alone.
+    fn not_started(self: &Rc<Self>, role: Role, message: String) {
+        match role {
+            Role::Main => self.on_message.emit((
+                FromWorker::Panic(format!("the worker could not be started: {message}")),
+                Vec::new(),
+            )),
+            Role::Reader => {
+                self.reader_usable.set(false);
+                // Only terminated: its handlers may be running now, and stay until replaced.
+                self.reader.borrow_mut().terminate();
+                self.deferred.take();
+                if let Some(run) = self.waiting.take() {
+                    self.main
+                        .borrow_mut()
+                        .post(message_array(&ToWorker::ReadCloudHere { run }, &[]), None);
+                }
+            }
+        }
+    }
+
+    fn received(self: &Rc<Self>, role: Role, message: FromWorker, extras: Vec<JsValue>) {
+        if message == FromWorker::Ready {
+            if role == Role::Reader {
+                // Started: from now on it sends the table or panics.
+                self.waiting.set(None);
+            }
+            let mut peer = self.peer(role).borrow_mut();
+            peer.ready = true;
+            let queued = std::mem::take(&mut peer.queue);
+            if let Some(worker) = &peer.worker {
+                for (message, transfer) in queued {
+                    post(worker, &message, transfer.as_ref());
+                }
+            }
+        }
+        let crashed = matches!(message, FromWorker::Panic(_));
+        match (role, message) {
+            (Role::Reader, message @ (FromWorker::Progress { .. } | FromWorker::Panic(_))) => {
+                self.on_message.emit((message, Vec::new()));
+            }
+            (Role::Reader, _) => {}
+            (Role::Main, message) => {
+                if let FromWorker::Progress { run, stage, done, total } = message {
+                    // Both files loading at once compete for the browser's file reads (and
+                    // take longer together than one after the other): the reader loads the
+                    // cloud file while the main worker parses the on-prem one.
+                    let loaded = stage != Stage::LoadingOnPrem || done >= total;
+                    if loaded && self.deferred.borrow().as_ref().is_some_and(|d| d.0 == run) {
+                        if let Some((_, read, transfer)) = self.deferred.take() {
+                            self.reader.borrow_mut().post(read, Some(transfer));
+                        }
+                    }
+                }
+                if matches!(message, FromWorker::Done { .. } | FromWorker::Failed { .. }) {
+                    self.busy.set(false);
+                    self.waiting.set(None);
+                    self.deferred.take();
+                    // A run that failed before the cloud table was needed leaves a reader
+                    // still reading (one that sent its table has closed itself).
+                    self.reader.borrow_mut().terminate();
+                }
+                let blobs = extras.into_iter().filter_map(|e| e.dyn_into().ok()).collect();
+                self.on_message.emit((message, blobs));
+            }
+        }
+        if crashed {
+            // A panicked worker answers nothing more: replace both, after this handler has
+            // returned (restarting drops the closure that is running).
+            let weak = Rc::downgrade(self);
+            gloo::timers::callback::Timeout::new(0, move || {
+                if let Some(bridge) = weak.upgrade() {
+                    bridge.restart();
+                }
+            })
+            .forget();
+        }
+    }
+
+    /// Starts a run of the two files (on-prem, cloud). A run still in progress is stopped first
+    /// (a worker cannot be interrupted otherwise), so the new one does not wait behind it.
+    pub fn run(
+        self: &Rc<Self>,
+        run: u32,
+        names: [String; 2],
+        options: AuditOptions,
+        files: [Blob; 2],
+    ) {
         if self.busy.get() {
             self.restart();
         }
         self.busy.set(true);
-        self.send(message, blobs);
+        // A fresh reader each run; one that cannot start makes this run sequential after
+        // all (`not_started`) and the next ones too.
+        if self.reader_usable.get() {
+            self.spawn(Role::Reader);
+        }
+        let channel = MessageChannel::new().ok().filter(|_| self.reader_usable.get());
+        let mut files: Vec<JsValue> = files.iter().map(JsValue::from).collect();
+        let parallel = channel.is_some();
+        let mut transfer = None;
+        if let Some(channel) = channel {
+            self.waiting.set(Some(run));
+            let read = ToWorker::Read { run, name: names[1].clone(), options: options.clone() };
+            let (mine, theirs) = (channel.port1(), channel.port2());
+            let message = message_array(&read, &[files[1].clone(), mine.clone().into()]);
+            *self.deferred.borrow_mut() = Some((run, message, Array::of1(&mine)));
+            files.push(theirs.clone().into());
+            transfer = Some(Array::of1(&theirs));
+        }
+        let message = ToWorker::Run { run, names, options, parallel };
+        self.main.borrow_mut().post(message_array(&message, &files), transfer);
     }
 
-    /// Sends a message with Blobs beside it (queued until the worker is ready).
+    /// Sends a message to the main worker with Blobs beside it (queued until it is ready).
     pub fn send(&self, message: &ToWorker, blobs: &[Blob]) {
-        let array = Array::new();
-        array.push(&JsValue::from_str(&serde_json::to_string(message).unwrap_or_default()));
-        for blob in blobs {
-            array.push(blob);
-        }
-        if self.ready.get() {
-            if let Some(worker) = self.worker.borrow().as_ref() {
-                let _ = worker.post_message(&array);
-            }
-        } else {
-            self.queue.borrow_mut().push(array);
-        }
+        let extras: Vec<JsValue> = blobs.iter().map(JsValue::from).collect();
+        self.main.borrow_mut().post(message_array(message, &extras), None);
     }
 
-    /// Stops the worker at once, whatever it is doing, and starts a fresh one.
+    /// Stops both workers at once, whatever they are doing, and starts a fresh main worker (a
+    /// reader starts with the next run).
     pub fn restart(self: &Rc<Self>) {
-        if let Some(worker) = self.worker.borrow_mut().take() {
-            worker.terminate();
-        }
-        self.queue.borrow_mut().clear();
         self.busy.set(false);
-        self.spawn();
+        self.waiting.set(None);
+        self.deferred.take();
+        self.reader.borrow_mut().terminate();
+        self.spawn(Role::Main);
     }
 }
 
 impl Drop for Bridge {
     fn drop(&mut self) {
-        if let Some(worker) = self.worker.borrow_mut().take() {
-            worker.terminate();
-        }
+        self.main.borrow_mut().terminate();
+        self.reader.borrow_mut().terminate();
         if let Ok(code) = &self.code {
             let _ = Url::revoke_object_url(&code.url);
         }

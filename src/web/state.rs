@@ -30,19 +30,60 @@ pub enum Phase {
     /// Nothing run yet (or a file is missing).
     #[default]
     Idle,
-    /// The worker is reading or matching.
-    Running {
-        /// The stage.
-        stage: Option<Stage>,
-        /// Bytes of the current file done.
-        done: u64,
-        /// Bytes of the current file.
-        total: u64,
-    },
+    /// The workers are reading or matching.
+    Running(Progress),
     /// The report is ready (in the worker).
     Done,
     /// The run failed; see `State::error`.
     Failed,
+}
+
+/// How far a run is. The two files may be read at the same time (one by each worker), so each
+/// has its own step.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// On-prem, cloud: the stage each file is in, with its bytes done and in all.
+    pub files: [Option<(Stage, u64, u64)>; 2],
+    /// Both files are read and the users are being matched.
+    pub matching: bool,
+}
+
+impl Progress {
+    /// Notes a progress report.
+    fn update(&mut self, stage: Stage, done: u64, total: u64) {
+        let side = match stage {
+            Stage::LoadingOnPrem | Stage::ReadingOnPrem => 0,
+            Stage::LoadingCloud | Stage::ReadingCloud => 1,
+            Stage::Matching => {
+                self.matching = true;
+                return;
+            }
+        };
+        self.files[side] = Some((stage, done, total));
+    }
+
+    /// How much of the reading is done, from 0 to 1 (1 once matching): loading a file counts for
+    /// 2/5 of it and reading it for 3/5 (as they take in the browser), each file by its size.
+    pub fn fraction(&self) -> f64 {
+        if self.matching {
+            return 1.0;
+        }
+        let (mut done, mut total) = (0.0, 0.0);
+        for (stage, d, t) in self.files.iter().flatten() {
+            let part = *d as f64 / (*t).max(1) as f64;
+            let step = match stage {
+                Stage::LoadingOnPrem | Stage::LoadingCloud => 0.4 * part,
+                _ => 0.4 + 0.6 * part,
+            };
+            done += step * *t as f64;
+            total += *t as f64;
+        }
+        if total == 0.0 {
+            0.0
+        } else {
+            done / total
+        }
+    }
 }
 
 /// The window of table rows the page holds.
@@ -105,7 +146,7 @@ impl State {
     fn start_run(&mut self) {
         if self.slots.iter().all(Option::is_some) {
             self.run += 1;
-            self.phase = Phase::Running { stage: None, done: 0, total: 0 };
+            self.phase = Phase::Running(Progress::default());
             self.error = None;
             self.overview = None;
             self.rows = Rc::default();
@@ -248,10 +289,11 @@ impl Reducible for State {
                     return self
                 }
                 FromWorker::Progress { run, stage, done, total } => {
-                    if !s.running() || run != s.run {
+                    let Phase::Running(progress) = &mut s.phase else { return self };
+                    if run != s.run {
                         return self;
                     }
-                    s.phase = Phase::Running { stage: Some(stage), done, total };
+                    progress.update(stage, done, total);
                 }
                 FromWorker::Done { run, overview } => {
                     if !s.running() || run != s.run {

@@ -1,22 +1,32 @@
 //! The worker side: reads the two files, runs the audit, keeps the report and answers the page's
 //! questions (windows of rows, one entry, downloads). It is the only place the browser app calls
-//! the audit, so the page stays responsive and never holds the whole report.
+//! the audit, so the page stays responsive and never holds the whole report. A second copy, the
+//! reader, reads the cloud file of a run at the same time and sends its table to the main worker
+//! ([`ToWorker::Read`]); the main worker finishes the run when it comes.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
 
 use gloo::timers::callback::Timeout;
-use js_sys::{Array, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Function, Reflect, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
+use web_sys::{
+    Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent, MessagePort,
+};
 
-use super::protocol::{Detail, DownloadKind, FromWorker, Overview, ToWorker, UNREADABLE_SHOWN};
-use crate::engine::audit::{audit_sources, Audit, Source, Stage};
-use crate::engine::error::{Error, ErrorKind};
+use super::protocol::{
+    Detail, DownloadKind, FromWorker, Overview, ToWorker, TABLE_BUFFERS, UNREADABLE_SHOWN,
+};
+use crate::engine::audit::{
+    audit_sources, finish, onprem_half, read_source, swapped_or, Audit, AuditOptions, Half,
+    OnPremHalf, Source, Stage,
+};
+use crate::engine::error::{Error, ErrorKind, Side};
 use crate::engine::output::{
     entry_view, fix_script, headline, to_json, write_csv, write_unreadable_csv,
 };
+use crate::engine::read::{Table, TableParts};
 use crate::engine::sample::{generate, SampleSpec};
 use crate::engine::view::{window, Query, SortKey, ViewIndex};
 
@@ -28,6 +38,18 @@ struct Kept {
     index: Option<ViewIndex>,
     /// The last query and the entries it selects, so scrolling does not re-sort.
     selection: Option<(Query, Vec<u32>)>,
+    /// A parallel run's on-prem half, waiting for the reader's cloud table.
+    pending: Option<Pending>,
+}
+
+/// A parallel run between its two halves.
+struct Pending {
+    run: u32,
+    half: OnPremHalf,
+    names: [String; 2],
+    options: AuditOptions,
+    /// On-prem, cloud: the cloud file is read here only if the reader cannot read it.
+    blobs: [Blob; 2],
 }
 
 thread_local! {
@@ -40,81 +62,159 @@ fn scope() -> DedicatedWorkerGlobalScope {
 
 /// Sends a message, with Blobs beside it.
 fn post(message: &FromWorker, blobs: &[Blob]) {
-    let array = Array::new();
-    let text = serde_json::to_string(message).unwrap_or_else(|e| {
-        serde_json::to_string(&FromWorker::Panic(format!("cannot encode a message: {e}")))
-            .unwrap_or_default()
-    });
-    array.push(&JsValue::from_str(&text));
-    for blob in blobs {
-        array.push(blob);
-    }
+    let array = array_of(message, blobs.iter().map(JsValue::from));
     // Posting only fails for values that cannot be cloned; ours are a string and Blobs.
     let _ = scope().post_message(&array);
 }
 
-/// Starts the worker: reports panics to the page, listens, and says it is ready.
+/// A message as JSON text in slot 0 with values beside it.
+fn array_of(message: &impl serde::Serialize, extras: impl Iterator<Item = JsValue>) -> Array {
+    let text = serde_json::to_string(message).unwrap_or_else(|e| {
+        serde_json::to_string(&FromWorker::Panic(format!("cannot encode a message: {e}")))
+            .unwrap_or_default()
+    });
+    let array = Array::of1(&JsValue::from_str(&text));
+    for extra in extras {
+        array.push(&extra);
+    }
+    array
+}
+
+/// Starts the worker: reports panics to the page, listens, and says it is ready. The page
+/// starts two from the same code: the main worker, and for each run a reader for the cloud file.
 pub fn start() {
     std::panic::set_hook(Box::new(|info| post(&FromWorker::Panic(info.to_string()), &[])));
-    let onmessage = Closure::<dyn Fn(MessageEvent)>::new(|event: MessageEvent| {
-        let data: Array = event.data().unchecked_into();
-        let text = data.get(0).as_string().unwrap_or_default();
-        let blobs: Vec<Blob> =
-            (1..data.length()).filter_map(|i| data.get(i).dyn_into::<Blob>().ok()).collect();
-        match serde_json::from_str::<ToWorker>(&text) {
-            Ok(message) => handle(message, &blobs),
-            Err(e) => {
-                post(&FromWorker::Panic(format!("unreadable message from the page: {e}")), &[])
-            }
-        }
-    });
+    let onmessage = Closure::<dyn Fn(MessageEvent)>::new(receive);
     scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
     onmessage.forget();
     post(&FromWorker::Ready, &[]);
 }
 
-fn handle(message: ToWorker, blobs: &[Blob]) {
+/// A message from the page, or from the reader through the run's channel.
+fn receive(event: MessageEvent) {
+    let data: Array = event.data().unchecked_into();
+    let text = data.get(0).as_string().unwrap_or_default();
+    let extras: Vec<JsValue> = (1..data.length()).map(|i| data.get(i)).collect();
+    match serde_json::from_str::<ToWorker>(&text) {
+        Ok(message) => handle(message, &extras),
+        Err(e) => post(&FromWorker::Panic(format!("unreadable message from the page: {e}")), &[]),
+    }
+}
+
+/// The main worker's end of the current run's channel from the reader, with its listener.
+type Channel = (MessagePort, Closure<dyn Fn(MessageEvent)>);
+
+thread_local! {
+    static CHANNEL: RefCell<Option<Channel>> = const { RefCell::new(None) };
+}
+
+/// Posts the run's progress about every 1 % (and at every stage change): enough for a smooth
+/// bar.
+fn progress_of(run: u32) -> impl FnMut(Stage, crate::engine::read::Progress) -> bool {
+    let mut last = (Stage::Matching, u64::MAX);
+    move |stage, p| {
+        let step = (p.bytes_total / 100).max(1);
+        let bucket = p.bytes_done / step;
+        if (stage, bucket) != last {
+            last = (stage, bucket);
+            let message =
+                FromWorker::Progress { run, stage, done: p.bytes_done, total: p.bytes_total };
+            post(&message, &[]);
+        }
+        true
+    }
+}
+
+fn handle(message: ToWorker, extras: &[JsValue]) {
+    let blobs: Vec<Blob> = extras.iter().filter_map(|e| e.clone().dyn_into().ok()).collect();
+    let blobs = blobs.as_slice();
     match message {
-        ToWorker::Run { run, names, options } => {
+        ToWorker::Run { run, names, options, parallel } => {
             KEPT.with(|k| *k.borrow_mut() = Kept::default());
-            let mut last = (Stage::Matching, u64::MAX);
-            let mut progress = |stage: Stage, p: crate::engine::read::Progress| {
-                // About every 1 % (and every stage change): enough for a smooth bar.
-                let step = (p.bytes_total / 100).max(1);
-                let bucket = p.bytes_done / step;
-                if (stage, bucket) != last {
-                    last = (stage, bucket);
-                    post(
-                        &FromWorker::Progress {
-                            run,
-                            stage,
-                            done: p.bytes_done,
-                            total: p.bytes_total,
-                        },
-                        &[],
-                    );
-                }
-                true
-            };
+            // The reader's table comes through this run's channel, once this returns.
+            let port = extras.iter().find_map(|e| e.clone().dyn_into::<MessagePort>().ok());
+            let channel = port.map(|port| {
+                let listener = Closure::<dyn Fn(MessageEvent)>::new(receive);
+                port.set_onmessage(Some(listener.as_ref().unchecked_ref()));
+                (port, listener)
+            });
+            if let Some((old, _)) = CHANNEL.with(|c| c.replace(channel)) {
+                old.close();
+            }
             let [Some(onprem_blob), Some(cloud_blob)] = [blobs.first(), blobs.get(1)] else {
-                return failed(run, usage("two files are needed".into()), &[]);
+                return failed(run, usage("two files are needed".into()), blobs);
             };
+            let mut progress = progress_of(run);
             let mut onprem = BlobSource { name: &names[0], blob: onprem_blob };
             let mut cloud = BlobSource { name: &names[1], blob: cloud_blob };
-            let result = audit_sources(&mut onprem, &mut cloud, &options, &mut progress);
-            match result {
-                Ok(audit) => {
-                    let overview = overview(&audit);
-                    KEPT.with(|k| k.borrow_mut().audit = Some(audit));
-                    post(&FromWorker::Done { run, overview: Box::new(overview) }, &[]);
-                    warm_up();
-                }
-                Err(error) => failed(run, error, blobs),
+            if !parallel {
+                let result = audit_sources(&mut onprem, &mut cloud, &options, &mut progress);
+                return finished(run, result, blobs);
             }
+            // audit_sources' steps, with the cloud table read by the reader meanwhile.
+            let table = read_source(&mut onprem, Some(Side::OnPrem), &options, &mut progress);
+            match onprem_half(table, &options) {
+                Err(error) => failed(run, error, blobs),
+                Ok(Half::WrongSide(error)) => {
+                    let cloud = read_source(&mut cloud, None, &options, &mut progress);
+                    failed(run, swapped_or(error, cloud), blobs)
+                }
+                Ok(Half::Read(half)) => {
+                    let blobs = [onprem_blob.clone(), cloud_blob.clone()];
+                    let pending = Pending { run, half: *half, names, options, blobs };
+                    KEPT.with(|k| k.borrow_mut().pending = Some(pending));
+                }
+            }
+        }
+        ToWorker::Read { run, name, options } => {
+            let port = extras.iter().find_map(|e| e.clone().dyn_into::<MessagePort>().ok());
+            let (Some(blob), Some(port)) = (blobs.first(), port) else {
+                return post(&FromWorker::Panic("a read without its file or channel".into()), &[]);
+            };
+            let mut source = BlobSource { name: &name, blob };
+            let table =
+                read_source(&mut source, Some(Side::Cloud), &options, &mut progress_of(run));
+            let (error, buffers) = match table {
+                Ok(table) => {
+                    let parts = table.into_parts();
+                    let buffers = vec![
+                        Uint8Array::from(&parts.meta[..]).buffer(),
+                        Uint8Array::from(&parts.text[..]).buffer(),
+                        Uint32Array::from(&parts.ends[..]).buffer(),
+                        Uint32Array::from(&parts.lines[..]).buffer(),
+                        Uint32Array::from(&parts.records[..]).buffer(),
+                    ];
+                    (None, buffers)
+                }
+                Err(error) => (Some(error), Vec::new()),
+            };
+            // Straight to the main worker: the page never holds the table.
+            let transfer: Array = buffers.iter().collect();
+            let message = ToWorker::CloudTable { run, error };
+            let array = array_of(&message, buffers.into_iter().map(JsValue::from));
+            let _ = port.post_message_with_transferable(&array, &transfer);
+            // Done: this worker ends itself, and the memory it grew with the file goes now,
+            // before the main worker's matching needs more. (What it posted is delivered.)
+            scope().close();
+        }
+        ToWorker::CloudTable { run, error } => {
+            let Some(pending) = take_pending(run) else { return };
+            let table = match error {
+                Some(error) => Err(error),
+                None => table_from_buffers(extras),
+            };
+            finish_pending(pending, table);
+        }
+        ToWorker::ReadCloudHere { run } => {
+            let Some(pending) = take_pending(run) else { return };
+            let mut cloud = BlobSource { name: &pending.names[1], blob: &pending.blobs[1] };
+            let table =
+                read_source(&mut cloud, Some(Side::Cloud), &pending.options, &mut progress_of(run));
+            finish_pending(pending, table);
         }
         ToWorker::Rows { query, offset, limit, seq } => KEPT.with(|k| {
             let mut kept = k.borrow_mut();
-            let Kept { audit: Some(audit), index, selection } = &mut *kept else { return };
+            let Kept { audit: Some(audit), index, selection, .. } = &mut *kept else { return };
             if selection.as_ref().is_none_or(|(q, _)| *q != query) {
                 let index = index.get_or_insert_with(|| ViewIndex::new(&audit.report));
                 *selection = Some((query.clone(), index.select(&audit.report, &query)));
@@ -199,6 +299,69 @@ fn warm_slice(generation: u32) {
         }
     })
     .forget();
+}
+
+/// The pending parallel run `run`, if it is still the current one.
+fn take_pending(run: u32) -> Option<Pending> {
+    KEPT.with(|k| {
+        let mut kept = k.borrow_mut();
+        kept.pending.take_if(|p| p.run == run)
+    })
+}
+
+/// The second half of a parallel run.
+fn finish_pending(pending: Pending, cloud: Result<Table, Error>) {
+    let Pending { run, half, options, blobs, .. } = pending;
+    let result = finish(half, cloud, &options, &mut progress_of(run));
+    finished(run, result, &blobs);
+}
+
+/// The reader's table from the buffers beside [`ToWorker::CloudTable`], copied into this
+/// worker's memory and checked.
+fn table_from_buffers(extras: &[JsValue]) -> Result<Table, Error> {
+    let buffers: Vec<ArrayBuffer> =
+        extras.iter().filter_map(|e| e.clone().dyn_into().ok()).collect();
+    let [meta, text, ends, lines, records] = buffers.as_slice() else {
+        return Err(usage(format!(
+            "the reader worker sent {} buffers for the cloud table, not {TABLE_BUFFERS}",
+            buffers.len()
+        )));
+    };
+    let bytes = |b: &ArrayBuffer| release(b, Uint8Array::new(b).to_vec());
+    let numbers = |b: &ArrayBuffer| release(b, Uint32Array::new(b).to_vec());
+    Table::from_parts(TableParts {
+        meta: bytes(meta),
+        text: bytes(text),
+        ends: numbers(ends),
+        lines: numbers(lines),
+        records: numbers(records),
+    })
+}
+
+/// Frees a received buffer, once copied, now rather than at the next garbage collection, which
+/// a worker busy matching does not reach for seconds: `ArrayBuffer.prototype.transfer(0)`
+/// detaches it (where the browser has it; elsewhere the collector frees it later).
+fn release<T>(buffer: &ArrayBuffer, copied: T) -> T {
+    let transfer = Reflect::get(buffer, &JsValue::from_str("transfer"))
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok());
+    if let Some(transfer) = transfer {
+        let _ = transfer.call1(buffer, &JsValue::from(0));
+    }
+    copied
+}
+
+/// Keeps a finished run's report, or says why it failed.
+fn finished(run: u32, result: Result<Audit, Error>, blobs: &[Blob]) {
+    match result {
+        Ok(audit) => {
+            let overview = overview(&audit);
+            KEPT.with(|k| k.borrow_mut().audit = Some(audit));
+            post(&FromWorker::Done { run, overview: Box::new(overview) }, &[]);
+            warm_up();
+        }
+        Err(error) => failed(run, error, blobs),
+    }
 }
 
 fn usage(message: String) -> Error {

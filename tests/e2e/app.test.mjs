@@ -364,3 +364,118 @@ test("100,000 users: the report arrives and the virtual list scrolls through it"
   app.assertNoLeaks(seen);
   await page.close();
 });
+
+/** Polls a condition checked here (not in the page) until it holds. */
+async function until(check, what) {
+  const end = Date.now() + TIMEOUT;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The JSON report as downloaded: the whole result, to compare two runs byte for byte. */
+async function jsonReport(page) {
+  const [download] = await Promise.all([page.waitForEvent("download"), page.locator("[data-download='anchor-audit-report.json']").click()]);
+  return fs.readFile(await download.path(), "utf8");
+}
+
+/** Which of a tab's workers have ended, from now on (those running already and new ones). */
+function watchWorkers(page) {
+  const closed = new Set();
+  const watch = (w) => w.on("close", () => closed.add(w));
+  page.workers().forEach(watch);
+  page.on("worker", watch);
+  return closed;
+}
+
+/** Both files' progress at once in the label: the reader reads the cloud file meanwhile. */
+async function waitForBothFiles(page) {
+  await page.waitForFunction(() =>
+    /On-prem file: (loading|reading) .* · Cloud file: (loading|reading) /.test(document.querySelector(".progress-row label")?.textContent ?? ""),
+  undefined, { timeout: TIMEOUT });
+}
+
+test("two workers read the two files at once, give the one-worker report, and Cancel ends both", { timeout: 240_000 }, async () => {
+  const generate = (users, name) => {
+    const dir = path.join(tmp, name);
+    execFileSync("cargo", ["run", "-q", "--bin", "anchor-audit", "--", "generate", "--users", String(users), "--anomalies", "scaled", "--out-dir", dir], { cwd: ROOT, stdio: "ignore" });
+    return [path.join(dir, "onprem.csv"), path.join(dir, "cloud.csv")];
+  };
+  const small = generate(20_000, "two-small");
+  const big = generate(200_000, "two-big");
+
+  const { page, seen } = await app.open();
+  const closed = watchWorkers(page);
+  const [main] = page.workers();
+  const started = [];
+  page.on("worker", (w) => started.push(w));
+  await loadFiles(page, ...small);
+  await waitForReport(page, seen);
+  const parallel = await jsonReport(page);
+  // A reader was started for the run and is gone (its memory grew with its file); the main
+  // worker, which holds the report, stays.
+  assert.ok(started.length >= 1, "a reader was started");
+  await until(() => started.every((w) => closed.has(w)) && page.workers().length === 1, "the readers ended");
+  assert.ok(!closed.has(main), "the main worker stays");
+
+  // Cancel mid-run ends both workers, and a fresh main worker takes over.
+  await loadFiles(page, ...big);
+  await waitForBothFiles(page);
+  // (The first file alone started a run with the small cloud file, which the second stopped:
+  // its workers may take a moment to be gone.)
+  await until(() => page.workers().length === 2, "the main worker and the reader, only");
+  const running = page.workers();
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await page.locator("section.error", { hasText: "Cancelled" }).waitFor({ timeout: 5_000 });
+  await until(() => running.every((w) => closed.has(w)) && page.workers().length === 1, "both workers ended, one fresh");
+  app.assertNoLeaks(seen);
+  await page.close();
+
+  // Where a second worker cannot be started, the main worker reads both files, and the report
+  // is byte for byte the same.
+  const refuseSecond = () => {
+    const Original = globalThis.Worker;
+    let made = 0;
+    globalThis.Worker = class extends Original {
+      constructor(...args) {
+        if (++made === 2) throw new DOMException("refused by the test", "SecurityError");
+        super(...args);
+      }
+    };
+  };
+  const one = await app.open({ init: refuseSecond });
+  await loadFiles(one.page, ...small);
+  await waitForReport(one.page, one.seen);
+  assert.equal(one.page.workers().length, 1, "one worker");
+  assert.equal(await jsonReport(one.page), parallel, "the same report from one worker as from two");
+  app.assertNoLeaks(one.seen);
+  await one.page.close();
+});
+
+test("a reader that fails as it starts leaves the run to the main worker", { timeout: 60_000 }, async () => {
+  // The second worker's script throws before it says it is ready: the page hears of it only
+  // through the worker's error event, after the run was sent.
+  const failSecond = () => {
+    const Original = globalThis.Worker;
+    let made = 0;
+    globalThis.Worker = class extends Original {
+      constructor(url, ...rest) {
+        const broken = URL.createObjectURL(new Blob(["throw new Error('reader refused by the test');"], { type: "text/javascript" }));
+        super(++made === 2 ? broken : url, ...rest);
+      }
+    };
+  };
+  const { page, seen } = await app.open({ init: failSecond });
+  await loadFiles(page, path.join(FIXTURES, "onprem-ps7.csv"), path.join(FIXTURES, "cloud-mguser.csv"));
+  await waitForReport(page, seen);
+  const c = await counts(page);
+  assert.equal(c["mismatch"], 2);
+  assert.equal(c["hard-match"], 6);
+  await until(() => page.workers().length === 1, "the failed reader gone");
+  // The test's own error is the only one the page may report.
+  assert.deepEqual(seen.errors.filter((e) => !e.includes("reader refused by the test")), []);
+  seen.errors.length = 0;
+  app.assertNoLeaks(seen);
+  await page.close();
+});

@@ -39,11 +39,13 @@ export function useServedApp({ dist, required, viewport, timeout }) {
    * Opens the app in a new tab and waits until it and its worker are up (`data-ready` on
    * <html>). `seen.failed` settles, as a failure, on the first error the page reports, so a wait
    * can stop early with the page's own message (a Rust panic, a CSP violation) rather than time
-   * out. The context sees the worker's requests as well as the page's, in order.
+   * out. The context sees the worker's requests as well as the page's, in order. `init`, if
+   * given, runs in the tab before the page's own scripts (addInitScript).
    */
-  app.open = async () => {
+  app.open = async ({ init } = {}) => {
     const { context, server } = app;
     const page = await context.newPage();
+    if (init) await page.addInitScript(init);
     const seen = { requests: [], errors: [], ready: false };
     let fail;
     seen.failed = new Promise((_, reject) => (fail = reject));

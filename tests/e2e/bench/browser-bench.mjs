@@ -156,7 +156,9 @@ function instrument() {
     if (b.t.chosen == null) return;
     const label = document.querySelector("label[for='progress']")?.textContent;
     if (label) {
-      const stage = label.replace(/[\d.,]+ of [\d.,]+ MB/, "").trim();
+      // Both files' steps when two workers read them ("On-prem file: reading 1.0 of 2.0 MB ·
+      // Cloud file: read"): a stage is a change of either's step.
+      const stage = label.replace(/ ?[\d.,]+ of [\d.,]+ MB/g, "").trim();
       if (b.stages.at(-1)?.stage !== stage) b.stages.push({ stage, at: now - b.t.chosen });
     }
     if (b.t.verdict == null && document.getElementById("verdict")) b.t.verdict = now;
