@@ -77,7 +77,9 @@ pub fn read_table_with_progress(
     options: &ReadOptions,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Table, Error> {
-    read_table_from_chunks(bytes.len() as u64, &mut |sink| sink(bytes), options, progress)
+    // In slices, so that no more of the text than a slice is held decoded beside the bytes.
+    let mut read_chunks = |sink: &mut ChunkSink<'_>| bytes.chunks(1 << 20).try_for_each(sink);
+    read_table_from_chunks(bytes.len() as u64, &mut read_chunks, options, progress)
 }
 
 /// What a file's bytes are handed to, a chunk at a time and in order; an error stops reading.
