@@ -78,9 +78,12 @@ pub fn read_table_with_progress(
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Table, Error> {
     // In slices, so that no more of the text than a slice is held decoded beside the bytes.
-    let mut read_chunks = |sink: &mut ChunkSink<'_>| bytes.chunks(1 << 20).try_for_each(sink);
+    let mut read_chunks = |sink: &mut ChunkSink<'_>| bytes.chunks(SLICE).try_for_each(sink);
     read_table_from_chunks(bytes.len() as u64, &mut read_chunks, options, progress)
 }
+
+/// How much of a whole buffer is handed to the reader at a time.
+const SLICE: usize = 1 << 20;
 
 /// What a file's bytes are handed to, a chunk at a time and in order; an error stops reading.
 pub type ChunkSink<'a> = dyn FnMut(&[u8]) -> Result<(), Error> + 'a;
@@ -129,7 +132,15 @@ impl Error {
 /// decode stage on its own, for `benches/stages.rs`.
 #[doc(hidden)]
 pub fn bench_decode(bytes: &[u8]) -> usize {
-    decode::decode(bytes).map_or(0, |(text, _, _)| text.len())
+    let (mut decoder, mut text, mut len) = (TextDecoder::new(), String::new(), 0);
+    for slice in bytes.chunks(SLICE) {
+        if decoder.feed(slice, &mut text).is_err() {
+            return 0;
+        }
+        len += text.len();
+        text.clear();
+    }
+    len + decoder.finish(&mut text).map_or(0, |_| text.len())
 }
 
 /// The reading itself; `side` is updated as soon as the file tells which it is, so that errors
@@ -348,7 +359,8 @@ impl<'p> TextStream<'p> {
     /// Reads the text decoded from `bytes` more input, from `before` in the held text on.
     fn read(&mut self, bytes: usize, before: usize, end: bool) -> Result<(), Stop> {
         self.ticker.fed(bytes, self.text.len() - before);
-        if self.too_large || self.base + self.text.len() > table::MAX_TEXT {
+        // In u64: on wasm32 the sum could overflow the usize it is checked against.
+        if self.too_large || self.base as u64 + self.text.len() as u64 > table::MAX_TEXT as u64 {
             self.too_large = true;
             self.text = String::new();
             return Ok(());
