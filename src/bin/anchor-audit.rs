@@ -12,19 +12,22 @@ fn main() -> std::process::ExitCode {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
+    use std::borrow::Cow;
     use std::collections::BTreeMap;
-    use std::io::{self, BufWriter, Read, Write};
+    use std::fs::File;
+    use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
     use std::path::{Path, PathBuf};
     use std::process::ExitCode;
 
-    use anchor_audit::engine::audit::{audit, Audit, AuditOptions, Input};
+    use anchor_audit::engine::audit::{audit_sources, Audit, AuditOptions, Source};
     use anchor_audit::engine::convert::{convert_lines, Conversion};
+    use anchor_audit::engine::error::{Error, ErrorKind};
     use anchor_audit::engine::matching::MatchOptions;
     use anchor_audit::engine::model::AnchorAttribute;
     use anchor_audit::engine::output::{
         fix_script, headline, write_csv, write_json, write_text, write_unreadable_csv,
     };
-    use anchor_audit::engine::read::Field;
+    use anchor_audit::engine::read::{ChunkSink, Field, Progress};
     use anchor_audit::engine::report::Category;
     use anchor_audit::engine::sample::{
         generate_into, Anomalies, CloudFormat, OnPremFormat, SampleSpec,
@@ -169,14 +172,10 @@ mod cli {
             cloud_columns: column_overrides(&args.cloud_columns)?,
             max_bytes: None,
         };
-        let onprem = read_file(&args.onprem)?;
-        let cloud = read_file(&args.cloud)?;
-        let result = audit(
-            Input { name: &display_name(&args.onprem), bytes: &onprem },
-            Input { name: &display_name(&args.cloud), bytes: &cloud },
-            &options,
-        )
-        .map_err(|e| e.to_string())?;
+        let mut onprem = FileSource::open(&args.onprem)?;
+        let mut cloud = FileSource::open(&args.cloud)?;
+        let result = audit_sources(&mut onprem, &mut cloud, &options, &mut |_, _| true)
+            .map_err(|e| e.to_string())?;
 
         let write = |out: &mut dyn Write| -> io::Result<()> {
             match args.format {
@@ -258,8 +257,60 @@ mod cli {
         Ok(map)
     }
 
-    fn read_file(path: &Path) -> Result<Vec<u8>, String> {
-        std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    /// An export read from disk a chunk at a time, so that it is never held whole beside its
+    /// rows.
+    struct FileSource {
+        name: String,
+        path: PathBuf,
+        file: File,
+        size: u64,
+    }
+
+    impl FileSource {
+        /// Bytes read from the file per call.
+        const CHUNK: usize = 1 << 20;
+
+        fn open(path: &Path) -> Result<FileSource, String> {
+            let cannot = |e: io::Error| format!("cannot read {}: {e}", path.display());
+            let file = File::open(path).map_err(cannot)?;
+            let size = file.metadata().map_err(cannot)?.len();
+            Ok(FileSource { name: display_name(path), path: path.to_path_buf(), file, size })
+        }
+
+        fn unreadable(&self, e: io::Error) -> Error {
+            let message = format!("cannot read {}: {e}", self.path.display());
+            Error::new(ErrorKind::Usage { message })
+        }
+    }
+
+    impl Source for FileSource {
+        fn name(&self) -> &str {
+            &self.name
+        }
+
+        fn load(&mut self, _: &mut dyn FnMut(Progress) -> bool) -> Result<Cow<'_, [u8]>, Error> {
+            let mut bytes = Vec::with_capacity(self.size as usize);
+            self.file.seek(SeekFrom::Start(0)).map_err(|e| self.unreadable(e))?;
+            self.file.read_to_end(&mut bytes).map_err(|e| self.unreadable(e))?;
+            Ok(Cow::Owned(bytes))
+        }
+
+        fn size(&self) -> Option<u64> {
+            Some(self.size)
+        }
+
+        fn read_chunks(&mut self, sink: &mut ChunkSink<'_>) -> Result<(), Error> {
+            self.file.seek(SeekFrom::Start(0)).map_err(|e| self.unreadable(e))?;
+            let mut chunk = vec![0; FileSource::CHUNK];
+            loop {
+                match self.file.read(&mut chunk) {
+                    Ok(0) => return Ok(()),
+                    Ok(read) => sink(&chunk[..read])?,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(self.unreadable(e)),
+                }
+            }
+        }
     }
 
     fn display_name(path: &Path) -> String {

@@ -32,8 +32,8 @@ use crate::engine::guid::parse_guid;
 use crate::engine::matching::{match_users, MatchOptions};
 use crate::engine::model::{split_proxy_addresses, AnchorAttribute, CloudUser, OnPremUser, RowRef};
 use crate::engine::read::{
-    read_table_with_progress, Field, FileFormat, FileInfo, Progress, ReadOptions, Reject, Row,
-    Table, Warning, AD_EXPORT,
+    read_table_from_chunks, read_table_with_progress, ChunkSink, Field, FileFormat, FileInfo,
+    Progress, ReadOptions, Reject, Row, Table, Warning, AD_EXPORT,
 };
 use crate::engine::report::{MatchReport, Notice, Severity, Verdict};
 use crate::engine::text::Text;
@@ -55,6 +55,21 @@ pub trait Source {
     fn name(&self) -> &str;
     /// The file's bytes; `progress` is called as they load and cancels when it returns `false`.
     fn load(&mut self, progress: &mut dyn FnMut(Progress) -> bool) -> Result<Cow<'_, [u8]>, Error>;
+
+    /// The file's size in bytes, when it is known without reading the file. A source that
+    /// tells it is read as a stream, with [`Source::read_chunks`], and never held whole; one
+    /// that does not (the default) is [`Source::load`]ed.
+    fn size(&self) -> Option<u64> {
+        None
+    }
+
+    /// Hands the file's bytes to `sink` from the start, a chunk at a time and in order (the
+    /// reader's progress reports and cancelling come through it, not here). It may be called a
+    /// second time, to read the file again from its start. The default hands over what
+    /// [`Source::load`] gives, in one chunk.
+    fn read_chunks(&mut self, sink: &mut ChunkSink<'_>) -> Result<(), Error> {
+        sink(&self.load(&mut |_| true)?)
+    }
 }
 
 impl Source for Input<'_> {
@@ -204,6 +219,13 @@ pub fn read_source(
         columns: columns.clone(),
         max_bytes: options.max_bytes,
     };
+    // A source that can stream is never held whole: the file goes from chunks to rows.
+    if let Some(size) = source.size() {
+        let mut read_chunks = |sink: &mut ChunkSink<'_>| source.read_chunks(sink);
+        let mut progress = |p| progress(reading, p);
+        return read_table_from_chunks(size, &mut read_chunks, &read_options, &mut progress)
+            .map_err(|e| Error { side: e.side.or(Some(side)), ..e });
+    }
     let bytes = source
         .load(&mut |p| progress(loading, p))
         .map_err(|e| Error { side: e.side.or(Some(side)), ..e })?;

@@ -8,60 +8,124 @@ use super::progress::Ticker;
 use super::table::{Parsed, Rows, Warning, WarningKind};
 use crate::engine::error::{ErrorKind, Position};
 
-/// Reads CSV `text` (after any `#TYPE` line, which `line_offset` counts).
-pub(crate) fn read_csv(
-    text: &str,
+/// A CSV reader fed text as it is decoded: each record is read with csv-core as soon as its end
+/// has arrived, so that only the record being read is ever held as text.
+pub(crate) struct CsvReader {
+    reader: csv_core::Reader,
+    parsed: Parsed,
+    record: Record,
+    /// Lines before the text (the `#TYPE` line).
     line_offset: u64,
-    delimiter: u8,
-    ticker: &mut Ticker<'_>,
-) -> Result<Parsed, ErrorKind> {
-    // The csv crate's defaults: `"` quotes (doubled inside), `\r`, `\n` or `\r\n` ends a record,
-    // blank lines are skipped, a leading UTF-8 byte-order mark is dropped.
-    let mut reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
-    let mut parsed = Parsed::default();
-    let mut record = Record::default();
-    let mut have_header = false;
-    let mut records = 0u64;
-    let mut blank: Option<(u64, u64)> = None;
-    let mut end = 0;
-    loop {
-        let start = end;
+    have_header: bool,
+    records: u64,
+    /// The first blank record's line and how many there are.
+    blank: Option<(u64, u64)>,
+    /// The reader's line count where the record being read starts.
+    line_before: u64,
+    /// How far into the held text the reader has read.
+    pos: usize,
+    /// A record read up to the end of the text so far: whether it ends the file decides how an
+    /// unclosed quote in it is told, so it waits for more text or the end.
+    waiting: bool,
+}
+
+impl CsvReader {
+    pub(crate) fn new(delimiter: u8, line_offset: u64) -> CsvReader {
+        // The csv crate's defaults: `"` quotes (doubled inside), `\r`, `\n` or `\r\n` ends a
+        // record, blank lines are skipped, a leading UTF-8 byte-order mark is dropped.
+        let reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+        CsvReader {
+            line_before: reader.line(),
+            reader,
+            parsed: Parsed::default(),
+            record: Record::default(),
+            line_offset,
+            have_header: false,
+            records: 0,
+            blank: None,
+            pos: 0,
+            waiting: false,
+        }
+    }
+
+    /// Reads every record whose end is in `text`: the text held since the end of the last record
+    /// read, which starts `base` bytes into the file's text. Returns how much of it is done with
+    /// (the caller drops it before the next call); `end` when no more text follows.
+    pub(crate) fn read(
+        &mut self,
+        text: &str,
+        base: usize,
+        end_of_text: bool,
+        ticker: &mut Ticker<'_>,
+    ) -> Result<usize, ErrorKind> {
+        let mut start = 0;
+        loop {
+            if !self.waiting {
+                match self.record.read(
+                    &mut self.reader,
+                    text.as_bytes(),
+                    &mut self.pos,
+                    end_of_text,
+                ) {
+                    Step::Record => {}
+                    Step::NeedInput | Step::End => break,
+                }
+            }
+            let end = self.pos;
+            self.waiting = end == text.len() && !end_of_text;
+            if self.waiting {
+                break;
+            }
+            self.take(text, start, end == text.len(), ticker, base)?;
+            self.record.clear();
+            self.line_before = self.reader.line();
+            start = end;
+        }
+        self.pos -= start;
+        Ok(start)
+    }
+
+    /// Files the record just read from `text[start..self.pos]` as the header, a row or a reject.
+    fn take(
+        &mut self,
+        text: &str,
+        start: usize,
+        ends_text: bool,
+        ticker: &mut Ticker<'_>,
+        base: usize,
+    ) -> Result<(), ErrorKind> {
+        let (end, record, parsed) = (self.pos, &self.record, &mut self.parsed);
+        let (offset, raw) = record_text(text, start, end);
         // csv-core counts every `\n` it has read: the line the record starts on is one more per
         // line break between the previous record and this one.
-        let line_before = reader.line();
-        if !record.read(&mut reader, text.as_bytes(), &mut end) {
-            break;
-        }
-        let (offset, raw) = record_text(text, start, end);
         let breaks = text.as_bytes()[start..offset].iter().filter(|&&b| b == b'\n').count();
-        let line = line_before + breaks as u64 + line_offset;
+        let line = self.line_before + breaks as u64 + self.line_offset;
         // The fields are the text's with ASCII quotes and delimiters taken out: still UTF-8,
         // checked here once for the whole record.
         let Some(values) = decode::utf8(record.text()) else {
-            records += 1;
+            self.records += 1;
             let message = "this record is not valid text".to_string();
-            parsed.reject(ErrorKind::Syntax { message }, Position::line(line, records), raw);
-            continue;
+            parsed.reject(ErrorKind::Syntax { message }, Position::line(line, self.records), raw);
+            return Ok(());
         };
         // Every field is blank when all their text is.
         let blank_record = values.chars().all(char::is_whitespace);
-        if !have_header {
-            if blank_record {
-                continue;
+        if !self.have_header {
+            if !blank_record {
+                parsed.headers = header_names(record.fields(values).map(str::to_string).collect());
+                parsed.rows = Rows::with_width(parsed.headers.len());
+                self.have_header = true;
             }
-            parsed.headers = header_names(record.fields(values).map(str::to_string).collect());
-            parsed.rows = Rows::with_width(parsed.headers.len());
-            have_header = true;
-            continue;
+            return Ok(());
         }
         if blank_record {
-            let (first, count) = blank.unwrap_or((line, 0));
-            blank = Some((first, count + 1));
-            continue;
+            let (first, count) = self.blank.unwrap_or((line, 0));
+            self.blank = Some((first, count + 1));
+            return Ok(());
         }
-        records += 1;
-        let position = Position::line(line, records);
-        if end >= text.len() && raw.contains('\n') && raw.matches('"').count() % 2 == 1 {
+        self.records += 1;
+        let position = Position::line(line, self.records);
+        if ends_text && raw.contains('\n') && raw.matches('"').count() % 2 == 1 {
             let message = "a quote opened in this record is never closed, so the rest of the \
                            file was read into it"
                 .to_string();
@@ -73,23 +137,39 @@ pub(crate) fn read_csv(
             };
             parsed.reject(kind, position, raw);
         } else {
-            parsed.rows.reserve(values.len(), end, text.len());
-            parsed.rows.push(line, records, values, record.ends());
+            let done = ticker.bytes_at(base + end) as usize;
+            parsed.rows.reserve(values.len(), done, ticker.bytes_total() as usize);
+            parsed.rows.push(line, self.records, values, record.ends());
         }
-        ticker.at(end, records)?;
+        ticker.at(base + end, self.records)
     }
-    if let Some((line, count)) = blank {
-        parsed.warnings.push(Warning {
-            kind: WarningKind::BlankRecords,
-            message: format!(
-                "{count} record(s) with every field empty were skipped, the first at line {line}"
-            ),
-            position: Some(Position::line(line, 0)),
-        });
+
+    /// The records read, once the text has ended.
+    pub(crate) fn finish(mut self, ticker: &mut Ticker<'_>) -> Result<Parsed, ErrorKind> {
+        let parsed = &mut self.parsed;
+        if let Some((line, count)) = self.blank {
+            parsed.warnings.push(Warning {
+                kind: WarningKind::BlankRecords,
+                message: format!(
+                    "{count} record(s) with every field empty were skipped, the first at line {line}"
+                ),
+                position: Some(Position::line(line, 0)),
+            });
+        }
+        duplicate_header_warnings(&parsed.headers, &mut parsed.warnings);
+        ticker.finish(self.records)?;
+        Ok(self.parsed)
     }
-    duplicate_header_warnings(&parsed.headers, &mut parsed.warnings);
-    ticker.finish(records)?;
-    Ok(parsed)
+}
+
+/// What [`Record::read`] got to.
+enum Step {
+    /// A whole record.
+    Record,
+    /// The end of the text so far, within a record or before one.
+    NeedInput,
+    /// The end of the file.
+    End,
 }
 
 /// One record as csv-core unescapes it: its fields' text back to back and where each ends; the
@@ -108,28 +188,41 @@ impl Default for Record {
 }
 
 impl Record {
-    /// Reads the record at `input[*pos..]`, moving `pos` past it; `false` at the end of the
-    /// input. The loop is the csv crate's `read_byte_record`, over the whole input at once.
-    fn read(&mut self, reader: &mut csv_core::Reader, input: &[u8], pos: &mut usize) -> bool {
-        let (mut len, mut fields) = (0, 0);
+    /// Reads on from `input[*pos..]`, moving `pos` past what was read. The loop is the csv
+    /// crate's `read_byte_record`; csv-core takes empty input for the end of the file, so it
+    /// only gets some when `end_of_text`.
+    fn read(
+        &mut self,
+        reader: &mut csv_core::Reader,
+        input: &[u8],
+        pos: &mut usize,
+        end_of_text: bool,
+    ) -> Step {
         loop {
-            let (result, read, written, ended) =
-                reader.read_record(&input[*pos..], &mut self.out[len..], &mut self.ends[fields..]);
+            if *pos == input.len() && !end_of_text {
+                return Step::NeedInput;
+            }
+            let (result, read, written, ended) = reader.read_record(
+                &input[*pos..],
+                &mut self.out[self.len..],
+                &mut self.ends[self.fields..],
+            );
             *pos += read;
-            len += written;
-            fields += ended;
+            self.len += written;
+            self.fields += ended;
             match result {
-                // The rest of the input is in the record: the next call, with none, ends it.
                 ReadRecordResult::InputEmpty => {}
                 ReadRecordResult::OutputFull => self.out.resize(self.out.len() * 2, 0),
                 ReadRecordResult::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
-                ReadRecordResult::Record => {
-                    (self.len, self.fields) = (len, fields);
-                    return true;
-                }
-                ReadRecordResult::End => return false,
+                ReadRecordResult::Record => return Step::Record,
+                ReadRecordResult::End => return Step::End,
             }
         }
+    }
+
+    /// Empties the record for the next one.
+    fn clear(&mut self) {
+        (self.len, self.fields) = (0, 0);
     }
 
     /// Every field's text, back to back.
@@ -187,15 +280,23 @@ fn duplicate_header_warnings(headers: &[String], warnings: &mut Vec<Warning>) {
     }
 }
 
+/// Reads the whole of `text` at once.
+#[cfg(test)]
+fn read_csv(text: &str, delimiter: u8) -> Parsed {
+    let mut keep_going = |_: super::progress::Progress| true;
+    let mut ticker = Ticker::new(&mut keep_going, text.len() as u64);
+    ticker.fed(text.len(), text.len());
+    let mut reader = CsvReader::new(delimiter, 0);
+    reader.read(text, 0, true, &mut ticker).unwrap();
+    reader.finish(&mut ticker).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::read::progress::Progress;
 
     fn read(text: &str, delimiter: u8) -> Parsed {
-        let mut keep_going = |_: Progress| true;
-        let mut ticker = Ticker::new(&mut keep_going, text.len() as u64, text.len());
-        read_csv(text, 0, delimiter, &mut ticker).unwrap()
+        read_csv(text, delimiter)
     }
 
     #[test]
@@ -297,7 +398,6 @@ mod tests {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod proptests {
     use super::*;
-    use crate::engine::read::progress::Progress;
     use proptest::prelude::*;
 
     /// A record as the tests compare them: line, record number, and the values or the raw text.
@@ -353,9 +453,7 @@ mod proptests {
     }
 
     fn now(text: &str, delimiter: u8) -> Read {
-        let mut keep_going = |_: Progress| true;
-        let mut ticker = Ticker::new(&mut keep_going, text.len() as u64, text.len());
-        let parsed = read_csv(text, 0, delimiter, &mut ticker).unwrap();
+        let parsed = read_csv(text, delimiter);
         let rows = parsed
             .rows
             .iter()

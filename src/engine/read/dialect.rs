@@ -46,6 +46,49 @@ pub(crate) fn split_type_line(text: &str) -> (Option<String>, &str, u64) {
     }
 }
 
+/// The first lines of a file's text, looked at as they arrive, until they are enough to tell
+/// LDIF from CSV ([`super::ldif::looks_like_ldif`]) and a CSV file's `#TYPE` line, delimiter and
+/// quoting: the first line that is neither empty nor a `#` comment, and the first two non-blank
+/// lines after any `#TYPE` line. Only lines whose `\n` has arrived count, so that what is told
+/// from the head is what the whole text would tell.
+#[derive(Debug, Default)]
+pub(crate) struct HeadScan {
+    /// Where the next line starts.
+    next: usize,
+    /// Whether the first line was looked at.
+    past_first: bool,
+    /// Whether the first line that is neither empty nor a comment starts LDIF, once seen.
+    ldif: Option<bool>,
+    /// Non-blank lines after any `#TYPE` line.
+    non_blank: usize,
+}
+
+impl HeadScan {
+    /// Looks at the lines of `head` (the text so far) that were not looked at yet, and tells
+    /// whether the head is enough.
+    pub(crate) fn is_enough(&mut self, head: &str) -> bool {
+        while let Some(len) = memchr::memchr(b'\n', &head.as_bytes()[self.next..]) {
+            let line = &head[self.next..self.next + len];
+            let type_line =
+                !self.past_first && split_type_line(&head[..=self.next + len]).0.is_some();
+            self.past_first = true;
+            self.next += len + 1;
+            let l = line.trim_start_matches('\u{FEFF}').trim_end();
+            if self.ldif.is_none() && !l.is_empty() && !l.starts_with('#') {
+                let l = l.to_ascii_lowercase();
+                self.ldif = Some(l.starts_with("dn:") || l.starts_with("version:"));
+            }
+            if !type_line && !line.trim().is_empty() {
+                self.non_blank += 1;
+            }
+            if self.ldif == Some(true) || (self.ldif.is_some() && self.non_blank >= 2) {
+                return true;
+            }
+        }
+        false
+    }
+}
+
 /// Field separators counted outside quotes, and how many fields were quoted.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct LineShape {

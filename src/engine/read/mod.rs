@@ -47,6 +47,9 @@ pub use table::{FileInfo, Reject, Row, Rows, RowsIter, Table, Warning, WarningKi
 pub use transfer::TableParts;
 
 use crate::engine::error::{Error, ErrorKind, Side};
+use csv_table::CsvReader;
+use decode::{Stop, TextDecoder};
+use dialect::HeadScan;
 use progress::Ticker;
 use table::Parsed;
 
@@ -76,8 +79,44 @@ pub fn read_table_with_progress(
     options: &ReadOptions,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Table, Error> {
+    // In slices, so that no more of the text than a slice is held decoded beside the bytes.
+    let mut read_chunks = |sink: &mut ChunkSink<'_>| bytes.chunks(SLICE).try_for_each(sink);
+    read_table_from_chunks(bytes.len() as u64, &mut read_chunks, options, progress)
+}
+
+/// How much of a whole buffer is handed to the reader at a time.
+const SLICE: usize = 1 << 20;
+
+/// What a file's bytes are handed to, a chunk at a time and in order; an error stops reading.
+pub type ChunkSink<'a> = dyn FnMut(&[u8]) -> Result<(), Error> + 'a;
+
+/// Reads an export of `size` bytes that arrives a chunk at a time, as [`read_table_with_progress`]
+/// reads it whole, to the same table: no more of it is held than a chunk, the record being read
+/// and the table. `read_chunks` hands every byte of the file, in order, to the sink it is given.
+/// It is called a second time, to read the file again from its start, only for a file that is
+/// not UTF-8 after accented UTF-8 text (it is then read as Windows-1252). LDIF is held whole.
+///
+/// ```
+/// use anchor_audit::engine::read::{read_table, read_table_from_chunks, ReadOptions};
+///
+/// let csv = "UserPrincipalName,objectGUID\r\nada@contoso.com,35918bc9-196d-40ea-9779-889d79b753f0\r\n";
+/// let options = ReadOptions::default();
+/// let chunked = read_table_from_chunks(
+///     csv.len() as u64,
+///     &mut |sink| csv.as_bytes().chunks(7).try_for_each(|chunk| sink(chunk)),
+///     &options,
+///     &mut |_| true,
+/// );
+/// assert_eq!(chunked, read_table(csv.as_bytes(), &options));
+/// ```
+pub fn read_table_from_chunks(
+    size: u64,
+    read_chunks: &mut dyn FnMut(&mut ChunkSink<'_>) -> Result<(), Error>,
+    options: &ReadOptions,
+    progress: &mut dyn FnMut(Progress) -> bool,
+) -> Result<Table, Error> {
     let mut side = options.side;
-    read(bytes, options, progress, &mut side)
+    read(size, read_chunks, options, progress, &mut side)
         .map_err(|e| Error { side: e.side.or(side), ..e }.in_file_name(&options.file_name))
 }
 
@@ -95,36 +134,61 @@ impl Error {
 /// decode stage on its own, for `benches/stages.rs`.
 #[doc(hidden)]
 pub fn bench_decode(bytes: &[u8]) -> usize {
-    decode::decode(bytes).map_or(0, |decoded| decoded.text.len())
+    let (mut decoder, mut text, mut len) = (TextDecoder::new(), String::new(), 0);
+    for slice in bytes.chunks(SLICE) {
+        if decoder.feed(slice, &mut text).is_err() {
+            return 0;
+        }
+        len += text.len();
+        text.clear();
+    }
+    len + decoder.finish(&mut text).map_or(0, |_| text.len())
 }
 
 /// The reading itself; `side` is updated as soon as the file tells which it is, so that errors
 /// name it.
 fn read(
-    bytes: &[u8],
+    size: u64,
+    read_chunks: &mut dyn FnMut(&mut ChunkSink<'_>) -> Result<(), Error>,
     options: &ReadOptions,
     progress: &mut dyn FnMut(Progress) -> bool,
     side: &mut Option<Side>,
 ) -> Result<Table, Error> {
-    let size = bytes.len() as u64;
     if let Some(limit) = options.max_bytes.filter(|&limit| size > limit) {
         return Err(ErrorKind::TooLarge { size, limit }.into());
     }
-    let decoded = decode::decode(bytes)?;
-    let text: &str = &decoded.text;
-    if text.len() > table::MAX_TEXT {
-        return Err(ErrorKind::TooLarge { size, limit: table::MAX_TEXT as u64 }.into());
-    }
-    if text.trim_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}').is_empty() {
-        return Err(ErrorKind::Empty.into());
-    }
-    let mut ticker = Ticker::new(progress, size, text.len());
-    let mut warnings = decoded.warnings;
-    let (format, type_line, header_line, parsed) = if ldif::looks_like_ldif(text) {
-        (FileFormat::Ldif, None, String::new(), ldif::read_ldif(text, &mut ticker)?)
-    } else {
-        read_delimited(text, &mut ticker, &mut warnings)?
+    let mut decoder = TextDecoder::new();
+    let text = loop {
+        let mut stream = TextStream::new(decoder, size, progress);
+        let mut stopped = None;
+        let fed = read_chunks(&mut |chunk| {
+            stream.feed(chunk).map_err(|stop| {
+                stopped = Some(stop);
+                Error::new(ErrorKind::Cancelled)
+            })
+        });
+        let done = match stopped {
+            Some(stop) => Err(stop),
+            None => {
+                fed?;
+                stream.finish()
+            }
+        };
+        match done {
+            Ok(text) => break text,
+            Err(Stop::Error(kind)) => return Err(kind.into()),
+            Err(Stop::Restart(not_utf8)) => decoder = TextDecoder::windows_1252(not_utf8),
+        }
     };
+    let StreamedText {
+        bytes: size,
+        encoding,
+        mut warnings,
+        format,
+        type_line,
+        header_line,
+        parsed,
+    } = text;
     let Parsed { headers, rows, mut rejects, warnings: parse_warnings } = parsed;
     warnings.extend(parse_warnings);
 
@@ -167,7 +231,7 @@ fn read(
     }
     checks::type_names(*side, &headers, &mut columns, &rows, &mut warnings)?;
     checks::empty_anchor(*side, &headers, &columns, &options.columns, &rows)?;
-    if decoded.encoding == TextEncoding::Ascii {
+    if encoding == TextEncoding::Ascii {
         warnings.extend(checks::question_marks(&headers, &rows));
     }
     for reject in &mut rejects {
@@ -177,7 +241,7 @@ fn read(
     let info = FileInfo {
         name: options.file_name.clone(),
         bytes: size,
-        encoding: decoded.encoding,
+        encoding,
         format,
         type_line,
         detection,
@@ -185,20 +249,155 @@ fn read(
     Ok(Table { info, headers, columns, rows, rejects, warnings })
 }
 
-/// Reads a CSV export: the `#TYPE` line, the delimiter and quoting, then the records.
-fn read_delimited(
-    text: &str,
-    ticker: &mut Ticker<'_>,
-    warnings: &mut Vec<Warning>,
-) -> Result<(FileFormat, Option<String>, String, Parsed), ErrorKind> {
-    let (type_line, rest, line_offset) = dialect::split_type_line(text);
-    let mut lines = rest.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
-    let header_line = lines.clone().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let delimiter = dialect::detect_delimiter(header_line);
-    let sample = lines.by_ref().filter(|l| !l.trim().is_empty()).take(2);
-    let quoted = dialect::detect_quoting(sample, delimiter);
-    if delimiter != b',' {
-        warnings.push(Warning {
+/// What [`TextStream`] read: the file's text, decoded and parsed.
+struct StreamedText {
+    bytes: u64,
+    encoding: TextEncoding,
+    warnings: Vec<Warning>,
+    format: FileFormat,
+    type_line: Option<String>,
+    header_line: String,
+    parsed: Parsed,
+}
+
+/// A file read as its bytes arrive: decoded, held until its first lines tell its format, then
+/// read record by record (CSV), or held whole and read at the end (LDIF, small and rare).
+struct TextStream<'p> {
+    decoder: TextDecoder,
+    ticker: Ticker<'p>,
+    /// The decoded text not read yet.
+    text: String,
+    /// How much text came before `text`.
+    base: usize,
+    /// Input bytes so far.
+    bytes: u64,
+    /// Whether the text has outgrown the row store; it is then only decoded.
+    too_large: bool,
+    /// Whether a character that is neither white space nor a byte-order mark was seen.
+    has_content: bool,
+    body: Body,
+}
+
+/// What a [`TextStream`] does with its text.
+enum Body {
+    /// Holds it until there is enough to tell the format.
+    Head(HeadScan),
+    /// Reads the records.
+    Csv(Box<Delimited>),
+    /// Holds it all.
+    Ldif,
+}
+
+/// A CSV file's reader, and what its first lines told.
+struct Delimited {
+    reader: CsvReader,
+    format: FileFormat,
+    type_line: Option<String>,
+    header_line: String,
+    warning: Option<Warning>,
+}
+
+impl<'p> TextStream<'p> {
+    fn new(
+        decoder: TextDecoder,
+        size: u64,
+        progress: &'p mut dyn FnMut(Progress) -> bool,
+    ) -> TextStream<'p> {
+        TextStream {
+            decoder,
+            ticker: Ticker::new(progress, size),
+            text: String::new(),
+            base: 0,
+            bytes: 0,
+            too_large: false,
+            has_content: false,
+            body: Body::Head(HeadScan::default()),
+        }
+    }
+
+    /// Reads the next chunk of the file.
+    fn feed(&mut self, bytes: &[u8]) -> Result<(), Stop> {
+        let before = self.text.len();
+        self.decoder.feed(bytes, &mut self.text)?;
+        self.bytes += bytes.len() as u64;
+        self.read(bytes.len(), before, false)
+    }
+
+    /// Reads the end of the file, and hands over what was read.
+    fn finish(mut self) -> Result<StreamedText, Stop> {
+        let before = self.text.len();
+        let (encoding, mut warnings) = self.decoder.finish(&mut self.text)?;
+        self.read(0, before, true)?;
+        if self.too_large {
+            let limit = table::MAX_TEXT as u64;
+            return Err(ErrorKind::TooLarge { size: self.bytes, limit }.into());
+        }
+        if !self.has_content {
+            return Err(ErrorKind::Empty.into());
+        }
+        let ticker = &mut self.ticker;
+        let (format, type_line, header_line, parsed) = match self.body {
+            Body::Head(_) => unreachable!("the text's end starts its body"),
+            Body::Ldif => {
+                (FileFormat::Ldif, None, String::new(), ldif::read_ldif(&self.text, ticker)?)
+            }
+            Body::Csv(csv) => {
+                let Delimited { reader, format, type_line, header_line, warning } = *csv;
+                warnings.extend(warning);
+                (format, type_line, header_line, reader.finish(ticker)?)
+            }
+        };
+        Ok(StreamedText {
+            bytes: self.bytes,
+            encoding,
+            warnings,
+            format,
+            type_line,
+            header_line,
+            parsed,
+        })
+    }
+
+    /// Reads the text decoded from `bytes` more input, from `before` in the held text on.
+    fn read(&mut self, bytes: usize, before: usize, end: bool) -> Result<(), Stop> {
+        self.ticker.fed(bytes, self.text.len() - before);
+        // In u64: on wasm32 the sum could overflow the usize it is checked against.
+        if self.too_large || self.base as u64 + self.text.len() as u64 > table::MAX_TEXT as u64 {
+            self.too_large = true;
+            self.text = String::new();
+            return Ok(());
+        }
+        if !self.has_content {
+            let blank = |c: char| c.is_whitespace() || c == '\u{FEFF}';
+            self.has_content = !self.text[before..].chars().all(blank);
+        }
+        if let Body::Head(head) = &mut self.body {
+            if !end && !head.is_enough(&self.text) {
+                return Ok(());
+            }
+            self.body = self.start_body();
+        }
+        if let Body::Csv(csv) = &mut self.body {
+            let done = csv.reader.read(&self.text, self.base, end, &mut self.ticker)?;
+            self.text.drain(..done);
+            self.base += done;
+        }
+        Ok(())
+    }
+
+    /// Tells the format from the text held, and for CSV the `#TYPE` line, the delimiter and
+    /// the quoting; the `#TYPE` line is then done with.
+    fn start_body(&mut self) -> Body {
+        if ldif::looks_like_ldif(&self.text) {
+            return Body::Ldif;
+        }
+        let (type_line, rest, line_offset) = dialect::split_type_line(&self.text);
+        let mut lines = rest.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+        let header_line = lines.clone().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let delimiter = dialect::detect_delimiter(header_line);
+        let sample = lines.by_ref().filter(|l| !l.trim().is_empty()).take(2);
+        let quoted = dialect::detect_quoting(sample, delimiter);
+        let warning = (delimiter != b',').then(|| Warning {
             kind: WarningKind::Delimiter,
             message: format!(
                 "the columns are separated by {}s, not commas (Export-Csv -UseCulture or \
@@ -207,9 +406,18 @@ fn read_delimited(
             ),
             position: None,
         });
+        let header_line = header_line.to_string();
+        let type_length = self.text.len() - rest.len();
+        self.text.drain(..type_length);
+        self.base += type_length;
+        Body::Csv(Box::new(Delimited {
+            reader: CsvReader::new(delimiter, line_offset),
+            format: FileFormat::Csv { delimiter, quoted },
+            type_line,
+            header_line,
+            warning,
+        }))
     }
-    let parsed = csv_table::read_csv(rest, line_offset, delimiter, ticker)?;
-    Ok((FileFormat::Csv { delimiter, quoted }, type_line, header_line.to_string(), parsed))
 }
 
 #[cfg(test)]
@@ -378,6 +586,146 @@ mod proptests {
                 if let Ok(table) = read_table(input.as_bytes(), &ReadOptions::default()) {
                     prop_assert!(table.rows.iter().all(|r| r.len() == table.headers.len()));
                 }
+            }
+        }
+    }
+
+    /// `bytes` handed over in chunks of `sizes` (taken in turn), as a streaming source would.
+    fn read_in_chunks(
+        bytes: &[u8],
+        sizes: &[usize],
+        options: &ReadOptions,
+    ) -> Result<Table, Error> {
+        read_table_from_chunks(
+            bytes.len() as u64,
+            &mut |sink| {
+                let (mut rest, mut sizes) = (bytes, sizes.iter().cycle());
+                while !rest.is_empty() {
+                    let size = sizes.next().map_or(rest.len(), |&s| s.clamp(1, rest.len()));
+                    sink(&rest[..size])?;
+                    rest = &rest[size..];
+                }
+                Ok(())
+            },
+            options,
+            &mut |_| true,
+        )
+    }
+
+    /// Every fixture: CSV from each PowerShell, csvde, Excel, LDIF, broken and binary files.
+    fn fixtures() -> Vec<(String, Vec<u8>)> {
+        fn walk(dir: &std::path::Path, found: &mut Vec<(String, Vec<u8>)>) {
+            let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
+            entries.sort_by_key(|e| e.path());
+            for entry in entries {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, found);
+                } else {
+                    found.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"), &mut found);
+        found
+    }
+
+    fn each_side() -> [ReadOptions; 3] {
+        [None, Some(Side::OnPrem), Some(Side::Cloud)].map(|side| ReadOptions {
+            file_name: "f.csv".into(),
+            side,
+            ..ReadOptions::default()
+        })
+    }
+
+    #[test]
+    fn fixtures_read_the_same_in_chunks_of_any_size() {
+        let fixtures = fixtures();
+        assert!(fixtures.len() > 20, "{}", fixtures.len());
+        for (name, bytes) in &fixtures {
+            for options in &each_side() {
+                let whole = read_table(bytes, options);
+                for sizes in [&[1][..], &[2], &[3], &[7], &[4095, 1, 2], &[4096], &[65_536]] {
+                    let chunked = read_in_chunks(bytes, sizes, options);
+                    assert!(chunked == whole, "{name} in chunks of {sizes:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn utf8_accents_then_a_windows_1252_byte_read_the_file_again() {
+        let bytes = "UserPrincipalName,Name,objectGUID\r\nr@x,René,g\r\ns@x,S\u{F8}ren,g\r\n"
+            .replace('\u{F8}', "\u{0}")
+            .into_bytes()
+            .into_iter()
+            .map(|b| if b == 0 { 0xF8 } else { b })
+            .collect::<Vec<u8>>();
+        let mut reads = 0;
+        let options = &each_side()[1];
+        let table = read_table_from_chunks(
+            bytes.len() as u64,
+            &mut |sink| {
+                reads += 1;
+                bytes.chunks(5).try_for_each(sink)
+            },
+            options,
+            &mut |_| true,
+        )
+        .unwrap();
+        assert_eq!(reads, 2);
+        assert_eq!(table.info.encoding, TextEncoding::Windows1252);
+        assert_eq!(table.rows.get(0).unwrap().field(1), Some("RenÃ©"));
+        assert_eq!(table.rows.get(1).unwrap().field(1), Some("Søren"));
+        assert_eq!(Ok(table), read_table(&bytes, options));
+    }
+
+    /// Bytes that try the decoder: byte-order marks, NULs, UTF-8 split anywhere, bytes that are
+    /// not UTF-8, UTF-16 text, quotes and line breaks.
+    fn tricky_bytes() -> impl Strategy<Value = Vec<u8>> {
+        let prefix = prop_oneof![
+            Just(Vec::new()),
+            Just(b"\xEF\xBB\xBF".to_vec()),
+            Just(b"\xFF\xFE".to_vec()),
+            Just(b"\xFE\xFF".to_vec()),
+            Just(b"#TYPE x\r\n".to_vec()),
+            Just(b"UserPrincipalName,objectGUID,ImmutableId\n".to_vec()),
+            Just(b"dn: CN=x\n".to_vec()),
+        ];
+        let byte = prop_oneof![
+            4 => proptest::sample::select(b"a,;\t\"\r\n =:#".to_vec()),
+            1 => proptest::sample::select(vec![0x00, 0xC3, 0xA9, 0xE2, 0x82, 0xAC, 0xF0, 0x9F, 0xE9, 0xFF]),
+        ];
+        let body = proptest::collection::vec(byte, 0..400);
+        let utf16 = "[a,\r\n\"é€😀]{0,100}"
+            .prop_map(|t| t.encode_utf16().flat_map(u16::to_le_bytes).collect());
+        (prefix, prop_oneof![body, utf16]).prop_map(|(p, b)| [p, b].concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn any_bytes_read_the_same_in_chunks(
+            bytes in tricky_bytes(),
+            sizes in proptest::collection::vec(prop_oneof![1..4usize, 1..64usize, 4090..4100usize], 1..4),
+        ) {
+            for options in &each_side() {
+                prop_assert_eq!(read_in_chunks(&bytes, &sizes, options), read_table(&bytes, options));
+            }
+        }
+
+        #[test]
+        fn fixtures_read_the_same_in_random_chunks(
+            index in any::<proptest::sample::Index>(),
+            sizes in proptest::collection::vec(1..9000usize, 1..6),
+        ) {
+            let fixtures = fixtures();
+            let (name, bytes) = &fixtures[index.index(fixtures.len())];
+            for options in &each_side() {
+                let chunked = read_in_chunks(bytes, &sizes, options);
+                prop_assert!(chunked == read_table(bytes, options), "{}", name);
             }
         }
     }

@@ -15,11 +15,13 @@ pub struct Progress {
     pub records: u64,
 }
 
-/// Calls the caller's callback about every [`Ticker::STEP`] bytes of text.
+/// Calls the caller's callback about every [`Ticker::STEP`] bytes of text, with the input bytes
+/// that text came from (in the ratio of the bytes and text decoded so far).
 pub(crate) struct Ticker<'a> {
     callback: &'a mut dyn FnMut(Progress) -> bool,
     bytes_total: u64,
-    text_len: u64,
+    bytes_fed: u64,
+    text_fed: u64,
     next: u64,
 }
 
@@ -30,9 +32,29 @@ impl<'a> Ticker<'a> {
     pub(crate) fn new(
         callback: &'a mut dyn FnMut(Progress) -> bool,
         bytes_total: u64,
-        text_len: usize,
     ) -> Ticker<'a> {
-        Ticker { callback, bytes_total, text_len: text_len as u64, next: Ticker::STEP }
+        Ticker { callback, bytes_total, bytes_fed: 0, text_fed: 0, next: Ticker::STEP }
+    }
+
+    /// Notes that `bytes` more input were decoded to `text` more bytes of text.
+    pub(crate) fn fed(&mut self, bytes: usize, text: usize) {
+        self.bytes_fed += bytes as u64;
+        self.text_fed += text as u64;
+    }
+
+    /// The input bytes the text up to `text_pos` came from.
+    pub(crate) fn bytes_at(&self, text_pos: usize) -> u64 {
+        let pos = (text_pos as u64).min(self.text_fed);
+        if self.text_fed == 0 {
+            return 0;
+        }
+        let done = u128::from(pos) * u128::from(self.bytes_fed) / u128::from(self.text_fed);
+        (done as u64).min(self.bytes_total)
+    }
+
+    /// The file's size.
+    pub(crate) fn bytes_total(&self) -> u64 {
+        self.bytes_total
     }
 
     /// Reports progress if another step of text has been read since the last report.
@@ -42,22 +64,16 @@ impl<'a> Ticker<'a> {
             return Ok(());
         }
         self.next = pos.saturating_add(Ticker::STEP);
-        self.report(pos, records)
+        self.report(self.bytes_at(text_pos), records)
     }
 
     /// Reports the end of reading.
     pub(crate) fn finish(&mut self, records: u64) -> Result<(), ErrorKind> {
-        self.report(self.text_len, records)
+        self.report(self.bytes_total, records)
     }
 
-    fn report(&mut self, pos: u64, records: u64) -> Result<(), ErrorKind> {
-        let done = if self.text_len == 0 {
-            self.bytes_total
-        } else {
-            (u128::from(pos.min(self.text_len)) * u128::from(self.bytes_total)
-                / u128::from(self.text_len)) as u64
-        };
-        let progress = Progress { bytes_done: done, bytes_total: self.bytes_total, records };
+    fn report(&mut self, bytes_done: u64, records: u64) -> Result<(), ErrorKind> {
+        let progress = Progress { bytes_done, bytes_total: self.bytes_total, records };
         if (self.callback)(progress) {
             Ok(())
         } else {
@@ -77,7 +93,8 @@ mod tests {
             seen.push(p.bytes_done);
             p.bytes_done < 150_000
         };
-        let mut ticker = Ticker::new(&mut callback, 200_000, 200_000);
+        let mut ticker = Ticker::new(&mut callback, 200_000);
+        ticker.fed(200_000, 200_000);
         assert_eq!(ticker.at(1000, 1), Ok(()));
         assert_eq!(ticker.at(70_000, 2), Ok(()));
         assert_eq!(ticker.at(80_000, 3), Ok(()));
