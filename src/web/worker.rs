@@ -26,7 +26,7 @@ use crate::engine::error::{Error, ErrorKind, Side};
 use crate::engine::output::{
     entry_view, fix_script, headline, to_json, write_csv, write_unreadable_csv,
 };
-use crate::engine::read::{Table, TableParts};
+use crate::engine::read::{ChunkSink, Progress, Table, TableParts};
 use crate::engine::sample::{generate, SampleSpec};
 use crate::engine::view::{window, Query, SortKey, ViewIndex};
 
@@ -110,7 +110,7 @@ thread_local! {
 
 /// Posts the run's progress about every 1 % (and at every stage change): enough for a smooth
 /// bar.
-fn progress_of(run: u32) -> impl FnMut(Stage, crate::engine::read::Progress) -> bool {
+fn progress_of(run: u32) -> impl FnMut(Stage, Progress) -> bool {
     let mut last = (Stage::Matching, u64::MAX);
     move |stage, p| {
         let step = (p.bytes_total / 100).max(1);
@@ -385,13 +385,41 @@ impl Source for BlobSource<'_> {
         self.name
     }
 
-    fn load(
-        &mut self,
-        progress: &mut dyn FnMut(crate::engine::read::Progress) -> bool,
-    ) -> Result<Cow<'_, [u8]>, Error> {
+    fn load(&mut self, progress: &mut dyn FnMut(Progress) -> bool) -> Result<Cow<'_, [u8]>, Error> {
         load(self.blob, progress)
             .map(Cow::Owned)
             .map_err(|e| Error { file: Some(self.name.to_string()), ..e })
+    }
+
+    fn size(&self) -> Option<u64> {
+        Some(self.blob.size() as u64)
+    }
+
+    /// The file in [`LOAD_SLICE`] slices, each copied into one reused buffer and parsed before
+    /// the next is read: the worker never holds the whole file, in wasm memory or in JS.
+    fn read_chunks(&mut self, sink: &mut ChunkSink<'_>) -> Result<(), Error> {
+        let name = self.name;
+        let unreadable = |e: JsValue| Error {
+            file: Some(name.to_string()),
+            ..usage(format!("the file could not be read: {e:?}"))
+        };
+        let size = self.blob.size() as u64;
+        let reader = FileReaderSync::new().map_err(unreadable)?;
+        let mut buffer = Vec::new();
+        let mut start = 0;
+        while start < size {
+            let end = (start + LOAD_SLICE).min(size);
+            let slice =
+                self.blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(unreadable)?;
+            let bytes = reader.read_as_array_buffer(&slice).map_err(unreadable)?;
+            let array = Uint8Array::new(&bytes);
+            buffer.resize(array.length() as usize, 0);
+            array.copy_to(&mut buffer);
+            // The reader's own errors (cancelled, not text…) end the loop as they are.
+            sink(&buffer)?;
+            start = end;
+        }
+        Ok(())
     }
 }
 
@@ -410,7 +438,7 @@ const LOAD_SLICE: u64 = 8 << 20;
 /// once per file instead of doubling its way up (and a file that cannot fit says so here).
 fn load(
     blob: &Blob,
-    progress: &mut dyn FnMut(crate::engine::read::Progress) -> bool,
+    progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Vec<u8>, Error> {
     let unreadable = |e: JsValue| usage(format!("the file could not be read: {e:?}"));
     let size = blob.size() as u64;
@@ -429,8 +457,7 @@ fn load(
         bytes.resize(at + array.length() as usize, 0);
         array.copy_to(&mut bytes[at..]);
         start = end;
-        let done =
-            crate::engine::read::Progress { bytes_done: start, bytes_total: size, records: 0 };
+        let done = Progress { bytes_done: start, bytes_total: size, records: 0 };
         if !progress(done) {
             return Err(Error::new(ErrorKind::Cancelled));
         }
