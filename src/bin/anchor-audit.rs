@@ -19,7 +19,9 @@ mod cli {
     use std::path::{Path, PathBuf};
     use std::process::ExitCode;
 
-    use anchor_audit::engine::audit::{audit_sources, Audit, AuditOptions, Source};
+    use anchor_audit::engine::audit::{
+        finish, onprem_half, read_source, swapped_or, Audit, AuditOptions, Half, Source, Stage,
+    };
     use anchor_audit::engine::convert::{convert_lines, Conversion};
     use anchor_audit::engine::error::{Error, ErrorKind};
     use anchor_audit::engine::matching::MatchOptions;
@@ -172,10 +174,9 @@ mod cli {
             cloud_columns: column_overrides(&args.cloud_columns)?,
             max_bytes: None,
         };
-        let mut onprem = FileSource::open(&args.onprem)?;
-        let mut cloud = FileSource::open(&args.cloud)?;
-        let result = audit_sources(&mut onprem, &mut cloud, &options, &mut |_, _| true)
-            .map_err(|e| e.to_string())?;
+        let onprem = FileSource::open(&args.onprem)?;
+        let cloud = FileSource::open(&args.cloud)?;
+        let result = audit_in_parallel(onprem, cloud, &options).map_err(|e| e.to_string())?;
 
         let write = |out: &mut dyn Write| -> io::Result<()> {
             match args.format {
@@ -210,6 +211,33 @@ mod cli {
             write_unreadable(&result, dir)?;
         }
         Ok(if headline(&result).safe { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    }
+
+    /// `audit_sources`, with the cloud file read on a second thread while this one reads the
+    /// on-prem file (as the browser's two workers do): the same steps, the same result.
+    fn audit_in_parallel(
+        mut onprem: FileSource,
+        mut cloud: FileSource,
+        options: &AuditOptions,
+    ) -> Result<Audit, Error> {
+        let quiet = || |_: Stage, _: Progress| true;
+        std::thread::scope(|scope| {
+            let cloud_read = scope.spawn(|| {
+                let table = read_source(&mut cloud, Some(Side::Cloud), options, &mut quiet());
+                (table, cloud)
+            });
+            let onprem_table = read_source(&mut onprem, Some(Side::OnPrem), options, &mut quiet());
+            let half = onprem_half(onprem_table, options);
+            let (cloud_table, mut cloud) =
+                cloud_read.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            match half? {
+                Half::Read(half) => finish(*half, cloud_table, options, &mut quiet()),
+                Half::WrongSide(error) => {
+                    let for_no_slot = read_source(&mut cloud, None, options, &mut quiet());
+                    Err(swapped_or(error, for_no_slot))
+                }
+            }
+        })
     }
 
     fn write_unreadable(result: &Audit, dir: &Path) -> Result<(), String> {
