@@ -107,7 +107,7 @@ impl Rows {
     pub(crate) fn push(&mut self, line: u64, record: u64, text: &str, ends: &[usize]) {
         debug_assert_eq!(ends.len(), self.width);
         debug_assert!(ends.iter().all(|&end| text.is_char_boundary(end)));
-        debug_assert!(self.text.len() + text.len() <= MAX_TEXT);
+        debug_assert!(self.text.len() as u64 + text.len() as u64 <= MAX_TEXT as u64);
         let base = self.text.len();
         Arc::make_mut(&mut self.text).push_str(text);
         self.ends.extend(ends.iter().map(|&end| (base + end) as u32));
