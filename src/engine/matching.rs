@@ -197,21 +197,72 @@ const NO_USER: u32 = u32::MAX;
 /// folded, hashed and compared as text once, here; every join, group and clash after that
 /// compares numbers and walks arrays, instead of probing maps of a million strings. Keys
 /// already folded (most) borrow the users' own text.
+///
+/// The table is open addressing over slots that hold the key with its hash and number: a
+/// lookup reads one slot (its hash tells a different key without reading the text) and, when
+/// the hashes agree, the key's text. A general map reads a control byte, a bucket and the text,
+/// three places far apart once a million keys are in it. Growing moves slots by their hashes,
+/// without reading or hashing any text again.
 struct Interner<'u> {
-    numbers: HashMap<Cow<'u, str>, u32>,
+    slots: Vec<Option<InternerSlot<'u>>>,
+    /// How many keys are numbered, [`NO_KEY`] included.
+    len: usize,
+}
+
+struct InternerSlot<'u> {
+    hash: u32,
+    number: u32,
+    key: Cow<'u, str>,
 }
 
 impl<'u> Interner<'u> {
+    /// A table for `capacity` keys without growing.
     fn with_capacity(capacity: usize) -> Interner<'u> {
-        Interner { numbers: HashMap::with_capacity_and_hasher(capacity, Default::default()) }
+        Interner { slots: empty_slots(slot_count(capacity)), len: 1 }
     }
 
     fn number(&mut self, key: Cow<'u, str>) -> u32 {
         if key.is_empty() {
             return NO_KEY;
         }
-        let next = self.numbers.len() as u32 + 1;
-        *self.numbers.entry(key).or_insert(next)
+        let hash = key_hash(&key);
+        let at = match self.find(&key, hash) {
+            Ok(number) => return number,
+            Err(at) => at,
+        };
+        let number = self.len as u32;
+        self.slots[at] = Some(InternerSlot { hash, number, key });
+        self.len += 1;
+        if self.len > max_keys(self.slots.len()) {
+            self.grow();
+        }
+        number
+    }
+
+    /// The number of `key`, or the empty slot where it goes.
+    fn find(&self, key: &str, hash: u32) -> Result<u32, usize> {
+        let mask = self.slots.len() - 1;
+        let mut at = hash as usize & mask;
+        loop {
+            match &self.slots[at] {
+                None => return Err(at),
+                Some(slot) if slot.hash == hash && slot.key == key => return Ok(slot.number),
+                Some(_) => at = (at + 1) & mask,
+            }
+        }
+    }
+
+    fn grow(&mut self) {
+        let count = self.slots.len() * 2;
+        let old = std::mem::replace(&mut self.slots, empty_slots(count));
+        let mask = self.slots.len() - 1;
+        for slot in old.into_iter().flatten() {
+            let mut at = slot.hash as usize & mask;
+            while self.slots[at].is_some() {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = Some(slot);
+        }
     }
 
     /// The numbers of each user's (UPN, primary SMTP address).
@@ -231,13 +282,34 @@ impl<'u> Interner<'u> {
 
     /// The number of a folded key either side holds.
     fn get(&self, key: &str) -> Option<u32> {
-        self.numbers.get(key).copied()
+        (!key.is_empty()).then(|| self.find(key, key_hash(key)).ok()).flatten()
     }
 
     /// How many numbers there are, [`NO_KEY`] included.
     fn len(&self) -> usize {
-        self.numbers.len() + 1
+        self.len
     }
+}
+
+/// A key's hash: FxHash, whose high bits mix best, folded to the 32 bits a slot keeps (all a
+/// table under 4 billion slots can use, on either word size).
+fn key_hash(key: &str) -> u32 {
+    let hash = std::hash::BuildHasher::hash_one(&rustc_hash::FxBuildHasher, key);
+    (hash ^ (hash >> 32)) as u32
+}
+
+fn empty_slots<'u>(count: usize) -> Vec<Option<InternerSlot<'u>>> {
+    std::iter::repeat_with(|| None).take(count).collect()
+}
+
+/// The slots for `keys` keys: a power of two, at most three quarters full.
+fn slot_count(keys: usize) -> usize {
+    (keys + keys / 3 + 1).next_power_of_two().max(8)
+}
+
+/// How many keys `slots` slots take before growing (linear probing slows past 3/4).
+fn max_keys(slots: usize) -> usize {
+    slots / 4 * 3
 }
 
 impl OnPremUser {
@@ -1112,6 +1184,22 @@ mod tests {
         assert_eq!((cloud_numbers[1].upn, cloud_numbers[1].smtp), (NO_KEY, NO_KEY));
         assert_eq!(interner.get("jane@contoso.com"), Some(cloud_numbers[0].upn));
         assert_eq!(interner.get(""), None);
+    }
+
+    #[test]
+    fn interner_keeps_its_numbers_as_it_grows() {
+        let keys: Vec<String> = (0..1000).map(|n| format!("user{n}@contoso.com")).collect();
+        let mut interner = Interner::with_capacity(0);
+        let numbers: Vec<u32> = keys.iter().map(|k| interner.number(Cow::Borrowed(k))).collect();
+        assert_eq!(numbers, (1..=1000).collect::<Vec<u32>>());
+        assert_eq!(interner.len(), 1001);
+        assert!(interner.slots.len() >= 1001 * 4 / 3, "grown to keep a quarter free");
+        for (key, &number) in keys.iter().zip(&numbers) {
+            assert_eq!(interner.number(Cow::Borrowed(key)), number);
+            assert_eq!(interner.get(key), Some(number));
+        }
+        assert_eq!(interner.get("user1000@contoso.com"), None);
+        assert_eq!(interner.number(Cow::Borrowed("")), NO_KEY);
     }
 
     #[test]
