@@ -265,17 +265,16 @@ impl<'u> Interner<'u> {
         }
     }
 
-    /// The numbers of each user's (UPN, primary SMTP address).
-    fn numbers(
-        &mut self,
-        keys: impl Iterator<Item = (Cow<'u, str>, Cow<'u, str>)>,
-    ) -> Vec<KeyNumbers> {
-        keys.map(|(upn, smtp)| {
+    /// The numbers of each user's keys.
+    fn numbers(&mut self, keys: impl Iterator<Item = UserKeys<'u>>) -> Vec<KeyNumbers> {
+        keys.map(|UserKeys { upn, smtp, raw_upn, mail }| {
+            let upn_as_is = *upn == *raw_upn;
+            let mail_is_smtp = !smtp.is_empty() && mail.is_some_and(|m| m.trim() == smtp);
             // Most primary addresses are the UPN: one number for both, looked up once.
             let same = smtp == upn;
             let upn = self.number(upn);
             let smtp = if same { upn } else { self.number(smtp) };
-            KeyNumbers { upn, smtp, upn_shared: false, smtp_shared: false }
+            KeyNumbers { upn, smtp, upn_shared: false, smtp_shared: false, upn_as_is, mail_is_smtp }
         })
         .collect()
     }
@@ -312,28 +311,54 @@ fn max_keys(slots: usize) -> usize {
     slots / 4 * 3
 }
 
+/// A user's keys, folded (empty when it has none), and the values they were folded from that
+/// the findings compare: so that equal numbers can tell equal values.
+struct UserKeys<'u> {
+    upn: Cow<'u, str>,
+    smtp: Cow<'u, str>,
+    raw_upn: &'u str,
+    /// `mail`, when the side has the column.
+    mail: Option<&'u str>,
+}
+
 impl OnPremUser {
-    /// The folded UPN and primary SMTP address (empty when it has none).
-    fn keys(&self) -> (Cow<'_, str>, Cow<'_, str>) {
-        (fold_cow(&self.upn), self.primary_smtp_key().unwrap_or_default())
+    fn keys(&self) -> UserKeys<'_> {
+        UserKeys {
+            upn: fold_cow(&self.upn),
+            smtp: self.primary_smtp_key().unwrap_or_default(),
+            raw_upn: &self.upn,
+            mail: self.mail.as_deref(),
+        }
     }
 }
 
 impl CloudUser {
-    /// The folded UPN and primary SMTP address (empty when it has none).
-    fn keys(&self) -> (Cow<'_, str>, Cow<'_, str>) {
-        (fold_cow(&self.upn), self.primary_smtp_key().unwrap_or_default())
+    fn keys(&self) -> UserKeys<'_> {
+        UserKeys {
+            upn: fold_cow(&self.upn),
+            smtp: self.primary_smtp_key().unwrap_or_default(),
+            raw_upn: &self.upn,
+            mail: Some(&self.mail),
+        }
     }
 }
 
 /// A user's keys as [`Interner`] numbers, and whether another user of its side holds each:
 /// most are held by one user, whose checks then need not walk [`Holders`].
+///
+/// Two users with the same number whose values are their keys as they are (`upn_as_is`,
+/// `mail_is_smtp`) have the same values, byte for byte: the findings on a join can tell that
+/// the UPN and mail stay without reading either user's text, far away in memory.
 #[derive(Clone, Copy)]
 struct KeyNumbers {
     upn: u32,
     smtp: u32,
     upn_shared: bool,
     smtp_shared: bool,
+    /// The UPN is its key: folding it changed nothing.
+    upn_as_is: bool,
+    /// The trimmed `mail` is the primary SMTP key (not empty).
+    mail_is_smtp: bool,
 }
 
 /// One side's keys: each user's numbers, and who holds each number.
@@ -878,9 +903,25 @@ struct Findings<'a> {
     cloud: &'a [CloudUser],
     onprem_keys: &'a SideKeys,
     cloud_keys: &'a SideKeys,
-    /// The UPN suffixes the cloud users have, but `….onmicrosoft.com`.
-    tenant_suffixes: HashSet<String>,
+    /// Each on-prem user's [`OnPremChecks`].
+    onprem_checks: Vec<OnPremChecks>,
     options: &'a MatchOptions,
+}
+
+/// The checks of an on-prem user that need only the user, made in one pass in file order: the
+/// entries come in cloud order, where reading each partner's text is a look far away.
+#[derive(Clone, Copy)]
+struct OnPremChecks {
+    suffix: Option<SuffixProblem>,
+    /// The export's own ImmutableID column is there and not empty.
+    has_file_immutable_id: bool,
+}
+
+/// What is wrong with a UPN's suffix.
+#[derive(Clone, Copy)]
+enum SuffixProblem {
+    NonRoutable,
+    NotInTenant,
 }
 
 impl<'a> Findings<'a> {
@@ -896,41 +937,56 @@ impl<'a> Findings<'a> {
                 tenant_suffixes.insert(suffix.into_owned());
             }
         }
-        Findings { onprem, cloud, onprem_keys, cloud_keys, tenant_suffixes, options }
+        let onprem_checks = onprem
+            .iter()
+            .map(|p| OnPremChecks {
+                suffix: suffix_problem(&p.upn, &tenant_suffixes),
+                has_file_immutable_id: p.file_immutable_id.as_ref().is_some_and(|v| !v.is_empty()),
+            })
+            .collect();
+        Findings { onprem, cloud, onprem_keys, cloud_keys, onprem_checks, options }
     }
 
     fn add(&self, entry: &mut Entry) {
         let Findings { onprem, cloud, onprem_keys, cloud_keys, options, .. } = *self;
-        let tenant_suffixes = &self.tenant_suffixes;
         let p = entry.onprem.map(|i| &onprem[i as usize]);
         let c = entry.cloud.map(|i| &cloud[i as usize]);
         let findings = &mut entry.findings;
         let joins = matches!(entry.verdict, Verdict::HardMatch | Verdict::SoftMatch { .. });
 
-        if let (true, Some(p), Some(c)) = (joins, p, c) {
-            takeover_changes(p, c, findings);
+        if let (true, Some(i), Some(j), Some(p), Some(c)) = (joins, entry.onprem, entry.cloud, p, c)
+        {
+            let (p_keys, c_keys) =
+                (onprem_keys.numbers[i as usize], cloud_keys.numbers[j as usize]);
+            let upn_stays = p_keys.upn == c_keys.upn && p_keys.upn_as_is && c_keys.upn_as_is;
+            let mail_stays =
+                p_keys.smtp == c_keys.smtp && p_keys.mail_is_smtp && c_keys.mail_is_smtp;
+            if !(upn_stays && mail_stays) {
+                takeover_changes(p, c, findings);
+            }
             if matches!(entry.verdict, Verdict::HardMatch) && c.synced == Some(false) {
                 findings
                     .push(Finding::TakesOverCloudUser { blocked: options.block_cloud_takeover });
             }
             let identifier = c.on_premises_object_identifier.trim();
-            let differs = || {
-                let object_guid = p.object_guid.map(|g| g.hyphenated().to_string());
-                object_guid.as_deref().map(|g| !g.eq_ignore_ascii_case(identifier)).unwrap_or(true)
-            };
-            if !identifier.is_empty() && differs() {
+            if !identifier.is_empty() && !is_hyphenated_guid(identifier, p.object_guid) {
                 findings.push(Finding::TiedToOtherObject { identifier: identifier.to_string() });
             }
         }
         if let (Some(i), Some(p)) = (entry.onprem, p) {
             let keys = onprem_keys.numbers[i as usize];
+            let checks = self.onprem_checks[i as usize];
             let at = |j: u32| onprem[j as usize].at;
-            duplicate_findings(Side::OnPrem, p.at, keys, onprem_keys, at, findings);
+            duplicate_findings(Side::OnPrem, i, keys, onprem_keys, at, findings);
             let own = Own { partner: entry.cloud, anchor: entry.anchor.as_deref() };
             clashes(p, keys, own, cloud, cloud_keys, findings);
-            upn_suffix_findings(p, tenant_suffixes, findings);
-            if let (Some(in_file), Some(computed)) = (&p.file_immutable_id, &entry.anchor) {
-                if !in_file.is_empty() && in_file.as_str() != computed.as_str() {
+            if let Some(problem) = checks.suffix {
+                findings.push(suffix_finding(problem, &p.upn));
+            }
+            let file_immutable_id = || p.file_immutable_id.as_ref();
+            let in_file = checks.has_file_immutable_id.then(file_immutable_id).flatten();
+            if let (Some(in_file), Some(computed)) = (in_file, &entry.anchor) {
+                if in_file.as_str() != computed.as_str() {
                     findings.push(Finding::FileImmutableIdDiffers {
                         in_file: String::from(in_file),
                         computed: String::from(computed),
@@ -947,7 +1003,7 @@ impl<'a> Findings<'a> {
         if let (Some(j), Some(c)) = (entry.cloud, c) {
             let keys = cloud_keys.numbers[j as usize];
             let at = |j: u32| cloud[j as usize].at;
-            duplicate_findings(Side::Cloud, c.at, keys, cloud_keys, at, findings);
+            duplicate_findings(Side::Cloud, j, keys, cloud_keys, at, findings);
             if let Some(in_file) = c.file_object_guid.as_deref().filter(|v| !v.trim().is_empty()) {
                 let computed = entry.cloud_anchor.as_ref().and_then(AnchorClass::guid);
                 let agrees = computed.is_some_and(|g| {
@@ -961,14 +1017,24 @@ impl<'a> Findings<'a> {
                 }
             }
         }
-        findings.sort_by_key(|f| std::cmp::Reverse(f.severity()));
+        if findings.len() > 1 {
+            findings.sort_by_key(|f| std::cmp::Reverse(f.severity()));
+        }
     }
 }
 
-/// Other rows of the same side with this row's UPN or primary SMTP address.
+/// Whether `identifier` is the hyphenated text of `guid`, in either letter case. Parsing the
+/// identifier, rather than writing the GUID out to compare, allocates nothing: a 36-character
+/// text parses only in the hyphenated form.
+fn is_hyphenated_guid(identifier: &str, guid: Option<Uuid>) -> bool {
+    identifier.len() == 36 && guid.is_some_and(|g| Uuid::try_parse(identifier) == Ok(g))
+}
+
+/// Other rows of the same side with the UPN or primary SMTP address of the user at `position`.
+/// The user is read only when another holds one: most hold theirs alone.
 fn duplicate_findings(
     side: Side,
-    row: RowRef,
+    position: u32,
     keys: KeyNumbers,
     same_side: &SideKeys,
     at: impl Fn(u32) -> RowRef,
@@ -978,6 +1044,7 @@ fn duplicate_findings(
         if !shared {
             return Vec::new();
         }
+        let row = at(position);
         holders.of(number).map(&at).filter(|r| *r != row).collect()
     };
     let upn_others = others(&same_side.upn_holders, keys.upn, keys.upn_shared);
@@ -1049,14 +1116,23 @@ fn clashes(
     }
 }
 
-fn upn_suffix_findings(p: &OnPremUser, tenant: &HashSet<String>, findings: &mut Vec<Finding>) {
-    let Some(suffix) = upn_suffix(&p.upn) else {
-        return;
-    };
+fn suffix_problem(upn: &str, tenant: &HashSet<String>) -> Option<SuffixProblem> {
+    let suffix = upn_suffix(upn)?;
     if is_non_routable(&suffix) {
-        findings.push(Finding::NonRoutableUpnSuffix { suffix: suffix.into_owned() });
+        Some(SuffixProblem::NonRoutable)
     } else if !tenant.is_empty() && !tenant.contains(&*suffix) {
-        findings.push(Finding::UpnSuffixNotInTenant { suffix: suffix.into_owned() });
+        Some(SuffixProblem::NotInTenant)
+    } else {
+        None
+    }
+}
+
+/// The finding of a [`suffix_problem`] of `upn`.
+fn suffix_finding(problem: SuffixProblem, upn: &str) -> Finding {
+    let suffix = upn_suffix(upn).map(Cow::into_owned).unwrap_or_default();
+    match problem {
+        SuffixProblem::NonRoutable => Finding::NonRoutableUpnSuffix { suffix },
+        SuffixProblem::NotInTenant => Finding::UpnSuffixNotInTenant { suffix },
     }
 }
 
@@ -1200,6 +1276,31 @@ mod tests {
         }
         assert_eq!(interner.get("user1000@contoso.com"), None);
         assert_eq!(interner.number(Cow::Borrowed("")), NO_KEY);
+    }
+
+    #[test]
+    fn object_identifiers_compare_as_hyphenated_guid_text_in_either_case() {
+        let g = guid(G1);
+        let upper = G1.to_uppercase();
+        let braced = format!("{{{G1}}}");
+        let simple = g.simple().to_string();
+        let cases = [
+            (G1, Some(g), true),
+            (upper.as_str(), Some(g), true),
+            (G1, None, false),
+            (G1, Some(guid(G2)), false),
+            (braced.as_str(), Some(g), false),
+            (simple.as_str(), Some(g), false),
+            (&G1[1..], Some(g), false),
+            ("", Some(g), false),
+        ];
+        for (identifier, object_guid, same) in cases {
+            // What the check was: the GUID written out, compared ignoring ASCII case.
+            let written = object_guid.map(|g| g.hyphenated().to_string());
+            let old = written.is_some_and(|w| w.eq_ignore_ascii_case(identifier));
+            assert_eq!(old, same, "{identifier:?}");
+            assert_eq!(is_hyphenated_guid(identifier, object_guid), same, "{identifier:?}");
+        }
     }
 
     #[test]
@@ -1640,6 +1741,68 @@ mod properties {
         ]
     }
 
+    /// UPN and mail spellings that fold alike, or nearly: letter case, whitespace, non-ASCII.
+    fn address() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "u1@contoso.com",
+            "U1@contoso.com",
+            " u1@contoso.com",
+            "u1@contoso.com ",
+            "u2@contoso.com",
+            "élodie@contoso.com",
+            "Élodie@contoso.com",
+            "",
+            " ",
+        ])
+        .prop_map(String::from)
+    }
+
+    /// Users with the spellings of [`address`], joined by anchor or soft match.
+    fn joinable_users() -> impl Strategy<Value = (Vec<OnPremUser>, Vec<CloudUser>)> {
+        let onprem = (address(), proptest::option::of(address()), proptest::option::of(address()))
+            .prop_map(|(upn, mail, smtp)| (upn, mail, smtp));
+        let cloud = (address(), address(), proptest::option::of(address()), 0..4u128);
+        (proptest::collection::vec(onprem, 1..4), proptest::collection::vec(cloud, 1..4)).prop_map(
+            |(onprem, cloud)| {
+                let onprem = onprem
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (upn, mail, smtp))| OnPremUser {
+                        at: RowRef { line: i as u64 + 2, record: i as u64 + 1 },
+                        upn: upn.into(),
+                        mail: mail.map(Text::from),
+                        proxy_addresses: smtp
+                            .map(|a| format!("SMTP:{a}").into())
+                            .into_iter()
+                            .collect(),
+                        object_guid: Some(Uuid::from_u128(i as u128 + 1)),
+                        ..OnPremUser::default()
+                    })
+                    .collect();
+                let cloud = cloud
+                    .into_iter()
+                    .enumerate()
+                    .map(|(c, (upn, mail, smtp, anchor))| CloudUser {
+                        at: RowRef { line: c as u64 + 2, record: c as u64 + 1 },
+                        upn: upn.into(),
+                        mail: mail.into(),
+                        proxy_addresses: smtp
+                            .map(|a| format!("SMTP:{a}").into())
+                            .into_iter()
+                            .collect(),
+                        // 0: no anchor (soft match); else the anchor of on-prem user `anchor - 1`.
+                        immutable_id: match anchor {
+                            0 => Text::default(),
+                            n => immutable_id(&Uuid::from_u128(n)).into(),
+                        },
+                        ..CloudUser::default()
+                    })
+                    .collect();
+                (onprem, cloud)
+            },
+        )
+    }
+
     proptest! {
         /// The GUID-keyed anchor compares exactly as the text does (case-sensitively), and
         /// gives the text back.
@@ -1655,6 +1818,25 @@ mod properties {
             prop_assert_eq!(AnchorKey::of_cloud(&a, &classify_anchor(&a)), key_a);
             let upper = Text::from(a.to_uppercase());
             prop_assert_eq!(AnchorKey::of_text(&upper) == key_a, upper == a);
+        }
+
+        /// A join's UPN and mail findings are those of comparing the two users' values, though
+        /// the numbers of their keys tell most joins without reading the values.
+        #[test]
+        fn takeover_findings_compare_the_values((onprem, cloud) in joinable_users()) {
+            let report = match_users(onprem, cloud, &MatchOptions::default());
+            let is_takeover = |f: &Finding| {
+                matches!(f, Finding::UpnChanges { .. } | Finding::MailChanges { .. } | Finding::MailCleared { .. })
+            };
+            for entry in &report.entries {
+                let joins = matches!(entry.verdict, Verdict::HardMatch | Verdict::SoftMatch { .. });
+                let (Some(i), Some(c), true) = (entry.onprem, entry.cloud, joins) else { continue };
+                let mut expected = Vec::new();
+                takeover_changes(&report.onprem_users[i as usize], &report.cloud_users[c as usize], &mut expected);
+                expected.sort_by_key(|f| std::cmp::Reverse(f.severity()));
+                let found: Vec<Finding> = entry.findings.iter().filter(|f| is_takeover(f)).cloned().collect();
+                prop_assert_eq!(found, expected);
+            }
         }
 
         #[test]
