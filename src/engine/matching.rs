@@ -10,7 +10,6 @@
 
 use std::borrow::{Borrow, Cow};
 use std::cell::OnceCell;
-use std::collections::hash_map::Entry as Slot;
 use std::hash::Hash;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -198,15 +197,10 @@ const NO_USER: u32 = u32::MAX;
 /// compares numbers and walks arrays, instead of probing maps of a million strings. Keys
 /// already folded (most) borrow the users' own text.
 ///
-/// The table is open addressing over slots that hold the key with its hash and number: a
-/// lookup reads one slot (its hash tells a different key without reading the text) and, when
-/// the hashes agree, the key's text. A general map reads a control byte, a bucket and the text,
-/// three places far apart once a million keys are in it. Growing moves slots by their hashes,
-/// without reading or hashing any text again.
+/// Each slot keeps its key's hash: a lookup reads the key's text only when the hashes agree,
+/// and growing moves slots without reading or hashing any text again.
 struct Interner<'u> {
-    slots: Vec<Option<InternerSlot<'u>>>,
-    /// How many keys are numbered, [`NO_KEY`] included.
-    len: usize,
+    slots: Slots<InternerSlot<'u>>,
 }
 
 struct InternerSlot<'u> {
@@ -218,50 +212,21 @@ struct InternerSlot<'u> {
 impl<'u> Interner<'u> {
     /// A table for `capacity` keys without growing.
     fn with_capacity(capacity: usize) -> Interner<'u> {
-        Interner { slots: empty_slots(slot_count(capacity)), len: 1 }
+        Interner { slots: Slots::with_capacity(capacity) }
     }
 
     fn number(&mut self, key: Cow<'u, str>) -> u32 {
         if key.is_empty() {
             return NO_KEY;
         }
-        let hash = key_hash(&key);
-        let at = match self.find(&key, hash) {
-            Ok(number) => return number,
-            Err(at) => at,
-        };
-        let number = self.len as u32;
-        self.slots[at] = Some(InternerSlot { hash, number, key });
-        self.len += 1;
-        if self.len > max_keys(self.slots.len()) {
-            self.grow();
-        }
-        number
-    }
-
-    /// The number of `key`, or the empty slot where it goes.
-    fn find(&self, key: &str, hash: u32) -> Result<u32, usize> {
-        let mask = self.slots.len() - 1;
-        let mut at = hash as usize & mask;
-        loop {
-            match &self.slots[at] {
-                None => return Err(at),
-                Some(slot) if slot.hash == hash && slot.key == key => return Ok(slot.number),
-                Some(_) => at = (at + 1) & mask,
+        let hash = hash32(&*key);
+        match self.slots.find(hash, |slot| slot.hash == hash && slot.key == key) {
+            Ok(slot) => slot.number,
+            Err(at) => {
+                let number = self.len() as u32;
+                self.slots.insert(at, InternerSlot { hash, number, key }, |slot| slot.hash);
+                number
             }
-        }
-    }
-
-    fn grow(&mut self) {
-        let count = self.slots.len() * 2;
-        let old = std::mem::replace(&mut self.slots, empty_slots(count));
-        let mask = self.slots.len() - 1;
-        for slot in old.into_iter().flatten() {
-            let mut at = slot.hash as usize & mask;
-            while self.slots[at].is_some() {
-                at = (at + 1) & mask;
-            }
-            self.slots[at] = Some(slot);
         }
     }
 
@@ -281,34 +246,75 @@ impl<'u> Interner<'u> {
 
     /// The number of a folded key either side holds.
     fn get(&self, key: &str) -> Option<u32> {
-        (!key.is_empty()).then(|| self.find(key, key_hash(key)).ok()).flatten()
+        let hash = hash32(key);
+        let found = self.slots.find(hash, |slot| slot.hash == hash && slot.key == key);
+        found.ok().map(|slot| slot.number)
     }
 
     /// How many numbers there are, [`NO_KEY`] included.
+    fn len(&self) -> usize {
+        self.slots.len() + 1
+    }
+}
+
+/// A hash table of open addressing with linear probing, over slots that hold the entries
+/// themselves: a lookup reads one slot, where a general map reads a control group and then a
+/// bucket, two places far apart once a million keys are in it. A power of two of slots, at
+/// most three quarters full (linear probing slows past that).
+struct Slots<T> {
+    slots: Vec<Option<T>>,
+    len: usize,
+}
+
+impl<T> Slots<T> {
+    /// A table for `capacity` entries without growing.
+    fn with_capacity(capacity: usize) -> Slots<T> {
+        Slots::empty((capacity + capacity / 3 + 1).next_power_of_two().max(8))
+    }
+
+    fn empty(count: usize) -> Slots<T> {
+        Slots { slots: std::iter::repeat_with(|| None).take(count).collect(), len: 0 }
+    }
+
+    /// The entry of `hash` that `is` picks, or the empty slot where it goes.
+    fn find(&self, hash: u32, is: impl Fn(&T) -> bool) -> Result<&T, usize> {
+        let mask = self.slots.len() - 1;
+        let mut at = hash as usize & mask;
+        loop {
+            match &self.slots[at] {
+                None => return Err(at),
+                Some(entry) if is(entry) => return Ok(entry),
+                Some(_) => at = (at + 1) & mask,
+            }
+        }
+    }
+
+    /// Puts `entry` in the empty slot `at` that [`Slots::find`] gave. Growing places the
+    /// entries by `hash_of`.
+    fn insert(&mut self, at: usize, entry: T, hash_of: impl Fn(&T) -> u32) {
+        self.slots[at] = Some(entry);
+        self.len += 1;
+        if self.len > self.slots.len() / 4 * 3 {
+            let mut grown = Slots::empty(self.slots.len() * 2);
+            for entry in std::mem::take(&mut self.slots).into_iter().flatten() {
+                let Err(at) = grown.find(hash_of(&entry), |_| false) else { unreachable!() };
+                grown.slots[at] = Some(entry);
+            }
+            self.slots = grown.slots;
+        }
+    }
+
+    /// How many entries there are.
     fn len(&self) -> usize {
         self.len
     }
 }
 
-/// A key's hash: FxHash, whose high bits mix best, folded to the 32 bits a slot keeps (all a
-/// table under 4 billion slots can use, on either word size).
-fn key_hash(key: &str) -> u32 {
+/// A key's hash: FxHash folded to the 32 bits a slot keeps (all a table under 4 billion slots
+/// can use, on either word size).
+fn hash32<K: Hash + ?Sized>(key: &K) -> u32 {
     let hash = std::hash::BuildHasher::hash_one(&rustc_hash::FxBuildHasher, key);
     (hash ^ (hash >> 32)) as u32
-}
-
-fn empty_slots<'u>(count: usize) -> Vec<Option<InternerSlot<'u>>> {
-    std::iter::repeat_with(|| None).take(count).collect()
-}
-
-/// The slots for `keys` keys: a power of two, at most three quarters full.
-fn slot_count(keys: usize) -> usize {
-    (keys + keys / 3 + 1).next_power_of_two().max(8)
-}
-
-/// How many keys `slots` slots take before growing (linear probing slows past 3/4).
-fn max_keys(slots: usize) -> usize {
-    slots / 4 * 3
 }
 
 /// A user's keys, folded (empty when it has none), and the values they were folded from that
@@ -445,26 +451,23 @@ impl Holders {
     }
 }
 
-/// Positions by key. Most keys belong to one user, so the first position is kept in the map
+/// Positions by key. Most keys belong to one user, so the first position is kept in the table
 /// itself and only keys held by several users get a list: no allocation per key.
 struct KeyIndex<K> {
-    first: HashMap<K, u32>,
+    first: Slots<(K, u32)>,
     repeated: HashMap<K, Vec<u32>>,
 }
 
 impl<K: Hash + Eq + Copy> KeyIndex<K> {
     fn with_capacity(capacity: usize) -> KeyIndex<K> {
-        let first = HashMap::with_capacity_and_hasher(capacity, Default::default());
-        KeyIndex { first, repeated: HashMap::default() }
+        KeyIndex { first: Slots::with_capacity(capacity), repeated: HashMap::default() }
     }
 
     fn insert(&mut self, key: K, position: u32) {
-        match self.first.entry(key) {
-            Slot::Vacant(slot) => {
-                slot.insert(position);
-            }
-            Slot::Occupied(first) => {
-                self.repeated.entry(key).or_insert_with(|| vec![*first.get()]).push(position);
+        match self.first.find(hash32(&key), |(k, _)| *k == key) {
+            Err(at) => self.first.insert(at, (key, position), |(k, _)| hash32(k)),
+            Ok(&(_, first)) => {
+                self.repeated.entry(key).or_insert_with(|| vec![first]).push(position)
             }
         }
     }
@@ -475,9 +478,13 @@ impl<K: Hash + Eq + Copy> KeyIndex<K> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        match self.repeated.get(key) {
-            Some(all) => all,
-            None => self.first.get(key).map_or(&[], std::slice::from_ref),
+        match self.first.find(hash32(key), |(k, _)| k.borrow() == key) {
+            Err(_) => &[],
+            Ok((_, first)) if self.repeated.is_empty() => std::slice::from_ref(first),
+            // Held by several is the rare case: looked up only for a key held at all.
+            Ok((_, first)) => {
+                self.repeated.get(key).map_or(std::slice::from_ref(first), Vec::as_slice)
+            }
         }
     }
 }
@@ -1269,13 +1276,30 @@ mod tests {
         let numbers: Vec<u32> = keys.iter().map(|k| interner.number(Cow::Borrowed(k))).collect();
         assert_eq!(numbers, (1..=1000).collect::<Vec<u32>>());
         assert_eq!(interner.len(), 1001);
-        assert!(interner.slots.len() >= 1001 * 4 / 3, "grown to keep a quarter free");
+        assert!(interner.slots.slots.len() >= 1000 * 4 / 3, "grown to keep a quarter free");
         for (key, &number) in keys.iter().zip(&numbers) {
             assert_eq!(interner.number(Cow::Borrowed(key)), number);
             assert_eq!(interner.get(key), Some(number));
         }
         assert_eq!(interner.get("user1000@contoso.com"), None);
         assert_eq!(interner.number(Cow::Borrowed("")), NO_KEY);
+    }
+
+    #[test]
+    fn key_index_gives_every_position_of_a_key_in_order() {
+        let mut index = KeyIndex::with_capacity(0);
+        for position in 0..300u32 {
+            // Key 7 is held by every hundredth position; the others by one each.
+            let key = if position % 100 == 7 { 7 } else { position * 1000 };
+            index.insert(Uuid::from_u128(key.into()), position);
+        }
+        assert_eq!(index.get(&Uuid::from_u128(7)), [7, 107, 207]);
+        assert_eq!(index.get(&Uuid::from_u128(5000)), [5]);
+        assert!(index.get(&Uuid::from_u128(1)).is_empty());
+        let mut by_text = KeyIndex::with_capacity(1);
+        by_text.insert("00ub0oNGTSWTBKOLGLNR", 3);
+        assert_eq!(by_text.get("00ub0oNGTSWTBKOLGLNR"), [3]);
+        assert!(by_text.get("00UB0ONGTSWTBKOLGLNR").is_empty());
     }
 
     #[test]
