@@ -434,8 +434,10 @@ impl Holders {
 
     /// Whether the user at `position` is the first of several holding `number`.
     fn first_of_several(&self, number: u32, position: u32) -> bool {
-        self.first.get(number as usize) == Some(&position)
-            && self.next[position as usize] != NO_USER
+        // `next` first: callers go through the positions in order, so it is read in order, and
+        // most users have no next, which spares a look into `first` by number.
+        self.next.get(position as usize).is_some_and(|&next| next != NO_USER)
+            && self.first.get(number as usize) == Some(&position)
     }
 
     /// The users holding `number`, in file order.
@@ -542,7 +544,7 @@ impl<'a> OnPremIndex<'a> {
             let mut by_value = KeyIndex::with_capacity(sought.values.len());
             for (i, user) in self.users.iter().enumerate() {
                 for value in [&user.sam_account_name, &user.employee_id] {
-                    if !value.is_empty() && sought.values.contains(value.as_str()) {
+                    if sought.has_value(value) {
                         by_value.insert(value.as_str(), i as u32);
                     }
                 }
@@ -559,6 +561,16 @@ struct Sought<'a> {
     guids: HashSet<Uuid>,
     /// Their anchors.
     values: HashSet<&'a str>,
+    /// Whether a value of each length is sought: most values have a length no value sought
+    /// has, and are passed over without reading their text.
+    value_lengths: Vec<bool>,
+}
+
+impl Sought<'_> {
+    fn has_value(&self, value: &Text) -> bool {
+        let length_sought = self.value_lengths.get(value.len()).copied().unwrap_or(false);
+        !value.is_empty() && length_sought && self.values.contains(value.as_str())
+    }
 }
 
 struct Matcher<'a> {
@@ -781,7 +793,11 @@ impl<'a> Matcher<'a> {
 
     /// What the cloud users left can look for by GUID and by value.
     fn sought(&self) -> Sought<'a> {
-        let mut sought = Sought { guids: HashSet::default(), values: HashSet::default() };
+        let mut sought = Sought {
+            guids: HashSet::default(),
+            values: HashSet::default(),
+            value_lengths: Vec::new(),
+        };
         let cloud = self.cloud;
         for (c, user) in cloud.iter().enumerate().filter(|&(c, _)| !self.cloud_done[c]) {
             if let Some(guid) = self.cloud_classes[c].guid() {
@@ -789,6 +805,11 @@ impl<'a> Matcher<'a> {
             }
             if !user.immutable_id.is_empty() {
                 sought.values.insert(user.immutable_id.as_str());
+                let length = user.immutable_id.len();
+                if sought.value_lengths.len() <= length {
+                    sought.value_lengths.resize(length + 1, false);
+                }
+                sought.value_lengths[length] = true;
             }
         }
         sought
