@@ -215,11 +215,17 @@ impl<'u> Interner<'u> {
         Interner { slots: Slots::with_capacity(capacity) }
     }
 
+    #[cfg(test)]
     fn number(&mut self, key: Cow<'u, str>) -> u32 {
+        let hash = hash32(&*key);
+        self.number_hashed(key, hash)
+    }
+
+    /// [`Interner::number`] of a key whose [`hash32`] is `hash`.
+    fn number_hashed(&mut self, key: Cow<'u, str>, hash: u32) -> u32 {
         if key.is_empty() {
             return NO_KEY;
         }
-        let hash = hash32(&*key);
         match self.slots.find(hash, |slot| slot.hash == hash && slot.key == key) {
             Ok(slot) => slot.number,
             Err(at) => {
@@ -231,17 +237,60 @@ impl<'u> Interner<'u> {
     }
 
     /// The numbers of each user's keys.
+    ///
+    /// Users go in batches: the slots of a batch's keys, and the texts of those that may be
+    /// there already, are read before any key is numbered. Those reads do not wait for each
+    /// other, so the processor waits for a batch's at once, where numbering key after key
+    /// waited for each in turn (at a million keys, each is a look far away in memory). The keys
+    /// are numbered in the same order either way.
     fn numbers(&mut self, keys: impl Iterator<Item = UserKeys<'u>>) -> Vec<KeyNumbers> {
-        keys.map(|UserKeys { upn, smtp, raw_upn, mail }| {
-            let upn_as_is = *upn == *raw_upn;
-            let mail_is_smtp = !smtp.is_empty() && mail.is_some_and(|m| m.trim() == smtp);
-            // Most primary addresses are the UPN: one number for both, looked up once.
-            let same = smtp == upn;
-            let upn = self.number(upn);
-            let smtp = if same { upn } else { self.number(smtp) };
-            KeyNumbers { upn, smtp, upn_shared: false, smtp_shared: false, upn_as_is, mail_is_smtp }
-        })
-        .collect()
+        const BATCH: usize = 16;
+        let mut numbers = Vec::with_capacity(keys.size_hint().0);
+        let mut keys = keys.map(HashedKeys::new);
+        let mut batch = Vec::with_capacity(BATCH);
+        loop {
+            batch.extend(keys.by_ref().take(BATCH));
+            if batch.is_empty() {
+                return numbers;
+            }
+            let read = batch.iter().fold(0, |read, k| {
+                let smtp = k.smtp.map_or(0, |hash| self.read(&k.keys.smtp, hash));
+                read ^ self.read(&k.keys.upn, k.upn) ^ smtp
+            });
+            // The reads are for their wait alone: `black_box` keeps the compiler from dropping
+            // them as unused.
+            std::hint::black_box(read);
+            numbers.extend(batch.drain(..).map(|k| self.key_numbers(k)));
+        }
+    }
+
+    fn key_numbers(&mut self, keys: HashedKeys<'u>) -> KeyNumbers {
+        let HashedKeys {
+            keys: UserKeys { upn, smtp, raw_upn, mail },
+            upn: upn_hash,
+            smtp: smtp_hash,
+        } = keys;
+        let upn_as_is = *upn == *raw_upn;
+        let mail_is_smtp = !smtp.is_empty() && mail.is_some_and(|m| m.trim() == smtp);
+        let upn = self.number_hashed(upn, upn_hash);
+        let smtp = match smtp_hash {
+            Some(hash) => self.number_hashed(smtp, hash),
+            None => upn,
+        };
+        KeyNumbers { upn, smtp, upn_shared: false, smtp_shared: false, upn_as_is, mail_is_smtp }
+    }
+
+    /// Reads the slot `hash` starts at, and the key there when the hashes agree: the first
+    /// of what numbering a key of that hash reads.
+    fn read(&self, key: &str, hash: u32) -> u32 {
+        if key.is_empty() {
+            return 0;
+        }
+        match self.slots.first(hash) {
+            Some(slot) if slot.hash == hash => slot.key.as_bytes().first().map_or(0, |&b| b.into()),
+            Some(slot) => slot.hash,
+            None => 0,
+        }
     }
 
     /// The number of a folded key either side holds.
@@ -274,6 +323,11 @@ impl<T> Slots<T> {
 
     fn empty(count: usize) -> Slots<T> {
         Slots { slots: std::iter::repeat_with(|| None).take(count).collect(), len: 0 }
+    }
+
+    /// The slot a search for `hash` starts at.
+    fn first(&self, hash: u32) -> Option<&T> {
+        self.slots[hash as usize & (self.slots.len() - 1)].as_ref()
     }
 
     /// The entry of `hash` that `is` picks, or the empty slot where it goes.
@@ -315,6 +369,21 @@ impl<T> Slots<T> {
 fn hash32<K: Hash + ?Sized>(key: &K) -> u32 {
     let hash = std::hash::BuildHasher::hash_one(&rustc_hash::FxBuildHasher, key);
     (hash ^ (hash >> 32)) as u32
+}
+
+/// A user's keys with their [`hash32`]es: `smtp` is `None` when the primary SMTP address is
+/// the UPN (most are: one number for both, looked up once).
+struct HashedKeys<'u> {
+    keys: UserKeys<'u>,
+    upn: u32,
+    smtp: Option<u32>,
+}
+
+impl<'u> HashedKeys<'u> {
+    fn new(keys: UserKeys<'u>) -> HashedKeys<'u> {
+        let smtp = (keys.smtp != keys.upn).then(|| hash32(&*keys.smtp));
+        HashedKeys { upn: hash32(&*keys.upn), smtp, keys }
+    }
 }
 
 /// A user's keys, folded (empty when it has none), and the values they were folded from that
@@ -1304,6 +1373,31 @@ mod tests {
         }
         assert_eq!(interner.get("user1000@contoso.com"), None);
         assert_eq!(interner.number(Cow::Borrowed("")), NO_KEY);
+    }
+
+    #[test]
+    fn batched_numbers_are_those_of_numbering_key_after_key() {
+        // More users than a batch, with keys repeated within and across batches.
+        let users: Vec<CloudUser> = (0..100)
+            .map(|n| CloudUser {
+                upn: format!("U{}@contoso.com", n % 37).into(),
+                mail: if n % 3 == 0 {
+                    Text::default()
+                } else {
+                    format!("m{}@x.com", n % 11).into()
+                },
+                ..CloudUser::default()
+            })
+            .collect();
+        let mut batched = Interner::with_capacity(0);
+        let numbers = batched.numbers(users.iter().map(CloudUser::keys));
+        let mut one_by_one = Interner::with_capacity(0);
+        for (user, numbers) in users.iter().zip(&numbers) {
+            let keys = user.keys();
+            assert_eq!(one_by_one.number(keys.upn), numbers.upn);
+            assert_eq!(one_by_one.number(keys.smtp), numbers.smtp);
+        }
+        assert_eq!(batched.len(), one_by_one.len());
     }
 
     #[test]
