@@ -1027,17 +1027,35 @@ impl<'a> Findings<'a> {
         (onprem_keys, cloud_keys): (&'a SideKeys, &'a SideKeys),
         options: &'a MatchOptions,
     ) -> Findings<'a> {
+        // Users of one domain come in runs (most of a tenant's are in one or two), so each
+        // pass remembers the last domain as written: the same text folds, and is found, alike.
         let mut tenant_suffixes: HashSet<String> = HashSet::default();
+        let mut last_domain = None;
         for user in cloud {
-            let Some(suffix) = upn_suffix(&user.upn) else { continue };
-            if !suffix.ends_with(".onmicrosoft.com") && !tenant_suffixes.contains(&*suffix) {
+            let domain = upn_domain(&user.upn);
+            if last_domain.replace(domain) == Some(domain) {
+                continue;
+            }
+            let suffix = fold_cow(domain);
+            if !suffix.is_empty()
+                && !suffix.ends_with(".onmicrosoft.com")
+                && !tenant_suffixes.contains(&*suffix)
+            {
                 tenant_suffixes.insert(suffix.into_owned());
             }
         }
+        let mut last: Option<(&str, Option<SuffixProblem>)> = None;
+        let mut suffix_problem = |upn: &'a str| {
+            let domain = upn_domain(upn);
+            match last {
+                Some((last_domain, problem)) if last_domain == domain => problem,
+                _ => last.insert((domain, domain_problem(domain, &tenant_suffixes))).1,
+            }
+        };
         let onprem_checks = onprem
             .iter()
             .map(|p| OnPremChecks {
-                suffix: suffix_problem(&p.upn, &tenant_suffixes),
+                suffix: suffix_problem(&p.upn),
                 has_file_immutable_id: p.file_immutable_id.as_ref().is_some_and(|v| !v.is_empty()),
             })
             .collect();
@@ -1213,9 +1231,12 @@ fn clashes(
     }
 }
 
-fn suffix_problem(upn: &str, tenant: &HashSet<String>) -> Option<SuffixProblem> {
-    let suffix = upn_suffix(upn)?;
-    if is_non_routable(&suffix) {
+/// What is wrong with the suffix a UPN's `domain` (as written) folds to.
+fn domain_problem(domain: &str, tenant: &HashSet<String>) -> Option<SuffixProblem> {
+    let suffix = fold_cow(domain);
+    if suffix.is_empty() {
+        None
+    } else if is_non_routable(&suffix) {
         Some(SuffixProblem::NonRoutable)
     } else if !tenant.is_empty() && !tenant.contains(&*suffix) {
         Some(SuffixProblem::NotInTenant)
@@ -1224,7 +1245,7 @@ fn suffix_problem(upn: &str, tenant: &HashSet<String>) -> Option<SuffixProblem> 
     }
 }
 
-/// The finding of a [`suffix_problem`] of `upn`.
+/// The finding of a [`domain_problem`] of `upn`'s domain.
 fn suffix_finding(problem: SuffixProblem, upn: &str) -> Finding {
     let suffix = upn_suffix(upn).map(Cow::into_owned).unwrap_or_default();
     match problem {
@@ -1234,7 +1255,12 @@ fn suffix_finding(problem: SuffixProblem, upn: &str) -> Finding {
 }
 
 fn upn_suffix(upn: &str) -> Option<Cow<'_, str>> {
-    upn.rsplit_once('@').map(|(_, domain)| fold_cow(domain)).filter(|d| !d.is_empty())
+    Some(fold_cow(upn_domain(upn))).filter(|d| !d.is_empty())
+}
+
+/// What follows a UPN's last `@`, as written; empty without one.
+fn upn_domain(upn: &str) -> &str {
+    upn.rsplit_once('@').map_or("", |(_, domain)| domain)
 }
 
 /// Suffixes Entra cannot verify: no dot, or a top-level domain reserved for private use.
