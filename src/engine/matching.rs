@@ -126,6 +126,14 @@ impl<'a> AnchorIndex<'a> {
         }
     }
 
+    /// Reads the slot where [`AnchorIndex::get`] of `key` starts (see [`Interner::numbers`]).
+    fn read(&self, key: AnchorKey<'_>) -> u32 {
+        match key {
+            AnchorKey::Guid(guid) => self.guid.read(&guid),
+            AnchorKey::Text(text) => self.text.read(text.as_str()),
+        }
+    }
+
     /// The positions of each anchor several users hold, groups ordered by their positions.
     fn groups(&self) -> Vec<Vec<u32>> {
         let repeated = self.guid.repeated.values().chain(self.text.repeated.values());
@@ -543,6 +551,15 @@ impl<K: Hash + Eq + Copy> KeyIndex<K> {
         }
     }
 
+    /// Reads the slot where [`KeyIndex::get`] of `key` starts, for its wait alone.
+    fn read<Q>(&self, key: &Q) -> u32
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.first.first(hash32(key)).map_or(NO_USER, |&(_, position)| position)
+    }
+
     /// Every position holding `key`, in the order they were inserted.
     fn get<Q>(&self, key: &Q) -> &[u32]
     where
@@ -731,11 +748,21 @@ impl<'a> Matcher<'a> {
     /// only the anchors no on-prem user holds need an index of their own.
     fn duplicate_anchors(&mut self) {
         let mut unmatched = AnchorIndex::with_capacity(0, 0);
-        for c in 0..self.cloud.len() as u32 {
-            let Some(key) = self.cloud_anchor(c) else { continue };
-            match self.index.by_anchor.get(key).first() {
-                Some(&i) => self.anchor_holder[c as usize] = i,
-                None => unmatched.insert(key, c),
+        // In batches, each's slots read first, as the interner numbers users.
+        const BATCH: u32 = 16;
+        let cloud = 0..self.cloud.len() as u32;
+        for start in cloud.clone().step_by(BATCH as usize) {
+            let batch = start..(start + BATCH).min(cloud.end);
+            let anchors = batch.clone().filter_map(|c| self.cloud_anchor(c));
+            std::hint::black_box(
+                anchors.fold(0, |read, key| read ^ self.index.by_anchor.read(key)),
+            );
+            for c in batch {
+                let Some(key) = self.cloud_anchor(c) else { continue };
+                match self.index.by_anchor.get(key).first() {
+                    Some(&i) => self.anchor_holder[c as usize] = i,
+                    None => unmatched.insert(key, c),
+                }
             }
         }
         // Cloud users by the on-prem user holding their anchor; `Holders` numbers from 1, so
