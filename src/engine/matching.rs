@@ -252,7 +252,6 @@ impl<'u> Interner<'u> {
     /// waited for each in turn (at a million keys, each is a look far away in memory). The keys
     /// are numbered in the same order either way.
     fn numbers(&mut self, keys: impl Iterator<Item = UserKeys<'u>>) -> Vec<KeyNumbers> {
-        const BATCH: usize = 16;
         let mut numbers = Vec::with_capacity(keys.size_hint().0);
         let mut keys = keys.map(HashedKeys::new);
         let mut batch = Vec::with_capacity(BATCH);
@@ -313,6 +312,11 @@ impl<'u> Interner<'u> {
         self.slots.len() + 1
     }
 }
+
+/// How many keys go in a batch whose slots are read before any is looked up (see
+/// [`Interner::numbers`]): enough for the processor to wait for many at once, few enough
+/// that they are still in cache when looked up.
+const BATCH: usize = 16;
 
 /// A hash table of open addressing with linear probing, over slots that hold the entries
 /// themselves: a lookup reads one slot, where a general map reads a control group and then a
@@ -749,10 +753,9 @@ impl<'a> Matcher<'a> {
     fn duplicate_anchors(&mut self) {
         let mut unmatched = AnchorIndex::with_capacity(0, 0);
         // In batches, each's slots read first, as the interner numbers users.
-        const BATCH: u32 = 16;
         let cloud = 0..self.cloud.len() as u32;
-        for start in cloud.clone().step_by(BATCH as usize) {
-            let batch = start..(start + BATCH).min(cloud.end);
+        for start in cloud.clone().step_by(BATCH) {
+            let batch = start..(start + BATCH as u32).min(cloud.end);
             let anchors = batch.clone().filter_map(|c| self.cloud_anchor(c));
             std::hint::black_box(
                 anchors.fold(0, |read, key| read ^ self.index.by_anchor.read(key)),
