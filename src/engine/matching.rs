@@ -10,7 +10,6 @@
 
 use std::borrow::{Borrow, Cow};
 use std::cell::OnceCell;
-use std::collections::hash_map::Entry as Slot;
 use std::hash::Hash;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -127,6 +126,14 @@ impl<'a> AnchorIndex<'a> {
         }
     }
 
+    /// Reads the slot where [`AnchorIndex::get`] of `key` starts (see [`Interner::numbers`]).
+    fn read(&self, key: AnchorKey<'_>) -> u32 {
+        match key {
+            AnchorKey::Guid(guid) => self.guid.read(&guid),
+            AnchorKey::Text(text) => self.text.read(text.as_str()),
+        }
+    }
+
     /// The positions of each anchor several users hold, groups ordered by their positions.
     fn groups(&self) -> Vec<Vec<u32>> {
         let repeated = self.guid.repeated.values().chain(self.text.repeated.values());
@@ -197,71 +204,248 @@ const NO_USER: u32 = u32::MAX;
 /// folded, hashed and compared as text once, here; every join, group and clash after that
 /// compares numbers and walks arrays, instead of probing maps of a million strings. Keys
 /// already folded (most) borrow the users' own text.
+///
+/// Each slot keeps its key's hash: a lookup reads the key's text only when the hashes agree,
+/// and growing moves slots without reading or hashing any text again.
 struct Interner<'u> {
-    numbers: HashMap<Cow<'u, str>, u32>,
+    slots: Slots<InternerSlot<'u>>,
+}
+
+struct InternerSlot<'u> {
+    hash: u32,
+    number: u32,
+    key: Cow<'u, str>,
 }
 
 impl<'u> Interner<'u> {
+    /// A table for `capacity` keys without growing.
     fn with_capacity(capacity: usize) -> Interner<'u> {
-        Interner { numbers: HashMap::with_capacity_and_hasher(capacity, Default::default()) }
+        Interner { slots: Slots::with_capacity(capacity) }
     }
 
+    #[cfg(test)]
     fn number(&mut self, key: Cow<'u, str>) -> u32 {
+        let hash = hash32(&*key);
+        self.number_hashed(key, hash)
+    }
+
+    /// [`Interner::number`] of a key whose [`hash32`] is `hash`.
+    fn number_hashed(&mut self, key: Cow<'u, str>, hash: u32) -> u32 {
         if key.is_empty() {
             return NO_KEY;
         }
-        let next = self.numbers.len() as u32 + 1;
-        *self.numbers.entry(key).or_insert(next)
+        match self.slots.find(hash, |slot| slot.hash == hash && slot.key == key) {
+            Ok(slot) => slot.number,
+            Err(at) => {
+                let number = self.len() as u32;
+                self.slots.insert(at, InternerSlot { hash, number, key }, |slot| slot.hash);
+                number
+            }
+        }
     }
 
-    /// The numbers of each user's (UPN, primary SMTP address).
-    fn numbers(
-        &mut self,
-        keys: impl Iterator<Item = (Cow<'u, str>, Cow<'u, str>)>,
-    ) -> Vec<KeyNumbers> {
-        keys.map(|(upn, smtp)| {
-            // Most primary addresses are the UPN: one number for both, looked up once.
-            let same = smtp == upn;
-            let upn = self.number(upn);
-            let smtp = if same { upn } else { self.number(smtp) };
-            KeyNumbers { upn, smtp, upn_shared: false, smtp_shared: false }
-        })
-        .collect()
+    /// The numbers of each user's keys.
+    ///
+    /// Users go in batches: the slots of a batch's keys, and the texts of those that may be
+    /// there already, are read before any key is numbered. Those reads do not wait for each
+    /// other, so the processor waits for a batch's at once, where numbering key after key
+    /// waited for each in turn (at a million keys, each is a look far away in memory). The keys
+    /// are numbered in the same order either way.
+    fn numbers(&mut self, keys: impl Iterator<Item = UserKeys<'u>>) -> Vec<KeyNumbers> {
+        let mut numbers = Vec::with_capacity(keys.size_hint().0);
+        let mut keys = keys.map(HashedKeys::new);
+        let mut batch = Vec::with_capacity(BATCH);
+        loop {
+            batch.extend(keys.by_ref().take(BATCH));
+            if batch.is_empty() {
+                return numbers;
+            }
+            let read = batch.iter().fold(0, |read, k| {
+                let smtp = k.smtp.map_or(0, |hash| self.read(&k.keys.smtp, hash));
+                read ^ self.read(&k.keys.upn, k.upn) ^ smtp
+            });
+            // The reads are for their wait alone: `black_box` keeps the compiler from dropping
+            // them as unused.
+            std::hint::black_box(read);
+            numbers.extend(batch.drain(..).map(|k| self.key_numbers(k)));
+        }
+    }
+
+    fn key_numbers(&mut self, keys: HashedKeys<'u>) -> KeyNumbers {
+        let HashedKeys {
+            keys: UserKeys { upn, smtp, raw_upn, mail },
+            upn: upn_hash,
+            smtp: smtp_hash,
+        } = keys;
+        let upn_as_is = *upn == *raw_upn;
+        let mail_is_smtp = !smtp.is_empty() && mail.is_some_and(|m| m.trim() == smtp);
+        let upn = self.number_hashed(upn, upn_hash);
+        let smtp = match smtp_hash {
+            Some(hash) => self.number_hashed(smtp, hash),
+            None => upn,
+        };
+        KeyNumbers { upn, smtp, upn_shared: false, smtp_shared: false, upn_as_is, mail_is_smtp }
+    }
+
+    /// Reads the slot `hash` starts at, and the key there when the hashes agree: the first
+    /// of what numbering a key of that hash reads.
+    fn read(&self, key: &str, hash: u32) -> u32 {
+        if key.is_empty() {
+            return 0;
+        }
+        match self.slots.first(hash) {
+            Some(slot) if slot.hash == hash => slot.key.as_bytes().first().map_or(0, |&b| b.into()),
+            Some(slot) => slot.hash,
+            None => 0,
+        }
     }
 
     /// The number of a folded key either side holds.
     fn get(&self, key: &str) -> Option<u32> {
-        self.numbers.get(key).copied()
+        let hash = hash32(key);
+        let found = self.slots.find(hash, |slot| slot.hash == hash && slot.key == key);
+        found.ok().map(|slot| slot.number)
     }
 
     /// How many numbers there are, [`NO_KEY`] included.
     fn len(&self) -> usize {
-        self.numbers.len() + 1
+        self.slots.len() + 1
     }
 }
 
+/// How many keys go in a batch whose slots are read before any is looked up (see
+/// [`Interner::numbers`]): enough for the processor to wait for many at once, few enough
+/// that they are still in cache when looked up.
+const BATCH: usize = 16;
+
+/// A hash table of open addressing with linear probing, over slots that hold the entries
+/// themselves: a lookup reads one slot, where a general map reads a control group and then a
+/// bucket, two places far apart once a million keys are in it. A power of two of slots, at
+/// most three quarters full (linear probing slows past that).
+struct Slots<T> {
+    slots: Vec<Option<T>>,
+    len: usize,
+}
+
+impl<T> Slots<T> {
+    /// A table for `capacity` entries without growing.
+    fn with_capacity(capacity: usize) -> Slots<T> {
+        Slots::empty((capacity + capacity / 3 + 1).next_power_of_two().max(8))
+    }
+
+    fn empty(count: usize) -> Slots<T> {
+        Slots { slots: std::iter::repeat_with(|| None).take(count).collect(), len: 0 }
+    }
+
+    /// The slot a search for `hash` starts at.
+    fn first(&self, hash: u32) -> Option<&T> {
+        self.slots[hash as usize & (self.slots.len() - 1)].as_ref()
+    }
+
+    /// The entry of `hash` that `is` picks, or the empty slot where it goes.
+    fn find(&self, hash: u32, is: impl Fn(&T) -> bool) -> Result<&T, usize> {
+        let mask = self.slots.len() - 1;
+        let mut at = hash as usize & mask;
+        loop {
+            match &self.slots[at] {
+                None => return Err(at),
+                Some(entry) if is(entry) => return Ok(entry),
+                Some(_) => at = (at + 1) & mask,
+            }
+        }
+    }
+
+    /// Puts `entry` in the empty slot `at` that [`Slots::find`] gave. Growing places the
+    /// entries by `hash_of`.
+    fn insert(&mut self, at: usize, entry: T, hash_of: impl Fn(&T) -> u32) {
+        self.slots[at] = Some(entry);
+        self.len += 1;
+        if self.len > self.slots.len() / 4 * 3 {
+            let mut grown = Slots::empty(self.slots.len() * 2);
+            for entry in std::mem::take(&mut self.slots).into_iter().flatten() {
+                let Err(at) = grown.find(hash_of(&entry), |_| false) else { unreachable!() };
+                grown.slots[at] = Some(entry);
+            }
+            self.slots = grown.slots;
+        }
+    }
+
+    /// How many entries there are.
+    fn len(&self) -> usize {
+        self.len
+    }
+}
+
+/// A key's hash: FxHash folded to the 32 bits a slot keeps (all a table under 4 billion slots
+/// can use, on either word size).
+fn hash32<K: Hash + ?Sized>(key: &K) -> u32 {
+    let hash = std::hash::BuildHasher::hash_one(&rustc_hash::FxBuildHasher, key);
+    (hash ^ (hash >> 32)) as u32
+}
+
+/// A user's keys with their [`hash32`]es: `smtp` is `None` when the primary SMTP address is
+/// the UPN (most are: one number for both, looked up once).
+struct HashedKeys<'u> {
+    keys: UserKeys<'u>,
+    upn: u32,
+    smtp: Option<u32>,
+}
+
+impl<'u> HashedKeys<'u> {
+    fn new(keys: UserKeys<'u>) -> HashedKeys<'u> {
+        let smtp = (keys.smtp != keys.upn).then(|| hash32(&*keys.smtp));
+        HashedKeys { upn: hash32(&*keys.upn), smtp, keys }
+    }
+}
+
+/// A user's keys, folded (empty when it has none), and the values they were folded from that
+/// the findings compare: so that equal numbers can tell equal values.
+struct UserKeys<'u> {
+    upn: Cow<'u, str>,
+    smtp: Cow<'u, str>,
+    raw_upn: &'u str,
+    /// `mail`, when the side has the column.
+    mail: Option<&'u str>,
+}
+
 impl OnPremUser {
-    /// The folded UPN and primary SMTP address (empty when it has none).
-    fn keys(&self) -> (Cow<'_, str>, Cow<'_, str>) {
-        (fold_cow(&self.upn), self.primary_smtp_key().unwrap_or_default())
+    fn keys(&self) -> UserKeys<'_> {
+        UserKeys {
+            upn: fold_cow(&self.upn),
+            smtp: self.primary_smtp_key().unwrap_or_default(),
+            raw_upn: &self.upn,
+            mail: self.mail.as_deref(),
+        }
     }
 }
 
 impl CloudUser {
-    /// The folded UPN and primary SMTP address (empty when it has none).
-    fn keys(&self) -> (Cow<'_, str>, Cow<'_, str>) {
-        (fold_cow(&self.upn), self.primary_smtp_key().unwrap_or_default())
+    fn keys(&self) -> UserKeys<'_> {
+        UserKeys {
+            upn: fold_cow(&self.upn),
+            smtp: self.primary_smtp_key().unwrap_or_default(),
+            raw_upn: &self.upn,
+            mail: Some(&self.mail),
+        }
     }
 }
 
 /// A user's keys as [`Interner`] numbers, and whether another user of its side holds each:
 /// most are held by one user, whose checks then need not walk [`Holders`].
+///
+/// Two users with the same number whose values are their keys as they are (`upn_as_is`,
+/// `mail_is_smtp`) have the same values, byte for byte: the findings on a join can tell that
+/// the UPN and mail stay without reading either user's text, far away in memory.
 #[derive(Clone, Copy)]
 struct KeyNumbers {
     upn: u32,
     smtp: u32,
     upn_shared: bool,
     smtp_shared: bool,
+    /// The UPN is its key: folding it changed nothing.
+    upn_as_is: bool,
+    /// The trimmed `mail` is the primary SMTP key (not empty).
+    mail_is_smtp: bool,
 }
 
 /// One side's keys: each user's numbers, and who holds each number.
@@ -331,8 +515,10 @@ impl Holders {
 
     /// Whether the user at `position` is the first of several holding `number`.
     fn first_of_several(&self, number: u32, position: u32) -> bool {
-        self.first.get(number as usize) == Some(&position)
-            && self.next[position as usize] != NO_USER
+        // `next` first: callers go through the positions in order, so it is read in order, and
+        // most users have no next, which spares a look into `first` by number.
+        self.next.get(position as usize).is_some_and(|&next| next != NO_USER)
+            && self.first.get(number as usize) == Some(&position)
     }
 
     /// The users holding `number`, in file order.
@@ -348,28 +534,34 @@ impl Holders {
     }
 }
 
-/// Positions by key. Most keys belong to one user, so the first position is kept in the map
+/// Positions by key. Most keys belong to one user, so the first position is kept in the table
 /// itself and only keys held by several users get a list: no allocation per key.
 struct KeyIndex<K> {
-    first: HashMap<K, u32>,
+    first: Slots<(K, u32)>,
     repeated: HashMap<K, Vec<u32>>,
 }
 
 impl<K: Hash + Eq + Copy> KeyIndex<K> {
     fn with_capacity(capacity: usize) -> KeyIndex<K> {
-        let first = HashMap::with_capacity_and_hasher(capacity, Default::default());
-        KeyIndex { first, repeated: HashMap::default() }
+        KeyIndex { first: Slots::with_capacity(capacity), repeated: HashMap::default() }
     }
 
     fn insert(&mut self, key: K, position: u32) {
-        match self.first.entry(key) {
-            Slot::Vacant(slot) => {
-                slot.insert(position);
-            }
-            Slot::Occupied(first) => {
-                self.repeated.entry(key).or_insert_with(|| vec![*first.get()]).push(position);
+        match self.first.find(hash32(&key), |(k, _)| *k == key) {
+            Err(at) => self.first.insert(at, (key, position), |(k, _)| hash32(k)),
+            Ok(&(_, first)) => {
+                self.repeated.entry(key).or_insert_with(|| vec![first]).push(position)
             }
         }
+    }
+
+    /// Reads the slot where [`KeyIndex::get`] of `key` starts, for its wait alone.
+    fn read<Q>(&self, key: &Q) -> u32
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.first.first(hash32(key)).map_or(NO_USER, |&(_, position)| position)
     }
 
     /// Every position holding `key`, in the order they were inserted.
@@ -378,9 +570,13 @@ impl<K: Hash + Eq + Copy> KeyIndex<K> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        match self.repeated.get(key) {
-            Some(all) => all,
-            None => self.first.get(key).map_or(&[], std::slice::from_ref),
+        match self.first.find(hash32(key), |(k, _)| k.borrow() == key) {
+            Err(_) => &[],
+            Ok((_, first)) if self.repeated.is_empty() => std::slice::from_ref(first),
+            // Held by several is the rare case: looked up only for a key held at all.
+            Ok((_, first)) => {
+                self.repeated.get(key).map_or(std::slice::from_ref(first), Vec::as_slice)
+            }
         }
     }
 }
@@ -438,7 +634,7 @@ impl<'a> OnPremIndex<'a> {
             let mut by_value = KeyIndex::with_capacity(sought.values.len());
             for (i, user) in self.users.iter().enumerate() {
                 for value in [&user.sam_account_name, &user.employee_id] {
-                    if !value.is_empty() && sought.values.contains(value.as_str()) {
+                    if sought.has_value(value) {
                         by_value.insert(value.as_str(), i as u32);
                     }
                 }
@@ -455,6 +651,16 @@ struct Sought<'a> {
     guids: HashSet<Uuid>,
     /// Their anchors.
     values: HashSet<&'a str>,
+    /// Whether a value of each length is sought: most values have a length no value sought
+    /// has, and are passed over without reading their text.
+    value_lengths: Vec<bool>,
+}
+
+impl Sought<'_> {
+    fn has_value(&self, value: &Text) -> bool {
+        let length_sought = self.value_lengths.get(value.len()).copied().unwrap_or(false);
+        !value.is_empty() && length_sought && self.values.contains(value.as_str())
+    }
 }
 
 struct Matcher<'a> {
@@ -546,11 +752,20 @@ impl<'a> Matcher<'a> {
     /// only the anchors no on-prem user holds need an index of their own.
     fn duplicate_anchors(&mut self) {
         let mut unmatched = AnchorIndex::with_capacity(0, 0);
-        for c in 0..self.cloud.len() as u32 {
-            let Some(key) = self.cloud_anchor(c) else { continue };
-            match self.index.by_anchor.get(key).first() {
-                Some(&i) => self.anchor_holder[c as usize] = i,
-                None => unmatched.insert(key, c),
+        // In batches, each's slots read first, as the interner numbers users.
+        let cloud = 0..self.cloud.len() as u32;
+        for start in cloud.clone().step_by(BATCH) {
+            let batch = start..(start + BATCH as u32).min(cloud.end);
+            let anchors = batch.clone().filter_map(|c| self.cloud_anchor(c));
+            std::hint::black_box(
+                anchors.fold(0, |read, key| read ^ self.index.by_anchor.read(key)),
+            );
+            for c in batch {
+                let Some(key) = self.cloud_anchor(c) else { continue };
+                match self.index.by_anchor.get(key).first() {
+                    Some(&i) => self.anchor_holder[c as usize] = i,
+                    None => unmatched.insert(key, c),
+                }
             }
         }
         // Cloud users by the on-prem user holding their anchor; `Holders` numbers from 1, so
@@ -677,7 +892,11 @@ impl<'a> Matcher<'a> {
 
     /// What the cloud users left can look for by GUID and by value.
     fn sought(&self) -> Sought<'a> {
-        let mut sought = Sought { guids: HashSet::default(), values: HashSet::default() };
+        let mut sought = Sought {
+            guids: HashSet::default(),
+            values: HashSet::default(),
+            value_lengths: Vec::new(),
+        };
         let cloud = self.cloud;
         for (c, user) in cloud.iter().enumerate().filter(|&(c, _)| !self.cloud_done[c]) {
             if let Some(guid) = self.cloud_classes[c].guid() {
@@ -685,6 +904,11 @@ impl<'a> Matcher<'a> {
             }
             if !user.immutable_id.is_empty() {
                 sought.values.insert(user.immutable_id.as_str());
+                let length = user.immutable_id.len();
+                if sought.value_lengths.len() <= length {
+                    sought.value_lengths.resize(length + 1, false);
+                }
+                sought.value_lengths[length] = true;
             }
         }
         sought
@@ -806,9 +1030,25 @@ struct Findings<'a> {
     cloud: &'a [CloudUser],
     onprem_keys: &'a SideKeys,
     cloud_keys: &'a SideKeys,
-    /// The UPN suffixes the cloud users have, but `….onmicrosoft.com`.
-    tenant_suffixes: HashSet<String>,
+    /// Each on-prem user's [`OnPremChecks`].
+    onprem_checks: Vec<OnPremChecks>,
     options: &'a MatchOptions,
+}
+
+/// The checks of an on-prem user that need only the user, made in one pass in file order: the
+/// entries come in cloud order, where reading each partner's text is a look far away.
+#[derive(Clone, Copy)]
+struct OnPremChecks {
+    suffix: Option<SuffixProblem>,
+    /// The export's own ImmutableID column is there and not empty.
+    has_file_immutable_id: bool,
+}
+
+/// What is wrong with a UPN's suffix.
+#[derive(Clone, Copy)]
+enum SuffixProblem {
+    NonRoutable,
+    NotInTenant,
 }
 
 impl<'a> Findings<'a> {
@@ -817,48 +1057,81 @@ impl<'a> Findings<'a> {
         (onprem_keys, cloud_keys): (&'a SideKeys, &'a SideKeys),
         options: &'a MatchOptions,
     ) -> Findings<'a> {
+        // Users of one domain come in runs (most of a tenant's are in one or two), so each
+        // pass remembers the last domain as written: the same text folds, and is found, alike.
         let mut tenant_suffixes: HashSet<String> = HashSet::default();
+        let mut last_domain = None;
         for user in cloud {
-            let Some(suffix) = upn_suffix(&user.upn) else { continue };
-            if !suffix.ends_with(".onmicrosoft.com") && !tenant_suffixes.contains(&*suffix) {
+            let domain = upn_domain(&user.upn);
+            if last_domain.replace(domain) == Some(domain) {
+                continue;
+            }
+            let suffix = fold_cow(domain);
+            if !suffix.is_empty()
+                && !suffix.ends_with(".onmicrosoft.com")
+                && !tenant_suffixes.contains(&*suffix)
+            {
                 tenant_suffixes.insert(suffix.into_owned());
             }
         }
-        Findings { onprem, cloud, onprem_keys, cloud_keys, tenant_suffixes, options }
+        let mut last: Option<(&str, Option<SuffixProblem>)> = None;
+        let mut suffix_problem = |upn: &'a str| {
+            let domain = upn_domain(upn);
+            match last {
+                Some((last_domain, problem)) if last_domain == domain => problem,
+                _ => last.insert((domain, domain_problem(domain, &tenant_suffixes))).1,
+            }
+        };
+        let onprem_checks = onprem
+            .iter()
+            .map(|p| OnPremChecks {
+                suffix: suffix_problem(&p.upn),
+                has_file_immutable_id: p.file_immutable_id.as_ref().is_some_and(|v| !v.is_empty()),
+            })
+            .collect();
+        Findings { onprem, cloud, onprem_keys, cloud_keys, onprem_checks, options }
     }
 
     fn add(&self, entry: &mut Entry) {
         let Findings { onprem, cloud, onprem_keys, cloud_keys, options, .. } = *self;
-        let tenant_suffixes = &self.tenant_suffixes;
         let p = entry.onprem.map(|i| &onprem[i as usize]);
         let c = entry.cloud.map(|i| &cloud[i as usize]);
         let findings = &mut entry.findings;
         let joins = matches!(entry.verdict, Verdict::HardMatch | Verdict::SoftMatch { .. });
 
-        if let (true, Some(p), Some(c)) = (joins, p, c) {
-            takeover_changes(p, c, findings);
+        if let (true, Some(i), Some(j), Some(p), Some(c)) = (joins, entry.onprem, entry.cloud, p, c)
+        {
+            let (p_keys, c_keys) =
+                (onprem_keys.numbers[i as usize], cloud_keys.numbers[j as usize]);
+            let upn_stays = p_keys.upn == c_keys.upn && p_keys.upn_as_is && c_keys.upn_as_is;
+            let mail_stays =
+                p_keys.smtp == c_keys.smtp && p_keys.mail_is_smtp && c_keys.mail_is_smtp;
+            if !(upn_stays && mail_stays) {
+                takeover_changes(p, c, findings);
+            }
             if matches!(entry.verdict, Verdict::HardMatch) && c.synced == Some(false) {
                 findings
                     .push(Finding::TakesOverCloudUser { blocked: options.block_cloud_takeover });
             }
             let identifier = c.on_premises_object_identifier.trim();
-            let differs = || {
-                let object_guid = p.object_guid.map(|g| g.hyphenated().to_string());
-                object_guid.as_deref().map(|g| !g.eq_ignore_ascii_case(identifier)).unwrap_or(true)
-            };
-            if !identifier.is_empty() && differs() {
+            if !identifier.is_empty() && !is_hyphenated_guid(identifier, p.object_guid) {
                 findings.push(Finding::TiedToOtherObject { identifier: identifier.to_string() });
             }
         }
         if let (Some(i), Some(p)) = (entry.onprem, p) {
             let keys = onprem_keys.numbers[i as usize];
+            let checks = self.onprem_checks[i as usize];
             let at = |j: u32| onprem[j as usize].at;
-            duplicate_findings(Side::OnPrem, p.at, keys, onprem_keys, at, findings);
+            duplicate_findings(Side::OnPrem, i, keys, onprem_keys, at, findings);
             let own = Own { partner: entry.cloud, anchor: entry.anchor.as_deref() };
             clashes(p, keys, own, cloud, cloud_keys, findings);
-            upn_suffix_findings(p, tenant_suffixes, findings);
-            if let (Some(in_file), Some(computed)) = (&p.file_immutable_id, &entry.anchor) {
-                if !in_file.is_empty() && in_file.as_str() != computed.as_str() {
+            if let Some(problem) = checks.suffix {
+                findings.push(suffix_finding(problem, &p.upn));
+            }
+            let file_immutable_id = || p.file_immutable_id.as_ref();
+            let in_file = checks.has_file_immutable_id.then(file_immutable_id).flatten();
+            if let (Some(in_file), Some(computed)) = (in_file, &entry.anchor) {
+                if in_file.as_str() != computed.as_str() {
                     findings.push(Finding::FileImmutableIdDiffers {
                         in_file: String::from(in_file),
                         computed: String::from(computed),
@@ -875,7 +1148,7 @@ impl<'a> Findings<'a> {
         if let (Some(j), Some(c)) = (entry.cloud, c) {
             let keys = cloud_keys.numbers[j as usize];
             let at = |j: u32| cloud[j as usize].at;
-            duplicate_findings(Side::Cloud, c.at, keys, cloud_keys, at, findings);
+            duplicate_findings(Side::Cloud, j, keys, cloud_keys, at, findings);
             if let Some(in_file) = c.file_object_guid.as_deref().filter(|v| !v.trim().is_empty()) {
                 let computed = entry.cloud_anchor.as_ref().and_then(AnchorClass::guid);
                 let agrees = computed.is_some_and(|g| {
@@ -889,14 +1162,24 @@ impl<'a> Findings<'a> {
                 }
             }
         }
-        findings.sort_by_key(|f| std::cmp::Reverse(f.severity()));
+        if findings.len() > 1 {
+            findings.sort_by_key(|f| std::cmp::Reverse(f.severity()));
+        }
     }
 }
 
-/// Other rows of the same side with this row's UPN or primary SMTP address.
+/// Whether `identifier` is the hyphenated text of `guid`, in either letter case. Parsing the
+/// identifier, rather than writing the GUID out to compare, allocates nothing: a 36-character
+/// text parses only in the hyphenated form.
+fn is_hyphenated_guid(identifier: &str, guid: Option<Uuid>) -> bool {
+    identifier.len() == 36 && guid.is_some_and(|g| Uuid::try_parse(identifier) == Ok(g))
+}
+
+/// Other rows of the same side with the UPN or primary SMTP address of the user at `position`.
+/// The user is read only when another holds one: most hold theirs alone.
 fn duplicate_findings(
     side: Side,
-    row: RowRef,
+    position: u32,
     keys: KeyNumbers,
     same_side: &SideKeys,
     at: impl Fn(u32) -> RowRef,
@@ -906,6 +1189,7 @@ fn duplicate_findings(
         if !shared {
             return Vec::new();
         }
+        let row = at(position);
         holders.of(number).map(&at).filter(|r| *r != row).collect()
     };
     let upn_others = others(&same_side.upn_holders, keys.upn, keys.upn_shared);
@@ -977,19 +1261,36 @@ fn clashes(
     }
 }
 
-fn upn_suffix_findings(p: &OnPremUser, tenant: &HashSet<String>, findings: &mut Vec<Finding>) {
-    let Some(suffix) = upn_suffix(&p.upn) else {
-        return;
-    };
-    if is_non_routable(&suffix) {
-        findings.push(Finding::NonRoutableUpnSuffix { suffix: suffix.into_owned() });
+/// What is wrong with the suffix a UPN's `domain` (as written) folds to.
+fn domain_problem(domain: &str, tenant: &HashSet<String>) -> Option<SuffixProblem> {
+    let suffix = fold_cow(domain);
+    if suffix.is_empty() {
+        None
+    } else if is_non_routable(&suffix) {
+        Some(SuffixProblem::NonRoutable)
     } else if !tenant.is_empty() && !tenant.contains(&*suffix) {
-        findings.push(Finding::UpnSuffixNotInTenant { suffix: suffix.into_owned() });
+        Some(SuffixProblem::NotInTenant)
+    } else {
+        None
+    }
+}
+
+/// The finding of a [`domain_problem`] of `upn`'s domain.
+fn suffix_finding(problem: SuffixProblem, upn: &str) -> Finding {
+    let suffix = upn_suffix(upn).map(Cow::into_owned).unwrap_or_default();
+    match problem {
+        SuffixProblem::NonRoutable => Finding::NonRoutableUpnSuffix { suffix },
+        SuffixProblem::NotInTenant => Finding::UpnSuffixNotInTenant { suffix },
     }
 }
 
 fn upn_suffix(upn: &str) -> Option<Cow<'_, str>> {
-    upn.rsplit_once('@').map(|(_, domain)| fold_cow(domain)).filter(|d| !d.is_empty())
+    Some(fold_cow(upn_domain(upn))).filter(|d| !d.is_empty())
+}
+
+/// What follows a UPN's last `@`, as written; empty without one.
+fn upn_domain(upn: &str) -> &str {
+    upn.rsplit_once('@').map_or("", |(_, domain)| domain)
 }
 
 /// Suffixes Entra cannot verify: no dot, or a top-level domain reserved for private use.
@@ -1112,6 +1413,89 @@ mod tests {
         assert_eq!((cloud_numbers[1].upn, cloud_numbers[1].smtp), (NO_KEY, NO_KEY));
         assert_eq!(interner.get("jane@contoso.com"), Some(cloud_numbers[0].upn));
         assert_eq!(interner.get(""), None);
+    }
+
+    #[test]
+    fn interner_keeps_its_numbers_as_it_grows() {
+        let keys: Vec<String> = (0..1000).map(|n| format!("user{n}@contoso.com")).collect();
+        let mut interner = Interner::with_capacity(0);
+        let numbers: Vec<u32> = keys.iter().map(|k| interner.number(Cow::Borrowed(k))).collect();
+        assert_eq!(numbers, (1..=1000).collect::<Vec<u32>>());
+        assert_eq!(interner.len(), 1001);
+        assert!(interner.slots.slots.len() >= 1000 * 4 / 3, "grown to keep a quarter free");
+        for (key, &number) in keys.iter().zip(&numbers) {
+            assert_eq!(interner.number(Cow::Borrowed(key)), number);
+            assert_eq!(interner.get(key), Some(number));
+        }
+        assert_eq!(interner.get("user1000@contoso.com"), None);
+        assert_eq!(interner.number(Cow::Borrowed("")), NO_KEY);
+    }
+
+    #[test]
+    fn batched_numbers_are_those_of_numbering_key_after_key() {
+        // More users than a batch, with keys repeated within and across batches.
+        let users: Vec<CloudUser> = (0..100)
+            .map(|n| CloudUser {
+                upn: format!("U{}@contoso.com", n % 37).into(),
+                mail: if n % 3 == 0 {
+                    Text::default()
+                } else {
+                    format!("m{}@x.com", n % 11).into()
+                },
+                ..CloudUser::default()
+            })
+            .collect();
+        let mut batched = Interner::with_capacity(0);
+        let numbers = batched.numbers(users.iter().map(CloudUser::keys));
+        let mut one_by_one = Interner::with_capacity(0);
+        for (user, numbers) in users.iter().zip(&numbers) {
+            let keys = user.keys();
+            assert_eq!(one_by_one.number(keys.upn), numbers.upn);
+            assert_eq!(one_by_one.number(keys.smtp), numbers.smtp);
+        }
+        assert_eq!(batched.len(), one_by_one.len());
+    }
+
+    #[test]
+    fn key_index_gives_every_position_of_a_key_in_order() {
+        let mut index = KeyIndex::with_capacity(0);
+        for position in 0..300u32 {
+            // Key 7 is held by every hundredth position; the others by one each.
+            let key = if position % 100 == 7 { 7 } else { position * 1000 };
+            index.insert(Uuid::from_u128(key.into()), position);
+        }
+        assert_eq!(index.get(&Uuid::from_u128(7)), [7, 107, 207]);
+        assert_eq!(index.get(&Uuid::from_u128(5000)), [5]);
+        assert!(index.get(&Uuid::from_u128(1)).is_empty());
+        let mut by_text = KeyIndex::with_capacity(1);
+        by_text.insert("00ub0oNGTSWTBKOLGLNR", 3);
+        assert_eq!(by_text.get("00ub0oNGTSWTBKOLGLNR"), [3]);
+        assert!(by_text.get("00UB0ONGTSWTBKOLGLNR").is_empty());
+    }
+
+    #[test]
+    fn object_identifiers_compare_as_hyphenated_guid_text_in_either_case() {
+        let g = guid(G1);
+        let upper = G1.to_uppercase();
+        let braced = format!("{{{G1}}}");
+        let simple = g.simple().to_string();
+        let cases = [
+            (G1, Some(g), true),
+            (upper.as_str(), Some(g), true),
+            (G1, None, false),
+            (G1, Some(guid(G2)), false),
+            (braced.as_str(), Some(g), false),
+            (simple.as_str(), Some(g), false),
+            (&G1[1..], Some(g), false),
+            ("", Some(g), false),
+        ];
+        for (identifier, object_guid, same) in cases {
+            // What the check was: the GUID written out, compared ignoring ASCII case.
+            let written = object_guid.map(|g| g.hyphenated().to_string());
+            let old = written.is_some_and(|w| w.eq_ignore_ascii_case(identifier));
+            assert_eq!(old, same, "{identifier:?}");
+            assert_eq!(is_hyphenated_guid(identifier, object_guid), same, "{identifier:?}");
+        }
     }
 
     #[test]
@@ -1552,6 +1936,68 @@ mod properties {
         ]
     }
 
+    /// UPN and mail spellings that fold alike, or nearly: letter case, whitespace, non-ASCII.
+    fn address() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "u1@contoso.com",
+            "U1@contoso.com",
+            " u1@contoso.com",
+            "u1@contoso.com ",
+            "u2@contoso.com",
+            "élodie@contoso.com",
+            "Élodie@contoso.com",
+            "",
+            " ",
+        ])
+        .prop_map(String::from)
+    }
+
+    /// Users with the spellings of [`address`], joined by anchor or soft match.
+    fn joinable_users() -> impl Strategy<Value = (Vec<OnPremUser>, Vec<CloudUser>)> {
+        let onprem = (address(), proptest::option::of(address()), proptest::option::of(address()))
+            .prop_map(|(upn, mail, smtp)| (upn, mail, smtp));
+        let cloud = (address(), address(), proptest::option::of(address()), 0..4u128);
+        (proptest::collection::vec(onprem, 1..4), proptest::collection::vec(cloud, 1..4)).prop_map(
+            |(onprem, cloud)| {
+                let onprem = onprem
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (upn, mail, smtp))| OnPremUser {
+                        at: RowRef { line: i as u64 + 2, record: i as u64 + 1 },
+                        upn: upn.into(),
+                        mail: mail.map(Text::from),
+                        proxy_addresses: smtp
+                            .map(|a| format!("SMTP:{a}").into())
+                            .into_iter()
+                            .collect(),
+                        object_guid: Some(Uuid::from_u128(i as u128 + 1)),
+                        ..OnPremUser::default()
+                    })
+                    .collect();
+                let cloud = cloud
+                    .into_iter()
+                    .enumerate()
+                    .map(|(c, (upn, mail, smtp, anchor))| CloudUser {
+                        at: RowRef { line: c as u64 + 2, record: c as u64 + 1 },
+                        upn: upn.into(),
+                        mail: mail.into(),
+                        proxy_addresses: smtp
+                            .map(|a| format!("SMTP:{a}").into())
+                            .into_iter()
+                            .collect(),
+                        // 0: no anchor (soft match); else the anchor of on-prem user `anchor - 1`.
+                        immutable_id: match anchor {
+                            0 => Text::default(),
+                            n => immutable_id(&Uuid::from_u128(n)).into(),
+                        },
+                        ..CloudUser::default()
+                    })
+                    .collect();
+                (onprem, cloud)
+            },
+        )
+    }
+
     proptest! {
         /// The GUID-keyed anchor compares exactly as the text does (case-sensitively), and
         /// gives the text back.
@@ -1567,6 +2013,25 @@ mod properties {
             prop_assert_eq!(AnchorKey::of_cloud(&a, &classify_anchor(&a)), key_a);
             let upper = Text::from(a.to_uppercase());
             prop_assert_eq!(AnchorKey::of_text(&upper) == key_a, upper == a);
+        }
+
+        /// A join's UPN and mail findings are those of comparing the two users' values, though
+        /// the numbers of their keys tell most joins without reading the values.
+        #[test]
+        fn takeover_findings_compare_the_values((onprem, cloud) in joinable_users()) {
+            let report = match_users(onprem, cloud, &MatchOptions::default());
+            let is_takeover = |f: &Finding| {
+                matches!(f, Finding::UpnChanges { .. } | Finding::MailChanges { .. } | Finding::MailCleared { .. })
+            };
+            for entry in &report.entries {
+                let joins = matches!(entry.verdict, Verdict::HardMatch | Verdict::SoftMatch { .. });
+                let (Some(i), Some(c), true) = (entry.onprem, entry.cloud, joins) else { continue };
+                let mut expected = Vec::new();
+                takeover_changes(&report.onprem_users[i as usize], &report.cloud_users[c as usize], &mut expected);
+                expected.sort_by_key(|f| std::cmp::Reverse(f.severity()));
+                let found: Vec<Finding> = entry.findings.iter().filter(|f| is_takeover(f)).cloned().collect();
+                prop_assert_eq!(found, expected);
+            }
         }
 
         #[test]
