@@ -404,6 +404,7 @@ impl Source for BlobSource<'_> {
             ..usage(format!("the file could not be read: {e:?}"))
         };
         let size = self.blob.size() as u64;
+        reserve_room(size).map_err(|e| Error { file: Some(name.to_string()), ..e })?;
         let reader = FileReaderSync::new().map_err(unreadable)?;
         let mut buffer = Vec::new();
         let mut start = 0;
@@ -421,6 +422,22 @@ impl Source for BlobSource<'_> {
         }
         Ok(())
     }
+}
+
+/// Grows wasm memory once, up front, by a file's size, and frees it again: the row store will
+/// hold about that much text and grows into the freed block, so memory is not grown slice by
+/// slice while reading, and a file that cannot fit in the tab is refused now, with its size,
+/// rather than halfway through.
+fn reserve_room(size: u64) -> Result<(), Error> {
+    let mut room: Vec<u8> = Vec::new();
+    let reserved = usize::try_from(size).ok().and_then(|size| room.try_reserve_exact(size).ok());
+    // An allocation nothing reads may be optimised away; this one is wanted for its effect.
+    std::hint::black_box(&mut room);
+    reserved.ok_or_else(|| too_big(size))
+}
+
+fn too_big(size: u64) -> Error {
+    usage(format!("its {:.0} MB do not fit in this tab's memory", size as f64 / 1e6))
 }
 
 /// The start of a file, enough to find its header line.
@@ -443,9 +460,7 @@ fn load(
     let unreadable = |e: JsValue| usage(format!("the file could not be read: {e:?}"));
     let size = blob.size() as u64;
     let mut bytes = Vec::new();
-    bytes.try_reserve_exact(size as usize).map_err(|_| {
-        usage(format!("its {:.0} MB do not fit in this tab's memory", size as f64 / 1e6))
-    })?;
+    bytes.try_reserve_exact(size as usize).map_err(|_| too_big(size))?;
     let reader = FileReaderSync::new().map_err(unreadable)?;
     let mut start = 0;
     while start < size {
