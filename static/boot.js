@@ -41,6 +41,7 @@ async function start() {
 start().catch((error) => {
   const message = document.createElement("p");
   message.setAttribute("role", "alert");
+  message.className = "boot-error";
   message.textContent = error instanceof Error ? error.message : String(error);
   document.body.replaceChildren(message);
 });
