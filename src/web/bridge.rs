@@ -278,9 +278,10 @@ impl Bridge {
             (Role::Reader, _) => {}
             (Role::Main, message) => {
                 if let FromWorker::Progress { run, stage, done, total } = message {
-                    // Both files loading at once compete for the browser's file reads (and
-                    // take longer together than one after the other): the reader loads the
-                    // cloud file while the main worker parses the on-prem one.
+                    // Both files loaded whole at once compete for the browser's file reads:
+                    // a source that loads first holds the reader back until it is loaded. A
+                    // streamed source reports reading from its first slice, so the reader
+                    // starts at once and both files stream side by side.
                     let loaded = stage != Stage::LoadingOnPrem || done >= total;
                     if loaded && self.deferred.borrow().as_ref().is_some_and(|d| d.0 == run) {
                         if let Some((_, read, transfer)) = self.deferred.take() {
