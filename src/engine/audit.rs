@@ -209,16 +209,11 @@ pub fn read_source(
     progress: &mut dyn FnMut(Stage, Progress) -> bool,
 ) -> Result<Table, Error> {
     let side = slot.unwrap_or(Side::Cloud);
-    let (loading, reading, columns) = match side {
-        Side::OnPrem => (Stage::LoadingOnPrem, Stage::ReadingOnPrem, &options.onprem_columns),
-        Side::Cloud => (Stage::LoadingCloud, Stage::ReadingCloud, &options.cloud_columns),
+    let loading = match side {
+        Side::OnPrem => Stage::LoadingOnPrem,
+        Side::Cloud => Stage::LoadingCloud,
     };
-    let read_options = ReadOptions {
-        file_name: source.name().to_string(),
-        side: slot,
-        columns: columns.clone(),
-        max_bytes: options.max_bytes,
-    };
+    let (read_options, reading) = read_options(source.name(), slot, options);
     // A source that can stream is never held whole: the file goes from chunks to rows.
     if let Some(size) = source.size() {
         let mut read_chunks = |sink: &mut ChunkSink<'_>| source.read_chunks(sink);
@@ -230,6 +225,29 @@ pub fn read_source(
         .load(&mut |p| progress(loading, p))
         .map_err(|e| Error { side: e.side.or(Some(side)), ..e })?;
     read_table_with_progress(&bytes, &read_options, &mut |p| progress(reading, p))
+}
+
+/// How to read the file `name` given in `slot` (as [`read_source`] does), and the stage its
+/// reading reports: for a caller that reads the file itself, with a [`TableReader`] (whose
+/// errors name the slot's side, as [`read_source`]'s do).
+///
+/// [`TableReader`]: crate::engine::read::TableReader
+pub fn read_options(
+    name: &str,
+    slot: Option<Side>,
+    options: &AuditOptions,
+) -> (ReadOptions, Stage) {
+    let (reading, columns) = match slot.unwrap_or(Side::Cloud) {
+        Side::OnPrem => (Stage::ReadingOnPrem, &options.onprem_columns),
+        Side::Cloud => (Stage::ReadingCloud, &options.cloud_columns),
+    };
+    let read_options = ReadOptions {
+        file_name: name.to_string(),
+        side: slot,
+        columns: columns.clone(),
+        max_bytes: options.max_bytes,
+    };
+    (read_options, reading)
 }
 
 /// The first half of a run: the on-prem file read and its rows turned into users (the rows are

@@ -4,29 +4,29 @@
 //! reader, reads the cloud file of a run at the same time and sends its table to the main worker
 //! ([`ToWorker::Read`]); the main worker finishes the run when it comes.
 
-use std::borrow::Cow;
 use std::cell::RefCell;
 
 use gloo::timers::callback::Timeout;
 use js_sys::{Array, ArrayBuffer, Function, Reflect, Uint32Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent, MessagePort,
+    ReadableStreamDefaultReader, ReadableStreamReadResult,
 };
 
 use super::protocol::{
     Detail, DownloadKind, FromWorker, Overview, ToWorker, TABLE_BUFFERS, UNREADABLE_SHOWN,
 };
 use crate::engine::audit::{
-    audit_sources, finish, onprem_half, read_source, swapped_or, Audit, AuditOptions, Half,
-    OnPremHalf, Source, Stage,
+    finish, onprem_half, read_options, swapped_or, Audit, AuditOptions, Half, OnPremHalf, Stage,
 };
 use crate::engine::error::{Error, ErrorKind, Side};
 use crate::engine::output::{
     entry_view, fix_script, headline, to_json, write_csv, write_unreadable_csv,
 };
-use crate::engine::read::{ChunkSink, Progress, Table, TableParts};
+use crate::engine::read::{Finished, Next, Progress, Table, TableParts, TableReader};
 use crate::engine::sample::{generate, SampleSpec};
 use crate::engine::view::{window, Query, SortKey, ViewIndex};
 
@@ -42,14 +42,26 @@ struct Kept {
     pending: Option<Pending>,
 }
 
-/// A parallel run between its two halves.
+/// A run between its messages: the files stream in, so the reader's cloud table (or word that
+/// there is no reader) may come before the on-prem file is read, or after.
 struct Pending {
     run: u32,
-    half: OnPremHalf,
+    /// The on-prem half, once the on-prem file is read.
+    half: Option<OnPremHalf>,
+    /// Where the cloud table comes from, once known.
+    cloud: Option<CloudTable>,
     names: [String; 2],
     options: AuditOptions,
-    /// On-prem, cloud: the cloud file is read here only if the reader cannot read it.
+    /// On-prem, cloud: the cloud file is read here only if there is no reader.
     blobs: [Blob; 2],
+}
+
+/// Where a run's cloud table comes from.
+enum CloudTable {
+    /// This worker reads the cloud file, after the on-prem file (no reader).
+    ReadHere,
+    /// The reader sent it (or why it could not be read).
+    Sent(Box<Result<Table, Error>>),
 }
 
 thread_local! {
@@ -144,74 +156,51 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
             let [Some(onprem_blob), Some(cloud_blob)] = [blobs.first(), blobs.get(1)] else {
                 return failed(run, usage("two files are needed".into()), blobs);
             };
-            let mut progress = progress_of(run);
-            let mut onprem = BlobSource { name: &names[0], blob: onprem_blob };
-            let mut cloud = BlobSource { name: &names[1], blob: cloud_blob };
-            if !parallel {
-                let result = audit_sources(&mut onprem, &mut cloud, &options, &mut progress);
-                return finished(run, result, blobs);
-            }
-            // audit_sources' steps, with the cloud table read by the reader meanwhile.
-            let table = read_source(&mut onprem, Some(Side::OnPrem), &options, &mut progress);
-            match onprem_half(table, &options) {
-                Err(error) => failed(run, error, blobs),
-                Ok(Half::WrongSide(error)) => {
-                    let cloud = read_source(&mut cloud, None, &options, &mut progress);
-                    failed(run, swapped_or(error, cloud), blobs)
+            // audit_sources' steps, awaiting each file's chunks; the reader (if any) reads the
+            // cloud file meanwhile.
+            let blobs = [onprem_blob.clone(), cloud_blob.clone()];
+            let cloud = (!parallel).then_some(CloudTable::ReadHere);
+            let pending = Pending { run, half: None, cloud, names, options, blobs };
+            let (name, blob, options) =
+                (pending.names[0].clone(), pending.blobs[0].clone(), pending.options.clone());
+            KEPT.with(|k| k.borrow_mut().pending = Some(pending));
+            wasm_bindgen_futures::spawn_local(async move {
+                let table = read_blob(&blob, &name, Some(Side::OnPrem), &options, run).await;
+                let Some(pending) = take_pending(run) else { return };
+                match onprem_half(table, &options) {
+                    Err(error) => failed(run, error, &pending.blobs),
+                    Ok(Half::WrongSide(error)) => {
+                        let [_, cloud_blob] = &pending.blobs;
+                        let name = &pending.names[1];
+                        let cloud = read_blob(cloud_blob, name, None, &options, run).await;
+                        failed(run, swapped_or(error, cloud), &pending.blobs);
+                    }
+                    Ok(Half::Read(half)) => go_on(Pending { half: Some(*half), ..pending }),
                 }
-                Ok(Half::Read(half)) => {
-                    let blobs = [onprem_blob.clone(), cloud_blob.clone()];
-                    let pending = Pending { run, half: *half, names, options, blobs };
-                    KEPT.with(|k| k.borrow_mut().pending = Some(pending));
-                }
-            }
+            });
         }
         ToWorker::Read { run, name, options } => {
             let port = extras.iter().find_map(|e| e.clone().dyn_into::<MessagePort>().ok());
-            let (Some(blob), Some(port)) = (blobs.first(), port) else {
+            let (Some(blob), Some(port)) = (blobs.first().cloned(), port) else {
                 return post(&FromWorker::Panic("a read without its file or channel".into()), &[]);
             };
-            let mut source = BlobSource { name: &name, blob };
-            let table =
-                read_source(&mut source, Some(Side::Cloud), &options, &mut progress_of(run));
-            let (error, buffers) = match table {
-                Ok(table) => {
-                    let parts = table.into_parts();
-                    let buffers = vec![
-                        Uint8Array::from(&parts.meta[..]).buffer(),
-                        Uint8Array::from(&parts.text[..]).buffer(),
-                        Uint32Array::from(&parts.ends[..]).buffer(),
-                        Uint32Array::from(&parts.lines[..]).buffer(),
-                        Uint32Array::from(&parts.records[..]).buffer(),
-                    ];
-                    (None, buffers)
-                }
-                Err(error) => (Some(error), Vec::new()),
-            };
-            // Straight to the main worker: the page never holds the table.
-            let transfer: Array = buffers.iter().collect();
-            let message = ToWorker::CloudTable { run, error };
-            let array = array_of(&message, buffers.into_iter().map(JsValue::from));
-            let _ = port.post_message_with_transferable(&array, &transfer);
-            // Done: this worker ends itself, and the memory it grew with the file goes now,
-            // before the main worker's matching needs more. (What it posted is delivered.)
-            scope().close();
+            wasm_bindgen_futures::spawn_local(async move {
+                let table = read_blob(&blob, &name, Some(Side::Cloud), &options, run).await;
+                send_table(run, table, &port);
+                // Done: this worker ends itself, and the memory it grew with the file goes
+                // now, before the main worker's matching needs more. (What it posted is
+                // delivered.)
+                scope().close();
+            });
         }
         ToWorker::CloudTable { run, error } => {
-            let Some(pending) = take_pending(run) else { return };
             let table = match error {
                 Some(error) => Err(error),
                 None => table_from_buffers(extras),
             };
-            finish_pending(pending, table);
+            cloud_table_comes(run, CloudTable::Sent(Box::new(table)));
         }
-        ToWorker::ReadCloudHere { run } => {
-            let Some(pending) = take_pending(run) else { return };
-            let mut cloud = BlobSource { name: &pending.names[1], blob: &pending.blobs[1] };
-            let table =
-                read_source(&mut cloud, Some(Side::Cloud), &pending.options, &mut progress_of(run));
-            finish_pending(pending, table);
-        }
+        ToWorker::ReadCloudHere { run } => cloud_table_comes(run, CloudTable::ReadHere),
         ToWorker::Rows { query, offset, limit, seq } => KEPT.with(|k| {
             let mut kept = k.borrow_mut();
             let Kept { audit: Some(audit), index, selection, .. } = &mut *kept else { return };
@@ -301,7 +290,7 @@ fn warm_slice(generation: u32) {
     .forget();
 }
 
-/// The pending parallel run `run`, if it is still the current one.
+/// The pending run `run`, if it is still the current one.
 fn take_pending(run: u32) -> Option<Pending> {
     KEPT.with(|k| {
         let mut kept = k.borrow_mut();
@@ -309,11 +298,54 @@ fn take_pending(run: u32) -> Option<Pending> {
     })
 }
 
-/// The second half of a parallel run.
-fn finish_pending(pending: Pending, cloud: Result<Table, Error>) {
-    let Pending { run, half, options, blobs, .. } = pending;
-    let result = finish(half, cloud, &options, &mut progress_of(run));
-    finished(run, result, &blobs);
+/// Notes where run `run`'s cloud table comes from, and goes on if the on-prem half is ready.
+fn cloud_table_comes(run: u32, cloud: CloudTable) {
+    if let Some(pending) = take_pending(run) {
+        go_on(Pending { cloud: Some(cloud), ..pending });
+    }
+}
+
+/// Finishes a run that has both its halves, reading the cloud file here first if need be;
+/// keeps it pending otherwise.
+fn go_on(pending: Pending) {
+    let Pending { run, half: Some(half), cloud: Some(cloud), names, options, blobs } = pending
+    else {
+        return KEPT.with(|k| k.borrow_mut().pending = Some(pending));
+    };
+    match cloud {
+        CloudTable::Sent(table) => {
+            let result = finish(half, *table, &options, &mut progress_of(run));
+            finished(run, result, &blobs);
+        }
+        CloudTable::ReadHere => wasm_bindgen_futures::spawn_local(async move {
+            let table = read_blob(&blobs[1], &names[1], Some(Side::Cloud), &options, run).await;
+            let result = finish(half, table, &options, &mut progress_of(run));
+            finished(run, result, &blobs);
+        }),
+    }
+}
+
+/// Sends the reader's table (or why it could not be read) to the main worker through the
+/// run's channel, its buffers transferred: the page never holds the table.
+fn send_table(run: u32, table: Result<Table, Error>, port: &MessagePort) {
+    let (error, buffers) = match table {
+        Ok(table) => {
+            let parts = table.into_parts();
+            let buffers = vec![
+                Uint8Array::from(&parts.meta[..]).buffer(),
+                Uint8Array::from(&parts.text[..]).buffer(),
+                Uint32Array::from(&parts.ends[..]).buffer(),
+                Uint32Array::from(&parts.lines[..]).buffer(),
+                Uint32Array::from(&parts.records[..]).buffer(),
+            ];
+            (None, buffers)
+        }
+        Err(error) => (Some(error), Vec::new()),
+    };
+    let transfer: Array = buffers.iter().collect();
+    let message = ToWorker::CloudTable { run, error };
+    let array = array_of(&message, buffers.into_iter().map(JsValue::from));
+    let _ = port.post_message_with_transferable(&array, &transfer);
 }
 
 /// The reader's table from the buffers beside [`ToWorker::CloudTable`], copied into this
@@ -374,53 +406,55 @@ fn failed(run: u32, error: Error, blobs: &[Blob]) {
     post(&FromWorker::Failed { run, error, headers }, &[]);
 }
 
-/// A file the page handed over, loaded when the audit reaches it.
-struct BlobSource<'a> {
-    name: &'a str,
-    blob: &'a Blob,
-}
-
-impl Source for BlobSource<'_> {
-    fn name(&self) -> &str {
-        self.name
-    }
-
-    fn load(&mut self, progress: &mut dyn FnMut(Progress) -> bool) -> Result<Cow<'_, [u8]>, Error> {
-        load(self.blob, progress)
-            .map(Cow::Owned)
-            .map_err(|e| Error { file: Some(self.name.to_string()), ..e })
-    }
-
-    fn size(&self) -> Option<u64> {
-        Some(self.blob.size() as u64)
-    }
-
-    /// The file in [`LOAD_SLICE`] slices, each copied into one reused buffer and parsed before
-    /// the next is read: the worker never holds the whole file, in wasm memory or in JS.
-    fn read_chunks(&mut self, sink: &mut ChunkSink<'_>) -> Result<(), Error> {
-        let name = self.name;
-        let unreadable = |e: JsValue| Error {
-            file: Some(name.to_string()),
-            ..usage(format!("the file could not be read: {e:?}"))
-        };
-        let size = self.blob.size() as u64;
-        reserve_room(size).map_err(|e| Error { file: Some(name.to_string()), ..e })?;
-        let reader = FileReaderSync::new().map_err(unreadable)?;
-        let mut buffer = Vec::new();
-        let mut start = 0;
-        while start < size {
-            let end = (start + LOAD_SLICE).min(size);
-            let slice =
-                self.blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(unreadable)?;
-            let bytes = reader.read_as_array_buffer(&slice).map_err(unreadable)?;
-            let array = Uint8Array::new(&bytes);
-            buffer.resize(array.length() as usize, 0);
-            array.copy_to(&mut buffer);
-            // The reader's own errors (cancelled, not text…) end the loop as they are.
-            sink(&buffer)?;
-            start = end;
+/// A file read as the `slot`'s export (`None`: for no slot, to tell swapped files) from its
+/// `Blob.stream()`, each chunk parsed as it arrives: the worker never holds the whole file, in
+/// wasm memory or in JS, and the browser reads the next chunk while this one is parsed (where
+/// `FileReaderSync` slices made the worker wait for each; 2x1M users ≈0.4 s sooner,
+/// BENCHMARKS.md).
+async fn read_blob(
+    blob: &Blob,
+    name: &str,
+    slot: Option<Side>,
+    options: &AuditOptions,
+    run: u32,
+) -> Result<Table, Error> {
+    let side = slot.unwrap_or(Side::Cloud);
+    let in_file =
+        |e: Error| Error { file: Some(name.to_string()), side: e.side.or(Some(side)), ..e };
+    let unreadable = |e: JsValue| in_file(usage(format!("the file could not be read: {e:?}")));
+    let size = blob.size() as u64;
+    reserve_room(size).map_err(in_file)?;
+    let (read_options, stage) = read_options(name, slot, options);
+    let mut progress = progress_of(run);
+    let progress = Box::new(move |p| progress(stage, p));
+    let mut reader = TableReader::new(size, &read_options, progress).map_err(in_file)?;
+    // Once, or twice for a file read again from its start (see `Next::FromStart`).
+    loop {
+        let stream: ReadableStreamDefaultReader = blob.stream().get_reader().unchecked_into();
+        let mut chunk = Vec::new();
+        let mut from_start = false;
+        loop {
+            let read = JsFuture::from(stream.read()).await.map_err(unreadable)?;
+            let read: ReadableStreamReadResult = read.unchecked_into();
+            if read.get_done().unwrap_or(true) {
+                break;
+            }
+            let bytes: Uint8Array = read.get_value().unchecked_into();
+            chunk.resize(bytes.length() as usize, 0);
+            bytes.copy_to(&mut chunk);
+            if reader.feed(&chunk).map_err(in_file)? == Next::FromStart {
+                let _ = stream.cancel();
+                from_start = true;
+                break;
+            }
         }
-        Ok(())
+        if from_start {
+            continue;
+        }
+        reader = match reader.finish().map_err(in_file)? {
+            Finished::Table(table) => return Ok(table),
+            Finished::FromStart(reader) => reader,
+        };
     }
 }
 
@@ -453,10 +487,7 @@ const LOAD_SLICE: u64 = 8 << 20;
 /// A file's bytes, read synchronously (allowed in workers) slice by slice straight into wasm
 /// memory, reporting progress by bytes. The whole size is reserved first, so wasm memory grows
 /// once per file instead of doubling its way up (and a file that cannot fit says so here).
-fn load(
-    blob: &Blob,
-    progress: &mut dyn FnMut(Progress) -> bool,
-) -> Result<Vec<u8>, Error> {
+fn load(blob: &Blob, progress: &mut dyn FnMut(Progress) -> bool) -> Result<Vec<u8>, Error> {
     let unreadable = |e: JsValue| usage(format!("the file could not be read: {e:?}"));
     let size = blob.size() as u64;
     let mut bytes = Vec::new();

@@ -455,6 +455,71 @@ test("two workers read the two files at once, give the one-worker report, and Ca
   await one.page.close();
 });
 
+/** A generated export pair of `users` users in `tmp/name`: [on-prem, cloud]. */
+function generatePair(users, name) {
+  const dir = path.join(tmp, name);
+  execFileSync("cargo", ["run", "-q", "--bin", "anchor-audit", "--", "generate", "--users", String(users), "--anomalies", "scaled", "--out-dir", dir], { cwd: ROOT, stdio: "ignore" });
+  return [path.join(dir, "onprem.csv"), path.join(dir, "cloud.csv")];
+}
+
+/** The CLI's JSON report of the same files (it exits 1 when the cut-over is not safe). */
+function cliReport(onprem, cloud) {
+  try {
+    return execFileSync("cargo", ["run", "-q", "--bin", "anchor-audit", "--", "report", "--format", "json", onprem, cloud], { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 30 });
+  } catch (e) {
+    if (e.status === 1 && e.stdout) return e.stdout;
+    throw e;
+  }
+}
+
+test("the reader's table may come before or after the on-prem file is read: the CLI's report either way", { timeout: 240_000 }, async () => {
+  // A big on-prem file beside a small cloud file: the reader's table comes while the main
+  // worker is still streaming the on-prem file. And the other way round.
+  const small = generatePair(2_000, "order-small");
+  const big = generatePair(100_000, "order-big");
+  const { page, seen } = await app.open();
+  for (const [onprem, cloud, cloudFirst] of [[big[0], small[1], true], [small[0], big[1], false]]) {
+    await loadFiles(page, onprem, cloud);
+    if (cloudFirst) {
+      // The reader sends its table as soon as its file is read.
+      await page.waitForFunction(() =>
+        /On-prem file: reading .* · Cloud file: read(?!ing)/.test(document.querySelector(".progress-row label")?.textContent ?? ""),
+      undefined, { timeout: TIMEOUT });
+    }
+    await waitForReport(page, seen);
+    assert.deepEqual(JSON.parse(await jsonReport(page)), JSON.parse(cliReport(onprem, cloud)), `${onprem} + ${cloud}`);
+    await page.getByRole("button", { name: "Clear" }).click();
+    await page.locator("#verdict").waitFor({ state: "detached", timeout: TIMEOUT });
+  }
+  app.assertNoLeaks(seen);
+  await page.close();
+});
+
+test("a file that turns out not to be UTF-8 far into it is streamed again as Windows-1252", { timeout: 120_000 }, async () => {
+  // Accented UTF-8 from the first rows (the generator's names) and no byte-order mark, and
+  // near the end, megabytes in, a Windows-1252 `ø`: the worker must read the file's stream
+  // again from its start. (With the BOM, the file is UTF-8 and the byte reads as U+FFFD.)
+  const [onprem, cloud] = generatePair(20_000, "restart");
+  const withBom = await fs.readFile(onprem);
+  assert.deepEqual([...withBom.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+  const bytes = withBom.subarray(3);
+  const at = bytes.lastIndexOf(Buffer.from("\r\n", "latin1"), bytes.length - 3) + 2;
+  const row = bytes.subarray(at).toString("utf8");
+  const name = row.match(/^"[^"]*","([^"]*)"/)[1];
+  const mixed = Buffer.concat([bytes.subarray(0, at), Buffer.from(row.replace(name, `${name} S\u00f8ren`), "latin1")]);
+  assert.ok(mixed.length > 4 << 20, "the byte comes after the first chunks");
+  const file = path.join(tmp, "restart-onprem.csv");
+  await fs.writeFile(file, mixed);
+
+  const { page, seen } = await app.open();
+  await loadFiles(page, file, cloud);
+  await waitForReport(page, seen);
+  assert.match(await page.locator("[data-slot='onprem'] [data-file-info]").textContent(), /Windows-1252/);
+  assert.deepEqual(JSON.parse(await jsonReport(page)), JSON.parse(cliReport(file, cloud)));
+  app.assertNoLeaks(seen);
+  await page.close();
+});
+
 test("a reader that fails as it starts leaves the run to the main worker", { timeout: 60_000 }, async () => {
   // The second worker's script throws before it says it is ready: the page hears of it only
   // through the worker's error event, after the run was sent.

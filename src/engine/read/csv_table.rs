@@ -284,7 +284,7 @@ fn duplicate_header_warnings(headers: &[String], warnings: &mut Vec<Warning>) {
 #[cfg(test)]
 fn read_csv(text: &str, delimiter: u8) -> Parsed {
     let mut keep_going = |_: super::progress::Progress| true;
-    let mut ticker = Ticker::new(&mut keep_going, text.len() as u64);
+    let mut ticker = Ticker::new(Box::new(&mut keep_going), text.len() as u64);
     ticker.fed(text.len(), text.len());
     let mut reader = CsvReader::new(delimiter, 0);
     reader.read(text, 0, true, &mut ticker).unwrap();

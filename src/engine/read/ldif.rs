@@ -200,7 +200,7 @@ mod tests {
 
     fn read(text: &str) -> Parsed {
         let mut keep_going = |_: Progress| true;
-        let mut ticker = Ticker::new(&mut keep_going, text.len() as u64);
+        let mut ticker = Ticker::new(Box::new(&mut keep_going), text.len() as u64);
         ticker.fed(text.len(), text.len());
         read_ldif(text, &mut ticker).unwrap()
     }

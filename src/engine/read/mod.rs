@@ -115,9 +115,130 @@ pub fn read_table_from_chunks(
     options: &ReadOptions,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Table, Error> {
-    let mut side = options.side;
-    read(size, read_chunks, options, progress, &mut side)
-        .map_err(|e| Error { side: e.side.or(side), ..e }.in_file_name(&options.file_name))
+    let mut reader = TableReader::new(size, options, Box::new(progress))?;
+    loop {
+        let mut from_start = false;
+        let fed = read_chunks(&mut |chunk| match reader.feed(chunk)? {
+            Next::Chunk => Ok(()),
+            Next::FromStart => {
+                from_start = true;
+                // Only to stop `read_chunks`: its error is dropped below.
+                Err(Error::new(ErrorKind::Cancelled))
+            }
+        });
+        if from_start {
+            continue;
+        }
+        fed?;
+        reader = match reader.finish()? {
+            Finished::Table(table) => return Ok(table),
+            Finished::FromStart(reader) => reader,
+        };
+    }
+}
+
+/// An export read from chunks its caller pushes as they arrive, in order: for a caller that is
+/// handed the file's bytes (the browser worker awaiting a `Blob`'s stream) where
+/// [`read_table_from_chunks`] asks for them. Both give the same table.
+///
+/// A reader may ask for the file again from its first byte ([`Next::FromStart`], or
+/// [`Finished::FromStart`]): once at most, when a file whose start was UTF-8 with accents turns
+/// out not to be UTF-8 (it is then read as Windows-1252).
+///
+/// ```
+/// use anchor_audit::engine::read::{read_table, Finished, Next, ReadOptions, TableReader};
+///
+/// let csv = "UserPrincipalName,objectGUID\r\nada@contoso.com,35918bc9-196d-40ea-9779-889d79b753f0\r\n";
+/// let options = ReadOptions::default();
+/// let mut reader = TableReader::new(csv.len() as u64, &options, Box::new(|_| true)).unwrap();
+/// for chunk in csv.as_bytes().chunks(5) {
+///     assert_eq!(reader.feed(chunk).unwrap(), Next::Chunk);
+/// }
+/// let Finished::Table(table) = reader.finish().unwrap() else { panic!("read again") };
+/// assert_eq!(Ok(table), read_table(csv.as_bytes(), &options));
+/// ```
+pub struct TableReader<'p> {
+    options: ReadOptions,
+    /// The file's side: the slot's until the file tells.
+    side: Option<Side>,
+    stream: TextStream<'p>,
+}
+
+/// What a [`TableReader`] wants after a chunk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// The next chunk (or [`TableReader::finish`] after the last).
+    Chunk,
+    /// The file again, from its first byte: stop handing over this pass's chunks.
+    FromStart,
+}
+
+/// What [`TableReader::finish`] gives.
+pub enum Finished<'p> {
+    /// The file's table.
+    Table(Table),
+    /// The reader, which wants the file again from its first byte (see [`Next::FromStart`]).
+    FromStart(TableReader<'p>),
+}
+
+impl<'p> TableReader<'p> {
+    /// A reader for a file of `size` bytes; `progress` is called about every 64 KiB of input
+    /// and cancels reading when it returns `false`. A file over `options.max_bytes` is refused
+    /// here.
+    pub fn new(
+        size: u64,
+        options: &ReadOptions,
+        progress: Box<dyn FnMut(Progress) -> bool + 'p>,
+    ) -> Result<TableReader<'p>, Error> {
+        let reader = TableReader {
+            options: options.clone(),
+            side: options.side,
+            stream: TextStream::new(TextDecoder::new(), size, progress),
+        };
+        if let Some(limit) = options.max_bytes.filter(|&limit| size > limit) {
+            return Err(reader.error(ErrorKind::TooLarge { size, limit }.into()));
+        }
+        Ok(reader)
+    }
+
+    /// Reads the next chunk of the file.
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<Next, Error> {
+        match self.stream.feed(chunk) {
+            Ok(()) => Ok(Next::Chunk),
+            Err(Stop::Restart(not_utf8)) => {
+                self.stream.restart(TextDecoder::windows_1252(not_utf8));
+                Ok(Next::FromStart)
+            }
+            Err(Stop::Error(kind)) => Err(self.error(kind.into())),
+        }
+    }
+
+    /// Reads the end of the file, once every chunk has been fed.
+    pub fn finish(mut self) -> Result<Finished<'p>, Error> {
+        match self.stream.end() {
+            Ok(()) => {}
+            Err(Stop::Restart(not_utf8)) => {
+                self.stream.restart(TextDecoder::windows_1252(not_utf8));
+                return Ok(Finished::FromStart(self));
+            }
+            Err(Stop::Error(kind)) => return Err(self.error(kind.into())),
+        }
+        let TableReader { options, mut side, stream } = self;
+        let named = |e: Error, side: Option<Side>| {
+            Error { side: e.side.or(side), ..e }.in_file_name(&options.file_name)
+        };
+        let text = match stream.into_text() {
+            Ok(text) => text,
+            Err(Stop::Error(kind)) => return Err(named(kind.into(), side)),
+            Err(Stop::Restart(_)) => unreachable!("only decoding restarts, and it has ended"),
+        };
+        table_of(text, &options, &mut side).map(Finished::Table).map_err(|e| named(e, side))
+    }
+
+    /// An error of this file, with its side and name.
+    fn error(&self, e: Error) -> Error {
+        Error { side: e.side.or(self.side), ..e }.in_file_name(&self.options.file_name)
+    }
 }
 
 impl Error {
@@ -145,41 +266,13 @@ pub fn bench_decode(bytes: &[u8]) -> usize {
     len + decoder.finish(&mut text).map_or(0, |_| text.len())
 }
 
-/// The reading itself; `side` is updated as soon as the file tells which it is, so that errors
-/// name it.
-fn read(
-    size: u64,
-    read_chunks: &mut dyn FnMut(&mut ChunkSink<'_>) -> Result<(), Error>,
+/// The table of a file's text; `side` is updated as soon as the file tells which it is, so
+/// that errors name it.
+fn table_of(
+    text: StreamedText,
     options: &ReadOptions,
-    progress: &mut dyn FnMut(Progress) -> bool,
     side: &mut Option<Side>,
 ) -> Result<Table, Error> {
-    if let Some(limit) = options.max_bytes.filter(|&limit| size > limit) {
-        return Err(ErrorKind::TooLarge { size, limit }.into());
-    }
-    let mut decoder = TextDecoder::new();
-    let text = loop {
-        let mut stream = TextStream::new(decoder, size, progress);
-        let mut stopped = None;
-        let fed = read_chunks(&mut |chunk| {
-            stream.feed(chunk).map_err(|stop| {
-                stopped = Some(stop);
-                Error::new(ErrorKind::Cancelled)
-            })
-        });
-        let done = match stopped {
-            Some(stop) => Err(stop),
-            None => {
-                fed?;
-                stream.finish()
-            }
-        };
-        match done {
-            Ok(text) => break text,
-            Err(Stop::Error(kind)) => return Err(kind.into()),
-            Err(Stop::Restart(not_utf8)) => decoder = TextDecoder::windows_1252(not_utf8),
-        }
-    };
     let StreamedText {
         bytes: size,
         encoding,
@@ -276,6 +369,8 @@ struct TextStream<'p> {
     /// Whether a character that is neither white space nor a byte-order mark was seen.
     has_content: bool,
     body: Body,
+    /// The encoding and its warnings, once the end has been read.
+    ended: Option<(TextEncoding, Vec<Warning>)>,
 }
 
 /// What a [`TextStream`] does with its text.
@@ -301,18 +396,29 @@ impl<'p> TextStream<'p> {
     fn new(
         decoder: TextDecoder,
         size: u64,
-        progress: &'p mut dyn FnMut(Progress) -> bool,
+        progress: Box<dyn FnMut(Progress) -> bool + 'p>,
     ) -> TextStream<'p> {
+        TextStream::with_ticker(decoder, Ticker::new(progress, size))
+    }
+
+    fn with_ticker(decoder: TextDecoder, ticker: Ticker<'p>) -> TextStream<'p> {
         TextStream {
             decoder,
-            ticker: Ticker::new(progress, size),
+            ticker,
             text: String::new(),
             base: 0,
             bytes: 0,
             too_large: false,
             has_content: false,
             body: Body::Head(HeadScan::default()),
+            ended: None,
         }
+    }
+
+    /// Forgets everything read, to read the file again from its start with `decoder`.
+    fn restart(&mut self, decoder: TextDecoder) {
+        let ticker = std::mem::replace(&mut self.ticker, Ticker::new(Box::new(|_| true), 0));
+        *self = TextStream::with_ticker(decoder, ticker.restarted());
     }
 
     /// Reads the next chunk of the file.
@@ -323,11 +429,19 @@ impl<'p> TextStream<'p> {
         self.read(bytes.len(), before, false)
     }
 
-    /// Reads the end of the file, and hands over what was read.
-    fn finish(mut self) -> Result<StreamedText, Stop> {
+    /// Reads the end of the file: [`TextStream::into_text`] then hands over what was read.
+    fn end(&mut self) -> Result<(), Stop> {
         let before = self.text.len();
-        let (encoding, mut warnings) = self.decoder.finish(&mut self.text)?;
-        self.read(0, before, true)?;
+        let (encoding, warnings) = self.decoder.finish(&mut self.text)?;
+        self.ended = Some((encoding, warnings));
+        self.read(0, before, true)
+    }
+
+    /// What was read, once [`TextStream::end`] has read the end.
+    fn into_text(mut self) -> Result<StreamedText, Stop> {
+        let Some((encoding, mut warnings)) = self.ended.take() else {
+            unreachable!("the text is handed over once its end is read")
+        };
         if self.too_large {
             let limit = table::MAX_TEXT as u64;
             return Err(ErrorKind::TooLarge { size: self.bytes, limit }.into());
@@ -679,6 +793,41 @@ mod proptests {
         assert_eq!(table.rows.get(0).unwrap().field(1), Some("RenÃ©"));
         assert_eq!(table.rows.get(1).unwrap().field(1), Some("Søren"));
         assert_eq!(Ok(table), read_table(&bytes, options));
+    }
+
+    #[test]
+    fn a_pushed_file_is_asked_for_again_from_its_start_and_read_as_windows_1252() {
+        // Accented UTF-8, then a Windows-1252 `ø` in the last chunk fed, or in the last bytes
+        // (a lead byte with nothing after it), which only the end tells.
+        let utf8 = "UserPrincipalName,Name,objectGUID\r\nr@x,René,g\r\n".as_bytes();
+        for tail in [&b"s@x,S\xF8ren,g\r\n"[..], &b"s@x,S\xF8"[..]] {
+            let bytes = [utf8, tail].concat();
+            let options = &each_side()[1];
+            let mut reader =
+                TableReader::new(bytes.len() as u64, options, Box::new(|_| true)).unwrap();
+            let mut passes = 1;
+            let table = 'read: loop {
+                let mut again = false;
+                for chunk in bytes.chunks(utf8.len()) {
+                    if reader.feed(chunk).unwrap() == Next::FromStart {
+                        again = true;
+                        break;
+                    }
+                }
+                if !again {
+                    reader = match reader.finish().unwrap() {
+                        Finished::Table(table) => break 'read table,
+                        Finished::FromStart(reader) => reader,
+                    };
+                }
+                passes += 1;
+                assert!(passes <= 2, "asked for the file a third time");
+            };
+            assert_eq!(passes, 2, "{tail:?}");
+            assert_eq!(table.info.encoding, TextEncoding::Windows1252);
+            assert_eq!(table.rows.get(0).unwrap().field(1), Some("RenÃ©"));
+            assert_eq!(Ok(table), read_table(&bytes, options));
+        }
     }
 
     /// Bytes that try the decoder: byte-order marks, NULs, UTF-8 split anywhere, bytes that are

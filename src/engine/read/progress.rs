@@ -18,7 +18,7 @@ pub struct Progress {
 /// Calls the caller's callback about every [`Ticker::STEP`] bytes of text, with the input bytes
 /// that text came from (in the ratio of the bytes and text decoded so far).
 pub(crate) struct Ticker<'a> {
-    callback: &'a mut dyn FnMut(Progress) -> bool,
+    callback: Box<dyn FnMut(Progress) -> bool + 'a>,
     bytes_total: u64,
     bytes_fed: u64,
     text_fed: u64,
@@ -30,10 +30,15 @@ impl<'a> Ticker<'a> {
     pub(crate) const STEP: u64 = 64 * 1024;
 
     pub(crate) fn new(
-        callback: &'a mut dyn FnMut(Progress) -> bool,
+        callback: Box<dyn FnMut(Progress) -> bool + 'a>,
         bytes_total: u64,
     ) -> Ticker<'a> {
         Ticker { callback, bytes_total, bytes_fed: 0, text_fed: 0, next: Ticker::STEP }
+    }
+
+    /// The same callback and size, for reading the file again from its start.
+    pub(crate) fn restarted(self) -> Ticker<'a> {
+        Ticker::new(self.callback, self.bytes_total)
     }
 
     /// Notes that `bytes` more input were decoded to `text` more bytes of text.
@@ -93,12 +98,13 @@ mod tests {
             seen.push(p.bytes_done);
             p.bytes_done < 150_000
         };
-        let mut ticker = Ticker::new(&mut callback, 200_000);
+        let mut ticker = Ticker::new(Box::new(&mut callback), 200_000);
         ticker.fed(200_000, 200_000);
         assert_eq!(ticker.at(1000, 1), Ok(()));
         assert_eq!(ticker.at(70_000, 2), Ok(()));
         assert_eq!(ticker.at(80_000, 3), Ok(()));
         assert_eq!(ticker.at(160_000, 4), Err(ErrorKind::Cancelled));
+        drop(ticker);
         assert_eq!(seen, vec![70_000, 160_000]);
     }
 }
