@@ -20,7 +20,8 @@ mod cli {
     use std::process::ExitCode;
 
     use anchor_audit::engine::audit::{
-        finish, onprem_half, read_source, swapped_or, Audit, AuditOptions, Half, Source, Stage,
+        cloud_half, finish, onprem_half, read_source, swapped_or, Audit, AuditOptions, Half,
+        Source, Stage,
     };
     use anchor_audit::engine::convert::{convert_lines, Conversion};
     use anchor_audit::engine::error::{Error, ErrorKind};
@@ -225,7 +226,7 @@ mod cli {
         std::thread::scope(|scope| {
             let cloud_read = scope.spawn(|| {
                 let table = read_source(&mut cloud, Some(Side::Cloud), options, &mut quiet());
-                (table, cloud)
+                (table.map(cloud_half), cloud)
             });
             let onprem_table = read_source(&mut onprem, Some(Side::OnPrem), options, &mut quiet());
             let half = onprem_half(onprem_table, options);

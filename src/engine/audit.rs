@@ -27,9 +27,10 @@ use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::anchor::AnchorClass;
 use crate::engine::error::{Error, ErrorKind, Position, Side};
 use crate::engine::guid::parse_guid;
-use crate::engine::matching::{match_users, MatchOptions};
+use crate::engine::matching::{classify_cloud_anchors, match_classified, MatchOptions};
 use crate::engine::model::{split_proxy_addresses, AnchorAttribute, CloudUser, OnPremUser, RowRef};
 use crate::engine::read::{
     read_table_from_chunks, read_table_with_progress, ChunkSink, Field, FileFormat, FileInfo,
@@ -37,6 +38,9 @@ use crate::engine::read::{
 };
 use crate::engine::report::{MatchReport, Notice, Severity, Verdict};
 use crate::engine::text::Text;
+
+mod transfer;
+pub use transfer::CloudParts;
 
 /// One export handed to [`audit`].
 #[derive(Clone, Copy, Debug)]
@@ -192,7 +196,7 @@ pub fn audit_sources(
     match onprem_half(onprem_table, options)? {
         Half::Read(half) => {
             let cloud_table = read_source(cloud, Some(Side::Cloud), options, progress);
-            finish(*half, cloud_table, options, progress)
+            finish(*half, cloud_table.map(cloud_half), options, progress)
         }
         Half::WrongSide(error) => {
             Err(swapped_or(error, read_source(cloud, None, options, progress)))
@@ -298,25 +302,58 @@ pub fn swapped_or(onprem_error: Error, cloud_for_no_slot: Result<Table, Error>) 
     }
 }
 
-/// The second half of a run: the cloud file's table (read for the cloud slot) matched against
+/// The cloud file's table turned into users, ready to be matched: what [`finish`] takes. The
+/// rows are dropped (the users' values are slices of their text); the cloud anchors are
+/// classified here, so that whoever reads the cloud file does it beside the on-prem half (the
+/// browser's reader worker, then [`CloudHalf::into_parts`]; the CLI's second thread).
+#[derive(Debug)]
+pub struct CloudHalf {
+    /// The table without its rows.
+    table: Table,
+    /// How many rows it had.
+    rows: usize,
+    /// The text the users' values are slices of.
+    text: std::sync::Arc<String>,
+    users: Vec<CloudUser>,
+    /// The rows that could not be users.
+    rejects: Vec<Reject>,
+    /// Each user's anchor, classified.
+    classes: Vec<AnchorClass>,
+}
+
+/// The cloud table (read for the cloud slot) as a [`CloudHalf`].
+pub fn cloud_half(mut table: Table) -> CloudHalf {
+    let (users, rejects) = cloud_users(&table);
+    let classes = classify_cloud_anchors(&users);
+    let text = std::sync::Arc::clone(table.rows.shared_text());
+    let rows = std::mem::take(&mut table.rows).len();
+    CloudHalf { table, rows, text, users, rejects, classes }
+}
+
+/// The second half of a run: the cloud file's users (read for the cloud slot) matched against
 /// the on-prem users. The cloud file's errors come first, then the on-prem users' own.
 pub fn finish(
     half: OnPremHalf,
-    cloud: Result<Table, Error>,
+    cloud: Result<CloudHalf, Error>,
     options: &AuditOptions,
     progress: &mut dyn FnMut(Stage, Progress) -> bool,
 ) -> Result<Audit, Error> {
     let OnPremHalf { table: onprem_table, rows: onprem_rows, converted: onprem_converted } = half;
     let anchor = &options.matching.anchor;
-    let mut cloud_table = cloud?;
-    let (cloud_users, cloud_rejects) = cloud_users(&cloud_table);
-    let cloud_rows = std::mem::take(&mut cloud_table.rows).len();
+    let CloudHalf {
+        table: cloud_table,
+        rows: cloud_rows,
+        users: cloud_users,
+        rejects: cloud_rejects,
+        classes,
+        ..
+    } = cloud?;
     let done = Progress { bytes_done: 0, bytes_total: 0, records: 0 };
     if !progress(Stage::Matching, done) {
         return Err(Error::new(ErrorKind::Cancelled));
     }
     let (onprem_users, onprem_rejects) = onprem_converted?;
-    let mut report = match_users(onprem_users, cloud_users, &options.matching);
+    let mut report = match_classified(onprem_users, cloud_users, classes, &options.matching);
     report.notices.extend(missing_column_notices(&onprem_table, &cloud_table, anchor));
     let has_own_column = onprem_table.columns.get(Field::ImmutableId).is_some();
     if has_own_column
@@ -749,12 +786,12 @@ mod tests {
     }
 
     /// The run as the browser makes it with two workers: the cloud file read for its slot on
-    /// its own and handed over as [`TableParts`](crate::engine::read::TableParts), the on-prem
-    /// file read beside it, the cloud file read again for no slot only to tell a swap.
+    /// its own, made a [`CloudHalf`] and handed over as [`CloudParts`], the on-prem file read
+    /// beside it, the cloud file read again for no slot only to tell a swap.
     fn in_parallel(onprem: Input, cloud: Input, options: &AuditOptions) -> Result<Audit, Error> {
         let quiet = &mut |_: Stage, _: Progress| true;
         let handed_over = read_source(&mut { cloud }, Some(Side::Cloud), options, quiet)
-            .map(|table| Table::from_parts(table.into_parts()).unwrap());
+            .map(|table| CloudHalf::from_parts(cloud_half(table).into_parts().unwrap()).unwrap());
         let onprem_table = read_source(&mut { onprem }, Some(Side::OnPrem), options, quiet);
         match onprem_half(onprem_table, options)? {
             Half::Read(half) => finish(*half, handed_over, options, quiet),

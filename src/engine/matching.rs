@@ -149,10 +149,25 @@ pub fn match_users(
     cloud_users: Vec<CloudUser>,
     options: &MatchOptions,
 ) -> MatchReport {
-    // Every cloud anchor is classified once: the class goes into its entry, and its GUID keys
-    // the hard match.
-    let cloud_classes: Vec<AnchorClass> =
-        cloud_users.iter().map(|u| classify_anchor(&u.immutable_id)).collect();
+    let cloud_classes = classify_cloud_anchors(&cloud_users);
+    match_classified(onprem_users, cloud_users, cloud_classes, options)
+}
+
+/// Every cloud user's anchor classified, in order: the class goes into its entry, and its GUID
+/// keys the hard match.
+pub(crate) fn classify_cloud_anchors(cloud_users: &[CloudUser]) -> Vec<AnchorClass> {
+    cloud_users.iter().map(|u| classify_anchor(&u.immutable_id)).collect()
+}
+
+/// [`match_users`] with the cloud anchors classified already ([`classify_cloud_anchors`]: the
+/// browser's reader worker does it beside the main worker).
+pub(crate) fn match_classified(
+    onprem_users: Vec<OnPremUser>,
+    cloud_users: Vec<CloudUser>,
+    cloud_classes: Vec<AnchorClass>,
+    options: &MatchOptions,
+) -> MatchReport {
+    debug_assert_eq!(cloud_classes.len(), cloud_users.len());
     let mut interner = Interner::with_capacity(onprem_users.len());
     let onprem_numbers = interner.numbers(onprem_users.iter().map(OnPremUser::keys));
     let cloud_numbers = interner.numbers(cloud_users.iter().map(CloudUser::keys));

@@ -43,6 +43,13 @@ impl Text {
         Text { buf: Arc::clone(buf), start: range.start as u32, end }
     }
 
+    /// [`Text::slice`], or `None` where it would panic.
+    pub fn try_slice(buf: &Arc<String>, range: Range<usize>) -> Option<Text> {
+        buf.get(range.clone())?;
+        let (start, end) = (u32::try_from(range.start).ok()?, u32::try_from(range.end).ok()?);
+        Some(Text { buf: Arc::clone(buf), start, end })
+    }
+
     /// The text as a `&str`.
     pub fn as_str(&self) -> &str {
         // Slicing checks that the ends are character boundaries, which reads the text: not
@@ -84,6 +91,11 @@ impl Text {
         self.start += (text.len() - rest.len()) as u32;
         self.end = self.start + len;
         self
+    }
+
+    /// Where `self` is in `buf`, when it is a slice of that buffer.
+    pub(crate) fn range_in(&self, buf: &Arc<String>) -> Option<Range<usize>> {
+        Arc::ptr_eq(&self.buf, buf).then_some(self.start as usize..self.end as usize)
     }
 
     /// Whether `self` and `other` are slices of the same buffer (for tests of what is shared).

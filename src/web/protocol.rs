@@ -1,7 +1,7 @@
 //! The messages between the page and its workers. Each is JSON text (serde) in slot 0 of a
 //! `postMessage` array; files and downloads travel beside it as `Blob`s in slots 1 and 2, and the
-//! cloud table the second worker (the reader) sends the main worker through the run's
-//! `MessageChannel` as transferred `ArrayBuffer`s in slots 1 to 5 ([`TABLE_BUFFERS`]), so big
+//! cloud users the second worker (the reader) sends the main worker through the run's
+//! `MessageChannel` as transferred `ArrayBuffer`s in slots 1 to 6 ([`CLOUD_BUFFERS`]), so big
 //! bytes are never copied through the page or through JSON.
 
 use serde::{Deserialize, Serialize};
@@ -23,12 +23,12 @@ pub enum ToWorker {
         /// The admin's choices.
         options: AuditOptions,
         /// The reader worker reads the cloud file meanwhile: read the on-prem file, then wait
-        /// for [`ToWorker::CloudTable`] through the `MessagePort` in slot 3 (or for
+        /// for [`ToWorker::CloudHalf`] through the `MessagePort` in slot 3 (or for
         /// [`ToWorker::ReadCloudHere`]). The cloud Blob still comes, to tell swapped files and to
         /// find its headers after an error.
         parallel: bool,
     },
-    /// To the reader worker: read Blob 1 as the cloud file, send [`ToWorker::CloudTable`]
+    /// To the reader worker: read Blob 1 as the cloud file, send [`ToWorker::CloudHalf`]
     /// through the `MessagePort` in slot 2 (the main worker holds the other end), and close.
     Read {
         /// The run's number.
@@ -38,11 +38,12 @@ pub enum ToWorker {
         /// The admin's choices (the cloud columns, the size limit).
         options: AuditOptions,
     },
-    /// From the reader, through the run's channel: the cloud table, as [`TableParts`] in slots
-    /// 1 to 5 (meta, text, ends, lines, records), or why the file could not be read.
+    /// From the reader, through the run's channel: the cloud file's users, as [`CloudParts`] in
+    /// slots 1 to 6 (meta, text, extra, users, proxies, guids), or why the file could not be
+    /// read.
     ///
-    /// [`TableParts`]: crate::engine::read::TableParts
-    CloudTable {
+    /// [`CloudParts`]: crate::engine::audit::CloudParts
+    CloudHalf {
         /// The run's number.
         run: u32,
         /// The reader's error, if it could not read the file (then no buffers come).
@@ -169,8 +170,8 @@ pub enum FromWorker {
     Panic(String),
 }
 
-/// How many `ArrayBuffer`s carry a table: meta, text, ends, lines, records.
-pub const TABLE_BUFFERS: usize = 5;
+/// How many `ArrayBuffer`s carry the cloud users: meta, text, extra, users, proxies, guids.
+pub const CLOUD_BUFFERS: usize = 6;
 
 /// Everything the page shows about a finished run, without its rows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -17,16 +17,17 @@ use web_sys::{
 };
 
 use super::protocol::{
-    Detail, DownloadKind, FromWorker, Overview, ToWorker, TABLE_BUFFERS, UNREADABLE_SHOWN,
+    Detail, DownloadKind, FromWorker, Overview, ToWorker, CLOUD_BUFFERS, UNREADABLE_SHOWN,
 };
 use crate::engine::audit::{
-    finish, onprem_half, read_options, swapped_or, Audit, AuditOptions, Half, OnPremHalf, Stage,
+    cloud_half, finish, onprem_half, read_options, swapped_or, Audit, AuditOptions, CloudHalf,
+    CloudParts, Half, OnPremHalf, Stage,
 };
 use crate::engine::error::{Error, ErrorKind, Side};
 use crate::engine::output::{
     entry_view, fix_script, headline, to_json, write_csv, write_unreadable_csv,
 };
-use crate::engine::read::{Finished, Next, Progress, Table, TableParts, TableReader};
+use crate::engine::read::{Finished, Next, Progress, Table, TableReader};
 use crate::engine::sample::{generate, SampleSpec};
 use crate::engine::view::{window, Query, SortKey, ViewIndex};
 
@@ -42,26 +43,26 @@ struct Kept {
     pending: Option<Pending>,
 }
 
-/// A run between its messages: the files stream in, so the reader's cloud table (or word that
+/// A run between its messages: the files stream in, so the reader's cloud users (or word that
 /// there is no reader) may come before the on-prem file is read, or after.
 struct Pending {
     run: u32,
     /// The on-prem half, once the on-prem file is read.
     half: Option<OnPremHalf>,
-    /// Where the cloud table comes from, once known.
-    cloud: Option<CloudTable>,
+    /// Where the cloud users come from, once known.
+    cloud: Option<CloudUsers>,
     names: [String; 2],
     options: AuditOptions,
     /// On-prem, cloud: the cloud file is read here only if there is no reader.
     blobs: [Blob; 2],
 }
 
-/// Where a run's cloud table comes from.
-enum CloudTable {
+/// Where a run's cloud users come from.
+enum CloudUsers {
     /// This worker reads the cloud file, after the on-prem file (no reader).
     ReadHere,
-    /// The reader sent it (or why it could not be read).
-    Sent(Box<Result<Table, Error>>),
+    /// The reader sent them (or why the file could not be read).
+    Sent(Box<Result<CloudHalf, Error>>),
 }
 
 thread_local! {
@@ -159,7 +160,7 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
             // audit_sources' steps, awaiting each file's chunks; the reader (if any) reads the
             // cloud file meanwhile.
             let blobs = [onprem_blob.clone(), cloud_blob.clone()];
-            let cloud = (!parallel).then_some(CloudTable::ReadHere);
+            let cloud = (!parallel).then_some(CloudUsers::ReadHere);
             let pending = Pending { run, half: None, cloud, names, options, blobs };
             let (name, blob, options) =
                 (pending.names[0].clone(), pending.blobs[0].clone(), pending.options.clone());
@@ -186,21 +187,21 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
             };
             wasm_bindgen_futures::spawn_local(async move {
                 let table = read_blob(&blob, &name, Some(Side::Cloud), &options, run).await;
-                send_table(run, table, &port);
+                send_cloud_half(run, table.map(cloud_half), &port);
                 // Done: this worker ends itself, and the memory it grew with the file goes
                 // now, before the main worker's matching needs more. (What it posted is
                 // delivered.)
                 scope().close();
             });
         }
-        ToWorker::CloudTable { run, error } => {
-            let table = match error {
+        ToWorker::CloudHalf { run, error } => {
+            let users = match error {
                 Some(error) => Err(error),
-                None => table_from_buffers(extras),
+                None => cloud_half_from_buffers(extras),
             };
-            cloud_table_comes(run, CloudTable::Sent(Box::new(table)));
+            cloud_users_come(run, CloudUsers::Sent(Box::new(users)));
         }
-        ToWorker::ReadCloudHere { run } => cloud_table_comes(run, CloudTable::ReadHere),
+        ToWorker::ReadCloudHere { run } => cloud_users_come(run, CloudUsers::ReadHere),
         ToWorker::Rows { query, offset, limit, seq } => KEPT.with(|k| {
             let mut kept = k.borrow_mut();
             let Kept { audit: Some(audit), index, selection, .. } = &mut *kept else { return };
@@ -298,8 +299,8 @@ fn take_pending(run: u32) -> Option<Pending> {
     })
 }
 
-/// Notes where run `run`'s cloud table comes from, and goes on if the on-prem half is ready.
-fn cloud_table_comes(run: u32, cloud: CloudTable) {
+/// Notes where run `run`'s cloud users come from, and goes on if the on-prem half is ready.
+fn cloud_users_come(run: u32, cloud: CloudUsers) {
     if let Some(pending) = take_pending(run) {
         go_on(Pending { cloud: Some(cloud), ..pending });
     }
@@ -313,60 +314,64 @@ fn go_on(pending: Pending) {
         return KEPT.with(|k| k.borrow_mut().pending = Some(pending));
     };
     match cloud {
-        CloudTable::Sent(table) => {
+        CloudUsers::Sent(table) => {
             let result = finish(half, *table, &options, &mut progress_of(run));
             finished(run, result, &blobs);
         }
-        CloudTable::ReadHere => wasm_bindgen_futures::spawn_local(async move {
+        CloudUsers::ReadHere => wasm_bindgen_futures::spawn_local(async move {
             let table = read_blob(&blobs[1], &names[1], Some(Side::Cloud), &options, run).await;
-            let result = finish(half, table, &options, &mut progress_of(run));
+            let result = finish(half, table.map(cloud_half), &options, &mut progress_of(run));
             finished(run, result, &blobs);
         }),
     }
 }
 
-/// Sends the reader's table (or why it could not be read) to the main worker through the
-/// run's channel, its buffers transferred: the page never holds the table.
-fn send_table(run: u32, table: Result<Table, Error>, port: &MessagePort) {
-    let (error, buffers) = match table {
-        Ok(table) => {
-            let parts = table.into_parts();
+/// Sends the reader's cloud users (or why the file could not be read) to the main worker
+/// through the run's channel, their buffers transferred: the page never holds them.
+fn send_cloud_half(run: u32, half: Result<CloudHalf, Error>, port: &MessagePort) {
+    let (error, buffers) = match half.and_then(CloudHalf::into_parts) {
+        Ok(parts) => {
             let buffers = vec![
                 Uint8Array::from(&parts.meta[..]).buffer(),
-                Uint8Array::from(&parts.text[..]).buffer(),
-                Uint32Array::from(&parts.ends[..]).buffer(),
-                Uint32Array::from(&parts.lines[..]).buffer(),
-                Uint32Array::from(&parts.records[..]).buffer(),
+                Uint8Array::from(parts.text.as_bytes()).buffer(),
+                Uint8Array::from(parts.extra.as_bytes()).buffer(),
+                Uint32Array::from(&parts.users[..]).buffer(),
+                Uint32Array::from(&parts.proxies[..]).buffer(),
+                Uint8Array::from(&parts.guids[..]).buffer(),
             ];
             (None, buffers)
         }
         Err(error) => (Some(error), Vec::new()),
     };
     let transfer: Array = buffers.iter().collect();
-    let message = ToWorker::CloudTable { run, error };
+    let message = ToWorker::CloudHalf { run, error };
     let array = array_of(&message, buffers.into_iter().map(JsValue::from));
     let _ = port.post_message_with_transferable(&array, &transfer);
 }
 
-/// The reader's table from the buffers beside [`ToWorker::CloudTable`], copied into this
+/// The reader's cloud users from the buffers beside [`ToWorker::CloudHalf`], copied into this
 /// worker's memory and checked.
-fn table_from_buffers(extras: &[JsValue]) -> Result<Table, Error> {
+fn cloud_half_from_buffers(extras: &[JsValue]) -> Result<CloudHalf, Error> {
     let buffers: Vec<ArrayBuffer> =
         extras.iter().filter_map(|e| e.clone().dyn_into().ok()).collect();
-    let [meta, text, ends, lines, records] = buffers.as_slice() else {
+    let [meta, text, extra, users, proxies, guids] = buffers.as_slice() else {
         return Err(usage(format!(
-            "the reader worker sent {} buffers for the cloud table, not {TABLE_BUFFERS}",
+            "the reader worker sent {} buffers for the cloud users, not {CLOUD_BUFFERS}",
             buffers.len()
         )));
     };
     let bytes = |b: &ArrayBuffer| release(b, Uint8Array::new(b).to_vec());
     let numbers = |b: &ArrayBuffer| release(b, Uint32Array::new(b).to_vec());
-    Table::from_parts(TableParts {
+    let not_text = |e: std::string::FromUtf8Error| {
+        usage(format!("the cloud users handed over by the other worker are damaged: {e}"))
+    };
+    CloudHalf::from_parts(CloudParts {
         meta: bytes(meta),
-        text: bytes(text),
-        ends: numbers(ends),
-        lines: numbers(lines),
-        records: numbers(records),
+        text: std::sync::Arc::new(String::from_utf8(bytes(text)).map_err(not_text)?),
+        extra: String::from_utf8(bytes(extra)).map_err(not_text)?,
+        users: numbers(users),
+        proxies: numbers(proxies),
+        guids: bytes(guids),
     })
 }
 

@@ -83,6 +83,11 @@ impl Rows {
         self.width
     }
 
+    /// The buffer every field's text is a slice of.
+    pub(crate) fn shared_text(&self) -> &Arc<String> {
+        &self.text
+    }
+
     /// Row `index` (0 = the first data row), if there is one.
     pub fn get(&self, index: usize) -> Option<Row<'_>> {
         let line = *self.lines.get(index)?;
