@@ -40,7 +40,7 @@ use crate::engine::report::{MatchReport, Notice, Severity, Verdict};
 use crate::engine::text::Text;
 
 mod transfer;
-pub use transfer::CloudParts;
+pub use transfer::{CloudParts, CloudRebuild, USER_WORDS};
 
 /// One export handed to [`audit`].
 #[derive(Clone, Copy, Debug)]

@@ -21,7 +21,7 @@ use super::protocol::{
 };
 use crate::engine::audit::{
     cloud_half, finish, onprem_half, read_options, swapped_or, Audit, AuditOptions, CloudHalf,
-    CloudParts, Half, OnPremHalf, Stage,
+    CloudRebuild, Half, OnPremHalf, Stage, USER_WORDS,
 };
 use crate::engine::error::{Error, ErrorKind, Side};
 use crate::engine::output::{
@@ -350,7 +350,8 @@ fn send_cloud_half(run: u32, half: Result<CloudHalf, Error>, port: &MessagePort)
 }
 
 /// The reader's cloud users from the buffers beside [`ToWorker::CloudHalf`], copied into this
-/// worker's memory and checked.
+/// worker's memory and checked: the text whole, the users [`REBUILD_BATCH`] at a time (all of
+/// their words at once would be ~100 MB more at 1M users, and wasm memory never shrinks).
 fn cloud_half_from_buffers(extras: &[JsValue]) -> Result<CloudHalf, Error> {
     let buffers: Vec<ArrayBuffer> =
         extras.iter().filter_map(|e| e.clone().dyn_into().ok()).collect();
@@ -361,19 +362,53 @@ fn cloud_half_from_buffers(extras: &[JsValue]) -> Result<CloudHalf, Error> {
         )));
     };
     let bytes = |b: &ArrayBuffer| release(b, Uint8Array::new(b).to_vec());
-    let numbers = |b: &ArrayBuffer| release(b, Uint32Array::new(b).to_vec());
     let not_text = |e: std::string::FromUtf8Error| {
         usage(format!("the cloud users handed over by the other worker are damaged: {e}"))
     };
-    CloudHalf::from_parts(CloudParts {
-        meta: bytes(meta),
-        text: std::sync::Arc::new(String::from_utf8(bytes(text)).map_err(not_text)?),
-        extra: String::from_utf8(bytes(extra)).map_err(not_text)?,
-        users: numbers(users),
-        proxies: numbers(proxies),
-        guids: bytes(guids),
-    })
+    let text = std::sync::Arc::new(String::from_utf8(bytes(text)).map_err(not_text)?);
+    let extra = String::from_utf8(bytes(extra)).map_err(not_text)?;
+    let (users, proxies, guids) =
+        (Uint32Array::new(users), Uint32Array::new(proxies), Uint8Array::new(guids));
+    let count = users.length() as usize / USER_WORDS;
+    if !(users.length() as usize).is_multiple_of(USER_WORDS) {
+        return Err(usage(
+            "the cloud users handed over by the other worker are damaged: a user is cut short"
+                .into(),
+        ));
+    }
+    let mut rebuild = CloudRebuild::new(&bytes(meta), text, &extra, count)?;
+    let (mut words, mut addresses, mut ids) = (Vec::new(), Vec::new(), Vec::new());
+    let mut proxy = 0;
+    for first in (0..count).step_by(REBUILD_BATCH) {
+        let batch = REBUILD_BATCH.min(count - first);
+        let part = |array: &Uint32Array, at: usize, len: usize, into: &mut Vec<u32>| {
+            into.resize(len, 0);
+            array.subarray(at as u32, (at + len) as u32).copy_to(&mut into[..]);
+        };
+        part(&users, first * USER_WORDS, batch * USER_WORDS, &mut words);
+        let proxy_words = CloudRebuild::proxy_words(&words);
+        if proxy + proxy_words > proxies.length() as usize {
+            return Err(usage(
+                "the cloud users handed over by the other worker are damaged: more proxy \
+                 addresses than were sent"
+                    .into(),
+            ));
+        }
+        part(&proxies, proxy, proxy_words, &mut addresses);
+        ids.resize(batch * 16, 0);
+        guids.subarray((first * 16) as u32, ((first + batch) * 16) as u32).copy_to(&mut ids);
+        rebuild.push(&words, &addresses, &ids)?;
+        proxy += proxy_words;
+    }
+    let proxy_words = proxies.length() as usize;
+    for buffer in &buffers[3..] {
+        release(buffer, ());
+    }
+    rebuild.finish(proxy_words)
 }
+
+/// Users rebuilt from each copy of the reader's buffers: ~4 MB of them.
+const REBUILD_BATCH: usize = 1 << 16;
 
 /// Frees a received buffer, once copied, now rather than at the next garbage collection, which
 /// a worker busy matching does not reach for seconds: `ArrayBuffer.prototype.transfer(0)`

@@ -142,52 +142,98 @@ impl CloudHalf {
     }
 
     /// The half back from [`CloudHalf::into_parts`], refused unless every value is a slice of
-    /// the text on character boundaries and every count adds up.
+    /// the text on character boundaries and every count adds up. ([`CloudRebuild`] does the
+    /// same from the users a batch at a time.)
     pub fn from_parts(parts: CloudParts) -> Result<CloudHalf, Error> {
-        let damaged = |why: &str| {
-            Error::new(ErrorKind::Usage {
-                message: format!(
-                    "the cloud users handed over by the other worker are damaged: {why}"
-                ),
-            })
-        };
-        let CloudParts { meta, text, extra, users: words, proxies, guids } = parts;
-        let meta: Meta = serde_json::from_slice(&meta).map_err(|e| damaged(&e.to_string()))?;
+        let CloudParts { meta, text, extra, users, proxies, guids } = parts;
+        let mut rebuild = CloudRebuild::new(&meta, text, &extra, users.len() / USER_WORDS)?;
+        rebuild.push(&users, &proxies, &guids)?;
+        rebuild.finish(proxies.len())
+    }
+}
+
+/// [`CloudHalf::from_parts`] fed the users a batch at a time, so that whoever copies the
+/// buffers from elsewhere (the main worker, from the reader's) holds a batch of them at once
+/// rather than all: the users are rebuilt in order, each batch of whole users with its proxy
+/// addresses ([`CloudRebuild::proxy_words`]) and GUIDs.
+pub struct CloudRebuild {
+    meta: Meta,
+    text: Arc<String>,
+    /// How many users were sent.
+    count: usize,
+    users: Vec<CloudUser>,
+    classes: Vec<AnchorClass>,
+    /// [`Meta::classes`], in order, those not reached yet.
+    unusual: std::iter::Peekable<std::vec::IntoIter<(u32, AnchorClass)>>,
+    /// Proxy words taken so far.
+    proxy_words: usize,
+}
+
+impl CloudRebuild {
+    /// A rebuild of `count` users from [`CloudParts::meta`], [`CloudParts::text`] and
+    /// [`CloudParts::extra`].
+    pub fn new(
+        meta: &[u8],
+        text: Arc<String>,
+        extra: &str,
+        count: usize,
+    ) -> Result<CloudRebuild, Error> {
+        let mut meta: Meta = serde_json::from_slice(meta).map_err(|e| damaged(&e.to_string()))?;
         let text = if extra.is_empty() {
             text
         } else {
             let mut text = Arc::try_unwrap(text).unwrap_or_else(|shared| String::clone(&shared));
-            text.push_str(&extra);
+            text.push_str(extra);
             Arc::new(text)
         };
+        let unusual = std::mem::take(&mut meta.classes).into_iter().peekable();
+        Ok(CloudRebuild {
+            meta,
+            text,
+            count,
+            users: Vec::with_capacity(count),
+            classes: Vec::with_capacity(count),
+            unusual,
+            proxy_words: 0,
+        })
+    }
+
+    /// How many proxy words (a start and an end each address) the whole users in `words`
+    /// have.
+    pub fn proxy_words(words: &[u32]) -> usize {
+        words.chunks_exact(USER_WORDS).map(|user| 2 * user[USER_WORDS - 1] as usize).sum()
+    }
+
+    /// Rebuilds the next users: `words` holds whole users, `proxies` exactly their addresses
+    /// and `guids` their 16 bytes each.
+    pub fn push(&mut self, words: &[u32], proxies: &[u32], guids: &[u8]) -> Result<(), Error> {
         let count = words.len() / USER_WORDS;
-        if words.len() % USER_WORDS != 0 || guids.len() != count * 16 {
+        if !words.len().is_multiple_of(USER_WORDS)
+            || guids.len() != count * 16
+            || self.users.len() + count > self.count
+        {
             return Err(damaged("the users' buffers do not hold a whole number of users"));
         }
+        let text = &self.text;
         let slice = |[start, end]: [u32; 2]| {
-            Text::try_slice(&text, start as usize..end as usize)
+            Text::try_slice(text, start as usize..end as usize)
                 .ok_or_else(|| damaged("a value is not a slice of the text"))
         };
         let pair = |words: &[u32], at: usize| [words[at], words[at + 1]];
-        let mut unusual = meta.classes.into_iter().peekable();
-        let mut users = Vec::with_capacity(count);
-        let mut classes = Vec::with_capacity(count);
         let mut next_proxy = 0;
-        for (i, user) in words.chunks_exact(USER_WORDS).enumerate() {
+        for (user, guid) in words.chunks_exact(USER_WORDS).zip(guids.chunks_exact(16)) {
+            let i = self.users.len();
             let flags = user[2];
             let value = |n: usize| slice(pair(user, 3 + 2 * n));
-            let addresses = user[3 + 2 * TEXTS] as usize;
-            let end = addresses
-                .checked_mul(2)
-                .and_then(|n| n.checked_add(next_proxy))
-                .filter(|&end| end <= proxies.len())
-                .ok_or_else(|| damaged("more proxy addresses than were sent"))?;
-            let proxy_addresses = proxies[next_proxy..end]
+            let end = next_proxy + 2 * user[USER_WORDS - 1] as usize;
+            let proxy_addresses = proxies
+                .get(next_proxy..end)
+                .ok_or_else(|| damaged("more proxy addresses than were sent"))?
                 .chunks_exact(2)
                 .map(|p| slice([p[0], p[1]]))
                 .collect::<Result<Vec<_>, _>>()?;
             next_proxy = end;
-            users.push(CloudUser {
+            self.users.push(CloudUser {
                 at: RowRef { line: user[0].into(), record: user[1].into() },
                 upn: value(0)?,
                 name: value(1)?,
@@ -206,32 +252,44 @@ impl CloudHalf {
                     _ => return Err(damaged("a user's sync flag is neither")),
                 },
             });
-            classes.push(match flags & CLASS_MASK {
+            self.classes.push(match flags & CLASS_MASK {
                 CLASS_EMPTY => AnchorClass::Empty,
                 CLASS_BASE64_GUID => {
-                    let bytes: [u8; 16] =
-                        guids[i * 16..(i + 1) * 16].try_into().unwrap_or_default();
+                    let bytes: [u8; 16] = guid.try_into().unwrap_or_default();
                     AnchorClass::Base64Guid { guid: Uuid::from_bytes_le(bytes) }
                 }
-                CLASS_OTHER => match unusual.next_if(|(at, _)| *at as usize == i) {
+                CLASS_OTHER => match self.unusual.next_if(|(at, _)| *at as usize == i) {
                     Some((_, class)) => class,
                     None => return Err(damaged("a user's anchor class is missing")),
                 },
                 _ => return Err(damaged("a user's anchor class is unknown")),
             });
         }
-        if next_proxy != proxies.len() || unusual.next().is_some() {
+        if next_proxy != proxies.len() {
+            return Err(damaged("proxy addresses were sent for users that were not"));
+        }
+        self.proxy_words += next_proxy;
+        Ok(())
+    }
+
+    /// The half, once every user has been pushed; `proxy_words` is how many were sent.
+    pub fn finish(mut self, proxy_words: usize) -> Result<CloudHalf, Error> {
+        if self.users.len() != self.count
+            || self.proxy_words != proxy_words
+            || self.unusual.next().is_some()
+        {
             return Err(damaged("values were sent for users that were not"));
         }
-        Ok(CloudHalf {
-            table: meta.table,
-            rows: meta.rows,
-            text,
-            users,
-            rejects: meta.rejects,
-            classes,
-        })
+        let CloudRebuild { meta, text, users, classes, .. } = self;
+        let Meta { table, rows, rejects, .. } = meta;
+        Ok(CloudHalf { table, rows, text, users, rejects, classes })
     }
+}
+
+fn damaged(why: &str) -> Error {
+    Error::new(ErrorKind::Usage {
+        message: format!("the cloud users handed over by the other worker are damaged: {why}"),
+    })
 }
 
 /// A line or record number as the row store keeps it (`u32`, saturated).
@@ -317,6 +375,35 @@ mod tests {
         assert_eq!(parts.extra, "X400:c=US;a=;p=Org");
         assert_eq!(parts.users.len(), 2 * USER_WORDS);
         assert_same(&CloudHalf::from_parts(parts).unwrap(), &half, "glued");
+    }
+
+    #[test]
+    fn users_pushed_a_batch_at_a_time_come_back_the_same() {
+        let (name, bytes) = cloud_files().into_iter().max_by_key(|(_, b)| b.len()).unwrap();
+        let half = half(&name, &bytes);
+        let parts = self::half(&name, &bytes).into_parts().unwrap();
+        assert!(parts.users.len() / USER_WORDS > 5, "{name}");
+        for batch in [1, 2, 3, 7] {
+            let count = parts.users.len() / USER_WORDS;
+            let mut rebuild =
+                CloudRebuild::new(&parts.meta, Arc::clone(&parts.text), &parts.extra, count)
+                    .unwrap();
+            let mut proxy = 0;
+            for (i, words) in parts.users.chunks(batch * USER_WORDS).enumerate() {
+                let proxy_words = CloudRebuild::proxy_words(words);
+                let guids = &parts.guids[i * batch * 16..][..words.len() / USER_WORDS * 16];
+                rebuild.push(words, &parts.proxies[proxy..proxy + proxy_words], guids).unwrap();
+                proxy += proxy_words;
+            }
+            assert_same(&rebuild.finish(parts.proxies.len()).unwrap(), &half, &name);
+        }
+        // A user short, or proxy addresses nobody took, are refused at the end.
+        let count = parts.users.len() / USER_WORDS;
+        let mut short = CloudRebuild::new(&parts.meta, Arc::clone(&parts.text), "", count).unwrap();
+        let words = &parts.users[..USER_WORDS];
+        let proxy_words = CloudRebuild::proxy_words(words);
+        short.push(words, &parts.proxies[..proxy_words], &parts.guids[..16]).unwrap();
+        assert!(short.finish(parts.proxies.len()).is_err());
     }
 
     #[test]
