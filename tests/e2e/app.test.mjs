@@ -520,6 +520,35 @@ test("a file that turns out not to be UTF-8 far into it is streamed again as Win
   await page.close();
 });
 
+test("a reader that fails mid-run shows the crash and leaves no worker of the run", { timeout: 120_000 }, async () => {
+  // Right behind the reader's Read message, the test sends it one it cannot read: it is
+  // handled between two chunks of the cloud file, and the reader reports it as it reports a
+  // panic (its panic hook posts the same message). This is the page's and the bridge's answer
+  // to a reader that crashes while it reads.
+  const sendGarbageAfterRead = () => {
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (message, ...rest) {
+      post.call(this, message, ...rest);
+      if (Array.isArray(message) && String(message[0]).startsWith('{"Read":')) post.call(this, ["{ not a message"]);
+    };
+  };
+  const [onprem, cloud] = generatePair(20_000, "reader-crash");
+  const { page, seen } = await app.open({ init: sendGarbageAfterRead });
+  const closed = watchWorkers(page);
+  const [main] = page.workers();
+  const started = [];
+  page.on("worker", (w) => started.push(w));
+  await loadFiles(page, onprem, cloud);
+  const crash = page.locator("section.error.crash");
+  await crash.waitFor({ timeout: TIMEOUT });
+  assert.match(await crash.textContent(), /Something went wrong inside Anchor Audit.*unreadable message/s);
+  assert.ok(started.length >= 1, "a reader was started");
+  await until(() => closed.has(main) && started.slice(0, 1).every((w) => closed.has(w)) && page.workers().length === 1, "the run's workers ended, one fresh");
+  assert.equal(await page.locator("#verdict").count(), 0, "no report from the crashed run");
+  app.assertNoLeaks(seen);
+  await page.close();
+});
+
 test("a reader that fails as it starts leaves the run to the main worker", { timeout: 60_000 }, async () => {
   // The second worker's script throws before it says it is ready: the page hears of it only
   // through the worker's error event, after the run was sent.
