@@ -3,12 +3,11 @@
 //!
 //! Two workers from the same code: the main worker, which reads the on-prem file, audits and
 //! keeps the report, and a reader, which reads the cloud file at the same time on the second
-//! core (from when the main worker has loaded the on-prem file: loading both at once is slower)
-//! and sends its table straight to the main worker as transferred buffers, through a
-//! `MessageChannel` the page makes for the run (the page never holds the table). A reader is
-//! started for each run and ends itself once its table is sent, so the memory it grew is freed
-//! before the main worker matches. Where no reader can be started, runs are sequential in the
-//! main worker, as with one core.
+//! core (from the main worker's first progress report), makes its users and sends them straight
+//! to the main worker as transferred buffers, through a `MessageChannel` the page makes for the
+//! run (the page never holds them). A reader is started for each run and ends itself once its
+//! users are sent, so the memory it grew is freed before the main worker matches. Where no
+//! reader can be started, runs are sequential in the main worker, as with one core.
 //!
 //! Nothing is fetched after the page has loaded, not even for a fresh worker: at startup the
 //! page's loader (static/boot.js when hosted, the inline starter in the single file) puts the
@@ -16,8 +15,9 @@
 //! `globalThis.anchorAuditWorker`. Every worker is created from one Blob URL holding that glue
 //! and [`STARTER`], and is handed the Module by `postMessage` (so the CSP has `worker-src blob:`).
 //!
-//! A worker computes synchronously, so it cannot see a "cancel" message mid-run; cancelling
-//! terminates both (the CPU work stops at once) and starts fresh ones. Each worker gets a
+//! A worker matches synchronously (it reads its file between messages, but the matching is one
+//! long call), so it cannot see a "cancel" message mid-run; cancelling terminates both (the CPU
+//! work stops at once) and starts fresh ones. Each worker gets a
 //! generation number and messages from an older generation are dropped.
 
 use std::cell::{Cell, RefCell};

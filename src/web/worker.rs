@@ -1,8 +1,9 @@
 //! The worker side: reads the two files, runs the audit, keeps the report and answers the page's
 //! questions (windows of rows, one entry, downloads). It is the only place the browser app calls
 //! the audit, so the page stays responsive and never holds the whole report. A second copy, the
-//! reader, reads the cloud file of a run at the same time and sends its table to the main worker
-//! ([`ToWorker::Read`]); the main worker finishes the run when it comes.
+//! reader, reads the cloud file of a run at the same time, makes its users and sends them to the
+//! main worker ([`ToWorker::Read`], [`ToWorker::CloudHalf`]); the main worker finishes the run
+//! once it has both halves, in whichever order they come.
 
 use std::cell::RefCell;
 
@@ -449,8 +450,9 @@ fn failed(run: u32, error: Error, blobs: &[Blob]) {
 /// A file read as the `slot`'s export (`None`: for no slot, to tell swapped files) from its
 /// `Blob.stream()`, each chunk parsed as it arrives: the worker never holds the whole file, in
 /// wasm memory or in JS, and the browser reads the next chunk while this one is parsed (where
-/// `FileReaderSync` slices made the worker wait for each; 2x1M users ≈0.4 s sooner,
-/// BENCHMARKS.md).
+/// `FileReaderSync` slices made the worker wait for each: at 2x1M users both files are read
+/// ≈0.3 s sooner, BENCHMARKS.md). Between chunks the worker answers its messages (the
+/// reader's cloud users may come meanwhile).
 async fn read_blob(
     blob: &Blob,
     name: &str,
@@ -514,41 +516,11 @@ fn too_big(size: u64) -> Error {
     usage(format!("its {:.0} MB do not fit in this tab's memory", size as f64 / 1e6))
 }
 
-/// The start of a file, enough to find its header line.
+/// The start of a file, enough to find its header line (read synchronously: workers may).
 fn file_head(blob: &Blob) -> Option<Vec<u8>> {
     let head = blob.slice_with_f64_and_f64(0.0, SNIFF_BYTES as f64).ok()?;
-    load(&head, &mut |_| true).ok()
-}
-
-/// Bytes read from a file per call: large enough that the per-call cost vanishes, small enough
-/// that the worker's JS heap holds only this much of a file beside its copy in wasm memory.
-const LOAD_SLICE: u64 = 8 << 20;
-
-/// A file's bytes, read synchronously (allowed in workers) slice by slice straight into wasm
-/// memory, reporting progress by bytes. The whole size is reserved first, so wasm memory grows
-/// once per file instead of doubling its way up (and a file that cannot fit says so here).
-fn load(blob: &Blob, progress: &mut dyn FnMut(Progress) -> bool) -> Result<Vec<u8>, Error> {
-    let unreadable = |e: JsValue| usage(format!("the file could not be read: {e:?}"));
-    let size = blob.size() as u64;
-    let mut bytes = Vec::new();
-    bytes.try_reserve_exact(size as usize).map_err(|_| too_big(size))?;
-    let reader = FileReaderSync::new().map_err(unreadable)?;
-    let mut start = 0;
-    while start < size {
-        let end = (start + LOAD_SLICE).min(size);
-        let slice = blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(unreadable)?;
-        let buffer = reader.read_as_array_buffer(&slice).map_err(unreadable)?;
-        let array = Uint8Array::new(&buffer);
-        let at = bytes.len();
-        bytes.resize(at + array.length() as usize, 0);
-        array.copy_to(&mut bytes[at..]);
-        start = end;
-        let done = Progress { bytes_done: start, bytes_total: size, records: 0 };
-        if !progress(done) {
-            return Err(Error::new(ErrorKind::Cancelled));
-        }
-    }
-    Ok(bytes)
+    let bytes = FileReaderSync::new().ok()?.read_as_array_buffer(&head).ok()?;
+    Some(Uint8Array::new(&bytes).to_vec())
 }
 
 fn blob(bytes: &[u8], mime: &str) -> Blob {
