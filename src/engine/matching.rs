@@ -712,7 +712,7 @@ fn entries(
     attribute: &AnchorAttribute,
     findings: &Findings,
 ) -> Vec<Entry> {
-    let Verdicts { cloud: cloud_verdicts, mut onprem_alone } = verdicts;
+    let Verdicts { cloud: mut cloud_verdicts, mut onprem_alone } = verdicts;
     onprem_alone.sort_by_key(|&(i, _)| i);
     let mut entries = Vec::with_capacity(cloud_verdicts.len() + onprem_alone.len());
     let mut push = |verdict, onprem: Option<u32>, cloud, anchor, cloud_anchor| {
@@ -720,8 +720,15 @@ fn entries(
         findings.add(&mut entry);
         entries.push(entry);
     };
-    for (c, verdict) in cloud_verdicts.into_iter().enumerate() {
-        let Some((verdict, partner)) = verdict else { continue };
+    for c in 0..cloud_verdicts.len() {
+        // The next batch's partners are far apart in the on-prem arrays: their slots are read
+        // first, together, so the processor waits for them at once (see `Interner::numbers`).
+        if c % BATCH == 0 {
+            let next = cloud_verdicts[c..].iter().take(BATCH).flatten();
+            let read = next.filter_map(|(_, p)| *p).fold(0, |read, i| read ^ findings.touch(i));
+            std::hint::black_box(read);
+        }
+        let Some((verdict, partner)) = cloud_verdicts[c].take() else { continue };
         let class = std::mem::replace(&mut cloud_classes[c], AnchorClass::Empty);
         let anchor = match verdict {
             // The anchors are equal: the cloud's, written from its GUID, spares reading the
@@ -1105,6 +1112,13 @@ impl<'a> Findings<'a> {
             })
             .collect();
         Findings { onprem, cloud, onprem_keys, cloud_keys, onprem_checks, options }
+    }
+
+    /// Reads what [`Findings::add`] reads of on-prem user `i` away from its cloud partner (its
+    /// key numbers and checks), for its wait alone.
+    fn touch(&self, i: u32) -> u32 {
+        let (keys, checks) = (self.onprem_keys.numbers[i as usize], self.onprem_checks[i as usize]);
+        keys.upn ^ u32::from(checks.has_file_immutable_id)
     }
 
     fn add(&self, entry: &mut Entry) {
