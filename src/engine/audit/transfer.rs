@@ -27,8 +27,9 @@ pub struct CloudParts {
     /// separator), back to back: they read as if appended to `text`.
     pub extra: String,
     /// [`USER_WORDS`] a user: line, record, flags (`SYNCED_*`, `HAS_FILE_OBJECT_GUID`,
-    /// `CLASS_*`), the start and end of each of [`CloudUser`]'s texts in the order of
-    /// [`texts`], and how many proxy addresses it has.
+    /// `CLASS_*`), the start and end of each of [`CloudUser`]'s texts in this order:
+    /// upn, name, mail, immutable_id, object_id, on_premises_object_identifier and
+    /// file_object_guid, and how many proxy addresses it has.
     pub users: Vec<u32>,
     /// Every proxy address's start and end, user after user.
     pub proxies: Vec<u32>,

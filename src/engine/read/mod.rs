@@ -31,7 +31,6 @@ mod ldif;
 mod progress;
 mod source;
 mod table;
-mod transfer;
 
 use std::collections::BTreeMap;
 
@@ -44,7 +43,6 @@ pub use dialect::{FileFormat, Quoting};
 pub use progress::Progress;
 pub use source::{Confidence, Detection, Source};
 pub use table::{FileInfo, Reject, Row, Rows, RowsIter, Table, Warning, WarningKind};
-pub use transfer::TableParts;
 
 use crate::engine::error::{Error, ErrorKind, Side};
 use csv_table::CsvReader;

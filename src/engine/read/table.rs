@@ -224,29 +224,6 @@ impl TryFrom<RowsParts> for Rows {
     }
 }
 
-impl Rows {
-    /// The store's buffers, for handing it to another worker ([`super::transfer`]): the text,
-    /// the field ends, the lines, the records and the width.
-    pub(crate) fn into_raw(self) -> (String, Vec<u32>, Vec<u32>, Vec<u32>, usize) {
-        // A table just read shares its text with nobody yet (users are made from it later), so
-        // this takes the text without copying it.
-        let text = Arc::try_unwrap(self.text).unwrap_or_else(|shared| String::clone(&shared));
-        (text, self.ends, self.lines, self.records, self.width)
-    }
-
-    /// A store from [`Rows::into_raw`]'s buffers, checked as a deserialised one is: every row
-    /// view stays in bounds and on character boundaries.
-    pub(crate) fn from_raw(
-        text: String,
-        ends: Vec<u32>,
-        lines: Vec<u32>,
-        records: Vec<u32>,
-        width: usize,
-    ) -> Result<Rows, String> {
-        Rows::try_from(RowsParts { text, ends, lines, records, width })
-    }
-}
-
 /// One data record: a view into [`Rows`].
 #[derive(Clone, Copy, Debug)]
 pub struct Row<'t> {
