@@ -153,7 +153,8 @@ pub struct Audit {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Stage {
-    /// Loading the on-prem file's bytes (the browser worker reads it from disk in slices).
+    /// Loading the on-prem file's bytes, for a source that is loaded whole (one that streams
+    /// reports only [`Stage::ReadingOnPrem`]).
     LoadingOnPrem,
     /// Loading the cloud file's bytes.
     LoadingCloud,

@@ -30,7 +30,7 @@ use web_sys::{Blob, BlobPropertyBag, MessageChannel, MessageEvent, Url, Worker};
 use yew::Callback;
 
 use super::protocol::{FromWorker, ToWorker};
-use crate::engine::audit::{AuditOptions, Stage};
+use crate::engine::audit::AuditOptions;
 
 /// Where the page's loader leaves the worker's code: `{ glue: string, module: WebAssembly.Module }`.
 const WORKER_CODE: &str = "anchorAuditWorker";
@@ -277,13 +277,10 @@ impl Bridge {
             }
             (Role::Reader, _) => {}
             (Role::Main, message) => {
-                if let FromWorker::Progress { run, stage, done, total } = message {
-                    // Both files loaded whole at once compete for the browser's file reads:
-                    // a source that loads first holds the reader back until it is loaded. A
-                    // streamed source reports reading from its first slice, so the reader
-                    // starts at once and both files stream side by side.
-                    let loaded = stage != Stage::LoadingOnPrem || done >= total;
-                    if loaded && self.deferred.borrow().as_ref().is_some_and(|d| d.0 == run) {
+                if let FromWorker::Progress { run, .. } = message {
+                    // The main worker has started streaming the on-prem file (the larger, as a
+                    // rule): the reader starts on the cloud file beside it.
+                    if self.deferred.borrow().as_ref().is_some_and(|d| d.0 == run) {
                         if let Some((_, read, transfer)) = self.deferred.take() {
                             self.reader.borrow_mut().post(read, Some(transfer));
                         }
