@@ -18,7 +18,7 @@
 // ANCHOR_AUDIT_CLI=PATH uses that release CLI instead of `cargo run --release`.
 //
 // --peers (after `npm ci` in tests/e2e/bench): then, in the same browser, the peers of peers.mjs on
-// the same files (LIST: comma-separated, default all of floor, papa, papa-stream, papa-worker,
+// the same files (LIST: comma-separated, default all of floor, floor-stream, papa, papa-stream, papa-worker,
 // duckdb, duckdb-buffer), each checked against the number of cloud users our report matches, with each
 // peer's time over ours and our throughput as a fraction of the parse-only floor. This builds the
 // floor (examples/wasm_floor.rs) with cargo. --js-flags passes V8 flags to Chromium (a diagnosis,
