@@ -5,6 +5,11 @@
 //! `cargo bench --bench stages` runs 10k and 100k users; `ANCHOR_AUDIT_BENCH_1M=1` adds 1M
 //! (slow: a few minutes). Not a test: nothing here asserts a time.
 
+// Native only: criterion, a dev-dependency, is not built for wasm32, where this is an
+// empty crate (so `cargo clippy --target wasm32-unknown-unknown --all-targets` passes).
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::hint::black_box;
 use std::io;
 use std::time::Duration;

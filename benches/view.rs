@@ -7,6 +7,11 @@
 //! `cargo bench --bench view` runs 100k users; `ANCHOR_AUDIT_BENCH_1M=1` adds 1M (a few minutes:
 //! the old path sorts a million entries per query). Not a test: nothing here asserts a time.
 
+// Native only: libc, a dev-dependency, is not built for wasm32, where this is an
+// empty crate (so `cargo clippy --target wasm32-unknown-unknown --all-targets` passes).
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::hint::black_box;
 use std::time::Duration;
 
