@@ -14,7 +14,7 @@ use super::options::MatchingOptions;
 use super::protocol::{FromWorker, ToWorker};
 use super::results::Results;
 use super::slots::FileSlot;
-use super::state::{Action, Phase, Progress, Slot, State};
+use super::state::{Action, Crash, Phase, Progress, Slot, State};
 use super::table::{ReportTable, WINDOW};
 use crate::engine::audit::Stage;
 use crate::engine::error::{ErrorKind, Side};
@@ -238,7 +238,10 @@ pub fn app() -> Html {
     let problem = state
         .crashed
         .clone()
-        .map(Problem::Crash)
+        .map(|crash| match crash {
+            Crash::Panic(message) => Problem::Crash(message),
+            Crash::Stopped(message) => Problem::Stopped(message),
+        })
         .or_else(|| state.error.clone().map(Problem::Error));
 
     html! {

@@ -98,6 +98,8 @@ struct Peer {
     queue: Vec<(Array, Option<Array>)>,
     handler: Option<Handler>,
     error_handler: Option<ErrorHandler>,
+    /// It reported a panic: the trap that follows (an `error` event) is that panic's.
+    panicked: bool,
 }
 
 impl Peer {
@@ -115,6 +117,7 @@ impl Peer {
         }
         self.queue.clear();
         self.ready = false;
+        self.panicked = false;
     }
 }
 
@@ -199,21 +202,32 @@ impl Bridge {
             });
             bridge.received(role, message, extras);
         });
-        // An error before the worker is ready means it could not start (its code, the CSP…);
-        // later ones follow a panic the worker has already reported.
+        // An error before the worker is ready means it could not start (its code, the CSP…).
+        // After a panic the worker has reported, it is that panic's trap. Any other means the
+        // worker stopped without a panic: out of memory, as a rule, which would otherwise leave
+        // the page waiting for ever.
         let weak = Rc::downgrade(self);
         let error_handler = ErrorHandler::new(move |event: JsValue| {
             let Some(bridge) = weak.upgrade() else { return };
             let peer = bridge.peer(role).borrow();
-            if peer.generation != generation || peer.ready {
+            if peer.generation != generation || peer.panicked {
                 return;
             }
+            let ready = peer.ready;
             drop(peer);
             let message = Reflect::get(&event, &JsValue::from_str("message"))
                 .ok()
                 .and_then(|m| m.as_string())
                 .unwrap_or_else(|| "no message".into());
-            bridge.not_started(role, message);
+            if ready {
+                // Handled here: the page's own error handler need not see it again.
+                if let Some(event) = event.dyn_ref::<web_sys::Event>() {
+                    event.prevent_default();
+                }
+                bridge.received(role, FromWorker::Stopped(message), Vec::new());
+            } else {
+                bridge.not_started(role, message);
+            }
         });
         let started = self.code.as_ref().map_err(Clone::clone).and_then(|code| {
             let worker = Worker::new(&code.url).map_err(|e| format!("{e:?}"))?;
@@ -270,9 +284,17 @@ impl Bridge {
                 }
             }
         }
-        let crashed = matches!(message, FromWorker::Panic(_));
+        let crashed = matches!(message, FromWorker::Panic(_) | FromWorker::Stopped(_));
+        if matches!(message, FromWorker::Panic(_)) {
+            self.peer(role).borrow_mut().panicked = true;
+        }
         match (role, message) {
-            (Role::Reader, message @ (FromWorker::Progress { .. } | FromWorker::Panic(_))) => {
+            (
+                Role::Reader,
+                message @ (FromWorker::Progress { .. }
+                | FromWorker::Panic(_)
+                | FromWorker::Stopped(_)),
+            ) => {
                 self.on_message.emit((message, Vec::new()));
             }
             (Role::Reader, _) => {}
@@ -311,8 +333,8 @@ impl Bridge {
             }
         }
         if crashed {
-            // A panicked worker answers nothing more: replace both, after this handler has
-            // returned (restarting drops the closure that is running).
+            // A panicked or stopped worker answers nothing more: replace both, after this
+            // handler has returned (restarting drops the closure that is running).
             let weak = Rc::downgrade(self);
             gloo::timers::callback::Timeout::new(0, move || {
                 if let Some(bridge) = weak.upgrade() {

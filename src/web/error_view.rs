@@ -12,6 +12,8 @@ pub enum Problem {
     Error(Error),
     /// The worker (or the page) panicked: only a reload helps.
     Crash(String),
+    /// A worker stopped without a panic, with the browser's message: out of memory, as a rule.
+    Stopped(String),
 }
 
 /// Props of [`ErrorView`].
@@ -38,7 +40,10 @@ fn advice(kind: &ErrorKind) -> (&'static str, &'static str) {
             "Not a CSV or LDIF file",
             "Export with Export-Csv (or csvde / ldifde). An Excel workbook must be saved as CSV first.",
         ),
-        ErrorKind::TooLarge { .. } => ("The file is too large", "Narrow the export's scope."),
+        ErrorKind::TooLarge { .. } => (
+            "The file is too large",
+            "Export only the columns the audit reads, or run the anchor-audit command-line tool on it.",
+        ),
         ErrorKind::NoHeader { .. } => (
             "No header line found",
             "The first line must name the columns, as Export-Csv writes it.",
@@ -101,6 +106,18 @@ pub fn error_view(props: &ErrorProps) -> Html {
         html! { <button type="button" class="secondary" onclick={move |_| cb.emit(())}>{ "Dismiss" }</button> }
     });
     match &props.problem {
+        Problem::Stopped(message) => html! {
+            <section class="error crash stopped" role="alert" aria-labelledby="error-title">
+                <h2 id="error-title">{ "The audit stopped: most likely out of memory" }</h2>
+                <p>{ "A browser tab gives the audit at most 4 GB, and it needs about 2.2 times the size of the two files. \
+                      Audit these files with the anchor-audit command-line tool, which is not bound by a tab's memory, \
+                      or export only the columns the audit reads. Reload the page to start again (nothing was sent anywhere)." }</p>
+                <pre class="error-detail">{ message }</pre>
+                <div class="actions">
+                    <button type="button" onclick={|_| { let _ = gloo::utils::window().location().reload(); }}>{ "Reload" }</button>
+                </div>
+            </section>
+        },
         Problem::Crash(message) => html! {
             <section class="error crash" role="alert" aria-labelledby="error-title">
                 <h2 id="error-title">{ "Something went wrong inside Anchor Audit" }</h2>

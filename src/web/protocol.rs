@@ -168,6 +168,11 @@ pub enum FromWorker {
     },
     /// The worker panicked; it must be replaced.
     Panic(String),
+    /// The worker stopped without a panic: its wasm trapped, out of memory as a rule (a failed
+    /// allocation aborts, and abort is a trap, which no panic hook sees). Never sent by a
+    /// worker: the page's bridge makes it from the worker's `error` event. The worker must be
+    /// replaced.
+    Stopped(String),
 }
 
 /// How many `ArrayBuffer`s carry the cloud users: meta, text, extra, users, proxies, guids.

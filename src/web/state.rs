@@ -130,11 +130,21 @@ pub struct State {
     pub open: Option<u32>,
     /// The open entry's details.
     pub detail: Option<Rc<Detail>>,
-    /// The worker crashed with this message.
-    pub crashed: Option<String>,
+    /// A worker crashed: only a reload helps.
+    pub crashed: Option<Crash>,
     /// Bumped by Clear: the page keys its inputs on it, so they are rebuilt empty (file pickers,
     /// pasted text, the converters' values).
     pub cleared: u32,
+}
+
+/// How a worker crashed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Crash {
+    /// It panicked, with this message: a bug.
+    Panic(String),
+    /// It stopped without a panic ([`FromWorker::Stopped`]), with the browser's message: out
+    /// of memory, as a rule.
+    Stopped(String),
 }
 
 impl State {
@@ -333,7 +343,11 @@ impl Reducible for State {
                     s.detail = Some(Rc::new(*detail));
                 }
                 FromWorker::Panic(message) => {
-                    s.crashed = Some(message);
+                    s.crashed = Some(Crash::Panic(message));
+                    s.phase = Phase::Idle;
+                }
+                FromWorker::Stopped(message) => {
+                    s.crashed = Some(Crash::Stopped(message));
                     s.phase = Phase::Idle;
                 }
             },

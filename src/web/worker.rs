@@ -512,8 +512,19 @@ fn reserve_room(size: u64) -> Result<(), Error> {
     reserved.ok_or_else(|| too_big(size))
 }
 
+/// The refusal of a file of `size` bytes that [`reserve_room`] could not make room for.
 fn too_big(size: u64) -> Error {
-    usage(format!("its {:.0} MB do not fit in this tab's memory", size as f64 / 1e6))
+    // No allocation in wasm32 can pass `isize::MAX` bytes (2 GiB): past that the limit is exact.
+    let most = isize::MAX as u64;
+    if size > most {
+        return Error::new(ErrorKind::TooLarge { size, limit: most });
+    }
+    // Under it, what fits depends on what the tab holds already.
+    usage(format!(
+        "its {:.0} MB do not fit in this tab's memory now: close other tabs and try again, or \
+         export only the columns the audit reads",
+        size as f64 / 1e6
+    ))
 }
 
 /// The start of a file, enough to find its header line (read synchronously: workers may).

@@ -197,6 +197,33 @@ test("an unusable file shows the error with where and what to do", { timeout: 60
   await page.close();
 });
 
+test("a file too big for the tab's memory is refused at once, with its name and size", { timeout: 60_000 }, async () => {
+  // A real export's head, then zeros to 2.5 GB: a sparse file, so it takes no disk. Wasm32 memory
+  // cannot hold it (an allocation is at most 2 GiB), and the worker must say so before it reads on.
+  // (The other refusal, a file under 2 GiB that the tab has no room for now, needs a tab short of
+  // memory: not tested.)
+  const big = path.join(tmp, "onprem-too-big.csv");
+  await fs.copyFile(path.join(FIXTURES, "onprem-ps7.csv"), big);
+  await fs.truncate(big, 2_500_000_000);
+  const { page, seen } = await app.open();
+  await loadFiles(page, big, path.join(FIXTURES, "cloud-mguser.csv"));
+  const error = page.locator("section.error");
+  await Promise.race([error.waitFor({ timeout: TIMEOUT }), seen.failed]);
+  const text = await error.textContent();
+  assert.match(text, /onprem-too-big\.csv/);
+  assert.match(text, /The file is too large/);
+  assert.match(text, /the file is 2500 MB, over the 2147 MB this can read/);
+  assert.equal(await page.locator("section.error.crash").count(), 0, "a refusal, not a crash");
+  await shot(page, "app-too-big");
+  assert.equal(await page.locator("#verdict").count(), 0);
+  // The page stays usable: a file that fits in its place gives the report.
+  await page.setInputFiles("#file-onprem", path.join(FIXTURES, "onprem-ps7.csv"));
+  await waitForReport(page, seen);
+  assert.equal((await counts(page))["hard-match"], 6);
+  app.assertNoLeaks(seen);
+  await page.close();
+});
+
 test("pasted text works like files", { timeout: 60_000 }, async () => {
   const { page, seen } = await app.open();
   for (const [slot, file] of [["onprem", "onprem-ps7.csv"], ["cloud", "cloud-mguser.csv"]]) {
@@ -548,6 +575,39 @@ test("a reader that fails mid-run shows the crash and leaves no worker of the ru
   app.assertNoLeaks(seen);
   await page.close();
 });
+
+for (const [role, first] of [["main worker", '{"Run":'], ["reader", '{"Read":']]) {
+  test(`a ${role} that stops without a panic (out of memory) is shown, not waited for`, { timeout: 60_000 }, async () => {
+    // A worker out of wasm memory aborts: a trap, which its panic hook never sees, so no message
+    // comes, only the Worker's error event. The test sends that event itself, as the browser
+    // does, just after the worker's first message of the run; the worker itself is left as is.
+    const stopAfter = (first) => {
+      const post = Worker.prototype.postMessage;
+      Worker.prototype.postMessage = function (message, ...rest) {
+        post.call(this, message, ...rest);
+        if (Array.isArray(message) && String(message[0]).startsWith(first)) {
+          // In a task of its own, as the browser delivers it.
+          setTimeout(() => this.dispatchEvent(new ErrorEvent("error", { message: "Uncaught RuntimeError: unreachable", cancelable: true })));
+        }
+      };
+    };
+    const [onprem, cloud] = generatePair(20_000, `stopped-${role.replace(" ", "-")}`);
+    const { page, seen } = await app.open({ init: stopAfter, initArg: first });
+    const closed = watchWorkers(page);
+    const [main] = page.workers();
+    await loadFiles(page, onprem, cloud);
+    const stopped = page.locator("section.error.stopped");
+    await stopped.waitFor({ timeout: TIMEOUT });
+    assert.match(await stopped.textContent(), /The audit stopped: most likely out of memory.*command-line tool.*RuntimeError: unreachable/s);
+    assert.equal(await page.locator("#verdict").count(), 0, "no report from the stopped run");
+    // Both workers of the run are replaced by one fresh main worker.
+    await until(() => closed.has(main) && page.workers().length === 1, "the run's workers ended, one fresh");
+    // The bridge handled the event: the page's own error handler did not see it.
+    assert.deepEqual(seen.errors, []);
+    app.assertNoLeaks(seen);
+    await page.close();
+  });
+}
 
 test("a reader that fails as it starts leaves the run to the main worker", { timeout: 60_000 }, async () => {
   // The second worker's script throws before it says it is ready: the page hears of it only

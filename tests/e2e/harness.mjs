@@ -40,12 +40,12 @@ export function useServedApp({ dist, required, viewport, timeout }) {
    * <html>). `seen.failed` settles, as a failure, on the first error the page reports, so a wait
    * can stop early with the page's own message (a Rust panic, a CSP violation) rather than time
    * out. The context sees the worker's requests as well as the page's, in order. `init`, if
-   * given, runs in the tab before the page's own scripts (addInitScript).
+   * given, runs in the tab before the page's own scripts (addInitScript), with `initArg`.
    */
-  app.open = async ({ init } = {}) => {
+  app.open = async ({ init, initArg } = {}) => {
     const { context, server } = app;
     const page = await context.newPage();
-    if (init) await page.addInitScript(init);
+    if (init) await page.addInitScript(init, initArg);
     const seen = { requests: [], errors: [], ready: false };
     let fail;
     seen.failed = new Promise((_, reject) => (fail = reject));
