@@ -113,6 +113,10 @@ impl Peer {
 
     fn terminate(&mut self) {
         if let Some(worker) = self.worker.take() {
+            // Events already queued for it (a trapped worker's next errors) must find no
+            // handler: its closures are dropped when it is replaced.
+            worker.set_onmessage(None);
+            worker.set_onerror(None);
             worker.terminate();
         }
         self.queue.clear();
