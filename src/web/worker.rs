@@ -6,6 +6,7 @@
 //! once it has both halves, in whichever order they come.
 
 use std::cell::RefCell;
+use std::io::Write;
 
 use gloo::timers::callback::Timeout;
 use js_sys::{Array, ArrayBuffer, Function, Reflect, Uint32Array, Uint8Array};
@@ -26,7 +27,7 @@ use crate::engine::audit::{
 };
 use crate::engine::error::{Error, ErrorKind, Side};
 use crate::engine::output::{
-    entry_view, fix_script, headline, to_json, write_csv, write_unreadable_csv,
+    entry_view, fix_script, headline, write_csv, write_json, write_unreadable_csv,
 };
 use crate::engine::read::{Finished, Next, Progress, Table, TableReader};
 use crate::engine::sample::{generate, SampleSpec};
@@ -223,8 +224,7 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
         }),
         ToWorker::Download(kind) => KEPT.with(|k| {
             if let Some(audit) = &k.borrow().audit {
-                let bytes = download(audit, kind);
-                post(&FromWorker::Download(kind), &[blob(&bytes, kind.mime())]);
+                post(&FromWorker::Download(kind), &[download(audit, kind)]);
             }
         }),
         ToWorker::Sample => {
@@ -618,22 +618,64 @@ pub fn detail(audit: &Audit, index: u32) -> Detail {
     }
 }
 
-fn download(audit: &Audit, kind: DownloadKind) -> Vec<u8> {
-    let mut out = Vec::new();
-    // Writing to a Vec cannot fail.
-    match kind {
-        DownloadKind::Csv => {
-            let _ = write_csv(audit, &mut out);
-        }
-        DownloadKind::Json => {
-            out = serde_json::to_vec_pretty(&to_json(audit)).unwrap_or_default();
-        }
-        DownloadKind::Script => out = fix_script(audit).into_bytes(),
-        DownloadKind::Unreadable(side) => {
-            let _ = write_unreadable_csv(audit, side, &mut out);
+fn download(audit: &Audit, kind: DownloadKind) -> Blob {
+    let mut out = BlobParts::default();
+    // Writing to BlobParts cannot fail.
+    let _ = match kind {
+        DownloadKind::Csv => write_csv(audit, &mut out),
+        // Ended by a newline, as the CLI writes it: the same bytes either way.
+        DownloadKind::Json => write_json(audit, &mut out).and_then(|()| out.write_all(b"\n")),
+        DownloadKind::Script => out.write_all(fix_script(audit).as_bytes()),
+        DownloadKind::Unreadable(side) => write_unreadable_csv(audit, side, &mut out),
+    };
+    out.into_blob(kind.mime())
+}
+
+/// A download written a piece at a time into JS memory: never whole in wasm memory, which
+/// holds the report already (at 2x1M users the JSON is about 1 GB, and it ran the worker out of
+/// memory when it was made in one `Vec`).
+#[derive(Default)]
+struct BlobParts {
+    parts: Vec<Uint8Array>,
+    piece: Vec<u8>,
+}
+
+/// How much of a download is gathered in wasm memory before it is copied out as one part.
+const BLOB_PART: usize = 8 << 20;
+
+impl BlobParts {
+    fn end_piece(&mut self) {
+        if !self.piece.is_empty() {
+            self.parts.push(Uint8Array::from(&self.piece[..]));
+            self.piece.clear();
         }
     }
-    out
+
+    fn into_blob(mut self, mime: &str) -> Blob {
+        self.end_piece();
+        let parts: Array = self.parts.into_iter().collect();
+        let options = BlobPropertyBag::new();
+        options.set_type(mime);
+        Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+            .unwrap_or_else(|e| panic!("cannot create a Blob: {e:?}"))
+    }
+}
+
+impl std::io::Write for BlobParts {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.piece.capacity() == 0 {
+            self.piece.reserve_exact(BLOB_PART);
+        }
+        self.piece.extend_from_slice(bytes);
+        if self.piece.len() >= BLOB_PART {
+            self.end_piece();
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// How much of a refused file is decoded to find its header line.
