@@ -479,3 +479,39 @@ async fn the_bridge_starts_every_worker_from_code_in_memory() {
     drop(bridge);
     Reflect::delete_property(&js_sys::global(), &"anchorAuditWorker".into()).unwrap();
 }
+
+#[wasm_bindgen_test]
+async fn a_download_being_prepared_says_so_until_it_comes() {
+    use anchor_audit::web::protocol::{DownloadKind, FromWorker};
+    use anchor_audit::web::results::{Results, ResultsProps};
+    use anchor_audit::web::state::{Action, State};
+    use std::rc::Rc;
+    use yew::Reducible;
+
+    // The state: asked, asked again (no second entry), then handed over.
+    let state = Rc::new(State::default()).reduce(Action::Download(DownloadKind::Json));
+    let state = state.reduce(Action::Download(DownloadKind::Json));
+    assert_eq!(state.preparing, vec![DownloadKind::Json]);
+    let handed = state.clone().reduce(Action::Worker(FromWorker::Download(DownloadKind::Json)));
+    assert!(handed.preparing.is_empty());
+
+    // The buttons: the one being prepared is disabled and says so; the others are not.
+    let root = fresh_root();
+    let props = ResultsProps {
+        overview: Rc::new(overview(&fixture_audit())),
+        preparing: state.preparing.clone(),
+        on_download: Callback::noop(),
+        on_category: Callback::noop(),
+    };
+    Renderer::<Results>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    let button =
+        |name: &str| root.query_selector(&format!("[data-download='{name}']")).unwrap().unwrap();
+    let json = button("anchor-audit-report.json");
+    assert!(json.has_attribute("disabled"));
+    assert_eq!(json.get_attribute("aria-busy").as_deref(), Some("true"));
+    assert_eq!(json.text_content().as_deref(), Some("Report (JSON): preparing\u{2026}"));
+    let csv = button("anchor-audit-report.csv");
+    assert!(!csv.has_attribute("disabled"));
+    assert_eq!(csv.text_content().as_deref(), Some("Report (CSV)"));
+}

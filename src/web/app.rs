@@ -173,7 +173,11 @@ pub fn app() -> Html {
     };
     let on_download = {
         let bridge = bridge.clone();
-        Callback::from(move |kind| bridge.send(&ToWorker::Download(kind), &[]))
+        let d = dispatch.clone();
+        Callback::from(move |kind| {
+            d.dispatch(Action::Download(kind));
+            bridge.send(&ToWorker::Download(kind), &[]);
+        })
     };
     let on_query = {
         let d = dispatch.clone();
@@ -300,7 +304,7 @@ pub fn app() -> Html {
                     <ErrorView {problem} on_swap={Some(on_swap)} on_map_columns={Some(on_map_columns)} on_dismiss={Some(on_dismiss)} />
                 }
                 if let (Some(o), Phase::Done) = (&state.overview, &state.phase) {
-                    <Results overview={o.clone()} {on_download} {on_category} />
+                    <Results overview={o.clone()} preparing={state.preparing.clone()} {on_download} {on_category} />
                     <div class={classes!("report-area", state.open.is_some().then_some("with-detail"))}>
                         <ReportTable rows={state.rows.clone()} query={state.query.clone()} overview={o.clone()}
                             open={state.open} {on_query} {on_want} {on_open} />

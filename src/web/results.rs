@@ -27,6 +27,9 @@ pub fn category_key(category: Category) -> &'static str {
 pub struct ResultsProps {
     /// The finished run.
     pub overview: std::rc::Rc<Overview>,
+    /// Downloads asked for and not handed over yet.
+    #[prop_or_default]
+    pub preparing: Vec<DownloadKind>,
     /// A download was asked for.
     pub on_download: Callback<DownloadKind>,
     /// A category bar was clicked: filter the table to it.
@@ -43,7 +46,16 @@ pub fn results(props: &ResultsProps) -> Html {
     let height = row_h * o.counts.len() as i32;
     let download = |kind: DownloadKind, label: &str| {
         let cb = props.on_download.clone();
-        html! { <button type="button" class="secondary" data-download={kind.file_name()} onclick={move |_| cb.emit(kind)}>{ label.to_string() }</button> }
+        // Made in the worker: at a million users a report takes seconds. Disabled meanwhile, so
+        // an impatient second click does not ask for it again.
+        let preparing = props.preparing.contains(&kind);
+        let label =
+            if preparing { format!("{label}: preparing\u{2026}") } else { label.to_string() };
+        html! {
+            <button type="button" class="secondary" data-download={kind.file_name()}
+                disabled={preparing} aria-busy={preparing.to_string()}
+                onclick={move |_| cb.emit(kind)}>{ label }</button>
+        }
     };
     let unreadable =
         |side: Side| o.accounting.iter().find(|a| a.side == side).map_or(0, |a| a.unreadable);

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use web_sys::Blob;
 use yew::Reducible;
 
-use super::protocol::{Detail, FromWorker, Overview};
+use super::protocol::{Detail, DownloadKind, FromWorker, Overview};
 use crate::engine::audit::{AuditOptions, Stage};
 use crate::engine::error::{Error, ErrorKind, Side};
 use crate::engine::matching::MatchOptions;
@@ -132,6 +132,9 @@ pub struct State {
     pub detail: Option<Rc<Detail>>,
     /// A worker crashed: only a reload helps.
     pub crashed: Option<Crash>,
+    /// Downloads asked for and not handed over yet (a 1 GB JSON report takes seconds): their
+    /// buttons say so, and cannot ask again.
+    pub preparing: Vec<DownloadKind>,
     /// Bumped by Clear: the page keys its inputs on it, so they are rebuilt empty (file pickers,
     /// pasted text, the converters' values).
     pub cleared: u32,
@@ -163,6 +166,7 @@ impl State {
             self.open = None;
             self.detail = None;
             self.want = 0;
+            self.preparing.clear();
         } else {
             self.phase = Phase::Idle;
         }
@@ -202,6 +206,8 @@ pub enum Action {
     Error(Error),
     /// Dismiss the error.
     DismissError,
+    /// A download was asked of the worker.
+    Download(DownloadKind),
 }
 
 fn index(side: Side) -> usize {
@@ -294,10 +300,16 @@ impl Reducible for State {
             }
             Action::Error(error) => s.error = Some(error),
             Action::DismissError => s.error = None,
-            Action::Worker(message) => match message {
-                FromWorker::Ready | FromWorker::Download(_) | FromWorker::Sample { .. } => {
-                    return self
+            Action::Download(kind) => {
+                if s.preparing.contains(&kind) {
+                    return self;
                 }
+                s.preparing.push(kind);
+            }
+            Action::Worker(message) => match message {
+                FromWorker::Ready | FromWorker::Sample { .. } => return self,
+                // The app saves the Blob itself; here the button is freed.
+                FromWorker::Download(kind) => s.preparing.retain(|&k| k != kind),
                 FromWorker::Progress { run, stage, done, total } => {
                     let Phase::Running(progress) = &mut s.phase else { return self };
                     if run != s.run {
