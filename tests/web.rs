@@ -495,7 +495,8 @@ async fn a_download_being_prepared_says_so_until_it_comes() {
     let handed = state.clone().reduce(Action::Worker(FromWorker::Download(DownloadKind::Json)));
     assert!(handed.preparing.is_empty());
 
-    // The buttons: the one being prepared is disabled and says so; the others are not.
+    // The buttons: the one being prepared is marked disabled (not `disabled`: it keeps the
+    // focus) and says so; the others are not.
     let root = fresh_root();
     let props = ResultsProps {
         overview: Rc::new(overview(&fixture_audit())),
@@ -508,10 +509,10 @@ async fn a_download_being_prepared_says_so_until_it_comes() {
     let button =
         |name: &str| root.query_selector(&format!("[data-download='{name}']")).unwrap().unwrap();
     let json = button("anchor-audit-report.json");
-    assert!(json.has_attribute("disabled"));
+    assert_eq!(json.get_attribute("aria-disabled").as_deref(), Some("true"));
     assert_eq!(json.get_attribute("aria-busy").as_deref(), Some("true"));
     assert_eq!(json.text_content().as_deref(), Some("Report (JSON): preparing\u{2026}"));
     let csv = button("anchor-audit-report.csv");
-    assert!(!csv.has_attribute("disabled"));
+    assert_eq!(csv.get_attribute("aria-disabled").as_deref(), Some("false"));
     assert_eq!(csv.text_content().as_deref(), Some("Report (CSV)"));
 }

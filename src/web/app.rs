@@ -174,7 +174,11 @@ pub fn app() -> Html {
     let on_download = {
         let bridge = bridge.clone();
         let d = dispatch.clone();
+        let preparing = state.preparing.clone();
         Callback::from(move |kind| {
+            if preparing.contains(&kind) {
+                return; // asked already: its button says so
+            }
             d.dispatch(Action::Download(kind));
             bridge.send(&ToWorker::Download(kind), &[]);
         })

@@ -98,8 +98,10 @@ struct Peer {
     queue: Vec<(Array, Option<Array>)>,
     handler: Option<Handler>,
     error_handler: Option<ErrorHandler>,
-    /// It reported a panic: the trap that follows (an `error` event) is that panic's.
-    panicked: bool,
+    /// It panicked or stopped: whatever else it sends until it is replaced (the trap after a
+    /// panic, or a panic from state a trap left half changed) is dropped, so the page keeps the
+    /// first cause.
+    crashed: bool,
 }
 
 impl Peer {
@@ -121,7 +123,7 @@ impl Peer {
         }
         self.queue.clear();
         self.ready = false;
-        self.panicked = false;
+        self.crashed = false;
     }
 }
 
@@ -195,9 +197,12 @@ impl Bridge {
         let weak = Rc::downgrade(self);
         let handler = Handler::new(move |event: MessageEvent| {
             let Some(bridge) = weak.upgrade() else { return };
-            if bridge.peer(role).borrow().generation != generation {
-                return; // a message from a worker that was replaced
+            let peer = bridge.peer(role).borrow();
+            // A message from a worker that was replaced, or that crashed already.
+            if peer.generation != generation || peer.crashed {
+                return;
             }
+            drop(peer);
             let data: Array = event.data().unchecked_into();
             let text = data.get(0).as_string().unwrap_or_default();
             let extras: Vec<JsValue> = (1..data.length()).map(|i| data.get(i)).collect();
@@ -209,12 +214,13 @@ impl Bridge {
         // An error before the worker is ready means it could not start (its code, the CSP…).
         // After a panic the worker has reported, it is that panic's trap. Any other means the
         // worker stopped without a panic: out of memory, as a rule, which would otherwise leave
-        // the page waiting for ever.
+        // the page waiting for ever. (Chromium delivers a worker's messages and error events in
+        // the order they happened, so a panic's message comes before its trap's event.)
         let weak = Rc::downgrade(self);
         let error_handler = ErrorHandler::new(move |event: JsValue| {
             let Some(bridge) = weak.upgrade() else { return };
             let peer = bridge.peer(role).borrow();
-            if peer.generation != generation || peer.panicked {
+            if peer.generation != generation || peer.crashed {
                 return;
             }
             let ready = peer.ready;
@@ -289,8 +295,8 @@ impl Bridge {
             }
         }
         let crashed = matches!(message, FromWorker::Panic(_) | FromWorker::Stopped(_));
-        if matches!(message, FromWorker::Panic(_)) {
-            self.peer(role).borrow_mut().panicked = true;
+        if crashed {
+            self.peer(role).borrow_mut().crashed = true;
         }
         match (role, message) {
             (

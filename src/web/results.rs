@@ -46,14 +46,15 @@ pub fn results(props: &ResultsProps) -> Html {
     let height = row_h * o.counts.len() as i32;
     let download = |kind: DownloadKind, label: &str| {
         let cb = props.on_download.clone();
-        // Made in the worker: at a million users a report takes seconds. Disabled meanwhile, so
-        // an impatient second click does not ask for it again.
+        // Made in the worker: at a million users a report takes seconds. Marked disabled
+        // meanwhile (a click asks nothing again), but not `disabled`, which would drop the
+        // keyboard focus of the button just pressed.
         let preparing = props.preparing.contains(&kind);
         let label =
             if preparing { format!("{label}: preparing\u{2026}") } else { label.to_string() };
         html! {
             <button type="button" class="secondary" data-download={kind.file_name()}
-                disabled={preparing} aria-busy={preparing.to_string()}
+                aria-disabled={preparing.to_string()} aria-busy={preparing.to_string()}
                 onclick={move |_| cb.emit(kind)}>{ label }</button>
         }
     };

@@ -222,10 +222,10 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
                 }
             }
         }),
-        ToWorker::Download(kind) => KEPT.with(|k| {
-            if let Some(audit) = &k.borrow().audit {
-                post(&FromWorker::Download(kind), &[download(audit, kind)]);
-            }
+        ToWorker::Download(kind) => KEPT.with(|k| match &k.borrow().audit {
+            Some(audit) => post(&FromWorker::Download(kind), &[download(audit, kind)]),
+            // Answered all the same (with nothing to save), so the button is freed.
+            None => post(&FromWorker::Download(kind), &[]),
         }),
         ToWorker::Sample => {
             let (onprem, cloud, _expected) = generate(&SampleSpec::showcase());
@@ -663,13 +663,19 @@ impl BlobParts {
 
 impl std::io::Write for BlobParts {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        // The piece never grows past its part: it is ended first. A write of a part or more
+        // (the whole fix script) is copied out as it is.
+        if self.piece.len() + bytes.len() > BLOB_PART {
+            self.end_piece();
+        }
+        if bytes.len() >= BLOB_PART {
+            self.parts.push(Uint8Array::from(bytes));
+            return Ok(bytes.len());
+        }
         if self.piece.capacity() == 0 {
             self.piece.reserve_exact(BLOB_PART);
         }
         self.piece.extend_from_slice(bytes);
-        if self.piece.len() >= BLOB_PART {
-            self.end_piece();
-        }
         Ok(bytes.len())
     }
 

@@ -595,8 +595,11 @@ for (const [role, first] of [["main worker", '{"Run":'], ["reader", '{"Read":']]
       Worker.prototype.postMessage = function (message, ...rest) {
         post.call(this, message, ...rest);
         if (Array.isArray(message) && String(message[0]).startsWith(first)) {
-          // In a task of its own, as the browser delivers it.
-          setTimeout(() => this.dispatchEvent(new ErrorEvent("error", { message: "Uncaught RuntimeError: unreachable", cancelable: true })));
+          // In a task of its own, as the browser delivers it. `dispatchEvent` is false when a
+          // handler called preventDefault: the page's own error handling is spared it.
+          setTimeout(() => {
+            window.__stoppedHandled = !this.dispatchEvent(new ErrorEvent("error", { message: "Uncaught RuntimeError: unreachable", cancelable: true }));
+          });
         }
       };
     };
@@ -611,7 +614,8 @@ for (const [role, first] of [["main worker", '{"Run":'], ["reader", '{"Read":']]
     assert.equal(await page.locator("#verdict").count(), 0, "no report from the stopped run");
     // Both workers of the run are replaced by one fresh main worker.
     await until(() => closed.has(main) && page.workers().length === 1, "the run's workers ended, one fresh");
-    // The bridge handled the event: the page's own error handler did not see it.
+    // The bridge handled the event (preventDefault), and the page reported no error of its own.
+    assert.equal(await page.evaluate(() => window.__stoppedHandled), true);
     assert.deepEqual(seen.errors, []);
     app.assertNoLeaks(seen);
     await page.close();

@@ -169,7 +169,9 @@ async function floor(onprem, cloud) {
 // (`parse` false: streamed and copied into wasm memory only).
 const STREAM_WORKER = `
 let e;
-onmessage = async ({ data }) => {
+// Every failure is posted back (an async handler's throw reaches no error event).
+onmessage = (event) => work(event.data).catch((error) => postMessage({ error: String(error?.stack ?? error) }));
+async function work(data) {
   if (data.module) {
     e = (await WebAssembly.instantiate(data.module, {})).exports;
     const sample = new TextEncoder().encode(data.sampleRow.repeat(Math.ceil(8e6 / data.sampleRow.length)));
@@ -199,7 +201,7 @@ onmessage = async ({ data }) => {
   }
   const records = data.parse ? Number(e.floor_stream_end()) : null;
   postMessage({ ms: performance.now() - t0, bytes, chunks, records, fields: data.parse ? Number(e.floor_fields()) : null });
-};`;
+}`;
 
 let streamWorkers;
 
@@ -213,7 +215,7 @@ async function floorStreamReady() {
 /** Posts `message` to `worker` and resolves to its answer (an error in it rejects). */
 function ask(worker, message) {
   return new Promise((resolve, reject) => {
-    worker.onmessage = ({ data }) => resolve(data);
+    worker.onmessage = ({ data }) => (data.error ? reject(new Error(data.error)) : resolve(data));
     worker.onerror = (e) => reject(new Error(e.message));
     worker.postMessage(message);
   });
@@ -228,6 +230,9 @@ async function floorStream(onprem, cloud) {
   const both = (parse) => Promise.all([onprem, cloud].map((file, i) => ask(streamWorkers[i], { file, parse })));
   const parsed = await both(true);
   state.end = performance.now();
+  for (const [i, f] of parsed.entries()) {
+    if (!(f.records > 0) || f.bytes !== [onprem, cloud][i].size) throw new Error(`${[onprem, cloud][i].name}: ${f.records} records from ${f.bytes} of ${[onprem, cloud][i].size} bytes`);
+  }
   const t = performance.now();
   const streamed = await both(false);
   const readOnlyMs = performance.now() - t;
