@@ -98,6 +98,15 @@ fn fix_text(kind: &ErrorKind) -> Option<&str> {
     }
 }
 
+/// The one way on from a crash: a fresh page (nothing was kept or sent).
+fn reload_actions() -> Html {
+    html! {
+        <div class="actions">
+            <button type="button" onclick={|_| { let _ = gloo::utils::window().location().reload(); }}>{ "Reload" }</button>
+        </div>
+    }
+}
+
 /// Shows one problem: a title, the full message, where it is, what to do, and any fix.
 #[function_component(ErrorView)]
 pub fn error_view(props: &ErrorProps) -> Html {
@@ -113,9 +122,7 @@ pub fn error_view(props: &ErrorProps) -> Html {
                       Audit these files with the anchor-audit command-line tool, which is not bound by a tab's memory, \
                       or export only the columns the audit reads. Reload the page to start again (nothing was sent anywhere)." }</p>
                 <pre class="error-detail">{ message }</pre>
-                <div class="actions">
-                    <button type="button" onclick={|_| { let _ = gloo::utils::window().location().reload(); }}>{ "Reload" }</button>
-                </div>
+                { reload_actions() }
             </section>
         },
         Problem::Crash(message) => html! {
@@ -123,9 +130,7 @@ pub fn error_view(props: &ErrorProps) -> Html {
                 <h2 id="error-title">{ "Something went wrong inside Anchor Audit" }</h2>
                 <p>{ "This is a bug, not a problem with your files. Reload the page to start again (nothing was sent anywhere)." }</p>
                 <pre class="error-detail">{ message }</pre>
-                <div class="actions">
-                    <button type="button" onclick={|_| { let _ = gloo::utils::window().location().reload(); }}>{ "Reload" }</button>
-                </div>
+                { reload_actions() }
             </section>
         },
         Problem::Error(error) => {

@@ -612,6 +612,7 @@ for (const [role, first] of [["main worker", '{"Run":'], ["reader", '{"Read":']]
     await stopped.waitFor({ timeout: TIMEOUT });
     assert.match(await stopped.textContent(), /The audit stopped: most likely out of memory.*command-line tool.*RuntimeError: unreachable/s);
     assert.equal(await page.locator("#verdict").count(), 0, "no report from the stopped run");
+    await shot(page, `app-stopped-${role.replace(" ", "-")}`);
     // Both workers of the run are replaced by one fresh main worker.
     await until(() => closed.has(main) && page.workers().length === 1, "the run's workers ended, one fresh");
     // The bridge handled the event (preventDefault), and the page reported no error of its own.
