@@ -535,10 +535,14 @@ fn file_head(blob: &Blob) -> Option<Vec<u8>> {
 }
 
 fn blob(bytes: &[u8], mime: &str) -> Blob {
-    let parts = Array::of1(&Uint8Array::from(bytes));
+    blob_of_parts(&Array::of1(&Uint8Array::from(bytes)), mime)
+}
+
+/// A Blob of `parts` (Uint8Arrays), typed `mime`.
+fn blob_of_parts(parts: &Array, mime: &str) -> Blob {
     let options = BlobPropertyBag::new();
     options.set_type(mime);
-    Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+    Blob::new_with_u8_array_sequence_and_options(parts, &options)
         .unwrap_or_else(|e| panic!("cannot create a Blob: {e:?}"))
 }
 
@@ -653,11 +657,7 @@ impl BlobParts {
 
     fn into_blob(mut self, mime: &str) -> Blob {
         self.end_piece();
-        let parts: Array = self.parts.into_iter().collect();
-        let options = BlobPropertyBag::new();
-        options.set_type(mime);
-        Blob::new_with_u8_array_sequence_and_options(&parts, &options)
-            .unwrap_or_else(|e| panic!("cannot create a Blob: {e:?}"))
+        blob_of_parts(&self.parts.into_iter().collect(), mime)
     }
 }
 
