@@ -5,6 +5,7 @@
 pub mod advice;
 pub mod anchor;
 pub mod audit;
+pub mod columnar;
 pub mod convert;
 pub mod error;
 pub mod guid;

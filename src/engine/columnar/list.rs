@@ -1,0 +1,107 @@
+//! A column of string lists (a user's proxy addresses): one [`Utf8Column`] of every row's items
+//! in order, and row offsets into it, as Arrow lays out a list array.
+
+use super::{check_offsets, offset, ColumnError, Utf8Column};
+
+/// A list of strings per row: row `i` is `items[offsets[i]..offsets[i + 1]]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Utf8ListColumn {
+    items: Utf8Column,
+    offsets: ListOffsets,
+}
+
+/// Row offsets into the items; a newtype so that an empty column still has its leading 0.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ListOffsets(Vec<u32>);
+
+impl Default for ListOffsets {
+    fn default() -> ListOffsets {
+        ListOffsets(vec![0])
+    }
+}
+
+impl Utf8ListColumn {
+    /// Appends one row's list.
+    pub fn push<'a>(&mut self, items: impl IntoIterator<Item = &'a str>) -> Result<(), ColumnError> {
+        for item in items {
+            self.items.push(item)?;
+        }
+        self.offsets.0.push(offset(self.items.len())?);
+        Ok(())
+    }
+
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        self.offsets.0.len() - 1
+    }
+
+    /// Whether the column has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Row `row`'s items (none past the end).
+    pub fn get(&self, row: usize) -> impl ExactSizeIterator<Item = &str> + '_ {
+        let range = match (self.offsets.0.get(row), self.offsets.0.get(row + 1)) {
+            (Some(&start), Some(&end)) => start as usize..end as usize,
+            _ => 0..0,
+        };
+        range.map(|item| self.items.get(item).unwrap_or_default())
+    }
+
+    /// Every row's items, one column: for scans over all addresses at once.
+    pub fn items(&self) -> &Utf8Column {
+        &self.items
+    }
+
+    /// The column's three buffers (item values, item offsets, row offsets), to hand over.
+    pub fn into_buffers(self) -> (Vec<u8>, Vec<u32>, Vec<u32>) {
+        let (values, item_offsets) = self.items.into_buffers();
+        (values, item_offsets, self.offsets.0)
+    }
+
+    /// A column from handed-over buffers, after checking them (see [`Utf8Column::from_buffers`]).
+    pub fn from_buffers(
+        values: Vec<u8>,
+        item_offsets: Vec<u32>,
+        row_offsets: Vec<u32>,
+    ) -> Result<Utf8ListColumn, ColumnError> {
+        let items = Utf8Column::from_buffers(values, item_offsets)?;
+        check_offsets(&row_offsets, items.len())?;
+        Ok(Utf8ListColumn { items, offsets: ListOffsets(row_offsets) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_hold_their_own_items_and_empty_lists() {
+        let mut column = Utf8ListColumn::default();
+        column.push(["SMTP:a@x.com", "smtp:b@x.com"]).unwrap();
+        column.push([]).unwrap();
+        column.push(["X500:/o=Org/ou=Admin Group"]).unwrap();
+        assert_eq!(column.len(), 3);
+        assert_eq!(column.get(0).collect::<Vec<_>>(), ["SMTP:a@x.com", "smtp:b@x.com"]);
+        assert_eq!(column.get(1).len(), 0);
+        assert_eq!(column.get(2).collect::<Vec<_>>(), ["X500:/o=Org/ou=Admin Group"]);
+        assert_eq!(column.get(3).len(), 0);
+        assert_eq!(column.items().len(), 3);
+        assert!(Utf8ListColumn::default().is_empty());
+    }
+
+    #[test]
+    fn buffers_round_trip_and_row_offsets_past_the_items_are_refused() {
+        let mut column = Utf8ListColumn::default();
+        column.push(["a", "b"]).unwrap();
+        column.push(["c"]).unwrap();
+        let (values, items, rows) = column.clone().into_buffers();
+        assert_eq!(rows, [0, 2, 3]);
+        assert_eq!(Utf8ListColumn::from_buffers(values.clone(), items.clone(), rows), Ok(column));
+        assert_eq!(
+            Utf8ListColumn::from_buffers(values, items, vec![0, 2, 4]),
+            Err(ColumnError::Damaged("the last offset is not the end"))
+        );
+    }
+}
