@@ -172,14 +172,16 @@ def skip_lines(onprem):
 
 
 def check_anchors(cli, onprem, skip, n=5):
-    """DuckDB's anchor against `anchor-audit convert` on a few objectGUID-only rows (untimed)."""
+    """DuckDB's anchor against `anchor-audit convert` on a few rows with only a well-formed
+    objectGUID (the scaled pair also plants broken GUIDs, which both leave without an anchor)."""
     duckdb = import_duckdb()
     conn = duckdb.connect()
     conn.execute("SET threads = 2")
     rows = conn.execute(
         f"""WITH o AS (SELECT "{ONPREM_GUID}" AS guid, "{ONPREM_CONSISTENCY}" AS consistency
                        FROM read_csv('{onprem}', skip = {skip}, {CSV_OPTIONS}) LIMIT 2000)
-            SELECT guid, {ANCHOR} FROM o WHERE NULLIF(consistency, '') IS NULL AND guid IS NOT NULL LIMIT {n}"""
+            SELECT guid, {ANCHOR} AS anchor FROM o
+            WHERE NULLIF(consistency, '') IS NULL AND anchor IS NOT NULL LIMIT {n}"""
     ).fetchall()
     out = subprocess.run([str(cli), "convert", *[g for g, _ in rows]], capture_output=True, text=True).stdout
     ours = re.findall(r"ImmutableID:\s+(\S+)", out)
