@@ -4,9 +4,6 @@
 //! [`engine`] is the pure core (bytes in, plain structs out, no browser types); the browser app in
 //! `web` and the `anchor-audit` command-line tool are thin layers over it.
 #![deny(missing_docs)]
-// Errors carry their file, line and column as plain public fields so the UI can take them as
-// props; they are on the cold path, so their size does not matter.
-#![allow(clippy::result_large_err)]
 
 pub mod engine;
 

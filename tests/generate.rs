@@ -124,7 +124,7 @@ fn no_users_is_an_empty_on_prem_file() {
             &AuditOptions::default(),
         )
         .unwrap_err();
-        assert_eq!(error.kind, ErrorKind::Empty);
+        assert_eq!(*error.kind(), ErrorKind::Empty);
     }
 }
 

@@ -15,8 +15,6 @@ fn bytes(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// `Error` is large, but a test reads one file at a time.
-#[allow(clippy::result_large_err)]
 fn read(name: &str, side: Option<Side>) -> Result<Table, Error> {
     let options = ReadOptions { file_name: name.to_string(), side, ..ReadOptions::default() };
     read_table(&bytes(name), &options)
@@ -248,8 +246,8 @@ fn field_count_rejects_keep_line_and_text() {
         .rejects
         .iter()
         .map(|r| {
-            let p = r.error.position.as_ref().unwrap();
-            (p.line, p.record, &r.error.kind)
+            let p = r.error.position().unwrap();
+            (p.line, p.record, r.error.kind())
         })
         .collect();
     assert_eq!(
@@ -300,7 +298,7 @@ fn unusable_fixtures_fail_with_the_fix() {
 #[test]
 fn wrong_side_tells_the_caller_what_the_file_is() {
     let err = read("cloud-azuread-ps51.csv", Some(Side::OnPrem)).unwrap_err();
-    match err.kind {
+    match err.into_kind() {
         ErrorKind::WrongSide { expected, found, evidence } => {
             assert_eq!((expected, found), (Side::OnPrem, Side::Cloud));
             assert!(evidence.contains("#TYPE Selected.Microsoft.Open.AzureAD.Model.User"));

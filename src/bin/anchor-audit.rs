@@ -216,7 +216,6 @@ mod cli {
 
     /// `audit_sources`, with the cloud file read on a second thread while this one reads the
     /// on-prem file (as the browser's two workers do): the same steps, the same result.
-    #[allow(clippy::result_large_err)] // the engine's Error, as `audit_sources` returns it
     fn audit_in_parallel(
         mut onprem: FileSource,
         mut cloud: FileSource,

@@ -224,11 +224,9 @@ pub fn read_source(
         let mut read_chunks = |sink: &mut ChunkSink<'_>| source.read_chunks(sink);
         let mut progress = |p| progress(reading, p);
         return read_table_from_chunks(size, &mut read_chunks, &read_options, &mut progress)
-            .map_err(|e| Error { side: e.side.or(Some(side)), ..e });
+            .map_err(|e| e.or_side(Some(side)));
     }
-    let bytes = source
-        .load(&mut |p| progress(loading, p))
-        .map_err(|e| Error { side: e.side.or(Some(side)), ..e })?;
+    let bytes = source.load(&mut |p| progress(loading, p)).map_err(|e| e.or_side(Some(side)))?;
     read_table_with_progress(&bytes, &read_options, &mut |p| progress(reading, p))
 }
 
@@ -282,7 +280,7 @@ pub enum Half {
 /// before the cloud file is needed).
 pub fn onprem_half(table: Result<Table, Error>, options: &AuditOptions) -> Result<Half, Error> {
     let mut table = match table {
-        Err(e) if matches!(e.kind, ErrorKind::WrongSide { .. }) => return Ok(Half::WrongSide(e)),
+        Err(e) if matches!(e.kind(), ErrorKind::WrongSide { .. }) => return Ok(Half::WrongSide(e)),
         other => other?,
     };
     // The table's rows become users as soon as it is read, and its row index is then dropped:
@@ -380,7 +378,7 @@ pub fn finish(
         (Side::Cloud, &cloud_table, cloud_rows, cloud_rejects, counts.cloud_rows),
     ] {
         let mut all: Vec<Reject> = table.rejects.iter().cloned().chain(rejects).collect();
-        all.sort_by_key(|r| r.error.position.as_ref().map_or(0, |p| p.record));
+        all.sort_by_key(|r| r.error.position().map_or(0, |p| p.record));
         accounting.push(Accounting {
             side,
             records: (rows + table.rejects.len()) as u64,
@@ -408,7 +406,7 @@ fn mark_unreadable_partners(report: &mut MatchReport, unreadable: &[Reject]) {
     }
     let mut tokens: [HashMap<String, u64>; 2] = [HashMap::default(), HashMap::default()];
     for reject in unreadable {
-        let (Some(side), Some(position)) = (reject.error.side, &reject.error.position) else {
+        let (Some(side), Some(position)) = (reject.error.side(), reject.error.position()) else {
             continue;
         };
         let slot = &mut tokens[usize::from(side == Side::Cloud)];
@@ -844,7 +842,7 @@ mod tests {
                     failed += usize::from(sequential.is_err());
                     if let Err(e) = sequential {
                         kinds.insert(
-                            format!("{:?}", e.kind).split([' ', '{']).next().map(String::from),
+                            format!("{:?}", e.kind()).split([' ', '{']).next().map(String::from),
                         );
                     }
                 }
@@ -866,8 +864,8 @@ mod tests {
         let error =
             audit_sources(&mut onprem, &mut cloud, &AuditOptions::default(), &mut |_, _| true)
                 .unwrap_err();
-        assert_eq!(error.kind, ErrorKind::Empty);
-        assert_eq!(error.side, Some(Side::OnPrem));
+        assert_eq!(*error.kind(), ErrorKind::Empty);
+        assert_eq!(error.side(), Some(Side::OnPrem));
         assert_eq!(*log.borrow(), ["onprem.csv"]);
     }
 
@@ -883,8 +881,8 @@ mod tests {
                 s != Stage::LoadingCloud
             })
             .unwrap_err();
-        assert_eq!(error.kind, ErrorKind::Cancelled);
-        assert_eq!(error.side, Some(Side::Cloud));
+        assert_eq!(*error.kind(), ErrorKind::Cancelled);
+        assert_eq!(error.side(), Some(Side::Cloud));
     }
 
     /// Every on-prem format against every cloud format gives the same verdicts for the cast in
@@ -998,7 +996,7 @@ mod tests {
     #[test]
     fn swapped_files_are_named_as_such() {
         let error = run("cloud-mguser.csv", "onprem-ps7.csv").unwrap_err();
-        assert_eq!(error.kind, ErrorKind::Swapped);
+        assert_eq!(*error.kind(), ErrorKind::Swapped);
     }
 
     #[test]

@@ -219,38 +219,87 @@ impl fmt::Display for ErrorKind {
 }
 
 /// An error with where it happened: `on-prem file users.csv, line 13, column `objectGUID`: …`.
+///
+/// As the `csv` crate's error, it is one pointer wide (the details are boxed), so a `Result` of
+/// it costs no more than the value it carries; read the details with [`Error::kind`],
+/// [`Error::side`], [`Error::file`] and [`Error::position`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Error {
-    /// What went wrong.
+#[serde(transparent)]
+pub struct Error(Box<ErrorInner>);
+
+/// An [`Error`]'s details; serialized as the error itself (the worker sends errors as messages).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct ErrorInner {
     #[serde(flatten)]
-    pub kind: ErrorKind,
-    /// Which export, when known.
+    kind: ErrorKind,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub side: Option<Side>,
-    /// The file's name, when known.
+    side: Option<Side>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
-    /// Where in the file, when the problem is in one place.
+    file: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub position: Option<Position>,
+    position: Option<Position>,
 }
 
 impl Error {
     /// An error of this kind, not yet placed anywhere.
     pub fn new(kind: ErrorKind) -> Error {
-        Error { kind, side: None, file: None, position: None }
+        Error(Box::new(ErrorInner { kind, side: None, file: None, position: None }))
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0.kind
+    }
+
+    /// What went wrong, without the place.
+    pub fn into_kind(self) -> ErrorKind {
+        self.0.kind
+    }
+
+    /// Which export, when known.
+    pub fn side(&self) -> Option<Side> {
+        self.0.side
+    }
+
+    /// The file's name, when known.
+    pub fn file(&self) -> Option<&str> {
+        self.0.file.as_deref()
+    }
+
+    /// Where in the file, when the problem is in one place.
+    pub fn position(&self) -> Option<&Position> {
+        self.0.position.as_ref()
     }
 
     /// Places the error in a file.
     pub fn in_file(mut self, side: Option<Side>, file: impl Into<String>) -> Error {
-        self.side = side;
-        self.file = Some(file.into());
+        self.set_file(side, file.into());
+        self
+    }
+
+    /// Places the error in a file, in place.
+    pub(crate) fn set_file(&mut self, side: Option<Side>, file: String) {
+        self.0.side = side;
+        self.0.file = Some(file);
+    }
+
+    /// Names the file unless the error already does.
+    pub(crate) fn in_file_name(mut self, name: &str) -> Error {
+        if self.0.file.is_none() && !name.is_empty() {
+            self.0.file = Some(name.to_string());
+        }
+        self
+    }
+
+    /// Places the error on `side` unless it already names one.
+    pub fn or_side(mut self, side: Option<Side>) -> Error {
+        self.0.side = self.0.side.or(side);
         self
     }
 
     /// Places the error at a position.
     pub fn at(mut self, position: Position) -> Error {
-        self.position = Some(position);
+        self.0.position = Some(position);
         self
     }
 }
@@ -263,12 +312,13 @@ impl From<ErrorKind> for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ErrorInner { kind, side, file, position } = &*self.0;
         let mut wrote_place = false;
-        if let Some(side) = self.side {
+        if let Some(side) = side {
             write!(f, "{side} file")?;
             wrote_place = true;
         }
-        if let Some(file) = &self.file {
+        if let Some(file) = file {
             if wrote_place {
                 f.write_str(" ")?;
             } else {
@@ -277,7 +327,7 @@ impl fmt::Display for Error {
             write!(f, "{file}")?;
             wrote_place = true;
         }
-        if let Some(position) = &self.position {
+        if let Some(position) = position {
             if wrote_place {
                 f.write_str(", ")?;
             }
@@ -287,7 +337,7 @@ impl fmt::Display for Error {
         if wrote_place {
             f.write_str(": ")?;
         }
-        write!(f, "{}", self.kind)
+        write!(f, "{kind}")
     }
 }
 
@@ -318,6 +368,20 @@ mod tests {
             "on-prem file users.csv, line 13, column `objectGUID`: `xyz` is not a GUID: \
              expected 32 hex digits, found 0"
         );
+    }
+
+    #[test]
+    fn serializes_flat_as_the_worker_sends_it() {
+        let error = Error::new(ErrorKind::FieldCount { expected: 3, found: 4 })
+            .in_file(Some(Side::Cloud), "cloud.csv")
+            .at(Position::line(5, 4));
+        let json = serde_json::to_string(&error).unwrap();
+        assert_eq!(
+            json,
+            r#"{"kind":"field-count","expected":3,"found":4,"side":"cloud","file":"cloud.csv","position":{"line":5,"record":4}}"#
+        );
+        assert_eq!(serde_json::from_str::<Error>(&json).unwrap(), error);
+        assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
     }
 
     #[test]

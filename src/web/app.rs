@@ -240,7 +240,7 @@ pub fn app() -> Html {
     let accounting = |i: usize| overview.as_ref().map(|o| o.accounting[i]);
     let missing_on = |side: Side| {
         state.error.as_ref().is_some_and(|e| {
-            matches!(e.kind, ErrorKind::MissingColumn { .. }) && e.side == Some(side)
+            matches!(e.kind(), ErrorKind::MissingColumn { .. }) && e.side() == Some(side)
         })
     };
     let problem = state

@@ -134,12 +134,12 @@ pub fn error_view(props: &ErrorProps) -> Html {
             </section>
         },
         Problem::Error(error) => {
-            let (title, todo) = advice(&error.kind);
-            let cancelled = error.kind == ErrorKind::Cancelled;
+            let (title, todo) = advice(error.kind());
+            let cancelled = *error.kind() == ErrorKind::Cancelled;
             // The message without its place (which is shown as its own fields) and without the
             // PowerShell (shown below in a <pre>).
-            let message = error.kind.to_string();
-            let message = match fix_text(&error.kind) {
+            let message = error.kind().to_string();
+            let message = match fix_text(error.kind()) {
                 Some(fix) => message
                     .replace(fix, "")
                     .split("Export it with")
@@ -150,23 +150,22 @@ pub fn error_view(props: &ErrorProps) -> Html {
                 None => message,
             };
             let message = sentence(&message);
-            let swap = props
-                .on_swap
-                .as_ref()
-                .filter(|_| matches!(error.kind, ErrorKind::Swapped | ErrorKind::WrongSide { .. }));
+            let swap = props.on_swap.as_ref().filter(|_| {
+                matches!(error.kind(), ErrorKind::Swapped | ErrorKind::WrongSide { .. })
+            });
             html! {
                 <section class={classes!("error", cancelled.then_some("notice"))} role="alert" aria-labelledby="error-title">
                     <h2 id="error-title">{ title }</h2>
                     <p class="error-message">{ message }</p>
-                    if error.side.is_some() || error.file.is_some() || error.position.is_some() {
+                    if error.side().is_some() || error.file().is_some() || error.position().is_some() {
                         <dl class="error-place">
-                            if let Some(side) = error.side {
+                            if let Some(side) = error.side() {
                                 <div><dt>{ "Export" }</dt><dd>{ side.to_string() }</dd></div>
                             }
-                            if let Some(file) = &error.file {
+                            if let Some(file) = error.file() {
                                 <div><dt>{ "File" }</dt><dd>{ file }</dd></div>
                             }
-                            if let Some(position) = &error.position {
+                            if let Some(position) = error.position() {
                                 <div><dt>{ "Line" }</dt><dd data-line="">{ position.line }</dd></div>
                                 if let Some(column) = &position.column {
                                     <div><dt>{ "Column" }</dt><dd data-column="">{ column }</dd></div>
@@ -175,7 +174,7 @@ pub fn error_view(props: &ErrorProps) -> Html {
                         </dl>
                     }
                     <p class="error-todo">{ todo }</p>
-                    if let Some(fix) = fix_text(&error.kind) {
+                    if let Some(fix) = fix_text(error.kind()) {
                         <pre class="fix" tabindex="0" aria-label="PowerShell to export it right">{ fix }</pre>
                     }
                     <p class="error-full visually-hidden">{ error.to_string() }</p>
@@ -184,7 +183,7 @@ pub fn error_view(props: &ErrorProps) -> Html {
                             <button type="button" onclick={let cb = cb.clone(); move |_| cb.emit(())}>{ "Swap the two files" }</button>
                         }
                         if let Some(cb) = &props.on_map_columns {
-                            if matches!(error.kind, ErrorKind::MissingColumn { .. }) {
+                            if matches!(error.kind(), ErrorKind::MissingColumn { .. }) {
                                 <button type="button" class="secondary" onclick={let cb = cb.clone(); move |_| cb.emit(())}>{ "Choose columns" }</button>
                             }
                         }

@@ -461,8 +461,10 @@ async fn read_blob(
     run: u32,
 ) -> Result<Table, Error> {
     let side = slot.unwrap_or(Side::Cloud);
-    let in_file =
-        |e: Error| Error { file: Some(name.to_string()), side: e.side.or(Some(side)), ..e };
+    let in_file = |e: Error| {
+        let side = e.side().or(Some(side));
+        e.in_file(side, name)
+    };
     let unreadable = |e: JsValue| in_file(usage(format!("the file could not be read: {e:?}")));
     let size = blob.size() as u64;
     reserve_room(size).map_err(in_file)?;

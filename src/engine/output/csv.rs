@@ -85,7 +85,7 @@ pub fn write_unreadable_csv<W: io::Write>(
         .from_writer(Vec::new());
     header.write_record(summary.headers.iter().map(String::as_str).chain(["AnchorAuditError"]))?;
     out.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
-    for reject in audit.unreadable.iter().filter(|r| r.error.side == Some(side)) {
+    for reject in audit.unreadable.iter().filter(|r| r.error.side() == Some(side)) {
         let line = format!(
             "{}{}{}\r\n",
             reject.raw,

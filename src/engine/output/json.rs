@@ -145,9 +145,9 @@ impl Serialize for Unreadable<'_> {
 
 fn unreadable_view(r: &Reject) -> UnreadableView {
     UnreadableView {
-        side: r.error.side,
-        line: r.error.position.as_ref().map(|p| p.line),
-        column: r.error.position.as_ref().and_then(|p| p.column.clone()),
+        side: r.error.side(),
+        line: r.error.position().map(|p| p.line),
+        column: r.error.position().and_then(|p| p.column.clone()),
         message: r.error.to_string(),
         raw: r.raw.clone(),
     }

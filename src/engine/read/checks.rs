@@ -288,7 +288,10 @@ mod tests {
         let rows = rows(&[&["a@x", "g", ""], &["b@x", "g", "System.Byte[]"]]);
         let err =
             type_names(Some(Side::OnPrem), &h, &mut columns, &rows, &mut Vec::new()).unwrap_err();
-        assert_eq!(err.position, Some(Position::line(3, 2).with_column("mS-DS-ConsistencyGuid")));
+        assert_eq!(
+            err.position(),
+            Some(&Position::line(3, 2).with_column("mS-DS-ConsistencyGuid"))
+        );
         let text = err.to_string();
         assert!(text.starts_with("line 3, column `mS-DS-ConsistencyGuid`: "), "{text}");
         assert!(text.contains("[Convert]::ToBase64String($_.'mS-DS-ConsistencyGuid')"), "{text}");

@@ -356,7 +356,7 @@ mod tests {
         let rejects: Vec<(Option<u64>, &str, &ErrorKind)> = parsed
             .rejects
             .iter()
-            .map(|r| (r.error.position.as_ref().map(|p| p.line), r.raw.as_str(), &r.error.kind))
+            .map(|r| (r.error.position().map(|p| p.line), r.raw.as_str(), r.error.kind()))
             .collect();
         assert_eq!(
             rejects,
@@ -373,7 +373,7 @@ mod tests {
         let text = "a,b\n1,2\n\"3,4\n5,6\n";
         let parsed = read(text, b',');
         assert_eq!(parsed.rows.len(), 1);
-        assert!(matches!(parsed.rejects[0].error.kind, ErrorKind::Syntax { .. }));
+        assert!(matches!(parsed.rejects[0].error.kind(), ErrorKind::Syntax { .. }));
         assert_eq!(parsed.rejects[0].raw, "\"3,4\n5,6");
     }
 
@@ -459,7 +459,7 @@ mod proptests {
             .iter()
             .map(|r| (r.line, r.record, Ok(r.fields().map(str::to_string).collect::<Vec<_>>())));
         let rejects = parsed.rejects.iter().map(|r| {
-            let at = r.error.position.as_ref().unwrap();
+            let at = r.error.position().unwrap();
             (at.line, at.record, Err(r.raw.clone()))
         });
         let mut seen: Vec<Seen> = rows.chain(rejects).collect();

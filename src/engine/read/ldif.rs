@@ -268,7 +268,7 @@ mod tests {
             let parsed = read(&text);
             assert_eq!(parsed.rows.len(), 2, "{entry:?}");
             let reject = &parsed.rejects[0];
-            assert_eq!(reject.error.position, Some(Position::line(4, 2)));
+            assert_eq!(reject.error.position(), Some(&Position::line(4, 2)));
             assert_eq!(reject.raw, entry.trim_end());
             assert!(reject.error.to_string().contains(needle), "{}", reject.error);
         }

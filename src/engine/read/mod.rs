@@ -18,10 +18,6 @@
 //! assert_eq!((ada.line, ada.record), (3, 1));
 //! ```
 
-// `Error` is large (a kind with PowerShell text, a file name, a position), but the reader
-// returns one at most once per file, so boxing it would only make every caller unwrap a Box.
-#![allow(clippy::result_large_err)]
-
 mod checks;
 mod columns;
 mod csv_table;
@@ -222,9 +218,7 @@ impl<'p> TableReader<'p> {
             Err(Stop::Error(kind)) => return Err(self.error(kind.into())),
         }
         let TableReader { options, mut side, stream } = self;
-        let named = |e: Error, side: Option<Side>| {
-            Error { side: e.side.or(side), ..e }.in_file_name(&options.file_name)
-        };
+        let named = |e: Error, side: Option<Side>| e.or_side(side).in_file_name(&options.file_name);
         let text = match stream.into_text() {
             Ok(text) => text,
             Err(Stop::Error(kind)) => return Err(named(kind.into(), side)),
@@ -235,17 +229,7 @@ impl<'p> TableReader<'p> {
 
     /// An error of this file, with its side and name.
     fn error(&self, e: Error) -> Error {
-        Error { side: e.side.or(self.side), ..e }.in_file_name(&self.options.file_name)
-    }
-}
-
-impl Error {
-    /// Names the file unless the error already does.
-    fn in_file_name(mut self, name: &str) -> Error {
-        if self.file.is_none() && !name.is_empty() {
-            self.file = Some(name.to_string());
-        }
-        self
+        e.or_side(self.side).in_file_name(&self.options.file_name)
     }
 }
 
@@ -326,8 +310,7 @@ fn table_of(
         warnings.extend(checks::question_marks(&headers, &rows));
     }
     for reject in &mut rejects {
-        reject.error.side = *side;
-        reject.error.file = Some(options.file_name.clone());
+        reject.error.set_file(*side, options.file_name.clone());
     }
     let info = FileInfo {
         name: options.file_name.clone(),
@@ -576,7 +559,7 @@ mod tests {
     fn too_large() {
         let options = ReadOptions { max_bytes: Some(3), ..options(None) };
         let err = read_table(b"abcd", &options).unwrap_err();
-        assert_eq!(err.kind, ErrorKind::TooLarge { size: 4, limit: 3 });
+        assert_eq!(*err.kind(), ErrorKind::TooLarge { size: 4, limit: 3 });
     }
 
     #[test]
@@ -593,7 +576,7 @@ mod tests {
         assert_eq!(table.warnings[0].kind, WarningKind::SideAssumed);
         options.columns.insert(Field::Mail, "EmailAddress".into());
         let err = read_table(csv, &options).unwrap_err();
-        assert!(matches!(err.kind, ErrorKind::Usage { .. }));
+        assert!(matches!(err.kind(), ErrorKind::Usage { .. }));
         assert!(err.to_string().contains("the columns are: `UPN`, `Anchor`"), "{err}");
     }
 
@@ -618,14 +601,14 @@ mod tests {
         );
         let err =
             read_table_with_progress(csv.as_bytes(), &options(None), &mut |_| false).unwrap_err();
-        assert_eq!(err.kind, ErrorKind::Cancelled);
+        assert_eq!(*err.kind(), ErrorKind::Cancelled);
     }
 
     #[test]
     fn every_record_rejected_fails_with_the_first() {
         let csv = b"UserPrincipalName,objectGUID\r\na@x\r\nb@x\r\n";
         let err = read_table(csv, &options(Some(Side::OnPrem))).unwrap_err();
-        assert_eq!(err.position, Some(crate::engine::error::Position::line(2, 1)));
+        assert_eq!(err.position(), Some(&crate::engine::error::Position::line(2, 1)));
     }
 }
 
