@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::columns::{ColumnMap, Field};
-use super::table::{Row, Rows, Warning, WarningKind};
+use super::table::{Row, Rows};
+use super::warning::{Warning, WarningKind};
 use crate::engine::error::{truncate, Error, ErrorKind, Position, Side};
 
 /// The on-prem export with every column the report uses, binary and multi-valued attributes

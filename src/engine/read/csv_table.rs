@@ -5,7 +5,8 @@ use csv_core::ReadRecordResult;
 
 use super::decode;
 use super::progress::Ticker;
-use super::table::{Parsed, Rows, Warning, WarningKind};
+use super::table::{Parsed, Rows};
+use super::warning::{Warning, WarningKind};
 use crate::engine::error::{ErrorKind, Position};
 
 /// A CSV reader fed text as it is decoded: each record is read with csv-core as soon as its end

@@ -7,7 +7,7 @@ use std::fmt;
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 use serde::{Deserialize, Serialize};
 
-use super::table::{Warning, WarningKind};
+use super::warning::{Warning, WarningKind};
 use crate::engine::error::{ErrorKind, Position};
 
 /// How the file's bytes were turned into text.

@@ -27,6 +27,7 @@ mod ldif;
 mod progress;
 mod source;
 mod table;
+mod warning;
 
 use std::collections::BTreeMap;
 
@@ -38,7 +39,8 @@ pub use decode::TextEncoding;
 pub use dialect::{FileFormat, Quoting};
 pub use progress::Progress;
 pub use source::{Confidence, Detection, Source};
-pub use table::{FileInfo, Reject, Row, Rows, RowsIter, Table, Warning, WarningKind};
+pub use table::{FileInfo, Reject, Row, Rows, RowsIter, Table};
+pub use warning::{Warning, WarningKind};
 
 use crate::engine::error::{Error, ErrorKind, Side};
 use csv_table::CsvReader;

@@ -10,6 +10,7 @@ use super::columns::{ColumnMap, Field};
 use super::decode::TextEncoding;
 use super::dialect::FileFormat;
 use super::source::Detection;
+use super::warning::Warning;
 use crate::engine::error::{Error, Position};
 use crate::engine::text::Text;
 
@@ -348,39 +349,6 @@ pub struct Reject {
     pub error: Error,
     /// The record's text as in the file, without its final line break.
     pub raw: String,
-}
-
-/// What a [`Warning`] is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum WarningKind {
-    /// Non-ASCII letters were written as `?` (Windows PowerShell 5.1's ASCII default).
-    QuestionMarks,
-    /// The file was not UTF-8 and was read as Windows-1252.
-    NotUtf8,
-    /// Some bytes were invalid in the file's encoding and were replaced.
-    ReplacedCharacters,
-    /// The delimiter is not a comma (`-UseCulture`, `-Delimiter`, an Excel re-save).
-    Delimiter,
-    /// A column holds .NET type names and was ignored.
-    ColumnIgnored,
-    /// Records whose every field is empty were skipped.
-    BlankRecords,
-    /// Two headers carry the same name; the first is used.
-    DuplicateHeader,
-    /// Which export this is could not be told from the file; the caller's slot was trusted.
-    SideAssumed,
-}
-
-/// A note about the file as a whole.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Warning {
-    /// What it is about.
-    pub kind: WarningKind,
-    /// What was noticed and what to do, in a sentence or two.
-    pub message: String,
-    /// Where, when it is one place.
-    pub position: Option<Position>,
 }
 
 /// What the file is.
