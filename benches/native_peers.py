@@ -132,7 +132,8 @@ def duckdb_child(args):
 
 
 def measured(cmd, ok=(0,)):
-    """Runs `cmd` as a child; its wall time in ms, its own peak RSS in bytes and its stdout.
+    """Runs `cmd` as a child; its wall time in ms, its own peak RSS in bytes, its CPU time (user +
+    system) in ms and its stdout.
 
     The peak RSS comes from GNU time (`/usr/bin/time -f %M`), which forks the command itself: on
     Linux a child's ru_maxrss starts from the RSS of the process it was forked from (exec keeps
@@ -141,14 +142,14 @@ def measured(cmd, ok=(0,)):
     """
     with tempfile.NamedTemporaryFile("r") as rss_file, tempfile.TemporaryFile() as err_file:
         start = time.perf_counter()
-        child = subprocess.run([TIME, "-f", "%M", "-o", rss_file.name, *map(str, cmd)], stdout=subprocess.PIPE, stderr=err_file)
+        child = subprocess.run([TIME, "-f", "%M %U %S", "-o", rss_file.name, *map(str, cmd)], stdout=subprocess.PIPE, stderr=err_file)
         wall = (time.perf_counter() - start) * 1000
         if child.returncode not in ok:
             err_file.seek(0)
             sys.exit(f"native_peers: {' '.join(map(str, cmd))} exited {child.returncode}:\n{err_file.read().decode(errors='replace')}")
-        # GNU time writes "Command exited with non-zero status N" before the figure.
-        rss_kib = int(rss_file.read().split()[-1])
-    return wall, rss_kib * 1024, child.stdout.decode()
+        # GNU time writes "Command exited with non-zero status N" before the figures.
+        rss_kib, user_s, sys_s = rss_file.read().split()[-3:]
+    return wall, int(rss_kib) * 1024, (float(user_s) + float(sys_s)) * 1000, child.stdout.decode()
 
 
 def ensure_pair(cli, users, seed, out_dir):
@@ -262,8 +263,8 @@ def main():
     for r in range(args.rounds):
         for name, cmd in tools.items():
             # The report exits 1 when it has findings (a scaled pair always has).
-            wall, rss, out = measured(cmd, ok=(0, 1))
-            row = {"wall": wall, "rss": rss}
+            wall, rss, cpu, out = measured(cmd, ok=(0, 1))
+            row = {"wall": wall, "rss": rss, "cpu": cpu}
             if name == "floor":
                 fields = dict(re.findall(r"^(\w+_ms) ([\d.]+)$", out, re.M))
                 row.update(read=float(fields["read_ms"]), parse=float(fields["parse_ms"]))
@@ -272,13 +273,13 @@ def main():
                 d = json.loads(out)
                 row.update(query=d["total_ms"], load=d["load_ms"], join=d["query_ms"], counts=d["counts"], threads=d["threads"])
             results[name].append(row)
-            print(f"# round {r + 1} {name}: wall {fmt_ms(wall)}, peak RSS {fmt_mb(rss)}", file=sys.stderr)
+            print(f"# round {r + 1} {name}: wall {fmt_ms(wall)}, CPU {fmt_ms(cpu)}, peak RSS {fmt_mb(rss)}", file=sys.stderr)
 
     med = lambda name, key: statistics.median(x[key] for x in results[name])  # noqa: E731
     rounds = lambda name, key, f=fmt_ms: " / ".join(f(x[key]) for x in results[name])  # noqa: E731
     print()
-    print(f"| 2×{args.users:,} users ({input_bytes / 1e6:,.0f} MB) | rounds | median | peak RSS (median) | RSS ÷ input |")
-    print("|---|---|---:|---:|---:|")
+    print(f"| 2×{args.users:,} users ({input_bytes / 1e6:,.0f} MB) | rounds | median | CPU, user + sys (median) | peak RSS (median) | RSS ÷ input |")
+    print("|---|---|---:|---:|---:|---:|")
     lines = [
         ("floor: read both files (one after the other)", "floor", "read"),
         ("floor: csv-core on both at once, 2 threads", "floor", "parse"),
@@ -292,8 +293,8 @@ def main():
     ]
     for label, name, key in lines:
         rss = med(name, "rss")
-        whole = key in ("wall", "query")
-        print(f"| {label} | {rounds(name, key)} | {fmt_ms(med(name, key))} | "
+        whole = key == "wall"  # CPU and RSS are the whole child's
+        print(f"| {label} | {rounds(name, key)} | {fmt_ms(med(name, key))} | {fmt_ms(med(name, 'cpu')) if whole else ''} | "
               f"{fmt_mb(rss) if whole else ''} | {f'{rss / input_bytes:.2f}×' if whole else ''} |")
     floor, floor_parse = med("floor", "wall"), med("floor", "parse")
     text, js, duck = med("ours text", "wall"), med("ours json", "wall"), med("duckdb", "query")
@@ -302,6 +303,7 @@ def main():
     print(f"  ours text ÷ floor        {text / floor:.2f}×  (÷ floor parse only {text / floor_parse:.2f}×)")
     print(f"  ours json ÷ floor        {js / floor:.2f}×  (÷ floor parse only {js / floor_parse:.2f}×)")
     print(f"  DuckDB ÷ ours text       {duck / text:.2f}×  (whole child {med('duckdb', 'wall') / text:.2f}×)")
+    print(f"  CPU: ours text ÷ floor {med('ours text', 'cpu') / med('floor', 'cpu'):.2f}×, DuckDB child ÷ ours text {med('duckdb', 'cpu') / med('ours text', 'cpu'):.2f}×")
     print(f"  DuckDB ÷ floor           {duck / floor:.2f}×")
     for name in tools:
         print(f"  peak RSS ÷ input, {name:<10} {med(name, 'rss') / input_bytes:.2f}×")
