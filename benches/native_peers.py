@@ -240,6 +240,8 @@ def main():
         return duckdb_child(args)
 
     duckdb = import_duckdb()
+    if not Path(TIME).exists():
+        sys.exit(f"native_peers: {TIME} (GNU time, for each child's peak RSS) is missing; `apt-get install time`")
     for tool in (args.cli, args.floor):
         if not tool.exists():
             sys.exit(f"native_peers: {tool} is missing; build it with "
