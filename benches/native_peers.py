@@ -214,6 +214,11 @@ def words(text):
     return " ".join(re.findall(r"[a-z]+", text.lower()))
 
 
+def ratio(a, b):
+    # GNU time's CPU times are in 10 ms steps: a small pair's floor may read 0.
+    return f"{a / b:.2f}×" if b else "—"
+
+
 def fmt_ms(v):
     return f"{v:,.0f} ms"
 
@@ -305,7 +310,8 @@ def main():
     print(f"  ours text ÷ floor        {text / floor:.2f}×  (÷ floor parse only {text / floor_parse:.2f}×)")
     print(f"  ours json ÷ floor        {js / floor:.2f}×  (÷ floor parse only {js / floor_parse:.2f}×)")
     print(f"  DuckDB ÷ ours text       {duck / text:.2f}×  (whole child {med('duckdb', 'wall') / text:.2f}×)")
-    print(f"  CPU: ours text ÷ floor {med('ours text', 'cpu') / med('floor', 'cpu'):.2f}×, DuckDB child ÷ ours text {med('duckdb', 'cpu') / med('ours text', 'cpu'):.2f}×")
+    print(f"  CPU: ours text ÷ floor {ratio(med('ours text', 'cpu'), med('floor', 'cpu'))}, "
+          f"DuckDB child ÷ ours text {ratio(med('duckdb', 'cpu'), med('ours text', 'cpu'))}")
     print(f"  DuckDB ÷ floor           {duck / floor:.2f}×")
     for name in tools:
         print(f"  peak RSS ÷ input, {name:<10} {med(name, 'rss') / input_bytes:.2f}×")
