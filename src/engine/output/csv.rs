@@ -82,23 +82,26 @@ pub fn write_unreadable_csv<W: io::Write>(
     let mut header = csv::WriterBuilder::new()
         .delimiter(delimiter)
         .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
+        .from_writer(&mut out);
     header.write_record(summary.headers.iter().map(String::as_str).chain(["AnchorAuditError"]))?;
-    out.write_all(&header.into_inner().map_err(|e| e.into_error())?)?;
+    header.flush()?;
+    drop(header);
+    // A row goes back as its file held it, byte for byte (its quoting is the file's, not ours);
+    // only the message cell is written, always quoted as Export-Csv quotes.
+    let mut message_cell = csv::WriterBuilder::new();
+    message_cell.quote_style(csv::QuoteStyle::Always).terminator(csv::Terminator::CRLF);
+    let mut cell = Vec::new();
     for reject in audit.unreadable.iter().filter(|r| r.error.side() == Some(side)) {
-        let line = format!(
-            "{}{}{}\r\n",
-            reject.raw,
-            char::from(delimiter),
-            quote(&reject.error.to_string())
-        );
-        out.write_all(line.as_bytes())?;
+        cell.clear();
+        let mut message = message_cell.from_writer(&mut cell);
+        message.write_record([reject.error.to_string()])?;
+        message.flush()?;
+        drop(message);
+        out.write_all(reject.raw.as_bytes())?;
+        out.write_all(&[delimiter])?;
+        out.write_all(&cell)?;
     }
     Ok(())
-}
-
-fn quote(value: &str) -> String {
-    format!("\"{}\"", value.replace('"', "\"\""))
 }
 
 /// Prefixes a cell that Excel or LibreOffice would read as a formula (`= + - @`, tab, CR) with
