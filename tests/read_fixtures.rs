@@ -4,10 +4,11 @@
 use std::path::Path;
 
 use anchor_audit::engine::read::{
-    read_table, Confidence, Field, FileFormat, Quoting, ReadOptions, Source, Table, TextEncoding,
-    WarningKind,
+    read_table, Confidence, ExportKind, Field, FileFormat, Quoting, ReadOptions, Table,
+    TextEncoding, WarningKind,
 };
 use anchor_audit::engine::{Error, ErrorKind, Side};
+use Confidence::{Certain, Likely};
 use TextEncoding::{Ascii, Utf16LeBom, Utf8, Utf8Bom, Windows1252};
 
 fn bytes(name: &str) -> Vec<u8> {
@@ -38,7 +39,7 @@ fn value<'t>(table: &'t Table, upn: &str, field: Field) -> Option<&'t str> {
 struct Expect {
     name: &'static str,
     slot: Option<Side>,
-    source: Source,
+    kind: ExportKind,
     confidence: Confidence,
     encoding: TextEncoding,
     /// The CSV delimiter; `None` for LDIF.
@@ -49,19 +50,19 @@ struct Expect {
 const fn expect(
     name: &'static str,
     slot: Option<Side>,
-    (source, confidence): (Source, Confidence),
+    (kind, confidence): (ExportKind, Confidence),
     encoding: TextEncoding,
     delimiter: Option<u8>,
     rows: usize,
 ) -> Expect {
-    Expect { name, slot, source, confidence, encoding, delimiter, rows }
+    Expect { name, slot, kind, confidence, encoding, delimiter, rows }
 }
 
 const ONPREM: Option<Side> = Some(Side::OnPrem);
 const CLOUD: Option<Side> = Some(Side::Cloud);
 const COMMA: Option<u8> = Some(b',');
-const AD_TYPE: (Source, Confidence) = (Source::GetAdUser, Confidence::Certain);
-const AD_COLUMNS: (Source, Confidence) = (Source::GetAdUser, Confidence::Likely);
+const AD_TYPE: (ExportKind, Confidence) = (ExportKind::GetAdUser, Certain);
+const AD_COLUMNS: (ExportKind, Confidence) = (ExportKind::GetAdUser, Likely);
 
 const READABLE: &[Expect] = &[
     expect("onprem-ps51-ascii.csv", None, AD_TYPE, Ascii, COMMA, 8),
@@ -71,23 +72,16 @@ const READABLE: &[Expect] = &[
     expect("onprem-ps7.csv", None, AD_COLUMNS, Utf8, COMMA, 8),
     expect("onprem-ps7-tab-asneeded.csv", None, AD_COLUMNS, Utf8, Some(b'\t'), 8),
     expect("onprem-excel-1252.csv", None, AD_TYPE, Windows1252, COMMA, 8),
-    expect("onprem-csvde.csv", None, (Source::Csvde, Confidence::Certain), Windows1252, COMMA, 8),
-    expect("onprem-ldifde.ldf", ONPREM, (Source::Ldifde, Confidence::Certain), Ascii, None, 8),
+    expect("onprem-csvde.csv", None, (ExportKind::Csvde, Certain), Windows1252, COMMA, 8),
+    expect("onprem-ldifde.ldf", ONPREM, (ExportKind::Ldifde, Certain), Ascii, None, 8),
     expect("onprem-proxyaddresses-collection.csv", None, AD_TYPE, Utf8Bom, COMMA, 8),
-    expect(
-        "cloud-azuread-ps51.csv",
-        None,
-        (Source::GetAzureAdUser, Confidence::Certain),
-        Ascii,
-        COMMA,
-        8,
-    ),
-    expect("cloud-msol.csv", CLOUD, (Source::GetMsolUser, Confidence::Likely), Utf8Bom, COMMA, 9),
-    expect("cloud-mguser.csv", None, (Source::GetMgUser, Confidence::Likely), Utf8, COMMA, 9),
+    expect("cloud-azuread-ps51.csv", None, (ExportKind::GetAzureAdUser, Certain), Ascii, COMMA, 8),
+    expect("cloud-msol.csv", CLOUD, (ExportKind::GetMsolUser, Likely), Utf8Bom, COMMA, 9),
+    expect("cloud-mguser.csv", None, (ExportKind::GetMgUser, Likely), Utf8, COMMA, 9),
     expect(
         "cloud-admin-center.csv",
         None,
-        (Source::EntraAdminCenter, Confidence::Likely),
+        (ExportKind::EntraAdminCenter, Likely),
         Utf8Bom,
         COMMA,
         9,
@@ -101,7 +95,7 @@ fn every_readable_fixture_is_detected_and_decoded() {
         let (name, delimiter) = (e.name, e.delimiter);
         let t = table(name, e.slot);
         let d = &t.info.detection;
-        assert_eq!((d.source, d.side, d.confidence), (e.source, e.source.side(), e.confidence));
+        assert_eq!((d.kind, d.side, d.confidence), (e.kind, e.kind.side(), e.confidence));
         assert_eq!(t.info.encoding, e.encoding, "{name}");
         match (t.info.format, delimiter) {
             (FileFormat::Csv { delimiter: found, .. }, Some(expected)) => {

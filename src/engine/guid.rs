@@ -226,7 +226,7 @@ impl std::error::Error for GuidError {}
 /// assert_eq!(parsed.spelling, GuidSpelling::CsvdeHex);
 /// ```
 pub fn parse_guid(text: &str) -> Result<ParsedGuid, GuidError> {
-    let s = Source { whole: text };
+    let s = Parser { whole: text };
     let body = unwrap_value(text);
     if body.is_empty() {
         return Err(GuidError::Empty);
@@ -244,11 +244,11 @@ pub(crate) fn unwrap_value(text: &str) -> &str {
 
 /// The text as given, so that errors can say where in it a problem is. Every `&str` the parser
 /// looks at is a sub-slice of `whole`.
-struct Source<'a> {
+struct Parser<'a> {
     whole: &'a str,
 }
 
-impl<'a> Source<'a> {
+impl<'a> Parser<'a> {
     /// The 1-based character position of `part` (a sub-slice of `whole`) in `whole`.
     fn position(&self, part: &str) -> usize {
         let offset = (part.as_ptr() as usize).saturating_sub(self.whole.as_ptr() as usize);
@@ -405,7 +405,7 @@ impl<'a> Source<'a> {
         let spelled_bytes = decode_hex(hex).ok_or(GuidError::HexDigits { found: hex.len() })?;
         let spelled = String::from_utf8_lossy(&spelled_bytes).into_owned();
         // Positions inside the spelled text mean nothing in the DN, so judge it on its own.
-        let inner = Source { whole: &spelled };
+        let inner = Parser { whole: &spelled };
         inner.base64(&spelled).map_err(|reason| GuidError::ConnectorSpaceDn {
             spelled: spelled.clone(),
             reason: Box::new(reason),

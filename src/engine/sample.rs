@@ -1224,7 +1224,7 @@ impl<'w> Out<'w> {
 mod tests {
     use super::*;
     use crate::engine::read::{
-        read_table, FileFormat, Quoting, ReadOptions, Source, TextEncoding, WarningKind,
+        read_table, ExportKind, FileFormat, Quoting, ReadOptions, TextEncoding, WarningKind,
     };
     use crate::engine::Side;
 
@@ -1285,7 +1285,7 @@ mod tests {
             let (onprem, _, _) = generate(&spec);
             let table = read(&onprem, Side::OnPrem);
             assert_eq!(table.info.encoding, encoding, "{format:?}");
-            assert_eq!(table.info.detection.source, Source::GetAdUser, "{format:?}");
+            assert_eq!(table.info.detection.kind, ExportKind::GetAdUser, "{format:?}");
             assert_eq!(table.headers, ONPREM_HEADER, "{format:?}");
             assert_eq!(table.rows.len(), 20);
             assert_eq!(
@@ -1297,15 +1297,15 @@ mod tests {
             assert_eq!(table.info.type_line, expected_type, "{format:?}");
         }
         let cases = [
-            (CloudFormat::MgUser, Source::GetMgUser, &MGUSER_HEADER[..]),
-            (CloudFormat::AzureAdPs51, Source::GetAzureAdUser, &AZUREAD_HEADER[..]),
-            (CloudFormat::Msol, Source::GetMsolUser, &MSOL_HEADER[..]),
+            (CloudFormat::MgUser, ExportKind::GetMgUser, &MGUSER_HEADER[..]),
+            (CloudFormat::AzureAdPs51, ExportKind::GetAzureAdUser, &AZUREAD_HEADER[..]),
+            (CloudFormat::Msol, ExportKind::GetMsolUser, &MSOL_HEADER[..]),
         ];
         for (format, source, header) in cases {
             let spec = SampleSpec { users: 20, cloud_format: format, ..SampleSpec::default() };
             let (_, cloud, _) = generate(&spec);
             let table = read(&cloud, Side::Cloud);
-            assert_eq!(table.info.detection.source, source, "{format:?}");
+            assert_eq!(table.info.detection.kind, source, "{format:?}");
             assert_eq!(table.headers, header, "{format:?}");
             assert_eq!(cloud.starts_with(b"\xEF\xBB\xBF"), format != CloudFormat::MgUser);
         }

@@ -72,7 +72,7 @@ fn mappable(side: Side) -> &'static [Field] {
 
 /// "Get-ADUser export (Export-Csv), Windows PowerShell 5.1 (#TYPE line), UTF-16LE, `;`-delimited".
 pub fn describe(info: &FileInfo) -> String {
-    let mut parts = vec![info.detection.source.describe().to_string()];
+    let mut parts = vec![info.detection.kind.describe().to_string()];
     if info.type_line.is_some() {
         parts.push("Windows PowerShell 5.1 (#TYPE line)".into());
     }

@@ -167,7 +167,7 @@ impl Head {
         let counts = audit.report.counts();
         let file = |f: &crate::engine::audit::FileSummary| FileView {
             name: f.info.name.clone(),
-            source: f.info.detection.source.describe().to_string(),
+            source: f.info.detection.kind.describe().to_string(),
             encoding: f.info.encoding.label().to_string(),
             bytes: f.info.bytes,
             warnings: f.warnings.iter().map(|w| w.message.clone()).collect(),

@@ -114,7 +114,7 @@ fn file_line<W: io::Write>(out: &mut W, side: &str, file: &FileSummary) -> io::R
         out,
         "{side}: {} ({}, {}, {} bytes)",
         file.info.name,
-        file.info.detection.source.describe(),
+        file.info.detection.kind.describe(),
         file.info.encoding.label(),
         group_digits(file.info.bytes)
     )?;

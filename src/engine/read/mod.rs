@@ -1,9 +1,9 @@
 //! Reading an export as PowerShell, csvde, ldifde or the admin center wrote it: bytes in, a
 //! [`Table`] of raw string values out, with every unreadable record kept as a [`Reject`] and
-//! the file's source and side told from its `#TYPE` line or its columns.
+//! the file's kind and side told from its `#TYPE` line or its columns.
 //!
 //! ```
-//! use anchor_audit::engine::read::{read_table, Field, ReadOptions, Source};
+//! use anchor_audit::engine::read::{read_table, Field, ReadOptions, ExportKind};
 //! use anchor_audit::engine::Side;
 //!
 //! let csv = "#TYPE Selected.Microsoft.ActiveDirectory.Management.ADUser\r\n\
@@ -11,7 +11,7 @@
 //!            \"ada@contoso.com\",\"Lovelace, Ada\",\"35918bc9-196d-40ea-9779-889d79b753f0\"\r\n";
 //! let options = ReadOptions { file_name: "onprem.csv".into(), ..ReadOptions::default() };
 //! let table = read_table(csv.as_bytes(), &options).unwrap();
-//! assert_eq!(table.info.detection.source, Source::GetAdUser);
+//! assert_eq!(table.info.detection.kind, ExportKind::GetAdUser);
 //! assert_eq!(table.info.detection.side, Some(Side::OnPrem));
 //! let ada = table.rows.get(0).unwrap();
 //! assert_eq!(ada.get(&table.columns, Field::DisplayName), Some("Lovelace, Ada"));
@@ -22,10 +22,10 @@ mod checks;
 mod columns;
 mod csv_table;
 mod decode;
+mod detection;
 mod dialect;
 mod ldif;
 mod progress;
-mod source;
 mod table;
 mod warning;
 
@@ -36,9 +36,9 @@ use serde::{Deserialize, Serialize};
 pub use checks::{AD_EXPORT, GRAPH_EXPORT};
 pub use columns::{ColumnMap, Field};
 pub use decode::TextEncoding;
+pub use detection::{Confidence, Detection, ExportKind};
 pub use dialect::{FileFormat, Quoting};
 pub use progress::Progress;
-pub use source::{Confidence, Detection, Source};
 pub use table::{FileInfo, Reject, Row, Rows, RowsIter, Table};
 pub use warning::{Warning, WarningKind};
 
@@ -279,7 +279,8 @@ fn table_of(
     if rows.is_empty() && rejects.is_empty() {
         return Err(ErrorKind::Empty.into());
     }
-    let detection = source::detect(type_line.as_deref(), format, &headers, &columns, options.side);
+    let detection =
+        detection::detect(type_line.as_deref(), format, &headers, &columns, options.side);
     if let (Some(expected), Some(found)) = (options.side, detection.side) {
         if expected != found && detection.confidence > Confidence::Unsure {
             let evidence = detection.evidence.clone();

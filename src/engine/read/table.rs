@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::columns::{ColumnMap, Field};
 use super::decode::TextEncoding;
+use super::detection::Detection;
 use super::dialect::FileFormat;
-use super::source::Detection;
 use super::warning::Warning;
 use crate::engine::error::{Error, Position};
 use crate::engine::text::Text;

@@ -9,10 +9,10 @@ use super::columns::{normalize, ColumnMap, Field};
 use super::dialect::FileFormat;
 use crate::engine::error::Side;
 
-/// The tool that wrote an export.
+/// Which kind of export a file is: the tool that wrote it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Source {
+pub enum ExportKind {
     /// `Get-ADUser … | Export-Csv` (ActiveDirectory module).
     GetAdUser,
     /// `csvde -f users.csv`.
@@ -35,40 +35,41 @@ pub enum Source {
     Unknown,
 }
 
-impl Source {
-    /// The source in words: "Get-ADUser export (Export-Csv)".
+impl ExportKind {
+    /// The kind in words: "Get-ADUser export (Export-Csv)".
     pub fn describe(self) -> &'static str {
         match self {
-            Source::GetAdUser => "Get-ADUser export (Export-Csv)",
-            Source::Csvde => "csvde export",
-            Source::Ldifde => "ldifde LDIF export",
-            Source::GetAzureAdUser => "Get-AzureADUser export (AzureAD module)",
-            Source::GetMsolUser => "Get-MsolUser export (MSOnline module)",
-            Source::GetMgUser => "Get-MgUser export (Microsoft Graph PowerShell)",
-            Source::EntraAdminCenter => "Entra admin center \"Download users\" file",
-            Source::UnknownOnPrem => "on-premises AD export",
-            Source::UnknownCloud => "Entra ID export",
-            Source::Unknown => "export of unknown origin",
+            ExportKind::GetAdUser => "Get-ADUser export (Export-Csv)",
+            ExportKind::Csvde => "csvde export",
+            ExportKind::Ldifde => "ldifde LDIF export",
+            ExportKind::GetAzureAdUser => "Get-AzureADUser export (AzureAD module)",
+            ExportKind::GetMsolUser => "Get-MsolUser export (MSOnline module)",
+            ExportKind::GetMgUser => "Get-MgUser export (Microsoft Graph PowerShell)",
+            ExportKind::EntraAdminCenter => "Entra admin center \"Download users\" file",
+            ExportKind::UnknownOnPrem => "on-premises AD export",
+            ExportKind::UnknownCloud => "Entra ID export",
+            ExportKind::Unknown => "export of unknown origin",
         }
     }
 
-    /// The side this source exports, if it tells.
+    /// The side this kind of export is, if it tells.
     pub fn side(self) -> Option<Side> {
         match self {
-            Source::GetAdUser | Source::Csvde | Source::Ldifde | Source::UnknownOnPrem => {
-                Some(Side::OnPrem)
-            }
-            Source::GetAzureAdUser
-            | Source::GetMsolUser
-            | Source::GetMgUser
-            | Source::EntraAdminCenter
-            | Source::UnknownCloud => Some(Side::Cloud),
-            Source::Unknown => None,
+            ExportKind::GetAdUser
+            | ExportKind::Csvde
+            | ExportKind::Ldifde
+            | ExportKind::UnknownOnPrem => Some(Side::OnPrem),
+            ExportKind::GetAzureAdUser
+            | ExportKind::GetMsolUser
+            | ExportKind::GetMgUser
+            | ExportKind::EntraAdminCenter
+            | ExportKind::UnknownCloud => Some(Side::Cloud),
+            ExportKind::Unknown => None,
         }
     }
 }
 
-impl fmt::Display for Source {
+impl fmt::Display for ExportKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.describe())
     }
@@ -89,9 +90,9 @@ pub enum Confidence {
 /// Which tool wrote the file and which side it is, and why we think so.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Detection {
-    /// The tool.
-    pub source: Source,
-    /// The side: the source's, or the caller's slot when unsure.
+    /// The kind of export (the tool that wrote it).
+    pub kind: ExportKind,
+    /// The side: the kind's, or the caller's slot when unsure.
     pub side: Option<Side>,
     /// How sure.
     pub confidence: Confidence,
@@ -100,54 +101,58 @@ pub struct Detection {
 }
 
 impl Detection {
-    fn new(source: Source, confidence: Confidence, evidence: impl Into<String>) -> Detection {
-        Detection { source, side: source.side(), confidence, evidence: evidence.into() }
+    fn new(kind: ExportKind, confidence: Confidence, evidence: impl Into<String>) -> Detection {
+        Detection { kind, side: kind.side(), confidence, evidence: evidence.into() }
     }
 }
 
 /// `#TYPE` names Windows PowerShell 5.1 writes for each module's objects (with `Selected.`
 /// prepended after `Select-Object`).
-const TYPE_NAMES: &[(&str, Source)] = &[
-    ("Microsoft.ActiveDirectory.Management.AD", Source::GetAdUser),
-    ("Microsoft.Open.AzureAD.Model.User", Source::GetAzureAdUser),
-    ("Microsoft.Online.Administration.User", Source::GetMsolUser),
-    ("Microsoft.Graph.PowerShell.Models.MicrosoftGraphUser", Source::GetMgUser),
+const TYPE_NAMES: &[(&str, ExportKind)] = &[
+    ("Microsoft.ActiveDirectory.Management.AD", ExportKind::GetAdUser),
+    ("Microsoft.Open.AzureAD.Model.User", ExportKind::GetAzureAdUser),
+    ("Microsoft.Online.Administration.User", ExportKind::GetMsolUser),
+    ("Microsoft.Graph.PowerShell.Models.MicrosoftGraphUser", ExportKind::GetMgUser),
 ];
 
 /// Column sets (normalised header names, all required) that only one tool exports, first match
 /// wins. Get-AzureADUser and Get-MsolUser both have ImmutableId; only the former DirSyncEnabled.
-const COLUMN_RULES: &[(&[&str], Source, &str)] = &[
+const COLUMN_RULES: &[(&[&str], ExportKind, &str)] = &[
     (
         &["onpremisesimmutableid"],
-        Source::GetMgUser,
+        ExportKind::GetMgUser,
         "it has Microsoft Graph's OnPremisesImmutableId column",
     ),
     (
         &["onpremisessyncenabled"],
-        Source::GetMgUser,
+        ExportKind::GetMgUser,
         "it has Microsoft Graph's OnPremisesSyncEnabled column",
     ),
     (
         &["immutableid", "dirsyncenabled"],
-        Source::GetAzureAdUser,
+        ExportKind::GetAzureAdUser,
         "it has Get-AzureADUser's ImmutableId and DirSyncEnabled columns",
     ),
     (
         &["immutableid", "lastdirsynctime"],
-        Source::GetMsolUser,
+        ExportKind::GetMsolUser,
         "it has Get-MsolUser's ImmutableId and LastDirSyncTime columns",
     ),
-    (&["samaccountname"], Source::GetAdUser, "it has the on-prem AD column SamAccountName"),
-    (&["distinguishedname"], Source::GetAdUser, "it has the on-prem AD column DistinguishedName"),
-    (&["dn"], Source::UnknownOnPrem, "it has the on-prem AD column DN"),
+    (&["samaccountname"], ExportKind::GetAdUser, "it has the on-prem AD column SamAccountName"),
+    (
+        &["distinguishedname"],
+        ExportKind::GetAdUser,
+        "it has the on-prem AD column DistinguishedName",
+    ),
+    (&["dn"], ExportKind::UnknownOnPrem, "it has the on-prem AD column DN"),
     (
         &["objectguid", "name"],
-        Source::GetAdUser,
+        ExportKind::GetAdUser,
         "it has Get-ADUser's Name column beside objectGUID, as the tutorial's on-prem export",
     ),
-    (&["objectid"], Source::UnknownCloud, "it has Entra ID's ObjectId column"),
-    (&["id"], Source::UnknownCloud, "it has Microsoft Graph's Id column"),
-    (&["usertype"], Source::UnknownCloud, "it has Entra ID's UserType column"),
+    (&["objectid"], ExportKind::UnknownCloud, "it has Entra ID's ObjectId column"),
+    (&["id"], ExportKind::UnknownCloud, "it has Microsoft Graph's Id column"),
+    (&["usertype"], ExportKind::UnknownCloud, "it has Entra ID's UserType column"),
 ];
 
 /// Tells which tool wrote an export. `hint` is the caller's slot, taken as the side only when
@@ -161,13 +166,17 @@ pub(crate) fn detect(
 ) -> Detection {
     use Confidence::{Certain, Likely, Unsure};
     if format == FileFormat::Ldif {
-        return Detection::new(Source::Ldifde, Certain, "the file is LDIF, as ldifde writes it");
+        return Detection::new(
+            ExportKind::Ldifde,
+            Certain,
+            "the file is LDIF, as ldifde writes it",
+        );
     }
     if let Some(type_name) = type_line {
         let bare = type_name.strip_prefix("Selected.").unwrap_or(type_name);
-        if let Some(&(_, source)) = TYPE_NAMES.iter().find(|(prefix, _)| bare.starts_with(prefix)) {
+        if let Some(&(_, kind)) = TYPE_NAMES.iter().find(|(prefix, _)| bare.starts_with(prefix)) {
             return Detection::new(
-                source,
+                kind,
                 Certain,
                 format!("Windows PowerShell 5.1 wrote `#TYPE {type_name}` on the first line"),
             );
@@ -177,7 +186,7 @@ pub(crate) fn detect(
     let spaced = |name: &str| headers.iter().any(|h| h.trim().eq_ignore_ascii_case(name));
     if headers.first().is_some_and(|h| h.trim() == "DN") && has_header("objectclass") {
         return Detection::new(
-            Source::Csvde,
+            ExportKind::Csvde,
             Certain,
             "the header starts `DN,objectClass` as csvde writes it",
         );
@@ -185,31 +194,31 @@ pub(crate) fn detect(
     let has = |field: Field| columns.has(field);
     if spaced("User principal name") || spaced("On-premises immutable ID") || spaced("Object Id") {
         return Detection::new(
-            Source::EntraAdminCenter,
+            ExportKind::EntraAdminCenter,
             Likely,
             "the headers are the admin center's (\"User principal name\", \"Object Id\"…)",
         );
     }
-    if let Some(&(_, source, evidence)) =
+    if let Some(&(_, kind, evidence)) =
         COLUMN_RULES.iter().find(|(names, _, _)| names.iter().all(|n| has_header(n)))
     {
-        return Detection::new(source, Likely, evidence);
+        return Detection::new(kind, Likely, evidence);
     }
     if has(Field::ObjectGuid) && !has(Field::ImmutableId) {
         return Detection::new(
-            Source::UnknownOnPrem,
+            ExportKind::UnknownOnPrem,
             Likely,
             "it has objectGUID but no ImmutableId column",
         );
     }
     if has(Field::ObjectGuid) && has(Field::ImmutableId) {
-        let source = match hint {
-            Some(Side::OnPrem) => Source::GetAdUser,
-            Some(Side::Cloud) => Source::GetAzureAdUser,
-            None => Source::Unknown,
+        let kind = match hint {
+            Some(Side::OnPrem) => ExportKind::GetAdUser,
+            Some(Side::Cloud) => ExportKind::GetAzureAdUser,
+            None => ExportKind::Unknown,
         };
         return Detection {
-            source,
+            kind,
             side: hint,
             confidence: Unsure,
             evidence: "UserPrincipalName, objectGUID and ImmutableID are in both of the \
@@ -219,7 +228,7 @@ pub(crate) fn detect(
         };
     }
     Detection {
-        source: Source::Unknown,
+        kind: ExportKind::Unknown,
         side: hint,
         confidence: Unsure,
         evidence: "no #TYPE line and no column that only one side exports".to_string(),
@@ -238,13 +247,13 @@ mod tests {
         detect(type_line, format, &headers, &columns, hint)
     }
 
-    /// `name: #TYPE, [headers], slot => source, side, confidence;`
+    /// `name: #TYPE, [headers], slot => kind, side, confidence;`
     macro_rules! detects {
-        ($($name:ident: $type_line:expr, [$($h:expr),*], $hint:expr => $source:ident, $side:expr, $confidence:ident;)*) => {$(
+        ($($name:ident: $type_line:expr, [$($h:expr),*], $hint:expr => $kind:ident, $side:expr, $confidence:ident;)*) => {$(
             #[test]
             fn $name() {
                 let d = detect_csv($type_line, &[$($h),*], $hint);
-                assert_eq!((d.source, d.side, d.confidence), (Source::$source, $side, Confidence::$confidence));
+                assert_eq!((d.kind, d.side, d.confidence), (ExportKind::$kind, $side, Confidence::$confidence));
                 assert!(!d.evidence.is_empty());
             }
         )*};
@@ -279,6 +288,6 @@ mod tests {
     #[test]
     fn ldif_is_ldifde() {
         let d = detect(None, FileFormat::Ldif, &[], &ColumnMap::default(), Some(Side::Cloud));
-        assert_eq!((d.source, d.side), (Source::Ldifde, Some(Side::OnPrem)));
+        assert_eq!((d.kind, d.side), (ExportKind::Ldifde, Some(Side::OnPrem)));
     }
 }
