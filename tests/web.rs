@@ -98,8 +98,8 @@ use anchor_audit::engine::report::Category;
 use anchor_audit::engine::view::{select, window, Query};
 use anchor_audit::web::detail::{DetailPanel, DetailProps};
 use anchor_audit::web::error_view::{ErrorProps, ErrorView, Problem};
-use anchor_audit::web::slots::{FileSlot, SlotProps};
-use anchor_audit::web::state::Rows;
+use anchor_audit::web::slots::{FileSlot, FileSlotProps};
+use anchor_audit::web::state::RowWindow;
 use anchor_audit::web::table::{ReportTable, TableProps};
 use anchor_audit::web::worker::{detail, overview};
 use yew::{Callback, Renderer};
@@ -126,7 +126,7 @@ fn entry_of(audit: &Audit, upn: &str) -> u32 {
 async fn file_slot_shows_what_the_file_is_its_rows_and_warnings() {
     let audit = fixture_audit();
     let root = fresh_root();
-    let props = SlotProps {
+    let props = FileSlotProps {
         side: Side::OnPrem,
         slot: None,
         summary: Some(audit.onprem.clone()),
@@ -167,7 +167,7 @@ async fn table_renders_only_a_window_of_a_large_selection() {
     }
     let root = fresh_root();
     let props = TableProps {
-        rows: Rc::new(Rows { total: 100_000, offset: 0, rows, loaded: true }),
+        rows: Rc::new(RowWindow { total: 100_000, offset: 0, rows, loaded: true }),
         query: Query::default(),
         overview: Rc::new(overview(&audit)),
         open: None,
@@ -196,7 +196,7 @@ async fn search_goes_out_when_typing_pauses_and_with_a_click_at_once() {
     let sent = Rc::new(RefCell::new(Vec::<Query>::new()));
     let root = fresh_root();
     let props = TableProps {
-        rows: Rc::new(Rows { total: 0, offset: 0, rows: Vec::new(), loaded: true }),
+        rows: Rc::new(RowWindow { total: 0, offset: 0, rows: Vec::new(), loaded: true }),
         query: Query::default(),
         overview: Rc::new(overview(&audit)),
         open: None,
@@ -341,7 +341,7 @@ async fn two_million_rows_fit_the_scroll_bar_and_the_end_is_reachable() {
     let wanted = Rc::new(Cell::new(0u32));
     let root = fresh_root();
     let props = TableProps {
-        rows: Rc::new(Rows { total: 2_000_000, offset: 0, rows, loaded: true }),
+        rows: Rc::new(RowWindow { total: 2_000_000, offset: 0, rows, loaded: true }),
         query: Query::default(),
         overview: Rc::new(overview(&audit)),
         open: None,
@@ -371,9 +371,9 @@ async fn two_million_rows_fit_the_scroll_bar_and_the_end_is_reachable() {
 #[wasm_bindgen_test]
 fn clear_forgets_the_files_the_report_and_the_options_but_keeps_the_counters() {
     use anchor_audit::web::dom::text_blob;
-    use anchor_audit::web::state::{Action, Phase, Slot, State};
+    use anchor_audit::web::state::{Action, LoadedFile, Phase, State};
     use yew::Reducible;
-    let slot = |name: &str| Slot { name: name.into(), size: 3, blob: text_blob("a,b") };
+    let slot = |name: &str| LoadedFile { name: name.into(), size: 3, blob: text_blob("a,b") };
     let state = Rc::new(State::default())
         .reduce(Action::Load(Side::OnPrem, slot("onprem.csv")))
         .reduce(Action::Load(Side::Cloud, slot("cloud.csv")))
@@ -395,9 +395,9 @@ fn progress_keeps_both_files_while_two_workers_read_them() {
     use anchor_audit::engine::audit::Stage;
     use anchor_audit::web::dom::text_blob;
     use anchor_audit::web::protocol::FromWorker;
-    use anchor_audit::web::state::{Action, Phase, Progress, Slot, State};
+    use anchor_audit::web::state::{Action, LoadedFile, Phase, Progress, State};
     use yew::Reducible;
-    let slot = |name: &str| Slot { name: name.into(), size: 3, blob: text_blob("a,b") };
+    let slot = |name: &str| LoadedFile { name: name.into(), size: 3, blob: text_blob("a,b") };
     let mut state = Rc::new(State::default())
         .reduce(Action::Load(Side::OnPrem, slot("onprem.csv")))
         .reduce(Action::Load(Side::Cloud, slot("cloud.csv")));

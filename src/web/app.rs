@@ -14,7 +14,7 @@ use super::options::MatchingOptions;
 use super::protocol::{FromWorker, ToWorker};
 use super::results::Results;
 use super::slots::FileSlot;
-use super::state::{Action, Crash, Phase, Progress, Slot, State};
+use super::state::{Action, Crash, LoadedFile, Phase, Progress, State};
 use super::table::{ReportTable, WINDOW};
 use crate::engine::audit::Stage;
 use crate::engine::error::{ErrorKind, Side};
@@ -49,12 +49,12 @@ pub fn app() -> Html {
                         FromWorker::Sample { names, sizes } => {
                             if let [a, b] = blobs.as_slice() {
                                 dispatch.dispatch(Action::Sample([
-                                    Slot {
+                                    LoadedFile {
                                         name: names[0].clone(),
                                         size: sizes[0],
                                         blob: a.clone(),
                                     },
-                                    Slot {
+                                    LoadedFile {
                                         name: names[1].clone(),
                                         size: sizes[1],
                                         blob: b.clone(),
@@ -123,7 +123,7 @@ pub fn app() -> Html {
     let dispatch = state.dispatcher();
     let on_load = |side: Side| {
         let d = dispatch.clone();
-        Callback::from(move |slot: Slot| d.dispatch(Action::Load(side, slot)))
+        Callback::from(move |slot: LoadedFile| d.dispatch(Action::Load(side, slot)))
     };
     let on_clear = |side: Side| {
         let d = dispatch.clone();

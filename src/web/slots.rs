@@ -8,7 +8,7 @@ use web_sys::{DragEvent, HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::dom::text_blob;
-use super::state::Slot;
+use super::state::LoadedFile;
 use crate::engine::audit::{Accounting, FileSummary};
 use crate::engine::error::Side;
 use crate::engine::output::group_digits;
@@ -16,12 +16,12 @@ use crate::engine::read::{Confidence, Field, FileFormat, FileInfo};
 
 /// Props of [`FileSlot`].
 #[derive(Properties, PartialEq)]
-pub struct SlotProps {
+pub struct FileSlotProps {
     /// Which export this slot takes.
     pub side: Side,
     /// The file in it.
     #[prop_or_default]
-    pub slot: Option<Slot>,
+    pub slot: Option<LoadedFile>,
     /// What reading it found (after a run).
     #[prop_or_default]
     pub summary: Option<FileSummary>,
@@ -38,7 +38,7 @@ pub struct SlotProps {
     #[prop_or_default]
     pub mapping_open: bool,
     /// A file or text was loaded.
-    pub on_load: Callback<Slot>,
+    pub on_load: Callback<LoadedFile>,
     /// The slot was emptied.
     pub on_clear: Callback<()>,
     /// A column was mapped.
@@ -95,7 +95,7 @@ fn human_size(bytes: u64) -> String {
 
 /// A drop zone for one export.
 #[function_component(FileSlot)]
-pub fn file_slot(props: &SlotProps) -> Html {
+pub fn file_slot(props: &FileSlotProps) -> Html {
     let side = props.side;
     let key = if side == Side::OnPrem { "onprem" } else { "cloud" };
     let (title, hint) = match side {
@@ -112,7 +112,7 @@ pub fn file_slot(props: &SlotProps) -> Html {
         let on_load = props.on_load.clone();
         move |files: Option<web_sys::FileList>| {
             if let Some(file) = files.and_then(|f| f.get(0)) {
-                on_load.emit(Slot {
+                on_load.emit(LoadedFile {
                     name: file.name(),
                     size: file.size() as u64,
                     blob: file.into(),
@@ -169,7 +169,7 @@ pub fn file_slot(props: &SlotProps) -> Html {
                 return;
             }
             let blob = text_blob(&text);
-            on_load.emit(Slot { name: "pasted text".into(), size: blob.size() as u64, blob });
+            on_load.emit(LoadedFile { name: "pasted text".into(), size: blob.size() as u64, blob });
             pasting.set(false);
             paste_text.set(String::new());
         })

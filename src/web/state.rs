@@ -15,7 +15,7 @@ use crate::engine::view::{Query, RowSummary};
 
 /// One loaded file (or pasted text), kept as a Blob: the page never reads its bytes.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Slot {
+pub struct LoadedFile {
     /// The file name (or "pasted text").
     pub name: String,
     /// Its size in bytes.
@@ -88,7 +88,7 @@ impl Progress {
 
 /// The window of table rows the page holds.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Rows {
+pub struct RowWindow {
     /// Rows the query selects.
     pub total: u32,
     /// Position of `rows[0]`.
@@ -103,7 +103,7 @@ pub struct Rows {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct State {
     /// On-prem, cloud.
-    pub slots: [Option<Slot>; 2],
+    pub slots: [Option<LoadedFile>; 2],
     /// The admin's choices.
     pub options: AuditOptions,
     /// Where the run is.
@@ -125,7 +125,7 @@ pub struct State {
     /// The `seq` of the current query's first request: older answers are another query's.
     pub query_seq: u32,
     /// The rows held.
-    pub rows: Rc<Rows>,
+    pub rows: Rc<RowWindow>,
     /// The entry whose details are shown (or being fetched).
     pub open: Option<u32>,
     /// The open entry's details.
@@ -176,7 +176,7 @@ impl State {
 /// Everything that changes the state.
 pub enum Action {
     /// A file (or pasted text) was put in a slot.
-    Load(Side, Slot),
+    Load(Side, LoadedFile),
     /// A slot was emptied.
     Clear(Side),
     /// Exchange the two files and run again.
@@ -199,7 +199,7 @@ pub enum Action {
     /// Open (or close) an entry's detail panel.
     Open(Option<u32>),
     /// The sample pair was generated: load it and run.
-    Sample([Slot; 2]),
+    Sample([LoadedFile; 2]),
     /// A message from the worker.
     Worker(FromWorker),
     /// Show an error from the page itself (a file that cannot be read…).
@@ -346,7 +346,7 @@ impl Reducible for State {
                     if seq < s.query_seq || s.phase != Phase::Done {
                         return self;
                     }
-                    s.rows = Rc::new(Rows { total, offset, rows, loaded: true });
+                    s.rows = Rc::new(RowWindow { total, offset, rows, loaded: true });
                 }
                 FromWorker::Detail(detail) => {
                     if s.open != Some(detail.entry) {

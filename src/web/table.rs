@@ -11,7 +11,7 @@ use yew::prelude::*;
 
 use super::protocol::Overview;
 use super::results::category_key;
-use super::state::Rows;
+use super::state::RowWindow;
 use crate::engine::output::group_digits;
 use crate::engine::report::{Category, Severity};
 use crate::engine::view::{Query, RowSummary, SortKey};
@@ -36,7 +36,7 @@ pub const SEARCH_DELAY_MS: u32 = 180;
 #[derive(Properties, PartialEq)]
 pub struct TableProps {
     /// The rows held (a window of the selection).
-    pub rows: Rc<Rows>,
+    pub rows: Rc<RowWindow>,
     /// The current filter, search and sort.
     pub query: Query,
     /// The finished run (counts for the chips).

@@ -296,7 +296,7 @@ impl Building {
 #[derive(Debug)]
 struct OrderBuilder {
     key: SortKey,
-    slots: Vec<Slot>,
+    sort_entries: Vec<SortEntry>,
     /// The entries without a value, in file order.
     missing: Vec<u32>,
     /// The bytes of each text past its head, one entry after the other.
@@ -312,10 +312,17 @@ enum OrderStage {
     Read { next: usize },
     /// Sorting runs: where the next one starts.
     SortRuns { next: usize },
-    /// Merging runs of `width` slots pairwise, in place through `buffer`, which holds the left
+    /// Merging runs of `width` entries pairwise, in place through `buffer`, which holds the left
     /// run of the pair being merged: read up to `left`; its right run is read up to `right`, the
-    /// merged slots written up to `out`; the next pair starts at `end`.
-    Merge { width: usize, end: usize, left: usize, right: usize, out: usize, buffer: Vec<Slot> },
+    /// merged entries written up to `out`; the next pair starts at `end`.
+    Merge {
+        width: usize,
+        end: usize,
+        left: usize,
+        right: usize,
+        out: usize,
+        buffer: Vec<SortEntry>,
+    },
     /// Sorted: marking where runs of equal values start, up to `next`.
     FindRuns { next: usize, run_starts: Bits },
 }
@@ -331,7 +338,7 @@ impl OrderBuilder {
         tail_starts.push(0);
         OrderBuilder {
             key,
-            slots: Vec::with_capacity(report.entries.len()),
+            sort_entries: Vec::with_capacity(report.entries.len()),
             missing: Vec::new(),
             tails: Vec::new(),
             tail_starts,
@@ -341,7 +348,7 @@ impl OrderBuilder {
 
     /// Does about `budget` entries' worth of work; returns whether only `finish` is left.
     fn step(&mut self, report: &MatchReport, budget: usize) -> bool {
-        let len = self.slots.len();
+        let len = self.sort_entries.len();
         match &mut self.stage {
             &mut OrderStage::Read { next } => {
                 let end = report.entries.len().min(next.saturating_add(budget));
@@ -356,7 +363,7 @@ impl OrderBuilder {
                 let runs = budget.div_ceil(Self::RUN);
                 let end = len.min(next.saturating_add(runs.saturating_mul(Self::RUN)));
                 let values = Values::new(&self.tails, &self.tail_starts);
-                for run in self.slots[*next..end].chunks_mut(Self::RUN) {
+                for run in self.sort_entries[*next..end].chunks_mut(Self::RUN) {
                     run.sort_by(|a, b| values.cmp(a, b));
                 }
                 self.stage = if end < len {
@@ -367,7 +374,7 @@ impl OrderBuilder {
             }
             OrderStage::Merge { width, end, left, right, out, buffer } => {
                 let values = Values::new(&self.tails, &self.tail_starts);
-                let (slots, width) = (&mut self.slots, *width);
+                let (sort_entries, width) = (&mut self.sort_entries, *width);
                 let mut budget = budget;
                 let mut pass_done = false;
                 while budget > 0 {
@@ -380,19 +387,19 @@ impl OrderBuilder {
                         }
                         *end = (mid + width).min(len);
                         buffer.clear();
-                        buffer.extend_from_slice(&slots[start..mid]);
+                        buffer.extend_from_slice(&sort_entries[start..mid]);
                         (*left, *right, *out) = (0, mid, start);
                         budget = budget.saturating_sub(mid - start);
                     }
                     let moves = budget.min(buffer.len() - *left);
                     for _ in 0..moves {
-                        let take_left =
-                            *right == *end || values.cmp(&buffer[*left], &slots[*right]).is_le();
+                        let take_left = *right == *end
+                            || values.cmp(&buffer[*left], &sort_entries[*right]).is_le();
                         if take_left {
-                            slots[*out] = buffer[*left];
+                            sort_entries[*out] = buffer[*left];
                             *left += 1;
                         } else {
-                            slots[*out] = slots[*right];
+                            sort_entries[*out] = sort_entries[*right];
                             *right += 1;
                         }
                         *out += 1;
@@ -407,7 +414,7 @@ impl OrderBuilder {
                 let values = Values::new(&self.tails, &self.tail_starts);
                 let end = len.min(next.saturating_add(budget));
                 for at in (*next).max(1)..end {
-                    if values.cmp(&self.slots[at - 1], &self.slots[at]).is_ne() {
+                    if values.cmp(&self.sort_entries[at - 1], &self.sort_entries[at]).is_ne() {
                         run_starts.set(at);
                     }
                 }
@@ -417,9 +424,9 @@ impl OrderBuilder {
         matches!(self.stage, OrderStage::FindRuns { next, .. } if next == len)
     }
 
-    /// The stage after sorted runs of `width` slots: merging them (through `buffer`), or
+    /// The stage after sorted runs of `width` entries: merging them (through `buffer`), or
     /// finding equal values once there is one run.
-    fn merge_pass(width: usize, len: usize, mut buffer: Vec<Slot>) -> OrderStage {
+    fn merge_pass(width: usize, len: usize, mut buffer: Vec<SortEntry>) -> OrderStage {
         if width >= len {
             let mut run_starts = Bits::new(len);
             if len > 0 {
@@ -448,15 +455,16 @@ impl OrderBuilder {
                     continue;
                 }
                 Some(SortSource::Number(n)) => {
-                    self.slots.push(Slot::number(n, entry));
+                    self.sort_entries.push(SortEntry::number(n, entry));
                     self.tail_starts.push(self.tails.len());
                     continue;
                 }
                 Some(SortSource::Folded(text)) => lower_case(text),
                 Some(SortSource::Verbatim(text)) => Cow::Borrowed(text),
             };
-            self.slots.push(Slot::text(&text, entry));
-            self.tails.extend_from_slice(text.as_bytes().get(Slot::HEAD..).unwrap_or_default());
+            self.sort_entries.push(SortEntry::text(&text, entry));
+            self.tails
+                .extend_from_slice(text.as_bytes().get(SortEntry::HEAD..).unwrap_or_default());
             self.tail_starts.push(self.tails.len());
         }
     }
@@ -469,21 +477,21 @@ impl OrderBuilder {
         if let OrderStage::Read { .. } | OrderStage::SortRuns { .. } = self.stage {
             // One stable sort gives what the runs and merges would: the only stable order.
             let values = Values::new(&self.tails, &self.tail_starts);
-            self.slots.sort_by(|a, b| values.cmp(a, b));
-            let len = self.slots.len();
+            self.sort_entries.sort_by(|a, b| values.cmp(a, b));
+            let len = self.sort_entries.len();
             self.stage = Self::merge_pass(len, len, Vec::new());
         }
         while !self.step(report, usize::MAX) {}
         let OrderStage::FindRuns { run_starts, .. } = self.stage else {
             unreachable!("step is done once the runs are found")
         };
-        let present = self.slots.len();
-        let entries = self.slots.into_iter().map(|s| s.entry).chain(self.missing).collect();
+        let present = self.sort_entries.len();
+        let entries = self.sort_entries.into_iter().map(|s| s.entry).chain(self.missing).collect();
         Order { entries, present, run_starts }
     }
 }
 
-/// Compares slots by value: their heads, then, for texts longer than their head that agree on
+/// Compares entries by value: their heads, then, for texts longer than their head that agree on
 /// it, their tails.
 struct Values<'a> {
     tails: &'a [u8],
@@ -495,13 +503,13 @@ impl<'a> Values<'a> {
         Values { tails, tail_starts }
     }
 
-    fn cmp(&self, a: &Slot, b: &Slot) -> Ordering {
-        let tail = |s: &Slot| {
+    fn cmp(&self, a: &SortEntry, b: &SortEntry) -> Ordering {
+        let tail = |s: &SortEntry| {
             let entry = s.entry as usize;
             &self.tails[self.tail_starts[entry]..self.tail_starts[entry + 1]]
         };
         // Equal heads have equal lengths: short texts and numbers are equal then.
-        let long = a.len as usize > Slot::HEAD;
+        let long = a.len as usize > SortEntry::HEAD;
         a.cmp_head(b).then_with(|| if long { tail(a).cmp(tail(b)) } else { Ordering::Equal })
     }
 }
@@ -533,41 +541,41 @@ impl Order {
     }
 }
 
-/// An entry in a sort: its value's first [`Slot::HEAD`] bytes (a number in the last word; text
-/// zero-padded, big-endian) and length up to one more, so that comparing slots compares
+/// An entry in a sort: its value's first [`SortEntry::HEAD`] bytes (a number in the last word;
+/// text zero-padded, big-endian) and length up to one more, so that comparing entries compares
 /// numbers and texts of up to `HEAD` bytes exactly (a shorter text that pads equal to another
 /// is a prefix of it), without following a pointer; longer texts with the same head are then
 /// told apart by the rest.
 #[derive(Clone, Copy, Debug)]
-struct Slot {
+struct SortEntry {
     head: [u64; 3],
     len: u32,
     entry: u32,
 }
 
-impl Slot {
+impl SortEntry {
     /// 24 bytes: UPNs that share a long first and last name still differ there.
     const HEAD: usize = 24;
 
-    fn number(n: u64, entry: u32) -> Slot {
-        Slot { head: [0, 0, n], len: 0, entry }
+    fn number(n: u64, entry: u32) -> SortEntry {
+        SortEntry { head: [0, 0, n], len: 0, entry }
     }
 
-    fn text(text: &str, entry: u32) -> Slot {
-        let mut bytes = [0u8; Slot::HEAD];
-        let head = &text.as_bytes()[..text.len().min(Slot::HEAD)];
+    fn text(text: &str, entry: u32) -> SortEntry {
+        let mut bytes = [0u8; SortEntry::HEAD];
+        let head = &text.as_bytes()[..text.len().min(SortEntry::HEAD)];
         bytes[..head.len()].copy_from_slice(head);
         let word = |i: usize| {
             let mut word = [0u8; 8];
             word.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
             u64::from_be_bytes(word)
         };
-        let len = text.len().min(Slot::HEAD + 1) as u32;
-        Slot { head: [word(0), word(1), word(2)], len, entry }
+        let len = text.len().min(SortEntry::HEAD + 1) as u32;
+        SortEntry { head: [word(0), word(1), word(2)], len, entry }
     }
 
     /// Compares heads and lengths.
-    fn cmp_head(&self, other: &Slot) -> Ordering {
+    fn cmp_head(&self, other: &SortEntry) -> Ordering {
         let ([a0, a1, a2], [b0, b1, b2]) = (self.head, other.head);
         a0.cmp(&b0).then(a1.cmp(&b1)).then(a2.cmp(&b2)).then(self.len.cmp(&other.len))
     }
@@ -830,8 +838,8 @@ mod tests {
     /// (Kelvin sign), a final sigma, empty and missing values, repeated values for ties, and
     /// texts that differ only after 16 bytes or in a trailing NUL.
     fn unicode() -> MatchReport {
-        // Sort heads hold the first `Slot::HEAD` bytes: texts differing right after.
-        let long = "a".repeat(Slot::HEAD);
+        // Sort heads hold the first `SortEntry::HEAD` bytes: texts differing right after.
+        let long = "a".repeat(SortEntry::HEAD);
         let names: Vec<String> =
             ["\u{212A}elvin", "İpek", "ΟΔΟΣ Σοφία", "Straße", "", "", "Zoë", "zoë", "ZOË", "zoë\0"]
                 .into_iter()
