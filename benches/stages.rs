@@ -45,8 +45,9 @@ fn stages(c: &mut Criterion) {
         let cloud_table = read_table(&cloud, &options(Side::Cloud)).unwrap();
         let rows = (onprem_table.rows.len() + cloud_table.rows.len()) as u64;
         let anchor = AnchorAttribute::default();
-        let users_of =
-            || (onprem_users(&onprem_table, &anchor).unwrap().0, cloud_users(&cloud_table).0);
+        let users_of = || {
+            (onprem_users(&onprem_table, &anchor).unwrap().0, cloud_users(&cloud_table).unwrap().0)
+        };
         let result = audit(
             Input { name: "onprem.csv", bytes: &onprem },
             Input { name: "cloud.csv", bytes: &cloud },

@@ -237,6 +237,6 @@ fn mb(index: &ViewIndex) -> f64 {
 }
 
 fn first_guid(report: &MatchReport) -> String {
-    let guid = report.onprem_users.iter().find_map(|u| u.object_guid).unwrap_or_default();
+    let guid = report.onprem_users.iter().find_map(|u| u.object_guid()).unwrap_or_default();
     guid.hyphenated().to_string()[..8].to_string()
 }

@@ -105,7 +105,7 @@ fn each_anomaly_gets_its_own_verdict() {
     assert_eq!(mail_cleared.count(), 2);
     let local = findings.iter().filter(|f| matches!(f, Finding::NonRoutableUpnSuffix { .. }));
     assert_eq!(local.count(), 3);
-    assert!(result.report.onprem_users.iter().any(|u| u.name.contains("<script>")));
+    assert!(result.report.onprem_users.iter().any(|u| u.name().contains("<script>")));
     let messages: Vec<String> = result.unreadable.iter().map(|r| r.error.to_string()).collect();
     assert_eq!(messages.len(), 2);
     assert!(messages.iter().all(|m| m.contains("column `objectGUID`")), "{messages:#?}");

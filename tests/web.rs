@@ -118,7 +118,7 @@ fn entry_of(audit: &Audit, upn: &str) -> u32 {
         .report
         .entries
         .iter()
-        .position(|e| audit.report.cloud_of(e).is_some_and(|c| c.upn == upn))
+        .position(|e| audit.report.cloud_of(e).is_some_and(|c| c.upn() == upn))
         .unwrap() as u32
 }
 

@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::model::{AnchorAttribute, CloudUser, OnPremUser};
+use crate::engine::model::AnchorAttribute;
 use crate::engine::report::{AnchorRelation, Entry, MatchReport, SoftMatchKey, Verdict};
+use crate::engine::users::{CloudUser, OnPremUser};
 use crate::engine::Side;
 
 /// A fix for one entry: what to do, and the PowerShell to copy.
@@ -35,7 +36,7 @@ pub fn reason(report: &MatchReport, entry: &Entry) -> String {
     let p = report.onprem_of(entry);
     let c = report.cloud_of(entry);
     let anchor = entry.anchor.as_deref().unwrap_or("");
-    let cloud_anchor = c.map_or("", |c| c.immutable_id.as_str());
+    let cloud_anchor = c.map_or("", CloudUser::immutable_id);
     match &entry.verdict {
         Verdict::HardMatch => format!(
             "The cloud ImmutableID {cloud_anchor} equals the anchor computed from {}: Entra \
@@ -131,14 +132,14 @@ pub fn fix(report: &MatchReport, entry: &Entry) -> Option<Fix> {
                  # To keep it as a cloud-only user:\n\
                  Invoke-MgGraphRequest -Method PATCH -Uri \"https://graph.microsoft.com/v1.0/users/$([uri]::EscapeDataString({q}))\" -Body @{{ onPremisesImmutableId = $null }}",
                 upn = c.label(),
-                id = c.immutable_id,
-                q = ps_quote(&c.upn),
+                id = c.immutable_id(),
+                q = ps_quote(c.upn()),
             ),
         }),
         (Verdict::DuplicateAnchor { side: Side::OnPrem, .. }, Some(p), _) => {
-            let identity = if p.sam_account_name.is_empty() { &p.distinguished_name } else { &p.sam_account_name };
+            let identity = if p.sam_account_name().is_empty() { &p.distinguished_name() } else { &p.sam_account_name() };
             let powershell = match report.anchor_attribute {
-                AnchorAttribute::ConsistencyGuidElseObjectGuid if p.consistency_guid.is_some() => format!(
+                AnchorAttribute::ConsistencyGuidElseObjectGuid if p.consistency_guid().is_some() => format!(
                     "# Keep mS-DS-ConsistencyGuid on the account that owns the cloud user; on the others:\n\
                      Set-ADUser -Identity {} -Clear 'mS-DS-ConsistencyGuid'",
                     ps_quote(identity)
@@ -171,7 +172,7 @@ pub fn fix(report: &MatchReport, entry: &Entry) -> Option<Fix> {
     }
 }
 
-fn set_immutable_id(c: &CloudUser, p: &OnPremUser, anchor: &str) -> Fix {
+fn set_immutable_id(c: CloudUser<'_>, p: OnPremUser<'_>, anchor: &str) -> Fix {
     Fix {
         summary: format!(
             "Set the cloud user's ImmutableID to the anchor Entra Connect will compute for {} \
@@ -180,7 +181,7 @@ fn set_immutable_id(c: &CloudUser, p: &OnPremUser, anchor: &str) -> Fix {
         ),
         powershell: format!(
             "Update-MgUser -UserId {} -OnPremisesImmutableId {}",
-            ps_quote(if c.upn.is_empty() { &c.object_id } else { &c.upn }),
+            ps_quote(if c.upn().is_empty() { c.object_id() } else { c.upn() }),
             ps_quote(anchor)
         ),
     }

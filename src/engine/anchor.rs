@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::engine::guid::{
     decode_base64_canonical, guid_from_immutable_id, parse_guid, GuidSpelling,
 };
-use crate::engine::text::{str_like, Text};
+use crate::engine::str_like::str_like;
 
 /// A source anchor as the report holds it: the ImmutableID of a GUID, or a string attribute's
 /// value. Reads as a `&str` and compares, prints and serialises as the anchor's text, but a
@@ -24,7 +24,7 @@ enum AnchorText {
     /// `immutable_id(guid)`: 24 base64 characters.
     Guid([u8; 24]),
     /// Any other value, as read.
-    Text(Text),
+    Text(String),
 }
 
 impl Anchor {
@@ -47,15 +47,9 @@ impl Anchor {
     }
 }
 
-impl From<Text> for Anchor {
-    fn from(text: Text) -> Anchor {
-        Anchor(AnchorText::Text(text))
-    }
-}
-
 impl From<String> for Anchor {
     fn from(text: String) -> Anchor {
-        Anchor::from(Text::from(text))
+        Anchor(AnchorText::Text(text))
     }
 }
 
@@ -406,7 +400,7 @@ mod tests {
     fn anchors_read_compare_and_serialise_as_their_text() {
         let guid =
             Anchor::of_guid(&Uuid::parse_str("35918bc9-196d-40ea-9779-889d79b753f0").unwrap());
-        let column = Anchor::from(Text::from(" E1001"));
+        let column = Anchor::from(" E1001".to_string());
         assert_eq!((&*guid, column.as_str()), ("yYuRNW0Z6kCXeYidebdT8A==", " E1001"));
         assert_eq!(guid, Anchor::from("yYuRNW0Z6kCXeYidebdT8A==".to_string()));
         assert_ne!(guid, column);

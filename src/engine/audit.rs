@@ -31,16 +31,16 @@ use crate::engine::anchor::AnchorClass;
 use crate::engine::error::{Error, ErrorKind, Position, Side};
 use crate::engine::guid::parse_guid;
 use crate::engine::matching::{classify_cloud_anchors, match_classified, MatchOptions};
-use crate::engine::model::{split_proxy_addresses, AnchorAttribute, CloudUser, OnPremUser, RowRef};
+use crate::engine::model::{AnchorAttribute, RowRef};
 use crate::engine::read::{
     read_table_from_chunks, read_table_with_progress, ChunkSink, Field, FileFormat, FileInfo,
     Progress, ReadOptions, Reject, Row, Table, Warning, AD_EXPORT,
 };
 use crate::engine::report::{MatchReport, Notice, Severity, Verdict};
-use crate::engine::text::Text;
+use crate::engine::users::{CloudRow, CloudSizes, CloudUsers, OnPremRow, OnPremSizes, OnPremUsers};
 
 mod transfer;
-pub use transfer::{CloudParts, CloudRebuild, USER_WORDS};
+pub use transfer::CloudBuffers;
 
 /// One export handed to [`audit`].
 #[derive(Clone, Copy, Debug)]
@@ -135,7 +135,7 @@ impl Accounting {
 }
 
 /// The result of a run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Audit {
     /// The on-prem file.
     pub onprem: FileSummary,
@@ -262,7 +262,7 @@ pub struct OnPremHalf {
     /// How many rows it had.
     rows: usize,
     /// Its users, or why they could not be made (reported after the cloud file's own errors).
-    converted: Result<(Vec<OnPremUser>, Vec<Reject>), Error>,
+    converted: Result<(OnPremUsers, Vec<Reject>), Error>,
 }
 
 /// What the on-prem table leads to.
@@ -302,18 +302,17 @@ pub fn swapped_or(onprem_error: Error, cloud_for_no_slot: Result<Table, Error>) 
 }
 
 /// The cloud file's table turned into users, ready to be matched: what [`finish`] takes. The
-/// rows are dropped (the users' values are slices of their text); the cloud anchors are
+/// rows are dropped (the users' values are in their own columns); the cloud anchors are
 /// classified here, so that whoever reads the cloud file does it beside the on-prem half (the
-/// browser's reader worker, then [`CloudHalf::into_parts`]; the CLI's second thread).
+/// browser's reader worker, then [`CloudHalf::into_buffers`]; the CLI's second thread).
 #[derive(Debug)]
 pub struct CloudHalf {
     /// The table without its rows.
     table: Table,
     /// How many rows it had.
     rows: usize,
-    /// The text the users' values are slices of.
-    text: std::sync::Arc<String>,
-    users: Vec<CloudUser>,
+    /// Its users, or why they could not be stored.
+    users: Result<CloudUsers, Error>,
     /// The rows that could not be users.
     rejects: Vec<Reject>,
     /// Each user's anchor, classified.
@@ -322,11 +321,15 @@ pub struct CloudHalf {
 
 /// The cloud table (read for the cloud slot) as a [`CloudHalf`].
 pub fn cloud_half(mut table: Table) -> CloudHalf {
-    let (users, rejects) = cloud_users(&table);
-    let classes = classify_cloud_anchors(&users);
-    let text = std::sync::Arc::clone(table.rows.shared_text());
+    let (users, rejects, classes) = match cloud_users(&table) {
+        Ok((users, rejects)) => {
+            let classes = classify_cloud_anchors(&users);
+            (Ok(users), rejects, classes)
+        }
+        Err(error) => (Err(error), Vec::new(), Vec::new()),
+    };
     let rows = std::mem::take(&mut table.rows).len();
-    CloudHalf { table, rows, text, users, rejects, classes }
+    CloudHalf { table, rows, users, rejects, classes }
 }
 
 /// The second half of a run: the cloud file's users (read for the cloud slot) matched against
@@ -345,8 +348,8 @@ pub fn finish(
         users: cloud_users,
         rejects: cloud_rejects,
         classes,
-        ..
     } = cloud?;
+    let cloud_users = cloud_users?;
     let done = Progress { bytes_done: 0, bytes_total: 0, records: 0 };
     if !progress(Stage::Matching, done) {
         return Err(Error::new(ErrorKind::Cancelled));
@@ -357,7 +360,7 @@ pub fn finish(
     let has_own_column = onprem_table.columns.get(Field::ImmutableId).is_some();
     if has_own_column
         && !report.onprem_users.is_empty()
-        && report.onprem_users.iter().all(|u| u.file_immutable_id.is_none())
+        && report.onprem_users.iter().all(|u| u.file_immutable_id().is_none())
     {
         report.notices.push(Notice {
             severity: Severity::Info,
@@ -428,18 +431,18 @@ fn mark_unreadable_partners(report: &mut MatchReport, unreadable: &[Reject]) {
     for entry in entries.iter_mut() {
         let found = match (&entry.verdict, entry.onprem, entry.cloud) {
             (Verdict::CloudOrphan | Verdict::CloudOnly, None, Some(c)) => {
-                let c = &cloud_users[c as usize];
+                let c = cloud_users.get(c as usize);
                 let keys = [
-                    Some(String::from(&c.upn)),
+                    Some(c.upn().to_string()),
                     c.primary_smtp(),
-                    Some(String::from(&c.immutable_id)),
+                    Some(c.immutable_id().to_string()),
                 ];
                 find(&onprem_tokens, keys).map(|line| (Side::OnPrem, line))
             }
             (Verdict::OnPremOnly, Some(i), None) => {
-                let p = &onprem_users[i as usize];
+                let p = onprem_users.get(i as usize);
                 let keys = [
-                    Some(String::from(&p.upn)),
+                    Some(p.upn().to_string()),
                     p.primary_smtp(),
                     entry.anchor.as_deref().map(String::from),
                 ];
@@ -502,11 +505,6 @@ struct RowReader<'t> {
 impl<'t> RowReader<'t> {
     fn get(&self, field: Field) -> &'t str {
         self.row.get(&self.table.columns, field).unwrap_or("")
-    }
-
-    /// [`RowReader::get`] as a [`Text`] sharing the row store's text.
-    fn text(&self, field: Field) -> Text {
-        self.table.columns.get(field).and_then(|i| self.row.text(i)).unwrap_or_default()
     }
 
     fn has(&self, field: Field) -> bool {
@@ -590,11 +588,18 @@ fn record_text(row: Row<'_>, format: &FileFormat) -> String {
     text.trim_end_matches('\n').to_string()
 }
 
+/// The bytes of column `index` over every row: what its user column holds at most (values are
+/// trimmed or split, never grown), so the column is allocated once.
+fn column_bytes(table: &Table, index: Option<usize>) -> usize {
+    let Some(index) = index else { return 0 };
+    table.rows.iter().map(|row| row.field(index).map_or(0, str::len)).sum()
+}
+
 /// The on-prem rows as users; rows without a usable anchor are unreadable.
 pub fn onprem_users(
     table: &Table,
     anchor: &AnchorAttribute,
-) -> Result<(Vec<OnPremUser>, Vec<Reject>), Error> {
+) -> Result<(OnPremUsers, Vec<Reject>), Error> {
     let string_column = match anchor {
         AnchorAttribute::Column(name) => Some(
             table
@@ -614,28 +619,40 @@ pub fn onprem_users(
         ),
         _ => None,
     };
-    let mut users = Vec::with_capacity(table.rows.len());
+    let bytes = |field| column_bytes(table, table.columns.get(field));
+    let mut users = OnPremUsers::new(OnPremSizes {
+        rows: table.rows.len(),
+        upn: bytes(Field::UserPrincipalName),
+        name: bytes(Field::DisplayName),
+        sam_account_name: bytes(Field::SamAccountName),
+        distinguished_name: bytes(Field::DistinguishedName),
+        mail: table.columns.get(Field::Mail).map(|_| bytes(Field::Mail)),
+        proxy_addresses: bytes(Field::ProxyAddresses),
+        string_anchor: string_column.map(|i| column_bytes(table, Some(i))),
+        file_immutable_id: bytes(Field::ImmutableId),
+        employee_id: bytes(Field::EmployeeId),
+    });
     let mut rejects = Vec::new();
     for row in &table.rows {
         let reader = RowReader { table, row, side: Side::OnPrem };
         match onprem_user(&reader, anchor, string_column) {
-            Ok(user) => users.push(user),
+            Ok(user) => users.push(&user)?,
             Err(reject) => rejects.push(reject),
         }
     }
     Ok((users, rejects))
 }
 
-fn onprem_user(
-    r: &RowReader,
+fn onprem_user<'t>(
+    r: &RowReader<'t>,
     anchor: &AnchorAttribute,
     string_column: Option<usize>,
-) -> Result<OnPremUser, Reject> {
+) -> Result<OnPremRow<'t>, Reject> {
     let object_guid = r.guid(Field::ObjectGuid)?;
     let consistency_guid = r.guid(Field::ConsistencyGuid)?;
-    let string_anchor = string_column.map(|i| r.row.text(i).unwrap_or_default());
+    let string_anchor = string_column.map_or("", |i| r.row.field(i).unwrap_or_default());
     let missing = match anchor {
-        AnchorAttribute::Column(name) if string_anchor.as_deref().is_none_or(str::is_empty) => {
+        AnchorAttribute::Column(name) if string_anchor.is_empty() => {
             Some((None, format!("{name} is empty: Entra Connect cannot provision an object without its source anchor")))
         }
         AnchorAttribute::ObjectGuid | AnchorAttribute::ConsistencyGuidElseObjectGuid
@@ -648,30 +665,40 @@ fn onprem_user(
     if let Some((field, reason)) = missing {
         return Err(r.reject(field, ErrorKind::BadValue { value: String::new(), reason }));
     }
-    let file_immutable_id = Some(r.text(Field::ImmutableId)).filter(|v| !v.is_empty());
-    Ok(OnPremUser {
+    Ok(OnPremRow {
         at: r.at(),
-        upn: r.text(Field::UserPrincipalName).trimmed(),
-        name: r.text(Field::DisplayName),
-        sam_account_name: r.text(Field::SamAccountName).trimmed(),
-        distinguished_name: r.text(Field::DistinguishedName),
-        mail: r.has(Field::Mail).then(|| r.text(Field::Mail).trimmed()),
-        proxy_addresses: split_proxy_addresses(&r.text(Field::ProxyAddresses)),
+        upn: r.get(Field::UserPrincipalName).trim(),
+        name: r.get(Field::DisplayName),
+        sam_account_name: r.get(Field::SamAccountName).trim(),
+        distinguished_name: r.get(Field::DistinguishedName),
+        mail: r.get(Field::Mail).trim(),
+        proxy_addresses: r.get(Field::ProxyAddresses),
         object_guid,
         consistency_guid,
         string_anchor,
-        file_immutable_id,
-        employee_id: r.text(Field::EmployeeId).trimmed(),
+        file_immutable_id: r.get(Field::ImmutableId),
+        employee_id: r.get(Field::EmployeeId).trim(),
     })
 }
 
 /// The cloud rows as users; a row without a UPN is unreadable (every Entra user has one).
-pub fn cloud_users(table: &Table) -> (Vec<CloudUser>, Vec<Reject>) {
-    let mut users = Vec::with_capacity(table.rows.len());
+pub fn cloud_users(table: &Table) -> Result<(CloudUsers, Vec<Reject>), Error> {
+    let bytes = |field| column_bytes(table, table.columns.get(field));
+    let mut users = CloudUsers::new(CloudSizes {
+        rows: table.rows.len(),
+        upn: bytes(Field::UserPrincipalName),
+        name: bytes(Field::DisplayName),
+        mail: bytes(Field::Mail),
+        proxy_addresses: bytes(Field::ProxyAddresses),
+        immutable_id: bytes(Field::ImmutableId),
+        object_id: bytes(Field::ObjectId),
+        on_premises_object_identifier: bytes(Field::OnPremisesObjectIdentifier),
+        file_object_guid: table.columns.get(Field::ObjectGuid).map(|_| bytes(Field::ObjectGuid)),
+    });
     let mut rejects = Vec::new();
     for row in &table.rows {
         let r = RowReader { table, row, side: Side::Cloud };
-        let upn = r.text(Field::UserPrincipalName).trimmed();
+        let upn = r.get(Field::UserPrincipalName).trim();
         if upn.is_empty() {
             let reason = "userPrincipalName is empty: every Entra ID user has one, so this row \
                           is damaged"
@@ -689,22 +716,20 @@ pub fn cloud_users(table: &Table) -> (Vec<CloudUser>, Vec<Reject>) {
         } else {
             None
         };
-        let file_object_guid =
-            if r.has(Field::ObjectGuid) { Some(r.text(Field::ObjectGuid)) } else { None };
-        users.push(CloudUser {
+        users.push(&CloudRow {
             at: r.at(),
             upn,
-            name: r.text(Field::DisplayName),
-            mail: r.text(Field::Mail).trimmed(),
-            proxy_addresses: split_proxy_addresses(&r.text(Field::ProxyAddresses)),
-            immutable_id: r.text(Field::ImmutableId),
+            name: r.get(Field::DisplayName),
+            mail: r.get(Field::Mail).trim(),
+            proxy_addresses: r.get(Field::ProxyAddresses),
+            immutable_id: r.get(Field::ImmutableId),
             synced,
-            object_id: r.text(Field::ObjectId).trimmed(),
-            on_premises_object_identifier: r.text(Field::OnPremisesObjectIdentifier),
-            file_object_guid,
-        });
+            object_id: r.get(Field::ObjectId).trim(),
+            on_premises_object_identifier: r.get(Field::OnPremisesObjectIdentifier),
+            file_object_guid: r.get(Field::ObjectGuid),
+        })?;
     }
-    (users, rejects)
+    Ok((users, rejects))
 }
 
 /// PowerShell writes `True` / `False`; the admin center `Yes` / `No`. Graph's
@@ -785,12 +810,14 @@ mod tests {
     }
 
     /// The run as the browser makes it with two workers: the cloud file read for its slot on
-    /// its own, made a [`CloudHalf`] and handed over as [`CloudParts`], the on-prem file read
+    /// its own, made a [`CloudHalf`] and handed over as [`CloudBuffers`], the on-prem file read
     /// beside it, the cloud file read again for no slot only to tell a swap.
     fn in_parallel(onprem: Input, cloud: Input, options: &AuditOptions) -> Result<Audit, Error> {
         let quiet = &mut |_: Stage, _: Progress| true;
-        let handed_over = read_source(&mut { cloud }, Some(Side::Cloud), options, quiet)
-            .map(|table| CloudHalf::from_parts(cloud_half(table).into_parts().unwrap()).unwrap());
+        let handed_over =
+            read_source(&mut { cloud }, Some(Side::Cloud), options, quiet).map(|table| {
+                CloudHalf::from_buffers(cloud_half(table).into_buffers().unwrap()).unwrap()
+            });
         let onprem_table = read_source(&mut { onprem }, Some(Side::OnPrem), options, quiet);
         match onprem_half(onprem_table, options)? {
             Half::Read(half) => finish(*half, handed_over, options, quiet),
@@ -924,7 +951,7 @@ mod tests {
                     report
                         .entries
                         .iter()
-                        .find(|e| report.cloud_of(e).is_some_and(|u| u.upn == upn))
+                        .find(|e| report.cloud_of(e).is_some_and(|u| u.upn() == upn))
                         .map(|e| e.verdict.clone())
                 };
                 assert_eq!(
@@ -1026,7 +1053,7 @@ mod tests {
     }
 
     #[test]
-    fn users_are_slices_of_the_row_store_text() {
+    fn users_hold_their_values_as_read() {
         let o = "UserPrincipalName,Name,mail,proxyAddresses,objectGUID\r\n\
                  \" ada@contoso.com \",Ada, Ada@Contoso.com ,\"SMTP:ada@contoso.com smtp:a@x\",\
                  35918bc9-196d-40ea-9779-889d79b753f0\r\n";
@@ -1035,20 +1062,24 @@ mod tests {
         let options = |side| ReadOptions { side: Some(side), ..ReadOptions::default() };
         let onprem = crate::engine::read::read_table(o.as_bytes(), &options(Side::OnPrem)).unwrap();
         let cloud = crate::engine::read::read_table(c.as_bytes(), &options(Side::Cloud)).unwrap();
-        let p = onprem_users(&onprem, &AnchorAttribute::default()).unwrap().0.remove(0);
-        let c = cloud_users(&cloud).0.remove(0);
-        let mail = p.mail.clone().unwrap();
-        assert_eq!((&*p.upn, &*p.name, &*mail), ("ada@contoso.com", "Ada", "Ada@Contoso.com"));
-        assert_eq!(p.proxy_addresses, ["SMTP:ada@contoso.com", "smtp:a@x"]);
-        // A column the file lacks reads as the empty text, which shares nothing.
-        assert!(p.sam_account_name.is_empty() && !p.sam_account_name.shares_buffer_with(&p.upn));
-        let texts = [&p.name, &mail, &p.proxy_addresses[0], &p.proxy_addresses[1]];
-        assert!(texts.iter().all(|t| t.shares_buffer_with(&p.upn)));
+        let onprem = onprem_users(&onprem, &AnchorAttribute::default()).unwrap().0;
+        let cloud = cloud_users(&cloud).unwrap().0;
+        let (p, c) = (onprem.get(0), cloud.get(0));
+        // Trimmed where Entra compares trimmed values; display names as written.
         assert_eq!(
-            (&*c.upn, &*c.name, &*c.immutable_id),
-            ("ada@contoso.com", "Ada", "yYuRNW0Z6kCXeYidebdT8A==")
+            (p.upn(), p.name(), p.mail()),
+            ("ada@contoso.com", "Ada", Some("Ada@Contoso.com"))
         );
-        assert!([&c.name, &c.immutable_id].iter().all(|t| t.shares_buffer_with(&c.upn)));
+        assert_eq!(p.proxy_addresses().collect::<Vec<_>>(), ["SMTP:ada@contoso.com", "smtp:a@x"]);
+        // A column the file lacks reads as the empty text.
+        assert_eq!(
+            (p.sam_account_name(), p.string_anchor(), p.file_immutable_id()),
+            ("", None, None)
+        );
+        assert_eq!(
+            (c.upn(), c.name(), c.immutable_id(), c.file_object_guid()),
+            ("ada@contoso.com", "Ada", "yYuRNW0Z6kCXeYidebdT8A==", None)
+        );
     }
 
     #[test]

@@ -19,11 +19,11 @@ use uuid::Uuid;
 
 use crate::engine::anchor::{classify_anchor, Anchor, AnchorClass};
 use crate::engine::guid::guid_from_immutable_id;
-use crate::engine::model::{fold, fold_cow, AnchorAttribute, CloudUser, OnPremUser, RowRef};
+use crate::engine::model::{fold, fold_cow, AnchorAttribute, RowRef};
 use crate::engine::report::{
     AnchorRelation, Entry, Finding, MatchReport, Notice, PersonKey, Severity, SoftMatchKey, Verdict,
 };
-use crate::engine::text::Text;
+use crate::engine::users::{CloudUser, CloudUsers, OnPremUser, OnPremUsers};
 use crate::engine::Side;
 
 /// Entra Connect deletes no more than this many objects in one export unless told to
@@ -45,7 +45,7 @@ pub struct MatchOptions {
 }
 
 /// The anchor Entra Connect will compute for an on-prem user, or `None` when it has none.
-pub fn effective_anchor(user: &OnPremUser, anchor: &AnchorAttribute) -> Option<Anchor> {
+pub fn effective_anchor(user: OnPremUser<'_>, anchor: &AnchorAttribute) -> Option<Anchor> {
     AnchorKey::onprem(user, anchor).map(AnchorKey::to_anchor)
 }
 
@@ -58,12 +58,12 @@ enum AnchorKey<'a> {
     /// `immutable_id(guid)`.
     Guid(Uuid),
     /// A value that is not canonical base64 of 16 bytes.
-    Text(&'a Text),
+    Text(&'a str),
 }
 
 impl<'a> AnchorKey<'a> {
     /// The key of an anchor value as written (a string anchor attribute); `None` when empty.
-    fn of_text(value: &'a Text) -> Option<AnchorKey<'a>> {
+    fn of_text(value: &'a str) -> Option<AnchorKey<'a>> {
         if value.is_empty() {
             return None;
         }
@@ -73,7 +73,7 @@ impl<'a> AnchorKey<'a> {
     /// [`AnchorKey::of_text`] of a cloud ImmutableID, from its class: classifying found the
     /// GUID already (a value is [`AnchorClass::Base64Guid`] exactly when it is canonical base64
     /// of 16 bytes).
-    fn of_cloud(value: &'a Text, class: &AnchorClass) -> Option<AnchorKey<'a>> {
+    fn of_cloud(value: &'a str, class: &AnchorClass) -> Option<AnchorKey<'a>> {
         match class {
             _ if value.is_empty() => None,
             AnchorClass::Base64Guid { guid } => Some(AnchorKey::Guid(*guid)),
@@ -82,13 +82,13 @@ impl<'a> AnchorKey<'a> {
     }
 
     /// The key of the anchor Entra Connect will compute for an on-prem user.
-    fn onprem(user: &'a OnPremUser, anchor: &AnchorAttribute) -> Option<AnchorKey<'a>> {
+    fn onprem(user: OnPremUser<'a>, anchor: &AnchorAttribute) -> Option<AnchorKey<'a>> {
         match anchor {
             AnchorAttribute::ConsistencyGuidElseObjectGuid => {
-                user.consistency_guid.or(user.object_guid).map(AnchorKey::Guid)
+                user.consistency_guid().or(user.object_guid()).map(AnchorKey::Guid)
             }
-            AnchorAttribute::ObjectGuid => user.object_guid.map(AnchorKey::Guid),
-            AnchorAttribute::Column(_) => user.string_anchor.as_ref().and_then(Self::of_text),
+            AnchorAttribute::ObjectGuid => user.object_guid().map(AnchorKey::Guid),
+            AnchorAttribute::Column(_) => user.string_anchor().and_then(Self::of_text),
         }
     }
 
@@ -96,7 +96,7 @@ impl<'a> AnchorKey<'a> {
     fn to_anchor(self) -> Anchor {
         match self {
             AnchorKey::Guid(guid) => Anchor::of_guid(&guid),
-            AnchorKey::Text(text) => Anchor::from(text.clone()),
+            AnchorKey::Text(text) => Anchor::from(text.to_string()),
         }
     }
 }
@@ -115,14 +115,14 @@ impl<'a> AnchorIndex<'a> {
     fn insert(&mut self, key: AnchorKey<'a>, position: u32) {
         match key {
             AnchorKey::Guid(guid) => self.guid.insert(guid, position),
-            AnchorKey::Text(text) => self.text.insert(text.as_str(), position),
+            AnchorKey::Text(text) => self.text.insert(text, position),
         }
     }
 
     fn get(&self, key: AnchorKey<'_>) -> &[u32] {
         match key {
             AnchorKey::Guid(guid) => self.guid.get(&guid),
-            AnchorKey::Text(text) => self.text.get(text.as_str()),
+            AnchorKey::Text(text) => self.text.get(text),
         }
     }
 
@@ -130,7 +130,7 @@ impl<'a> AnchorIndex<'a> {
     fn read(&self, key: AnchorKey<'_>) -> u32 {
         match key {
             AnchorKey::Guid(guid) => self.guid.read(&guid),
-            AnchorKey::Text(text) => self.text.read(text.as_str()),
+            AnchorKey::Text(text) => self.text.read(text),
         }
     }
 
@@ -145,8 +145,8 @@ impl<'a> AnchorIndex<'a> {
 
 /// Matches the two sides and returns one entry per user or pair.
 pub fn match_users(
-    onprem_users: Vec<OnPremUser>,
-    cloud_users: Vec<CloudUser>,
+    onprem_users: OnPremUsers,
+    cloud_users: CloudUsers,
     options: &MatchOptions,
 ) -> MatchReport {
     let cloud_classes = classify_cloud_anchors(&cloud_users);
@@ -155,15 +155,15 @@ pub fn match_users(
 
 /// Every cloud user's anchor classified, in order: the class goes into its entry, and its GUID
 /// keys the hard match.
-pub(crate) fn classify_cloud_anchors(cloud_users: &[CloudUser]) -> Vec<AnchorClass> {
-    cloud_users.iter().map(|u| classify_anchor(&u.immutable_id)).collect()
+pub(crate) fn classify_cloud_anchors(cloud_users: &CloudUsers) -> Vec<AnchorClass> {
+    cloud_users.immutable_ids().iter().map(classify_anchor).collect()
 }
 
 /// [`match_users`] with the cloud anchors classified already ([`classify_cloud_anchors`]: the
 /// browser's reader worker does it beside the main worker).
 pub(crate) fn match_classified(
-    onprem_users: Vec<OnPremUser>,
-    cloud_users: Vec<CloudUser>,
+    onprem_users: OnPremUsers,
+    cloud_users: CloudUsers,
     cloud_classes: Vec<AnchorClass>,
     options: &MatchOptions,
 ) -> MatchReport {
@@ -196,7 +196,7 @@ pub(crate) fn match_classified(
     // The indexes and key texts are done with: the findings need only the key numbers.
     drop(matcher);
     drop(interner);
-    let sides = (&onprem_users[..], &cloud_users[..]);
+    let sides = (&onprem_users, &cloud_users);
     let findings = Findings::new(sides, (&onprem_keys, &cloud_keys), options);
     let entries = entries(verdicts, cloud_classes, sides, &options.anchor, &findings);
     let notices = notices(&entries, &cloud_users);
@@ -423,24 +423,24 @@ struct UserKeys<'u> {
     mail: Option<&'u str>,
 }
 
-impl OnPremUser {
-    fn keys(&self) -> UserKeys<'_> {
+impl<'a> OnPremUser<'a> {
+    fn keys(self) -> UserKeys<'a> {
         UserKeys {
-            upn: fold_cow(&self.upn),
+            upn: fold_cow(self.upn()),
             smtp: self.primary_smtp_key().unwrap_or_default(),
-            raw_upn: &self.upn,
-            mail: self.mail.as_deref(),
+            raw_upn: self.upn(),
+            mail: self.mail(),
         }
     }
 }
 
-impl CloudUser {
-    fn keys(&self) -> UserKeys<'_> {
+impl<'a> CloudUser<'a> {
+    fn keys(self) -> UserKeys<'a> {
         UserKeys {
-            upn: fold_cow(&self.upn),
+            upn: fold_cow(self.upn()),
             smtp: self.primary_smtp_key().unwrap_or_default(),
-            raw_upn: &self.upn,
-            mail: Some(&self.mail),
+            raw_upn: self.upn(),
+            mail: Some(self.mail()),
         }
     }
 }
@@ -600,7 +600,7 @@ impl<K: Hash + Eq + Copy> KeyIndex<K> {
 /// address it walks [`SideKeys`]). The GUID and value indexes serve only the cloud users no
 /// join took, so they are built on the first lookup, and hold only what those users look for.
 struct OnPremIndex<'a> {
-    users: &'a [OnPremUser],
+    users: &'a OnPremUsers,
     by_anchor: AnchorIndex<'a>,
     by_guid: OnceCell<GuidIndexes>,
     /// sAMAccountName and employeeID, exact: values Okta custom mappings stamp as anchors.
@@ -614,7 +614,7 @@ struct GuidIndexes {
 }
 
 impl<'a> OnPremIndex<'a> {
-    fn new(users: &'a [OnPremUser], anchor: &AnchorAttribute) -> Self {
+    fn new(users: &'a OnPremUsers, anchor: &AnchorAttribute) -> Self {
         let mut by_anchor = match anchor {
             AnchorAttribute::Column(_) => AnchorIndex::with_capacity(0, users.len()),
             _ => AnchorIndex::with_capacity(users.len(), 0),
@@ -633,10 +633,10 @@ impl<'a> OnPremIndex<'a> {
             let mut consistency_guid = KeyIndex::with_capacity(0);
             let is_sought = |guid: &Uuid| sought.guids.contains(guid);
             for (i, user) in self.users.iter().enumerate() {
-                if let Some(guid) = user.object_guid.filter(is_sought) {
+                if let Some(guid) = user.object_guid().filter(is_sought) {
                     object_guid.insert(guid, i as u32);
                 }
-                if let Some(guid) = user.consistency_guid.filter(is_sought) {
+                if let Some(guid) = user.consistency_guid().filter(is_sought) {
                     consistency_guid.insert(guid, i as u32);
                 }
             }
@@ -648,9 +648,9 @@ impl<'a> OnPremIndex<'a> {
         self.by_value.get_or_init(|| {
             let mut by_value = KeyIndex::with_capacity(sought.values.len());
             for (i, user) in self.users.iter().enumerate() {
-                for value in [&user.sam_account_name, &user.employee_id] {
+                for value in [user.sam_account_name(), user.employee_id()] {
                     if sought.has_value(value) {
-                        by_value.insert(value.as_str(), i as u32);
+                        by_value.insert(value, i as u32);
                     }
                 }
             }
@@ -672,16 +672,16 @@ struct Sought<'a> {
 }
 
 impl Sought<'_> {
-    fn has_value(&self, value: &Text) -> bool {
+    fn has_value(&self, value: &str) -> bool {
         let length_sought = self.value_lengths.get(value.len()).copied().unwrap_or(false);
-        !value.is_empty() && length_sought && self.values.contains(value.as_str())
+        !value.is_empty() && length_sought && self.values.contains(value)
     }
 }
 
 struct Matcher<'a> {
     options: &'a MatchOptions,
-    onprem: &'a [OnPremUser],
-    cloud: &'a [CloudUser],
+    onprem: &'a OnPremUsers,
+    cloud: &'a CloudUsers,
     /// Each cloud user's [`classify_anchor`].
     cloud_classes: &'a [AnchorClass],
     onprem_keys: &'a SideKeys,
@@ -708,7 +708,7 @@ struct Verdicts {
 fn entries(
     verdicts: Verdicts,
     mut cloud_classes: Vec<AnchorClass>,
-    (onprem, cloud): (&[OnPremUser], &[CloudUser]),
+    (onprem, cloud): (&OnPremUsers, &CloudUsers),
     attribute: &AnchorAttribute,
     findings: &Findings,
 ) -> Vec<Entry> {
@@ -733,13 +733,13 @@ fn entries(
         let anchor = match verdict {
             // The anchors are equal: the cloud's, written from its GUID, spares reading the
             // on-prem user.
-            Verdict::HardMatch => AnchorKey::of_cloud(&cloud[c].immutable_id, &class),
-            _ => partner.and_then(|i| AnchorKey::onprem(&onprem[i as usize], attribute)),
+            Verdict::HardMatch => AnchorKey::of_cloud(cloud.get(c).immutable_id(), &class),
+            _ => partner.and_then(|i| AnchorKey::onprem(onprem.get(i as usize), attribute)),
         };
         push(verdict, partner, Some(c as u32), anchor.map(AnchorKey::to_anchor), Some(class));
     }
     for (i, verdict) in onprem_alone {
-        let anchor = AnchorKey::onprem(&onprem[i as usize], attribute).map(AnchorKey::to_anchor);
+        let anchor = AnchorKey::onprem(onprem.get(i as usize), attribute).map(AnchorKey::to_anchor);
         push(verdict, Some(i), None, anchor, None);
     }
     entries
@@ -748,7 +748,7 @@ fn entries(
 impl<'a> Matcher<'a> {
     fn cloud_anchor(&self, c: u32) -> Option<AnchorKey<'a>> {
         let c = c as usize;
-        AnchorKey::of_cloud(&self.cloud[c].immutable_id, &self.cloud_classes[c])
+        AnchorKey::of_cloud(self.cloud.get(c).immutable_id(), &self.cloud_classes[c])
     }
 
     /// Gives a user, or a pair, its verdict.
@@ -851,7 +851,8 @@ impl<'a> Matcher<'a> {
                 }
                 let wanted = self.onprem_keys.numbers[i].get(by);
                 let open = |&c: &u32| {
-                    !self.cloud_done[c as usize] && self.cloud[c as usize].immutable_id.is_empty()
+                    !self.cloud_done[c as usize]
+                        && self.cloud.get(c as usize).immutable_id().is_empty()
                 };
                 if let Some(c) = holders.of(wanted).find(open) {
                     self.push(Verdict::SoftMatch { by }, Some(i as u32), Some(c));
@@ -873,7 +874,7 @@ impl<'a> Matcher<'a> {
             if self.cloud_done[c] {
                 continue;
             }
-            let user = &self.cloud[c];
+            let user = self.cloud.get(c);
             let class = &self.cloud_classes[c];
             if matches!(class, AnchorClass::Empty) {
                 let person = self.find_person_by_address(c);
@@ -886,7 +887,7 @@ impl<'a> Matcher<'a> {
                             Some(c as u32),
                         );
                     }
-                    _ if user.synced == Some(true) => {
+                    _ if user.synced() == Some(true) => {
                         self.push(Verdict::CloudOrphan, None, Some(c as u32))
                     }
                     _ => self.push(Verdict::CloudOnly, None, Some(c as u32)),
@@ -896,13 +897,13 @@ impl<'a> Matcher<'a> {
             let person = self
                 .find_person_by_guid(class, &sought)
                 .or_else(|| self.find_person_by_address(c))
-                .or_else(|| self.find_person_by_value(&user.immutable_id, &sought));
+                .or_else(|| self.find_person_by_value(user.immutable_id(), &sought));
             match person {
                 Some((i, found_by)) => {
                     let relation = relation(
                         class,
-                        &user.immutable_id,
-                        &self.onprem[i as usize],
+                        user.immutable_id(),
+                        self.onprem.get(i as usize),
                         &self.options.anchor,
                     );
                     self.push(Verdict::Mismatch { relation, found_by }, Some(i), Some(c as u32));
@@ -924,9 +925,9 @@ impl<'a> Matcher<'a> {
             if let Some(guid) = self.cloud_classes[c].guid() {
                 sought.guids.extend([guid, big_endian(guid)]);
             }
-            if !user.immutable_id.is_empty() {
-                sought.values.insert(user.immutable_id.as_str());
-                let length = user.immutable_id.len();
+            if !user.immutable_id().is_empty() {
+                sought.values.insert(user.immutable_id());
+                let length = user.immutable_id().len();
                 if sought.value_lengths.len() <= length {
                     sought.value_lengths.resize(length + 1, false);
                 }
@@ -998,19 +999,19 @@ fn big_endian(guid: Uuid) -> Uuid {
 fn relation(
     class: &AnchorClass,
     value: &str,
-    person: &OnPremUser,
+    person: OnPremUser<'_>,
     anchor: &AnchorAttribute,
 ) -> AnchorRelation {
     let is_person_guid =
-        |g: Uuid| Some(g) == person.object_guid || Some(g) == person.consistency_guid;
+        |g: Uuid| Some(g) == person.object_guid() || Some(g) == person.consistency_guid();
     match class {
         AnchorClass::Base64Guid { guid } => {
             let big_endian = big_endian(*guid);
-            if Some(*guid) == person.object_guid
+            if Some(*guid) == person.object_guid()
                 && matches!(anchor, AnchorAttribute::ConsistencyGuidElseObjectGuid)
             {
                 AnchorRelation::ObjectGuidNotConsistencyGuid
-            } else if Some(*guid) == person.consistency_guid {
+            } else if Some(*guid) == person.consistency_guid() {
                 AnchorRelation::ConsistencyGuidNotObjectGuid
             } else if is_person_guid(big_endian) {
                 AnchorRelation::BigEndian
@@ -1030,15 +1031,15 @@ fn relation(
     }
 }
 
-fn person_attribute_with_value(person: &OnPremUser, value: &str) -> Option<&'static str> {
+fn person_attribute_with_value(person: OnPremUser<'_>, value: &str) -> Option<&'static str> {
     let folded = fold(value);
-    if !person.upn.is_empty() && fold(&person.upn) == folded {
+    if !person.upn().is_empty() && fold(person.upn()) == folded {
         Some("userPrincipalName")
-    } else if person.mail.as_deref().is_some_and(|m| !m.is_empty() && fold(m) == folded) {
+    } else if person.mail().is_some_and(|m| !m.is_empty() && fold(m) == folded) {
         Some("mail")
-    } else if !person.sam_account_name.is_empty() && person.sam_account_name == value {
+    } else if !person.sam_account_name().is_empty() && person.sam_account_name() == value {
         Some("sAMAccountName")
-    } else if !person.employee_id.is_empty() && person.employee_id == value {
+    } else if !person.employee_id().is_empty() && person.employee_id() == value {
         Some("employeeID")
     } else {
         None
@@ -1048,8 +1049,8 @@ fn person_attribute_with_value(person: &OnPremUser, value: &str) -> Option<&'sta
 /// Findings on each entry: attribute changes on takeover, duplicates, clashes, UPN suffixes,
 /// and checks of the exports' own computed columns.
 struct Findings<'a> {
-    onprem: &'a [OnPremUser],
-    cloud: &'a [CloudUser],
+    onprem: &'a OnPremUsers,
+    cloud: &'a CloudUsers,
     onprem_keys: &'a SideKeys,
     cloud_keys: &'a SideKeys,
     /// Each on-prem user's [`OnPremChecks`].
@@ -1075,7 +1076,7 @@ enum SuffixProblem {
 
 impl<'a> Findings<'a> {
     fn new(
-        (onprem, cloud): (&'a [OnPremUser], &'a [CloudUser]),
+        (onprem, cloud): (&'a OnPremUsers, &'a CloudUsers),
         (onprem_keys, cloud_keys): (&'a SideKeys, &'a SideKeys),
         options: &'a MatchOptions,
     ) -> Findings<'a> {
@@ -1083,8 +1084,8 @@ impl<'a> Findings<'a> {
         // pass remembers the last domain as written: the same text folds, and is found, alike.
         let mut tenant_suffixes: HashSet<String> = HashSet::default();
         let mut last_domain = None;
-        for user in cloud {
-            let domain = upn_domain(&user.upn);
+        for user in cloud.iter() {
+            let domain = upn_domain(user.upn());
             if last_domain.replace(domain) == Some(domain) {
                 continue;
             }
@@ -1107,8 +1108,8 @@ impl<'a> Findings<'a> {
         let onprem_checks = onprem
             .iter()
             .map(|p| OnPremChecks {
-                suffix: suffix_problem(&p.upn),
-                has_file_immutable_id: p.file_immutable_id.as_ref().is_some_and(|v| !v.is_empty()),
+                suffix: suffix_problem(p.upn()),
+                has_file_immutable_id: p.file_immutable_id().is_some(),
             })
             .collect();
         Findings { onprem, cloud, onprem_keys, cloud_keys, onprem_checks, options }
@@ -1123,8 +1124,8 @@ impl<'a> Findings<'a> {
 
     fn add(&self, entry: &mut Entry) {
         let Findings { onprem, cloud, onprem_keys, cloud_keys, options, .. } = *self;
-        let p = entry.onprem.map(|i| &onprem[i as usize]);
-        let c = entry.cloud.map(|i| &cloud[i as usize]);
+        let p = entry.onprem.map(|i| onprem.get(i as usize));
+        let c = entry.cloud.map(|i| cloud.get(i as usize));
         let findings = &mut entry.findings;
         let joins = matches!(entry.verdict, Verdict::HardMatch | Verdict::SoftMatch { .. });
 
@@ -1138,29 +1139,29 @@ impl<'a> Findings<'a> {
             if !(upn_stays && mail_stays) {
                 takeover_changes(p, c, findings);
             }
-            if matches!(entry.verdict, Verdict::HardMatch) && c.synced == Some(false) {
+            if matches!(entry.verdict, Verdict::HardMatch) && c.synced() == Some(false) {
                 findings
                     .push(Finding::TakesOverCloudUser { blocked: options.block_cloud_takeover });
             }
-            let identifier = c.on_premises_object_identifier.trim();
-            if !identifier.is_empty() && !is_hyphenated_guid(identifier, p.object_guid) {
+            let identifier = c.on_premises_object_identifier().trim();
+            if !identifier.is_empty() && !is_hyphenated_guid(identifier, p.object_guid()) {
                 findings.push(Finding::TiedToOtherObject { identifier: identifier.to_string() });
             }
         }
         if let (Some(i), Some(p)) = (entry.onprem, p) {
             let keys = onprem_keys.numbers[i as usize];
             let checks = self.onprem_checks[i as usize];
-            let at = |j: u32| onprem[j as usize].at;
+            let at = |j: u32| onprem.get(j as usize).at();
             duplicate_findings(Side::OnPrem, i, keys, onprem_keys, at, findings);
             let own = Own { partner: entry.cloud, anchor: entry.anchor.as_deref() };
             clashes(p, keys, own, cloud, cloud_keys, findings);
             if let Some(problem) = checks.suffix {
-                findings.push(suffix_finding(problem, &p.upn));
+                findings.push(suffix_finding(problem, p.upn()));
             }
-            let file_immutable_id = || p.file_immutable_id.as_ref();
+            let file_immutable_id = || p.file_immutable_id();
             let in_file = checks.has_file_immutable_id.then(file_immutable_id).flatten();
             if let (Some(in_file), Some(computed)) = (in_file, &entry.anchor) {
-                if in_file.as_str() != computed.as_str() {
+                if in_file != computed.as_str() {
                     findings.push(Finding::FileImmutableIdDiffers {
                         in_file: String::from(in_file),
                         computed: String::from(computed),
@@ -1176,9 +1177,9 @@ impl<'a> Findings<'a> {
         }
         if let (Some(j), Some(c)) = (entry.cloud, c) {
             let keys = cloud_keys.numbers[j as usize];
-            let at = |j: u32| cloud[j as usize].at;
+            let at = |j: u32| cloud.get(j as usize).at();
             duplicate_findings(Side::Cloud, j, keys, cloud_keys, at, findings);
-            if let Some(in_file) = c.file_object_guid.as_deref().filter(|v| !v.trim().is_empty()) {
+            if let Some(in_file) = c.file_object_guid().filter(|v| !v.trim().is_empty()) {
                 let computed = entry.cloud_anchor.as_ref().and_then(AnchorClass::guid);
                 let agrees = computed.is_some_and(|g| {
                     crate::engine::guid::parse_guid(in_file).is_ok_and(|parsed| parsed.guid == g)
@@ -1232,13 +1233,13 @@ fn duplicate_findings(
 }
 
 /// What a takeover (hard or soft match) overwrites on the cloud user.
-fn takeover_changes(p: &OnPremUser, c: &CloudUser, findings: &mut Vec<Finding>) {
-    if !p.upn.is_empty() && !c.upn.is_empty() && p.upn != c.upn {
-        findings.push(Finding::UpnChanges { from: String::from(&c.upn), to: String::from(&p.upn) });
+fn takeover_changes(p: OnPremUser<'_>, c: CloudUser<'_>, findings: &mut Vec<Finding>) {
+    if !p.upn().is_empty() && !c.upn().is_empty() && p.upn() != c.upn() {
+        findings.push(Finding::UpnChanges { from: c.upn().to_string(), to: p.upn().to_string() });
     }
     // Without a mail column on-prem, what happens to the cloud mail cannot be told.
-    let Some(onprem_mail) = p.mail.as_deref().map(str::trim) else { return };
-    let cloud_mail = c.mail.trim();
+    let Some(onprem_mail) = p.mail().map(str::trim) else { return };
+    let cloud_mail = c.mail().trim();
     if !cloud_mail.is_empty() && onprem_mail.is_empty() {
         findings.push(Finding::MailCleared { value: cloud_mail.to_string() });
     } else if !cloud_mail.is_empty() && !cloud_mail.eq_ignore_ascii_case(onprem_mail) {
@@ -1258,10 +1259,10 @@ struct Own<'a> {
 }
 
 fn clashes(
-    p: &OnPremUser,
+    p: OnPremUser<'_>,
     keys: KeyNumbers,
     own: Own,
-    cloud: &[CloudUser],
+    cloud: &CloudUsers,
     cloud_keys: &SideKeys,
     findings: &mut Vec<Finding>,
 ) {
@@ -1274,14 +1275,14 @@ fn clashes(
         let found = holders.of(number).find(|&c| {
             // The partner first: it is the usual holder, and needs no look at the cloud user.
             let holds_own_anchor =
-                || own.anchor.is_some_and(|a| cloud[c as usize].immutable_id == a);
+                || own.anchor.is_some_and(|a| cloud.get(c as usize).immutable_id() == a);
             Some(c) != own.partner && !holds_own_anchor()
         });
-        found.map(|c| cloud[c as usize].at)
+        found.map(|c| cloud.get(c as usize).at())
     };
     let upn_alone = partner.is_some_and(|n| n.upn == keys.upn && !n.upn_shared);
     if let Some(row) = other(&cloud_keys.upn_holders, keys.upn, upn_alone) {
-        findings.push(Finding::UpnTaken { cloud: row, upn: String::from(&p.upn) });
+        findings.push(Finding::UpnTaken { cloud: row, upn: p.upn().to_string() });
     }
     let smtp_alone = partner.is_some_and(|n| n.smtp == keys.smtp && !n.smtp_shared);
     if let Some(row) = other(&cloud_keys.smtp_holders, keys.smtp, smtp_alone) {
@@ -1329,13 +1330,13 @@ fn is_non_routable(suffix: &str) -> bool {
     !suffix.contains('.') || PRIVATE.iter().any(|tld| suffix.ends_with(tld))
 }
 
-fn notices(entries: &[Entry], cloud: &[CloudUser]) -> Vec<Notice> {
+fn notices(entries: &[Entry], cloud: &CloudUsers) -> Vec<Notice> {
     let mut notices = Vec::new();
     let synced_orphans = entries
         .iter()
         .filter(|e| matches!(e.verdict, Verdict::CloudOrphan))
         .filter_map(|e| e.cloud)
-        .filter(|&c| cloud[c as usize].synced == Some(true))
+        .filter(|&c| cloud.get(c as usize).synced() == Some(true))
         .count();
     if synced_orphans > DELETE_THRESHOLD {
         notices.push(Notice {
@@ -1360,9 +1361,21 @@ fn notices(entries: &[Entry], cloud: &[CloudUser]) -> Vec<Notice> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use crate::engine::guid::immutable_id;
     use crate::engine::report::{Category, Finding};
-    use crate::engine::text::Text;
+    use crate::engine::users::test_users::{
+        cloud_table, onprem_table, TestCloudUser, TestOnPremUser,
+    };
+
+    /// [`match_users`] of users written out in a test.
+    pub(super) fn match_test_users(
+        onprem: Vec<TestOnPremUser>,
+        cloud: Vec<TestCloudUser>,
+        options: &MatchOptions,
+    ) -> MatchReport {
+        match_users(onprem_table(&onprem), cloud_table(&cloud), options)
+    }
 
     const G1: &str = "35918bc9-196d-40ea-9779-889d79b753f0";
     const G2: &str = "fcc7e67f-fec6-4a65-b821-2f40a292d185";
@@ -1372,28 +1385,28 @@ mod tests {
         Uuid::parse_str(text).unwrap()
     }
 
-    fn onprem(record: u64, upn: &str, object_guid: &str) -> OnPremUser {
-        OnPremUser {
+    fn onprem(record: u64, upn: &str, object_guid: &str) -> TestOnPremUser {
+        TestOnPremUser {
             at: RowRef { line: record + 1, record },
             upn: upn.into(),
             sam_account_name: upn.split('@').next().unwrap_or_default().into(),
             object_guid: Some(guid(object_guid)),
-            ..OnPremUser::default()
+            ..TestOnPremUser::default()
         }
     }
 
-    fn cloud(record: u64, upn: &str, immutable_id: &str) -> CloudUser {
-        CloudUser {
+    fn cloud(record: u64, upn: &str, immutable_id: &str) -> TestCloudUser {
+        TestCloudUser {
             at: RowRef { line: record + 1, record },
             upn: upn.into(),
             immutable_id: immutable_id.into(),
             synced: Some(true),
-            ..CloudUser::default()
+            ..TestCloudUser::default()
         }
     }
 
-    fn run(onprem: Vec<OnPremUser>, cloud: Vec<CloudUser>) -> MatchReport {
-        match_users(onprem, cloud, &MatchOptions::default())
+    fn run(onprem: Vec<TestOnPremUser>, cloud: Vec<TestCloudUser>) -> MatchReport {
+        match_test_users(onprem, cloud, &MatchOptions::default())
     }
 
     fn verdicts_and_rows(report: &MatchReport) -> Vec<(&Verdict, Option<u32>, Option<u32>)> {
@@ -1421,18 +1434,19 @@ mod tests {
 
     #[test]
     fn keys_are_numbered_folded_across_sides() {
-        let jane = |upn: &str, mail: &str| CloudUser {
+        let jane = |upn: &str, mail: &str| TestCloudUser {
             upn: upn.into(),
             mail: mail.into(),
-            ..CloudUser::default()
+            ..TestCloudUser::default()
         };
-        let onprem = [OnPremUser {
+        let onprem = [TestOnPremUser {
             upn: "Jane@Contoso.com ".into(),
             proxy_addresses: vec!["SMTP:jane.doe@contoso.com".into()],
-            ..OnPremUser::default()
+            ..TestOnPremUser::default()
         }];
         let cloud = [jane("jane@contoso.com", "JANE.DOE@contoso.com"), jane("", "")];
         let mut interner = Interner::with_capacity(0);
+        let (onprem, cloud) = (onprem_table(&onprem), cloud_table(&cloud));
         let onprem_numbers = interner.numbers(onprem.iter().map(OnPremUser::keys));
         let cloud_numbers = interner.numbers(cloud.iter().map(CloudUser::keys));
         assert_eq!(interner.len(), 3);
@@ -1463,18 +1477,15 @@ mod tests {
     #[test]
     fn batched_numbers_are_those_of_numbering_key_after_key() {
         // More users than a batch, with keys repeated within and across batches.
-        let users: Vec<CloudUser> = (0..100)
-            .map(|n| CloudUser {
-                upn: format!("U{}@contoso.com", n % 37).into(),
-                mail: if n % 3 == 0 {
-                    Text::default()
-                } else {
-                    format!("m{}@x.com", n % 11).into()
-                },
-                ..CloudUser::default()
+        let users: Vec<TestCloudUser> = (0..100)
+            .map(|n| TestCloudUser {
+                upn: format!("U{}@contoso.com", n % 37),
+                mail: if n % 3 == 0 { String::new() } else { format!("m{}@x.com", n % 11) },
+                ..TestCloudUser::default()
             })
             .collect();
         let mut batched = Interner::with_capacity(0);
+        let users = cloud_table(&users);
         let numbers = batched.numbers(users.iter().map(CloudUser::keys));
         let mut one_by_one = Interner::with_capacity(0);
         for (user, numbers) in users.iter().zip(&numbers) {
@@ -1624,7 +1635,7 @@ mod tests {
             let mut p = onprem(1, "jane@contoso.com", G1);
             p.consistency_guid = consistency.map(guid);
             let options = MatchOptions { anchor: attribute, ..MatchOptions::default() };
-            let report = match_users(vec![p], vec![cloud(1, cloud_upn, anchor)], &options);
+            let report = match_test_users(vec![p], vec![cloud(1, cloud_upn, anchor)], &options);
             let entry = only(&report);
             assert_eq!(
                 entry.verdict,
@@ -1660,7 +1671,7 @@ mod tests {
             ("yYuRNW0Z6kCXeYidebdT8A==", false),
         ] {
             let users = (vec![p.clone()], vec![cloud(1, "jane@contoso.com", cloud_anchor)]);
-            let report = match_users(users.0, users.1, &options);
+            let report = match_test_users(users.0, users.1, &options);
             let entry = only(&report);
             assert_eq!(entry.verdict == Verdict::HardMatch, hard, "{cloud_anchor}");
             assert_eq!(entry.anchor.as_deref(), Some("f+bH/Mb+ZUq4IS9AopLRhQ=="));
@@ -1672,16 +1683,28 @@ mod tests {
         let mut p = onprem(1, "jane@contoso.com", G1);
         let consistency = AnchorAttribute::ConsistencyGuidElseObjectGuid;
         let column = AnchorAttribute::Column("employeeID".into());
-        assert_eq!(effective_anchor(&p, &consistency).as_deref(), Some("yYuRNW0Z6kCXeYidebdT8A=="));
+        assert_eq!(
+            effective_anchor(onprem_table(&[p.clone()]).get(0), &consistency).as_deref(),
+            Some("yYuRNW0Z6kCXeYidebdT8A==")
+        );
         p.consistency_guid = Some(guid(G2));
-        assert_eq!(effective_anchor(&p, &consistency).as_deref(), Some("f+bH/Mb+ZUq4IS9AopLRhQ=="));
+        assert_eq!(
+            effective_anchor(onprem_table(&[p.clone()]).get(0), &consistency).as_deref(),
+            Some("f+bH/Mb+ZUq4IS9AopLRhQ==")
+        );
         let object_guid = AnchorAttribute::ObjectGuid;
-        assert_eq!(effective_anchor(&p, &object_guid).as_deref(), Some("yYuRNW0Z6kCXeYidebdT8A=="));
-        assert_eq!(effective_anchor(&p, &column), None);
-        p.string_anchor = Some(Text::default());
-        assert_eq!(effective_anchor(&p, &column), None);
+        assert_eq!(
+            effective_anchor(onprem_table(&[p.clone()]).get(0), &object_guid).as_deref(),
+            Some("yYuRNW0Z6kCXeYidebdT8A==")
+        );
+        assert_eq!(effective_anchor(onprem_table(&[p.clone()]).get(0), &column), None);
+        p.string_anchor = Some(String::new());
+        assert_eq!(effective_anchor(onprem_table(&[p.clone()]).get(0), &column), None);
         p.string_anchor = Some(" E1001".into());
-        assert_eq!(effective_anchor(&p, &column).as_deref(), Some(" E1001"));
+        assert_eq!(
+            effective_anchor(onprem_table(&[p.clone()]).get(0), &column).as_deref(),
+            Some(" E1001")
+        );
     }
 
     #[test]
@@ -1692,10 +1715,14 @@ mod tests {
             anchor: AnchorAttribute::Column("employeeID".into()),
             ..MatchOptions::default()
         };
-        let report =
-            match_users(vec![p.clone()], vec![cloud(1, "jane@contoso.com", "E1001")], &options);
+        let report = match_test_users(
+            vec![p.clone()],
+            vec![cloud(1, "jane@contoso.com", "E1001")],
+            &options,
+        );
         assert_eq!(only(&report).verdict, Verdict::HardMatch);
-        let report = match_users(vec![p], vec![cloud(1, "jane@contoso.com", "e1001")], &options);
+        let report =
+            match_test_users(vec![p], vec![cloud(1, "jane@contoso.com", "e1001")], &options);
         assert!(
             matches!(only(&report).verdict, Verdict::Mismatch { .. }),
             "string anchors are case-sensitive"
@@ -1724,7 +1751,7 @@ mod tests {
     #[test]
     fn blocked_soft_match_is_a_mismatch() {
         let options = MatchOptions { block_soft_match: true, ..MatchOptions::default() };
-        let report = match_users(
+        let report = match_test_users(
             vec![onprem(1, "jane@contoso.com", G1)],
             vec![cloud(1, "jane@contoso.com", "")],
             &options,
@@ -1827,7 +1854,7 @@ mod tests {
         let mut c = cloud(1, "john.smith@contoso.com", "yYuRNW0Z6kCXeYidebdT8A==");
         c.mail = "john.smith@contoso.com".into();
         let p =
-            OnPremUser { mail: Some(Text::default()), ..onprem(1, "john.smith@contoso.com", G1) };
+            TestOnPremUser { mail: Some(String::new()), ..onprem(1, "john.smith@contoso.com", G1) };
         let report = run(vec![p], vec![c]);
         let entry = only(&report);
         assert_eq!(entry.verdict, Verdict::HardMatch);
@@ -1877,7 +1904,7 @@ mod tests {
         for n in 0..50u64 {
             let g = Uuid::from_u128(0x1000_0000_0000_4000_8000_0000_0000_0000 + u128::from(n));
             let upn = format!("user{n}@contoso.com");
-            onprem_users.push(OnPremUser { object_guid: Some(g), ..onprem(n + 1, &upn, G1) });
+            onprem_users.push(TestOnPremUser { object_guid: Some(g), ..onprem(n + 1, &upn, G1) });
             let anchor = if n % 17 == 5 { format!("0ua{:017}", n) } else { immutable_id(&g) };
             cloud_users.push(cloud(n + 1, &upn, &anchor));
         }
@@ -1892,29 +1919,26 @@ mod tests {
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod properties {
+    use super::tests::match_test_users;
     use super::*;
     use crate::engine::guid::immutable_id;
-    use crate::engine::text::Text;
+    use crate::engine::users::test_users::{TestCloudUser, TestOnPremUser};
     use proptest::prelude::*;
 
     /// Small pools make collisions (shared UPNs, GUIDs, anchors) common.
-    fn onprem_user() -> impl Strategy<Value = OnPremUser> {
+    fn onprem_user() -> impl Strategy<Value = TestOnPremUser> {
         (0..6u128, proptest::option::of(0..6u128), 0..5u8, 0..4u8).prop_map(|(g, cg, upn, mail)| {
-            OnPremUser {
-                upn: format!("u{upn}@contoso.com").into(),
-                mail: Some(if mail == 0 {
-                    Text::default()
-                } else {
-                    format!("m{mail}@contoso.com").into()
-                }),
+            TestOnPremUser {
+                upn: format!("u{upn}@contoso.com"),
+                mail: Some(if mail == 0 { String::new() } else { format!("m{mail}@contoso.com") }),
                 object_guid: Some(Uuid::from_u128(g + 1)),
                 consistency_guid: cg.map(|g| Uuid::from_u128(g + 1)),
-                ..OnPremUser::default()
+                ..TestOnPremUser::default()
             }
         })
     }
 
-    fn cloud_user() -> impl Strategy<Value = CloudUser> {
+    fn cloud_user() -> impl Strategy<Value = TestCloudUser> {
         let anchor = prop_oneof![
             Just(String::new()),
             (0..6u128).prop_map(|g| immutable_id(&Uuid::from_u128(g + 1))),
@@ -1923,16 +1947,12 @@ mod properties {
             (0..5u8).prop_map(|n| format!("u{n}@contoso.com")),
         ];
         (anchor, 0..5u8, 0..4u8, proptest::option::of(any::<bool>())).prop_map(
-            |(immutable_id, upn, mail, synced)| CloudUser {
-                upn: format!("u{upn}@contoso.com").into(),
-                mail: if mail == 0 {
-                    Text::default()
-                } else {
-                    format!("m{mail}@contoso.com").into()
-                },
-                immutable_id: immutable_id.into(),
+            |(immutable_id, upn, mail, synced)| TestCloudUser {
+                upn: format!("u{upn}@contoso.com"),
+                mail: if mail == 0 { String::new() } else { format!("m{mail}@contoso.com") },
+                immutable_id,
                 synced,
-                ..CloudUser::default()
+                ..TestCloudUser::default()
             },
         )
     }
@@ -1982,7 +2002,7 @@ mod properties {
     }
 
     /// Users with the spellings of [`address`], joined by anchor or soft match.
-    fn joinable_users() -> impl Strategy<Value = (Vec<OnPremUser>, Vec<CloudUser>)> {
+    fn joinable_users() -> impl Strategy<Value = (Vec<TestOnPremUser>, Vec<TestCloudUser>)> {
         let onprem = (address(), proptest::option::of(address()), proptest::option::of(address()))
             .prop_map(|(upn, mail, smtp)| (upn, mail, smtp));
         let cloud = (address(), address(), proptest::option::of(address()), 0..4u128);
@@ -1991,35 +2011,29 @@ mod properties {
                 let onprem = onprem
                     .into_iter()
                     .enumerate()
-                    .map(|(i, (upn, mail, smtp))| OnPremUser {
+                    .map(|(i, (upn, mail, smtp))| TestOnPremUser {
                         at: RowRef { line: i as u64 + 2, record: i as u64 + 1 },
-                        upn: upn.into(),
-                        mail: mail.map(Text::from),
-                        proxy_addresses: smtp
-                            .map(|a| format!("SMTP:{a}").into())
-                            .into_iter()
-                            .collect(),
+                        upn,
+                        mail,
+                        proxy_addresses: smtp.map(|a| format!("SMTP:{a}")).into_iter().collect(),
                         object_guid: Some(Uuid::from_u128(i as u128 + 1)),
-                        ..OnPremUser::default()
+                        ..TestOnPremUser::default()
                     })
                     .collect();
                 let cloud = cloud
                     .into_iter()
                     .enumerate()
-                    .map(|(c, (upn, mail, smtp, anchor))| CloudUser {
+                    .map(|(c, (upn, mail, smtp, anchor))| TestCloudUser {
                         at: RowRef { line: c as u64 + 2, record: c as u64 + 1 },
-                        upn: upn.into(),
-                        mail: mail.into(),
-                        proxy_addresses: smtp
-                            .map(|a| format!("SMTP:{a}").into())
-                            .into_iter()
-                            .collect(),
+                        upn,
+                        mail,
+                        proxy_addresses: smtp.map(|a| format!("SMTP:{a}")).into_iter().collect(),
                         // 0: no anchor (soft match); else the anchor of on-prem user `anchor - 1`.
                         immutable_id: match anchor {
-                            0 => Text::default(),
-                            n => immutable_id(&Uuid::from_u128(n)).into(),
+                            0 => String::new(),
+                            n => immutable_id(&Uuid::from_u128(n)),
                         },
-                        ..CloudUser::default()
+                        ..TestCloudUser::default()
                     })
                     .collect();
                 (onprem, cloud)
@@ -2033,14 +2047,14 @@ mod properties {
         #[test]
         fn anchor_keys_compare_as_their_text(a in anchor_text(), b in anchor_text(), same: bool) {
             let b = if same { a.clone() } else { b };
-            let (a, b) = (Text::from(a), Text::from(b));
+            let (a, b) = (a, b);
             let (key_a, key_b) = (AnchorKey::of_text(&a), AnchorKey::of_text(&b));
             prop_assert_eq!(key_a.is_none(), a.is_empty());
             prop_assert_eq!(key_a == key_b, a == b);
             let anchor = key_a.map(AnchorKey::to_anchor);
             prop_assert_eq!(anchor.as_deref(), (!a.is_empty()).then_some(a.as_str()));
             prop_assert_eq!(AnchorKey::of_cloud(&a, &classify_anchor(&a)), key_a);
-            let upper = Text::from(a.to_uppercase());
+            let upper = a.to_uppercase();
             prop_assert_eq!(AnchorKey::of_text(&upper) == key_a, upper == a);
         }
 
@@ -2048,7 +2062,7 @@ mod properties {
         /// the numbers of their keys tell most joins without reading the values.
         #[test]
         fn takeover_findings_compare_the_values((onprem, cloud) in joinable_users()) {
-            let report = match_users(onprem, cloud, &MatchOptions::default());
+            let report = match_test_users(onprem, cloud, &MatchOptions::default());
             let is_takeover = |f: &Finding| {
                 matches!(f, Finding::UpnChanges { .. } | Finding::MailChanges { .. } | Finding::MailCleared { .. })
             };
@@ -2056,7 +2070,7 @@ mod properties {
                 let joins = matches!(entry.verdict, Verdict::HardMatch | Verdict::SoftMatch { .. });
                 let (Some(i), Some(c), true) = (entry.onprem, entry.cloud, joins) else { continue };
                 let mut expected = Vec::new();
-                takeover_changes(&report.onprem_users[i as usize], &report.cloud_users[c as usize], &mut expected);
+                takeover_changes(report.onprem_users.get(i as usize), report.cloud_users.get(c as usize), &mut expected);
                 expected.sort_by_key(|f| std::cmp::Reverse(f.severity()));
                 let found: Vec<Finding> = entry.findings.iter().filter(|f| is_takeover(f)).cloned().collect();
                 prop_assert_eq!(found, expected);
@@ -2072,7 +2086,7 @@ mod properties {
             for (i, u) in onprem.iter_mut().enumerate() { u.at = RowRef { line: i as u64 + 2, record: i as u64 + 1 }; }
             for (i, u) in cloud.iter_mut().enumerate() { u.at = RowRef { line: i as u64 + 2, record: i as u64 + 1 }; }
             let (n_onprem, n_cloud) = (onprem.len(), cloud.len());
-            let report = match_users(onprem.clone(), cloud.clone(), &options);
+            let report = match_test_users(onprem.clone(), cloud.clone(), &options);
             let mut onprem_seen = vec![0u32; n_onprem];
             let mut cloud_seen = vec![0u32; n_cloud];
             for entry in &report.entries {
@@ -2080,11 +2094,11 @@ mod properties {
                 if let Some(i) = entry.onprem { onprem_seen[i as usize] += 1; }
                 if let Some(c) = entry.cloud { cloud_seen[c as usize] += 1; }
                 if entry.verdict == Verdict::HardMatch {
-                    let c = &report.cloud_users[entry.cloud.unwrap() as usize];
-                    prop_assert_eq!(Some(c.immutable_id.as_str()), entry.anchor.as_deref());
+                    let c = report.cloud_users.get(entry.cloud.unwrap() as usize);
+                    prop_assert_eq!(Some(c.immutable_id()), entry.anchor.as_deref());
                 }
                 if let Verdict::SoftMatch { .. } = entry.verdict {
-                    prop_assert!(report.cloud_users[entry.cloud.unwrap() as usize].immutable_id.is_empty());
+                    prop_assert!(report.cloud_users.get(entry.cloud.unwrap() as usize).immutable_id().is_empty());
                 }
             }
             prop_assert!(onprem_seen.iter().all(|&n| n == 1), "on-prem rows {:?}", onprem_seen);
@@ -2094,7 +2108,7 @@ mod properties {
             prop_assert_eq!(counts.cloud_rows as usize, n_cloud);
             prop_assert_eq!(counts.by_category.iter().map(|(_, n)| n).sum::<u64>() as usize, report.entries.len());
             // Deterministic: the same input gives the same report.
-            prop_assert_eq!(report, match_users(onprem, cloud, &options));
+            prop_assert_eq!(report, match_test_users(onprem, cloud, &options));
         }
     }
 }

@@ -15,7 +15,8 @@ pub mod output;
 pub mod read;
 pub mod report;
 pub mod sample;
-pub mod text;
+pub mod str_like;
+pub mod users;
 pub mod view;
 
 pub use error::{Error, ErrorKind, Position, Side};

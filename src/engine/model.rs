@@ -1,12 +1,12 @@
-//! The two sides' users as the matcher sees them: typed, with the values Entra Connect compares.
+//! What the matcher compares the users' values by: the anchor choice, where a user is in its
+//! file, folding for case-insensitive keys, and splitting a proxyAddresses cell.
 
 use std::borrow::Cow;
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
-use crate::engine::text::Text;
+use crate::engine::columnar::{ColumnError, Utf8ListColumn};
 
 /// Where a user came from in its file (see [`crate::engine::Position`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -15,61 +15,6 @@ pub struct RowRef {
     pub line: u64,
     /// The data record's number (1 = first user).
     pub record: u64,
-}
-
-/// An on-premises AD user, from one row of the on-prem export.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OnPremUser {
-    /// Where it is in the on-prem file.
-    pub at: RowRef,
-    /// `userPrincipalName`; empty when the export has none.
-    pub upn: Text,
-    /// `Name` / `displayName`.
-    pub name: Text,
-    /// `sAMAccountName`.
-    pub sam_account_name: Text,
-    /// `distinguishedName`.
-    pub distinguished_name: Text,
-    /// `mail`; `None` when the export has no mail column (then nothing can be said about what
-    /// a takeover does to the cloud mail).
-    pub mail: Option<Text>,
-    /// `proxyAddresses`, one value each (`SMTP:` marks the primary address).
-    pub proxy_addresses: Vec<Text>,
-    /// `objectGUID`.
-    pub object_guid: Option<Uuid>,
-    /// `mS-DS-ConsistencyGuid`, when the export has it and it is set.
-    pub consistency_guid: Option<Uuid>,
-    /// The value of the string anchor column, when the anchor is a named string attribute.
-    pub string_anchor: Option<Text>,
-    /// The export's own ImmutableID column (the seed tutorial computes one), checked, never trusted.
-    pub file_immutable_id: Option<Text>,
-    /// `employeeID`, when exported (a common custom anchor).
-    pub employee_id: Text,
-}
-
-/// An Entra ID (cloud) user, from one row of the cloud export.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CloudUser {
-    /// Where it is in the cloud file.
-    pub at: RowRef,
-    /// `userPrincipalName`.
-    pub upn: Text,
-    /// `displayName`.
-    pub name: Text,
-    /// `mail`.
-    pub mail: Text,
-    /// `proxyAddresses`.
-    pub proxy_addresses: Vec<Text>,
-    /// `immutableId` / `onPremisesImmutableId`, exactly as exported (case matters).
-    pub immutable_id: Text,
-    /// `DirSyncEnabled` / `OnPremisesSyncEnabled`, when exported; `None` when unknown.
-    pub synced: Option<bool>,
-    /// The object ID, when exported.
-    pub object_id: Text,
-    /// `onPremisesObjectIdentifier`, when exported.
-    pub on_premises_object_identifier: Text,
-    /// The export's own derived objectGUID column (the seed tutorial adds one), never trusted.
-    pub file_object_guid: Option<Text>,
 }
 
 /// Which on-prem value becomes the source anchor (Entra Connect's "Uniquely identifying your
@@ -133,48 +78,19 @@ pub(crate) fn lower_case(value: &str) -> Cow<'_, str> {
     }
 }
 
-impl OnPremUser {
-    /// The primary SMTP address: the `SMTP:` proxy address, else `mail`. Lower-cased.
-    pub fn primary_smtp(&self) -> Option<String> {
-        self.primary_smtp_key().map(Cow::into_owned)
-    }
-
-    /// [`OnPremUser::primary_smtp`], borrowed when it is already folded.
-    pub(crate) fn primary_smtp_key(&self) -> Option<Cow<'_, str>> {
-        primary_smtp(&self.proxy_addresses, self.mail.as_deref().unwrap_or_default())
-    }
-
-    /// The person's label for messages: UPN, else sAMAccountName, else name.
-    pub fn label(&self) -> &str {
-        first_non_empty(&[&self.upn, &self.sam_account_name, &self.name])
-    }
-}
-
-impl CloudUser {
-    /// The primary SMTP address: the `SMTP:` proxy address, else `mail`. Lower-cased.
-    pub fn primary_smtp(&self) -> Option<String> {
-        self.primary_smtp_key().map(Cow::into_owned)
-    }
-
-    /// [`CloudUser::primary_smtp`], borrowed when it is already folded.
-    pub(crate) fn primary_smtp_key(&self) -> Option<Cow<'_, str>> {
-        primary_smtp(&self.proxy_addresses, &self.mail)
-    }
-
-    /// The person's label for messages: UPN, else name.
-    pub fn label(&self) -> &str {
-        first_non_empty(&[&self.upn, &self.name, &self.object_id])
-    }
-}
-
-fn first_non_empty<'a>(values: &[&'a str]) -> &'a str {
+/// The first value that is not blank, or `""`: a person's label for messages.
+pub(crate) fn first_non_empty<'a>(values: &[&'a str]) -> &'a str {
     values.iter().find(|v| !v.trim().is_empty()).copied().unwrap_or("")
 }
 
-fn primary_smtp<'a>(proxy_addresses: &'a [Text], mail: &'a str) -> Option<Cow<'a, str>> {
+/// The primary SMTP address of a user with these proxy addresses and mail, folded; `None` when
+/// it has none.
+pub(crate) fn primary_smtp<'a>(
+    mut proxy_addresses: impl Iterator<Item = &'a str>,
+    mail: &'a str,
+) -> Option<Cow<'a, str>> {
     // Upper-case `SMTP:` marks the primary address; lower-case `smtp:` the secondary ones.
     let primary = proxy_addresses
-        .iter()
         .find_map(|p| p.trim().strip_prefix("SMTP:"))
         .filter(|address| !address.is_empty());
     match primary {
@@ -184,28 +100,41 @@ fn primary_smtp<'a>(proxy_addresses: &'a [Text], mail: &'a str) -> Option<Cow<'a
     }
 }
 
+/// Splits a `proxyAddresses` cell ([`split_proxy_addresses`]) into the next row of `column`.
+pub(crate) fn push_proxy_addresses(
+    column: &mut Utf8ListColumn,
+    cell: &str,
+) -> Result<(), ColumnError> {
+    split_proxy_addresses(cell, |address| column.push_item(address))?;
+    column.end_row()
+}
+
 /// Splits a joined `proxyAddresses` cell (`SMTP:a@x;smtp:b@x`, or space-separated as PowerShell
-/// stringifies an array). A piece starts a new address only when it begins with an address type
-/// (`smtp:`, `X500:`…), because X500 and X400 addresses themselves contain spaces and `;`.
+/// stringifies an array), giving each address to `address` in order. A piece starts a new
+/// address only when it begins with an address type (`smtp:`, `X500:`…), because X500 and X400
+/// addresses themselves contain spaces and `;`.
 ///
 /// The addresses are slices of `cell`, but for the rare one glued across several separators
-/// (`X400:c=US;a= ;p=Org` gives `X400:c=US;a=;p=Org`), which owns its text.
-pub fn split_proxy_addresses(cell: &Text) -> Vec<Text> {
-    let text = cell.as_str();
-    // An address is sized to the cell's `:`s, one a type (`SMTP:a@x;smtp:b@x` has two): a
-    // vector growing from nothing would hold four for two addresses, for a million users.
-    let types = memchr::memchr_iter(b':', text.as_bytes()).count();
-    let mut addresses = Vec::with_capacity(types);
+/// (`X400:c=US;a= ;p=Org` gives `X400:c=US;a=;p=Org`), which is built apart.
+pub fn split_proxy_addresses<E>(
+    cell: &str,
+    mut address: impl FnMut(&str) -> Result<(), E>,
+) -> Result<(), E> {
+    let text = cell;
     // The address being glued: where it is in the cell, and its own text once a dropped
     // separator made it other than a slice.
     let mut current: Option<(Range<usize>, Option<String>)> = None;
+    let mut give = |glued: (Range<usize>, Option<String>)| match glued {
+        (_, Some(own)) => address(&own),
+        (range, None) => address(&text[range]),
+    };
     // The separator that ended the previous piece, put back when a piece is glued to it.
     let mut previous_separator = ' ';
     let mut at = 0;
     while at < text.len() {
         let rest = &text[at..];
         // The separators are ASCII, so a byte search finds them (a char search decodes every
-        // character: a tenth of the row → user stage), and each is one byte.
+        // character), and each is one byte.
         let end = rest.bytes().position(|b| matches!(b, b';' | b' ' | b'\n' | b'\r' | b'\t'));
         let piece = at..at + end.unwrap_or(rest.len());
         let separator = end.map(|end| char::from(rest.as_bytes()[end]));
@@ -222,18 +151,16 @@ pub fn split_proxy_addresses(cell: &Text) -> Vec<Text> {
                         own.push_str(&text[piece]);
                     }
                 }
-                _ => addresses.extend(current.replace((piece, None)).map(|a| address(cell, a))),
+                _ => {
+                    if let Some(done) = current.replace((piece, None)) {
+                        give(done)?;
+                    }
+                }
             }
         }
         previous_separator = separator.unwrap_or(' ');
     }
-    addresses.extend(current.map(|a| address(cell, a)));
-    addresses
-}
-
-/// An address [`split_proxy_addresses`] glued: its slice of the cell, or its own text.
-fn address(cell: &Text, (range, own): (Range<usize>, Option<String>)) -> Text {
-    own.map_or_else(|| cell.subtext(range), Text::from)
+    current.map_or(Ok(()), give)
 }
 
 fn starts_with_address_type(piece: &str) -> bool {
@@ -248,24 +175,28 @@ fn starts_with_address_type(piece: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// A cell's addresses, as the columns get them.
+    pub(super) fn split(cell: &str) -> Vec<String> {
+        let mut addresses = Vec::new();
+        split_proxy_addresses(cell, |a| {
+            let _: () = addresses.push(a.to_string());
+            Ok::<_, ()>(())
+        })
+        .unwrap();
+        addresses
+    }
+
     #[test]
     fn primary_smtp_prefers_the_upper_case_proxy() {
-        let user = OnPremUser {
-            mail: Some("Mail@Contoso.com".into()),
-            proxy_addresses: split_proxy_addresses(
-                &"smtp:old@contoso.com;SMTP:Jane@Contoso.com".into(),
-            ),
-            ..OnPremUser::default()
-        };
-        assert_eq!(user.primary_smtp().as_deref(), Some("jane@contoso.com"));
+        let proxies = split("smtp:old@contoso.com;SMTP:Jane@Contoso.com");
+        let primary = primary_smtp(proxies.iter().map(String::as_str), "Mail@Contoso.com");
+        assert_eq!(primary.as_deref(), Some("jane@contoso.com"));
     }
 
     #[test]
     fn primary_smtp_falls_back_to_mail_then_none() {
-        let mut user = CloudUser { mail: "A@B.com".into(), ..CloudUser::default() };
-        assert_eq!(user.primary_smtp().as_deref(), Some("a@b.com"));
-        user.mail = Text::default();
-        assert_eq!(user.primary_smtp(), None);
+        assert_eq!(primary_smtp(std::iter::empty(), "A@B.com").as_deref(), Some("a@b.com"));
+        assert_eq!(primary_smtp(["smtp:x@b.com"].into_iter(), " "), None);
     }
 
     #[test]
@@ -326,21 +257,22 @@ mod tests {
             ),
         ];
         for (cell, addresses) in cases {
-            assert_eq!(split_proxy_addresses(&cell.into()), addresses, "{cell:?}");
+            assert_eq!(split(cell), addresses, "{cell:?}");
             assert_eq!(split_into_strings(cell), addresses, "{cell:?}");
         }
     }
 
     #[test]
-    fn proxy_addresses_are_slices_of_the_cell_unless_glued_across_a_dropped_separator() {
-        let cell = Text::from("SMTP:a@x.com;X500:/o=Org/ou=Admin Group X400:c=US;a= ;p=Org");
-        let addresses = split_proxy_addresses(&cell);
-        assert_eq!(addresses, ["SMTP:a@x.com", "X500:/o=Org/ou=Admin Group", "X400:c=US;a=;p=Org"]);
-        let shared: Vec<bool> = addresses.iter().map(|a| a.shares_buffer_with(&cell)).collect();
-        assert_eq!(shared, [true, true, false]);
-        // Sized to the addresses, not grown past them (a million users hold these).
-        let addresses = split_proxy_addresses(&"SMTP:a@x.com;smtp:b@x.com".into());
-        assert_eq!((addresses.len(), addresses.capacity()), (2, 2));
+    fn a_list_column_gets_each_cell_as_one_row() {
+        let mut column = Utf8ListColumn::default();
+        for cell in ["SMTP:a@x.com;X400:c=US;a= ;p=Org", "", "smtp:b@x.com"] {
+            push_proxy_addresses(&mut column, cell).unwrap();
+        }
+        let rows: Vec<Vec<&str>> = (0..column.len()).map(|r| column.get(r).collect()).collect();
+        assert_eq!(
+            rows,
+            [vec!["SMTP:a@x.com", "X400:c=US;a=;p=Org"], vec![], vec!["smtp:b@x.com"]]
+        );
     }
 }
 
@@ -361,8 +293,7 @@ mod properties {
         fn proxy_slices_spell_the_strings_of_old(
             cell in "([ ;\t\r\n]{0,2}(SMTP|smtp|X500|x|é|eleventypes|-)?:?[a-z@./=é]{0,6}){0,6}",
         ) {
-            let addresses = split_proxy_addresses(&Text::from(cell.as_str()));
-            prop_assert_eq!(addresses, super::tests::split_into_strings(&cell));
+            prop_assert_eq!(super::tests::split(&cell), super::tests::split_into_strings(&cell));
         }
     }
 }

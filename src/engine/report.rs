@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::anchor::{Anchor, AnchorClass};
-use crate::engine::model::{AnchorAttribute, CloudUser, OnPremUser, RowRef};
+use crate::engine::model::{AnchorAttribute, RowRef};
+use crate::engine::users::{CloudUser, CloudUsers, OnPremUser, OnPremUsers};
 use crate::engine::Side;
 
 /// What Entra Connect / cloud sync will do with a user at cut-over. Every input row ends up in
@@ -522,14 +523,14 @@ pub struct Notice {
 }
 
 /// The result of matching the two exports.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MatchReport {
     /// The anchor attribute the report assumed.
     pub anchor_attribute: AnchorAttribute,
     /// The on-prem users, in file order.
-    pub onprem_users: Vec<OnPremUser>,
+    pub onprem_users: OnPremUsers,
     /// The cloud users, in file order.
-    pub cloud_users: Vec<CloudUser>,
+    pub cloud_users: CloudUsers,
     /// One entry per user or pair: cloud file order, then on-prem-only users in file order.
     pub entries: Vec<Entry>,
     /// Run-level notices (delete threshold, what this report cannot check…).
@@ -538,13 +539,13 @@ pub struct MatchReport {
 
 impl MatchReport {
     /// The on-prem user of an entry.
-    pub fn onprem_of(&self, entry: &Entry) -> Option<&OnPremUser> {
-        entry.onprem.and_then(|i| self.onprem_users.get(i as usize))
+    pub fn onprem_of(&self, entry: &Entry) -> Option<OnPremUser<'_>> {
+        entry.onprem.map(|i| self.onprem_users.get(i as usize))
     }
 
     /// The cloud user of an entry.
-    pub fn cloud_of(&self, entry: &Entry) -> Option<&CloudUser> {
-        entry.cloud.and_then(|i| self.cloud_users.get(i as usize))
+    pub fn cloud_of(&self, entry: &Entry) -> Option<CloudUser<'_>> {
+        entry.cloud.map(|i| self.cloud_users.get(i as usize))
     }
 
     /// Counts per category and the row accounting.

@@ -125,12 +125,12 @@ pub fn summary(report: &MatchReport, index: u32) -> RowSummary {
         category: entry.category(),
         onprem: p.map(|p| p.label().to_string()).unwrap_or_default(),
         name: p
-            .map(|p| p.name.as_str())
+            .map(|p| p.name())
             .filter(|n| !n.is_empty())
-            .or(c.map(|c| c.name.as_str()))
+            .or(c.map(|c| c.name()))
             .unwrap_or_default()
             .to_string(),
-        cloud: c.map(|c| String::from(&c.upn)).unwrap_or_default(),
+        cloud: c.map(|c| c.upn().to_string()).unwrap_or_default(),
         anchor_kind: entry.cloud_anchor.as_ref().map(|a| a.label().to_string()).unwrap_or_default(),
         custom_anchor: entry.has_custom_anchor(),
         duplicate: entry.has_duplicate(),
@@ -173,12 +173,12 @@ fn sort_source<'a>(report: &'a MatchReport, e: &'a Entry, key: SortKey) -> Optio
     let text = |value: &'a str| (!value.is_empty()).then_some(SortSource::Folded(value));
     match key {
         SortKey::Category => Some(SortSource::Number(rank(e) as u64)),
-        SortKey::OnPremLine => onprem().map(|p| SortSource::Number(p.at.line)),
-        SortKey::CloudLine => cloud().map(|c| SortSource::Number(c.at.line)),
+        SortKey::OnPremLine => onprem().map(|p| SortSource::Number(p.at().line)),
+        SortKey::CloudLine => cloud().map(|c| SortSource::Number(c.at().line)),
         SortKey::OnPremUpn => onprem().and_then(|p| text(p.label())),
-        SortKey::CloudUpn => cloud().and_then(|c| text(&c.upn)),
+        SortKey::CloudUpn => cloud().and_then(|c| text(c.upn())),
         SortKey::Name => {
-            onprem().and_then(|p| text(&p.name)).or_else(|| cloud().and_then(|c| text(&c.name)))
+            onprem().and_then(|p| text(p.name())).or_else(|| cloud().and_then(|c| text(c.name())))
         }
         SortKey::AnchorKind => e
             .cloud_anchor
@@ -205,21 +205,20 @@ fn matches_search(report: &MatchReport, entry: &Entry, needle: &str) -> bool {
 /// UPN, name, mail and ImmutableID, and the computed anchor. With [`search_guid`], the one list
 /// of what is searched, for [`select`] and [`ViewIndex`] alike.
 fn search_texts<'a>(report: &'a MatchReport, entry: &'a Entry) -> impl Iterator<Item = &'a str> {
-    let onprem = report.onprem_of(entry).into_iter().flat_map(|p| {
-        [p.upn.as_str(), p.name.as_str(), p.sam_account_name.as_str()]
-            .into_iter()
-            .chain(p.mail.as_deref())
-    });
+    let onprem = report
+        .onprem_of(entry)
+        .into_iter()
+        .flat_map(|p| [p.upn(), p.name(), p.sam_account_name()].into_iter().chain(p.mail()));
     let cloud = report
         .cloud_of(entry)
         .into_iter()
-        .flat_map(|c| [c.upn.as_str(), c.name.as_str(), c.mail.as_str(), c.immutable_id.as_str()]);
+        .flat_map(|c| [c.upn(), c.name(), c.mail(), c.immutable_id()]);
     onprem.chain(cloud).chain(entry.anchor.as_deref())
 }
 
 /// The on-prem objectGUID, which search matches in its hyphenated lower-case text.
 fn search_guid(report: &MatchReport, entry: &Entry) -> Option<Uuid> {
-    report.onprem_of(entry).and_then(|p| p.object_guid)
+    report.onprem_of(entry).and_then(|p| p.object_guid())
 }
 
 #[cfg(test)]
@@ -227,36 +226,39 @@ mod tests {
     use super::*;
     use crate::engine::guid::immutable_id;
     use crate::engine::matching::{match_users, MatchOptions};
-    use crate::engine::model::{CloudUser, OnPremUser, RowRef};
+    use crate::engine::model::RowRef;
+    use crate::engine::users::test_users::{
+        cloud_table, onprem_table, TestCloudUser, TestOnPremUser,
+    };
     use uuid::Uuid;
 
     fn report() -> MatchReport {
-        let onprem: Vec<OnPremUser> = ["zoe", "adam", "mia"]
+        let onprem: Vec<TestOnPremUser> = ["zoe", "adam", "mia"]
             .iter()
             .enumerate()
-            .map(|(i, name)| OnPremUser {
+            .map(|(i, name)| TestOnPremUser {
                 at: RowRef { line: i as u64 + 2, record: i as u64 + 1 },
-                upn: format!("{name}@contoso.com").into(),
-                name: name.to_uppercase().into(),
+                upn: format!("{name}@contoso.com"),
+                name: name.to_uppercase(),
                 object_guid: Some(Uuid::from_u128(i as u128 + 1)),
-                ..OnPremUser::default()
+                ..TestOnPremUser::default()
             })
             .collect();
         let cloud = vec![
-            CloudUser {
+            TestCloudUser {
                 at: RowRef { line: 2, record: 1 },
                 upn: "zoe@contoso.com".into(),
-                immutable_id: immutable_id(&Uuid::from_u128(1)).into(),
-                ..CloudUser::default()
+                immutable_id: immutable_id(&Uuid::from_u128(1)),
+                ..TestCloudUser::default()
             },
-            CloudUser {
+            TestCloudUser {
                 at: RowRef { line: 3, record: 2 },
                 upn: "adam@contoso.com".into(),
                 immutable_id: "00ub0oNGTSWTBKOLGLNR".into(),
-                ..CloudUser::default()
+                ..TestCloudUser::default()
             },
         ];
-        match_users(onprem, cloud, &MatchOptions::default())
+        match_users(onprem_table(&onprem), cloud_table(&cloud), &MatchOptions::default())
     }
 
     fn upns(report: &MatchReport, query: &Query) -> Vec<String> {

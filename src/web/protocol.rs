@@ -1,8 +1,8 @@
 //! The messages between the page and its workers. Each is JSON text (serde) in slot 0 of a
 //! `postMessage` array; files and downloads travel beside it as `Blob`s in slots 1 and 2, and the
 //! cloud users the second worker (the reader) sends the main worker through the run's
-//! `MessageChannel` as transferred `ArrayBuffer`s in slots 1 to 6 ([`CLOUD_BUFFERS`]), so big
-//! bytes are never copied through the page or through JSON.
+//! `MessageChannel` as transferred `ArrayBuffer`s from slot 1 on (the meta, then each column's
+//! buffers), so big bytes are never copied through the page or through JSON.
 
 use serde::{Deserialize, Serialize};
 
@@ -38,11 +38,10 @@ pub enum ToWorker {
         /// The admin's choices (the cloud columns, the size limit).
         options: AuditOptions,
     },
-    /// From the reader, through the run's channel: the cloud file's users, as [`CloudParts`] in
-    /// slots 1 to 6 (meta, text, extra, users, proxies, guids), or why the file could not be
-    /// read.
+    /// From the reader, through the run's channel: the cloud file's users, as [`CloudBuffers`]
+    /// from slot 1 on (the meta, then the column buffers), or why the file could not be read.
     ///
-    /// [`CloudParts`]: crate::engine::audit::CloudParts
+    /// [`CloudBuffers`]: crate::engine::audit::CloudBuffers
     CloudHalf {
         /// The run's number.
         run: u32,
@@ -174,9 +173,6 @@ pub enum FromWorker {
     /// replaced.
     Stopped(String),
 }
-
-/// How many `ArrayBuffer`s carry the cloud users: meta, text, extra, users, proxies, guids.
-pub const CLOUD_BUFFERS: usize = 6;
 
 /// Everything the page shows about a finished run, without its rows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::io::Write;
 
 use gloo::timers::callback::Timeout;
-use js_sys::{Array, ArrayBuffer, Function, Reflect, Uint32Array, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Function, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -18,12 +18,10 @@ use web_sys::{
     ReadableStreamDefaultReader, ReadableStreamReadResult,
 };
 
-use super::protocol::{
-    Detail, DownloadKind, FromWorker, Overview, ToWorker, CLOUD_BUFFERS, UNREADABLE_SHOWN,
-};
+use super::protocol::{Detail, DownloadKind, FromWorker, Overview, ToWorker, UNREADABLE_SHOWN};
 use crate::engine::audit::{
-    cloud_half, finish, onprem_half, read_options, swapped_or, Audit, AuditOptions, CloudHalf,
-    CloudRebuild, Half, OnPremHalf, Stage, USER_WORDS,
+    cloud_half, finish, onprem_half, read_options, swapped_or, Audit, AuditOptions, CloudBuffers,
+    CloudHalf, Half, OnPremHalf, Stage,
 };
 use crate::engine::error::{Error, ErrorKind, Side};
 use crate::engine::output::{
@@ -31,6 +29,7 @@ use crate::engine::output::{
 };
 use crate::engine::read::{Finished, Next, Progress, Table, TableReader};
 use crate::engine::sample::{generate, SampleSpec};
+use crate::engine::users::ColumnBuffers;
 use crate::engine::view::{window, Query, SortKey, ViewIndex};
 
 /// What the worker keeps between messages.
@@ -52,7 +51,7 @@ struct Pending {
     /// The on-prem half, once the on-prem file is read.
     half: Option<OnPremHalf>,
     /// Where the cloud users come from, once known.
-    cloud: Option<CloudUsers>,
+    cloud: Option<CloudDelivery>,
     names: [String; 2],
     options: AuditOptions,
     /// On-prem, cloud: the cloud file is read here only if there is no reader.
@@ -60,7 +59,7 @@ struct Pending {
 }
 
 /// Where a run's cloud users come from.
-enum CloudUsers {
+enum CloudDelivery {
     /// This worker reads the cloud file, after the on-prem file (no reader).
     ReadHere,
     /// The reader sent them (or why the file could not be read).
@@ -162,7 +161,7 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
             // audit_sources' steps, awaiting each file's chunks; the reader (if any) reads the
             // cloud file meanwhile.
             let blobs = [onprem_blob.clone(), cloud_blob.clone()];
-            let cloud = (!parallel).then_some(CloudUsers::ReadHere);
+            let cloud = (!parallel).then_some(CloudDelivery::ReadHere);
             let pending = Pending { run, half: None, cloud, names, options, blobs };
             let (name, blob, options) =
                 (pending.names[0].clone(), pending.blobs[0].clone(), pending.options.clone());
@@ -201,9 +200,9 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
                 Some(error) => Err(error),
                 None => cloud_half_from_buffers(extras),
             };
-            cloud_users_come(run, CloudUsers::Sent(Box::new(users)));
+            cloud_users_come(run, CloudDelivery::Sent(Box::new(users)));
         }
-        ToWorker::ReadCloudHere { run } => cloud_users_come(run, CloudUsers::ReadHere),
+        ToWorker::ReadCloudHere { run } => cloud_users_come(run, CloudDelivery::ReadHere),
         ToWorker::Rows { query, offset, limit, seq } => KEPT.with(|k| {
             let mut kept = k.borrow_mut();
             let Kept { audit: Some(audit), index, selection, .. } = &mut *kept else { return };
@@ -301,7 +300,7 @@ fn take_pending(run: u32) -> Option<Pending> {
 }
 
 /// Notes where run `run`'s cloud users come from, and goes on if the on-prem half is ready.
-fn cloud_users_come(run: u32, cloud: CloudUsers) {
+fn cloud_users_come(run: u32, cloud: CloudDelivery) {
     if let Some(pending) = take_pending(run) {
         go_on(Pending { cloud: Some(cloud), ..pending });
     }
@@ -315,11 +314,11 @@ fn go_on(pending: Pending) {
         return KEPT.with(|k| k.borrow_mut().pending = Some(pending));
     };
     match cloud {
-        CloudUsers::Sent(table) => {
+        CloudDelivery::Sent(table) => {
             let result = finish(half, *table, &options, &mut progress_of(run));
             finished(run, result, &blobs);
         }
-        CloudUsers::ReadHere => wasm_bindgen_futures::spawn_local(async move {
+        CloudDelivery::ReadHere => wasm_bindgen_futures::spawn_local(async move {
             let table = read_blob(&blobs[1], &names[1], Some(Side::Cloud), &options, run).await;
             let result = finish(half, table.map(cloud_half), &options, &mut progress_of(run));
             finished(run, result, &blobs);
@@ -328,19 +327,12 @@ fn go_on(pending: Pending) {
 }
 
 /// Sends the reader's cloud users (or why the file could not be read) to the main worker
-/// through the run's channel, their buffers transferred: the page never holds them.
+/// through the run's channel, their column buffers transferred: the page never holds them.
 fn send_cloud_half(run: u32, half: Result<CloudHalf, Error>, port: &MessagePort) {
-    let (error, buffers) = match half.and_then(CloudHalf::into_parts) {
-        Ok(parts) => {
-            let buffers = vec![
-                Uint8Array::from(&parts.meta[..]).buffer(),
-                Uint8Array::from(parts.text.as_bytes()).buffer(),
-                Uint8Array::from(parts.extra.as_bytes()).buffer(),
-                Uint32Array::from(&parts.users[..]).buffer(),
-                Uint32Array::from(&parts.proxies[..]).buffer(),
-                Uint8Array::from(&parts.guids[..]).buffer(),
-            ];
-            (None, buffers)
+    let (error, buffers) = match half.and_then(CloudHalf::into_buffers) {
+        Ok(CloudBuffers { meta, columns }) => {
+            let buffers = std::iter::once(meta).chain(columns.0);
+            (None, buffers.map(|b| Uint8Array::from(&b[..]).buffer()).collect())
         }
         Err(error) => (Some(error), Vec::new()),
     };
@@ -351,65 +343,17 @@ fn send_cloud_half(run: u32, half: Result<CloudHalf, Error>, port: &MessagePort)
 }
 
 /// The reader's cloud users from the buffers beside [`ToWorker::CloudHalf`], copied into this
-/// worker's memory and checked: the text whole, the users [`REBUILD_BATCH`] at a time (all of
-/// their words at once would be ~100 MB more at 1M users, and wasm memory never shrinks).
+/// worker's memory a column at a time (each buffer released once copied) and checked.
 fn cloud_half_from_buffers(extras: &[JsValue]) -> Result<CloudHalf, Error> {
     let buffers: Vec<ArrayBuffer> =
         extras.iter().filter_map(|e| e.clone().dyn_into().ok()).collect();
-    let [meta, text, extra, users, proxies, guids] = buffers.as_slice() else {
-        return Err(usage(format!(
-            "the reader worker sent {} buffers for the cloud users, not {CLOUD_BUFFERS}",
-            buffers.len()
-        )));
+    let Some((meta, columns)) = buffers.split_first() else {
+        return Err(usage("the reader worker sent no buffers for the cloud users".into()));
     };
     let bytes = |b: &ArrayBuffer| release(b, Uint8Array::new(b).to_vec());
-    let not_text = |e: std::string::FromUtf8Error| {
-        usage(format!("the cloud users handed over by the other worker are damaged: {e}"))
-    };
-    let text = std::sync::Arc::new(String::from_utf8(bytes(text)).map_err(not_text)?);
-    let extra = String::from_utf8(bytes(extra)).map_err(not_text)?;
-    let (users, proxies, guids) =
-        (Uint32Array::new(users), Uint32Array::new(proxies), Uint8Array::new(guids));
-    let count = users.length() as usize / USER_WORDS;
-    if !(users.length() as usize).is_multiple_of(USER_WORDS) {
-        return Err(usage(
-            "the cloud users handed over by the other worker are damaged: a user is cut short"
-                .into(),
-        ));
-    }
-    let mut rebuild = CloudRebuild::new(&bytes(meta), text, &extra, count)?;
-    let (mut words, mut addresses, mut ids) = (Vec::new(), Vec::new(), Vec::new());
-    let mut proxy = 0;
-    for first in (0..count).step_by(REBUILD_BATCH) {
-        let batch = REBUILD_BATCH.min(count - first);
-        let part = |array: &Uint32Array, at: usize, len: usize, into: &mut Vec<u32>| {
-            into.resize(len, 0);
-            array.subarray(at as u32, (at + len) as u32).copy_to(&mut into[..]);
-        };
-        part(&users, first * USER_WORDS, batch * USER_WORDS, &mut words);
-        let proxy_words = CloudRebuild::proxy_words(&words);
-        if proxy + proxy_words > proxies.length() as usize {
-            return Err(usage(
-                "the cloud users handed over by the other worker are damaged: more proxy \
-                 addresses than were sent"
-                    .into(),
-            ));
-        }
-        part(&proxies, proxy, proxy_words, &mut addresses);
-        ids.resize(batch * 16, 0);
-        guids.subarray((first * 16) as u32, ((first + batch) * 16) as u32).copy_to(&mut ids);
-        rebuild.push(&words, &addresses, &ids)?;
-        proxy += proxy_words;
-    }
-    let proxy_words = proxies.length() as usize;
-    for buffer in &buffers[3..] {
-        release(buffer, ());
-    }
-    rebuild.finish(proxy_words)
+    let columns = ColumnBuffers(columns.iter().map(bytes).collect());
+    CloudHalf::from_buffers(CloudBuffers { meta: bytes(meta), columns })
 }
-
-/// Users rebuilt from each copy of the reader's buffers: ~4 MB of them.
-const REBUILD_BATCH: usize = 1 << 16;
 
 /// Frees a received buffer, once copied, now rather than at the next garbage collection, which
 /// a worker busy matching does not reach for seconds: `ArrayBuffer.prototype.transfer(0)`

@@ -1,301 +1,96 @@
-//! A [`CloudHalf`] as a few flat buffers, so that the browser's reader worker, which reads the
-//! cloud file and makes its users, can hand them to the main worker by transferring the buffers:
-//! the text once, each user as a run of `u32`s, each anchor's GUID as 16 bytes, and the rest
-//! (small: the file's info, unreadable rows, unusual anchors) as JSON.
-
-use std::sync::Arc;
+//! A [`CloudHalf`] as buffers, so that the browser's reader worker, which reads the cloud file
+//! and makes its users, can hand them to the main worker by transferring the buffers: the
+//! users' columns as they are ([`CloudUsers::into_buffers`]), each anchor's GUID as 16 bytes,
+//! and the rest (small: the file's info and unreadable rows) as JSON.
 
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use super::CloudHalf;
-use crate::engine::anchor::AnchorClass;
+use crate::engine::anchor::{classify_anchor, AnchorClass};
+use crate::engine::columnar::{ColumnError, GuidColumn};
 use crate::engine::error::{Error, ErrorKind};
-use crate::engine::model::{CloudUser, RowRef};
 use crate::engine::read::{Reject, Table};
-use crate::engine::text::Text;
+use crate::engine::users::{CloudUsers, ColumnBuffers};
 
-/// A cloud half taken apart by [`CloudHalf::into_parts`].
+/// A cloud half taken apart by [`CloudHalf::into_buffers`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CloudParts {
-    /// Everything but the users' values, as JSON.
+pub struct CloudBuffers {
+    /// Everything but the users, as JSON.
     pub meta: Vec<u8>,
-    /// The text the users' values are slices of; shared, not copied (whoever sends it copies it
-    /// once, where it sends it).
-    pub text: Arc<String>,
-    /// Values that are not slices of `text` (a proxy address glued across a dropped
-    /// separator), back to back: they read as if appended to `text`.
-    pub extra: String,
-    /// [`USER_WORDS`] a user: line, record, flags (`SYNCED_*`, `HAS_FILE_OBJECT_GUID`,
-    /// `CLASS_*`), the start and end of each of [`CloudUser`]'s texts in this order:
-    /// upn, name, mail, immutable_id, object_id, on_premises_object_identifier and
-    /// file_object_guid, and how many proxy addresses it has.
-    pub users: Vec<u32>,
-    /// Every proxy address's start and end, user after user.
-    pub proxies: Vec<u32>,
-    /// 16 bytes a user: the GUID of its anchor when that is base64 of a GUID (zeros otherwise).
-    pub guids: Vec<u8>,
+    /// The users' columns, then the anchors' GUIDs and their validity bitmap.
+    pub columns: ColumnBuffers,
 }
 
-/// `u32`s a user in [`CloudParts::users`].
-pub const USER_WORDS: usize = 3 + 2 * TEXTS + 1;
-
-/// [`CloudUser`]'s texts but the proxy addresses.
-const TEXTS: usize = 7;
-
-const SYNCED_MASK: u32 = 0b11;
-const SYNCED_FALSE: u32 = 1;
-const SYNCED_TRUE: u32 = 2;
-const HAS_FILE_OBJECT_GUID: u32 = 1 << 2;
-const CLASS_MASK: u32 = 0b11 << 3;
-/// The class is in [`Meta::classes`].
-const CLASS_OTHER: u32 = 0;
-const CLASS_EMPTY: u32 = 1 << 3;
-const CLASS_BASE64_GUID: u32 = 2 << 3;
-
-/// [`CloudParts::meta`].
+/// [`CloudBuffers::meta`].
 #[derive(Serialize, Deserialize)]
 struct Meta {
     /// The table without its rows.
     table: Table,
     rows: usize,
     rejects: Vec<Reject>,
-    /// The classes that are neither empty nor base64 of a GUID, by user.
-    classes: Vec<(u32, AnchorClass)>,
-}
-
-/// A cloud user's texts, in the order of [`CloudParts::users`].
-fn texts(user: &CloudUser) -> [&Text; TEXTS] {
-    let file_object_guid = user.file_object_guid.as_ref();
-    [
-        &user.upn,
-        &user.name,
-        &user.mail,
-        &user.immutable_id,
-        &user.object_id,
-        &user.on_premises_object_identifier,
-        file_object_guid.unwrap_or(&user.upn),
-    ]
 }
 
 impl CloudHalf {
-    /// The half as flat buffers, to move to another worker. Fails only when its text, with
-    /// the values that are not slices of it, would pass 4 GiB.
-    pub fn into_parts(self) -> Result<CloudParts, Error> {
-        let CloudHalf { table, rows, text, users, rejects, classes } = self;
-        let too_large =
-            || Error::new(ErrorKind::TooLarge { size: text.len() as u64, limit: u32::MAX.into() });
-        let mut extra = String::new();
-        // Where a value is in `text` and `extra` read as one.
-        let mut span = |value: &Text| -> Option<[u32; 2]> {
-            let range = match value.range_in(&text) {
-                Some(range) => range,
-                None if value.is_empty() => 0..0,
-                None => {
-                    let start = text.len() + extra.len();
-                    extra.push_str(value);
-                    start..start + value.len()
-                }
-            };
-            Some([u32::try_from(range.start).ok()?, u32::try_from(range.end).ok()?])
-        };
-        let mut words = Vec::with_capacity(users.len() * USER_WORDS);
-        let mut proxies = Vec::new();
-        let mut guids = vec![0; users.len() * 16];
-        let mut unusual = Vec::new();
-        for (i, (user, class)) in users.iter().zip(classes).enumerate() {
-            let synced = match user.synced {
-                None => 0,
-                Some(false) => SYNCED_FALSE,
-                Some(true) => SYNCED_TRUE,
-            };
-            let has_guid = if user.file_object_guid.is_some() { HAS_FILE_OBJECT_GUID } else { 0 };
-            let class = match class {
-                AnchorClass::Empty => CLASS_EMPTY,
-                AnchorClass::Base64Guid { guid } => {
-                    guids[i * 16..(i + 1) * 16].copy_from_slice(&guid.to_bytes_le());
-                    CLASS_BASE64_GUID
-                }
-                other => {
-                    unusual.push((i as u32, other));
-                    CLASS_OTHER
-                }
-            };
-            words.extend([line(user.at.line), line(user.at.record), synced | has_guid | class]);
-            for value in texts(user) {
-                words.extend(span(value).ok_or_else(too_large)?);
-            }
-            words.push(user.proxy_addresses.len() as u32);
-            for address in &user.proxy_addresses {
-                proxies.extend(span(address).ok_or_else(too_large)?);
-            }
+    /// The half as buffers, to move to another worker (or why its users could not be made).
+    pub fn into_buffers(self) -> Result<CloudBuffers, Error> {
+        let CloudHalf { table, rows, users, rejects, classes } = self;
+        let mut guids = GuidColumn::with_capacity(classes.len());
+        for class in &classes {
+            guids.push(match class {
+                AnchorClass::Base64Guid { guid } => Some(*guid),
+                _ => None,
+            });
         }
-        let meta = Meta { table, rows, rejects, classes: unusual };
-        Ok(CloudParts {
-            // Plain data with string keys: serialising it cannot fail.
-            meta: serde_json::to_vec(&meta).unwrap_or_default(),
-            text,
-            extra,
-            users: words,
-            proxies,
-            guids,
-        })
+        let mut columns = users?.into_buffers();
+        let (bytes, valid) = guids.into_buffers();
+        columns.0.extend([bytes, valid.iter().flat_map(|w| w.to_le_bytes()).collect()]);
+        // Plain data with string keys: serialising it cannot fail.
+        let meta = serde_json::to_vec(&Meta { table, rows, rejects }).unwrap_or_default();
+        Ok(CloudBuffers { meta, columns })
     }
 
-    /// The half back from [`CloudHalf::into_parts`], refused unless every value is a slice of
-    /// the text on character boundaries and every count adds up. ([`CloudRebuild`] does the
-    /// same from the users a batch at a time.)
-    pub fn from_parts(parts: CloudParts) -> Result<CloudHalf, Error> {
-        let CloudParts { meta, text, extra, users, proxies, guids } = parts;
-        let mut rebuild = CloudRebuild::new(&meta, text, &extra, users.len() / USER_WORDS)?;
-        rebuild.push(&users, &proxies, &guids)?;
-        rebuild.finish(proxies.len())
+    /// The half back from [`CloudHalf::into_buffers`], refused unless every column checks out
+    /// ([`CloudUsers::from_buffers`]). An anchor that was not base64 of a GUID is classified
+    /// again here: those are few, and classifying is a pure function of the value.
+    pub fn from_buffers(buffers: CloudBuffers) -> Result<CloudHalf, Error> {
+        let CloudBuffers { meta, columns: ColumnBuffers(mut columns) } = buffers;
+        let Meta { table, rows, rejects } =
+            serde_json::from_slice(&meta).map_err(|e| damaged(&e.to_string()))?;
+        let (Some(valid), Some(bytes)) = (columns.pop(), columns.pop()) else {
+            return Err(damaged("the anchors' GUIDs are missing"));
+        };
+        if !valid.len().is_multiple_of(8) {
+            return Err(damaged("the anchors' validity bitmap is not whole words"));
+        }
+        let valid =
+            valid.chunks_exact(8).map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()));
+        let guids = GuidColumn::from_buffers(bytes, valid.collect()).map_err(column_damaged)?;
+        let users = CloudUsers::from_buffers(ColumnBuffers(columns)).map_err(column_damaged)?;
+        if guids.len() != users.len() {
+            return Err(damaged("not one anchor GUID slot a user"));
+        }
+        let classes = users
+            .immutable_ids()
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                guids
+                    .get(i)
+                    .map_or_else(|| classify_anchor(id), |guid| AnchorClass::Base64Guid { guid })
+            })
+            .collect();
+        Ok(CloudHalf { table, rows, users: Ok(users), rejects, classes })
     }
 }
 
-/// [`CloudHalf::from_parts`] fed the users a batch at a time, so that whoever copies the
-/// buffers from elsewhere (the main worker, from the reader's) holds a batch of them at once
-/// rather than all: the users are rebuilt in order, each batch of whole users with its proxy
-/// addresses ([`CloudRebuild::proxy_words`]) and GUIDs.
-pub struct CloudRebuild {
-    meta: Meta,
-    text: Arc<String>,
-    /// How many users were sent.
-    count: usize,
-    users: Vec<CloudUser>,
-    classes: Vec<AnchorClass>,
-    /// [`Meta::classes`], in order, those not reached yet.
-    unusual: std::iter::Peekable<std::vec::IntoIter<(u32, AnchorClass)>>,
-    /// Proxy words taken so far.
-    proxy_words: usize,
-}
-
-impl CloudRebuild {
-    /// A rebuild of `count` users from [`CloudParts::meta`], [`CloudParts::text`] and
-    /// [`CloudParts::extra`].
-    pub fn new(
-        meta: &[u8],
-        text: Arc<String>,
-        extra: &str,
-        count: usize,
-    ) -> Result<CloudRebuild, Error> {
-        let mut meta: Meta = serde_json::from_slice(meta).map_err(|e| damaged(&e.to_string()))?;
-        let text = if extra.is_empty() {
-            text
-        } else {
-            let mut text = Arc::try_unwrap(text).unwrap_or_else(|shared| String::clone(&shared));
-            text.push_str(extra);
-            Arc::new(text)
-        };
-        let unusual = std::mem::take(&mut meta.classes).into_iter().peekable();
-        Ok(CloudRebuild {
-            meta,
-            text,
-            count,
-            users: Vec::with_capacity(count),
-            classes: Vec::with_capacity(count),
-            unusual,
-            proxy_words: 0,
-        })
-    }
-
-    /// How many proxy words (a start and an end each address) the whole users in `words`
-    /// have.
-    pub fn proxy_words(words: &[u32]) -> usize {
-        words.chunks_exact(USER_WORDS).map(|user| 2 * user[USER_WORDS - 1] as usize).sum()
-    }
-
-    /// Rebuilds the next users: `words` holds whole users, `proxies` exactly their addresses
-    /// and `guids` their 16 bytes each.
-    pub fn push(&mut self, words: &[u32], proxies: &[u32], guids: &[u8]) -> Result<(), Error> {
-        let count = words.len() / USER_WORDS;
-        if !words.len().is_multiple_of(USER_WORDS)
-            || guids.len() != count * 16
-            || self.users.len() + count > self.count
-        {
-            return Err(damaged("the users' buffers do not hold a whole number of users"));
-        }
-        let text = &self.text;
-        let slice = |[start, end]: [u32; 2]| {
-            Text::try_slice(text, start as usize..end as usize)
-                .ok_or_else(|| damaged("a value is not a slice of the text"))
-        };
-        let pair = |words: &[u32], at: usize| [words[at], words[at + 1]];
-        let mut next_proxy = 0;
-        for (user, guid) in words.chunks_exact(USER_WORDS).zip(guids.chunks_exact(16)) {
-            let i = self.users.len();
-            let flags = user[2];
-            let value = |n: usize| slice(pair(user, 3 + 2 * n));
-            let end = next_proxy + 2 * user[USER_WORDS - 1] as usize;
-            let proxy_addresses = proxies
-                .get(next_proxy..end)
-                .ok_or_else(|| damaged("more proxy addresses than were sent"))?
-                .chunks_exact(2)
-                .map(|p| slice([p[0], p[1]]))
-                .collect::<Result<Vec<_>, _>>()?;
-            next_proxy = end;
-            self.users.push(CloudUser {
-                at: RowRef { line: user[0].into(), record: user[1].into() },
-                upn: value(0)?,
-                name: value(1)?,
-                mail: value(2)?,
-                immutable_id: value(3)?,
-                object_id: value(4)?,
-                on_premises_object_identifier: value(5)?,
-                file_object_guid: (flags & HAS_FILE_OBJECT_GUID != 0)
-                    .then(|| value(6))
-                    .transpose()?,
-                proxy_addresses,
-                synced: match flags & SYNCED_MASK {
-                    0 => None,
-                    SYNCED_FALSE => Some(false),
-                    SYNCED_TRUE => Some(true),
-                    _ => return Err(damaged("a user's sync flag is neither")),
-                },
-            });
-            self.classes.push(match flags & CLASS_MASK {
-                CLASS_EMPTY => AnchorClass::Empty,
-                CLASS_BASE64_GUID => {
-                    let bytes: [u8; 16] = guid.try_into().unwrap_or_default();
-                    AnchorClass::Base64Guid { guid: Uuid::from_bytes_le(bytes) }
-                }
-                CLASS_OTHER => match self.unusual.next_if(|(at, _)| *at as usize == i) {
-                    Some((_, class)) => class,
-                    None => return Err(damaged("a user's anchor class is missing")),
-                },
-                _ => return Err(damaged("a user's anchor class is unknown")),
-            });
-        }
-        if next_proxy != proxies.len() {
-            return Err(damaged("proxy addresses were sent for users that were not"));
-        }
-        self.proxy_words += next_proxy;
-        Ok(())
-    }
-
-    /// The half, once every user has been pushed; `proxy_words` is how many were sent.
-    pub fn finish(mut self, proxy_words: usize) -> Result<CloudHalf, Error> {
-        if self.users.len() != self.count
-            || self.proxy_words != proxy_words
-            || self.unusual.next().is_some()
-        {
-            return Err(damaged("values were sent for users that were not"));
-        }
-        let CloudRebuild { meta, text, users, classes, .. } = self;
-        let Meta { table, rows, rejects, .. } = meta;
-        Ok(CloudHalf { table, rows, text, users, rejects, classes })
-    }
+fn column_damaged(error: ColumnError) -> Error {
+    damaged(&error.to_string())
 }
 
 fn damaged(why: &str) -> Error {
     Error::new(ErrorKind::Usage {
         message: format!("the cloud users handed over by the other worker are damaged: {why}"),
     })
-}
-
-/// A line or record number as the row store keeps it (`u32`, saturated).
-fn line(n: u64) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]
@@ -355,96 +150,69 @@ mod tests {
                 .iter()
                 .filter(|c| !matches!(c, AnchorClass::Empty | AnchorClass::Base64Guid { .. }))
                 .count();
-            let back = CloudHalf::from_parts(self::half(&name, &bytes).into_parts().unwrap());
+            let back = CloudHalf::from_buffers(self::half(&name, &bytes).into_buffers().unwrap());
             assert_same(&back.unwrap(), &half, &name);
         }
-        assert!(unusual > 5, "custom anchors travel in the JSON: {unusual}");
+        assert!(unusual > 5, "custom anchors are classified again: {unusual}");
     }
 
     #[test]
-    fn values_that_are_not_slices_of_the_text_travel_beside_it() {
-        // The third address is glued across a dropped separator: a text of its own. An
-        // unreadable row (no UPN) and an unusual anchor travel too.
-        let csv = "UserPrincipalName,ProxyAddresses,ImmutableId,DirSyncEnabled,ObjectId\r\n\
-                   a@x.com,SMTP:a@x.com;X500:/o=Org/ou=Admin Group X400:c=US;a= ;p=Org,yYuRNW0Z6kCXeYidebdT8A==,True,1\r\n\
-                   ,SMTP:b@x.com,,False,2\r\n\
-                   c@x.com,,00u1abcdEFGH2345ijkl,,3\r\n";
+    fn glued_addresses_unreadable_rows_and_custom_anchors_travel() {
+        // The third address is glued across a dropped separator. An unreadable row (no UPN)
+        // and an unusual anchor travel too.
+        let csv = "UserPrincipalName,ProxyAddresses,ImmutableId,DirSyncEnabled,ObjectId,ObjectGuid\r\n\
+                   a@x.com,SMTP:a@x.com;X500:/o=Org/ou=Admin Group X400:c=US;a= ;p=Org,yYuRNW0Z6kCXeYidebdT8A==,True,1,g\r\n\
+                   ,SMTP:b@x.com,,False,2,\r\n\
+                   c@x.com,,00u1abcdEFGH2345ijkl,,3,\r\n";
         let half = half("cloud.csv", csv.as_bytes());
-        assert_eq!(half.users.len(), 2);
+        let users = half.users.as_ref().unwrap();
+        assert_eq!(users.len(), 2);
         assert_eq!(half.rejects.len(), 1);
-        let parts = self::half("cloud.csv", csv.as_bytes()).into_parts().unwrap();
-        assert_eq!(parts.extra, "X400:c=US;a=;p=Org");
-        assert_eq!(parts.users.len(), 2 * USER_WORDS);
-        assert_same(&CloudHalf::from_parts(parts).unwrap(), &half, "glued");
+        let addresses: Vec<&str> = users.get(0).proxy_addresses().collect();
+        assert_eq!(addresses[2], "X400:c=US;a=;p=Org");
+        assert_eq!(users.get(0).file_object_guid(), Some("g"));
+        let back = CloudHalf::from_buffers(
+            self::half("cloud.csv", csv.as_bytes()).into_buffers().unwrap(),
+        );
+        assert_same(&back.unwrap(), &half, "glued");
     }
 
     #[test]
-    fn users_pushed_a_batch_at_a_time_come_back_the_same() {
-        let (name, bytes) = cloud_files().into_iter().max_by_key(|(_, b)| b.len()).unwrap();
-        let half = half(&name, &bytes);
-        let parts = self::half(&name, &bytes).into_parts().unwrap();
-        assert!(parts.users.len() / USER_WORDS > 5, "{name}");
-        for batch in [1, 2, 3, 7] {
-            let count = parts.users.len() / USER_WORDS;
-            let mut rebuild =
-                CloudRebuild::new(&parts.meta, Arc::clone(&parts.text), &parts.extra, count)
-                    .unwrap();
-            let mut proxy = 0;
-            for (i, words) in parts.users.chunks(batch * USER_WORDS).enumerate() {
-                let proxy_words = CloudRebuild::proxy_words(words);
-                let guids = &parts.guids[i * batch * 16..][..words.len() / USER_WORDS * 16];
-                rebuild.push(words, &parts.proxies[proxy..proxy + proxy_words], guids).unwrap();
-                proxy += proxy_words;
-            }
-            assert_same(&rebuild.finish(parts.proxies.len()).unwrap(), &half, &name);
-        }
-        // A user short, or proxy addresses nobody took, are refused at the end.
-        let count = parts.users.len() / USER_WORDS;
-        let mut short = CloudRebuild::new(&parts.meta, Arc::clone(&parts.text), "", count).unwrap();
-        let words = &parts.users[..USER_WORDS];
-        let proxy_words = CloudRebuild::proxy_words(words);
-        short.push(words, &parts.proxies[..proxy_words], &parts.guids[..16]).unwrap();
-        assert!(short.finish(parts.proxies.len()).is_err());
-    }
-
-    #[test]
-    fn damaged_parts_are_refused() {
-        let csv = "UserPrincipalName,ProxyAddresses,ImmutableId\r\n\
-                   a@x.com,SMTP:a@x.com;smtp:a@y.com,yYuRNW0Z6kCXeYidebdT8A==\r\n\
-                   b@x.com,,00u1abcdEFGH2345ijkl\r\n";
-        assert!(try_half("cloud.csv", csv.as_bytes()).is_ok());
-        let good = half("cloud.csv", csv.as_bytes()).into_parts().unwrap();
-        type Damage = fn(&mut CloudParts);
-        let damage: [(&str, Damage); 8] = [
-            ("meta", |p| p.meta.truncate(p.meta.len() / 2)),
-            ("a word short", |p| {
-                p.users.pop();
-            }),
-            ("a GUID short", |p| {
-                p.guids.pop();
-            }),
-            ("a value past the text", |p| p.users[4] = p.text.len() as u32 + 1),
-            ("an end before its start", |p| (p.users[3], p.users[4]) = (5, 4)),
-            ("an address too many", |p| p.users[USER_WORDS - 1] += 1),
-            ("an address too few", |p| p.users[USER_WORDS - 1] -= 1),
-            ("an unknown class", |p| p.users[2] |= CLASS_MASK),
+    fn damaged_buffers_are_refused() {
+        let csv = "UserPrincipalName,DisplayName,ProxyAddresses,ImmutableId,DirSyncEnabled\r\n\
+                   a@x.com,é,SMTP:a@x.com;smtp:a@y.com,yYuRNW0Z6kCXeYidebdT8A==,True\r\n\
+                   b@x.com,,,00u1abcdEFGH2345ijkl,False\r\n";
+        let good = half("cloud.csv", csv.as_bytes()).into_buffers().unwrap();
+        assert!(CloudHalf::from_buffers(good.clone()).is_ok());
+        let last = good.columns.0.len() - 1;
+        type Damage = Box<dyn Fn(&mut CloudBuffers)>;
+        let damage: Vec<(&str, Damage)> = vec![
+            ("meta", Box::new(|b| b.meta.truncate(b.meta.len() / 2))),
+            ("a buffer short", Box::new(|b| drop(b.columns.0.remove(3)))),
+            (
+                "a place short",
+                Box::new(|b| {
+                    b.columns.0[1].pop();
+                }),
+            ),
+            ("a UPN short", Box::new(|b| b.columns.0[3].truncate(4))),
+            ("an offset past the values", Box::new(|b| b.columns.0[3][4] = 200)),
+            // The name's end offset (row 0) moved inside `é`.
+            ("an offset inside a character", Box::new(|b| b.columns.0[5][4] = 1)),
+            ("a sync flag unknown", Box::new(move |b| b.columns.0[last - 2][0] = 7)),
+            (
+                "a GUID short",
+                Box::new(move |b| {
+                    b.columns.0[last - 1].pop();
+                }),
+            ),
+            ("the bitmap short", Box::new(move |b| b.columns.0[last].clear())),
         ];
-        assert!(CloudHalf::from_parts(good.clone()).is_ok());
         for (what, damage) in damage {
-            let mut parts = good.clone();
-            damage(&mut parts);
-            let error = CloudHalf::from_parts(parts).unwrap_err();
+            let mut buffers = good.clone();
+            damage(&mut buffers);
+            let error = CloudHalf::from_buffers(buffers).unwrap_err();
             assert!(error.to_string().contains("are damaged"), "{what}: {error}");
         }
-        // A value that ends inside a character.
-        let accented = half(
-            "cloud.csv",
-            "UserPrincipalName,DisplayName,ImmutableId\r\na@x.com,é,yYuRNW0Z6kCXeYidebdT8A==\r\n"
-                .as_bytes(),
-        );
-        let mut parts = accented.into_parts().unwrap();
-        let name_end = 3 + 2 + 1;
-        parts.users[name_end] -= 1;
-        assert!(CloudHalf::from_parts(parts).is_err());
     }
 }

@@ -16,7 +16,10 @@ pub struct GuidColumn {
 impl GuidColumn {
     /// An empty column with room for `rows` GUIDs.
     pub fn with_capacity(rows: usize) -> GuidColumn {
-        GuidColumn { bytes: Vec::with_capacity(rows * 16), valid: Vec::with_capacity(rows / 64 + 1) }
+        GuidColumn {
+            bytes: Vec::with_capacity(rows * 16),
+            valid: Vec::with_capacity(rows / 64 + 1),
+        }
     }
 
     /// Appends one row's GUID, or its absence.
@@ -49,6 +52,11 @@ impl GuidColumn {
         }
         let bytes = self.bytes.get(row * 16..row * 16 + 16)?;
         Uuid::from_slice(bytes).ok()
+    }
+
+    /// The bytes the column holds in its buffers.
+    pub fn heap_bytes(&self) -> usize {
+        self.bytes.len() + self.valid.len() * 8
     }
 
     /// The column's two buffers (the GUIDs' bytes, the validity words), to hand over.

@@ -21,11 +21,36 @@ impl Default for ListOffsets {
 }
 
 impl Utf8ListColumn {
+    /// An empty column with room for `rows` lists of `bytes` bytes of items in all.
+    pub fn with_capacity(rows: usize, bytes: usize) -> Utf8ListColumn {
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        Utf8ListColumn {
+            items: Utf8Column::with_capacity(rows, bytes),
+            offsets: ListOffsets(offsets),
+        }
+    }
+
     /// Appends one row's list.
-    pub fn push<'a>(&mut self, items: impl IntoIterator<Item = &'a str>) -> Result<(), ColumnError> {
+    pub fn push<'a>(
+        &mut self,
+        items: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), ColumnError> {
         for item in items {
             self.items.push(item)?;
         }
+        self.offsets.0.push(offset(self.items.len())?);
+        Ok(())
+    }
+
+    /// Appends an item to the row being written (ended by [`Utf8ListColumn::end_row`]): for
+    /// items made one at a time, as a cell is split.
+    pub fn push_item(&mut self, item: &str) -> Result<(), ColumnError> {
+        self.items.push(item)
+    }
+
+    /// Ends the row being written: the items pushed since the last row are its list.
+    pub fn end_row(&mut self) -> Result<(), ColumnError> {
         self.offsets.0.push(offset(self.items.len())?);
         Ok(())
     }
@@ -41,12 +66,17 @@ impl Utf8ListColumn {
     }
 
     /// Row `row`'s items (none past the end).
-    pub fn get(&self, row: usize) -> impl ExactSizeIterator<Item = &str> + '_ {
+    pub fn get(&self, row: usize) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
         let range = match (self.offsets.0.get(row), self.offsets.0.get(row + 1)) {
             (Some(&start), Some(&end)) => start as usize..end as usize,
             _ => 0..0,
         };
         range.map(|item| self.items.get(item).unwrap_or_default())
+    }
+
+    /// The bytes the column holds in its buffers.
+    pub fn heap_bytes(&self) -> usize {
+        self.items.heap_bytes() + self.offsets.0.len() * 4
     }
 
     /// Every row's items, one column: for scans over all addresses at once.

@@ -70,8 +70,8 @@ impl Utf8Column {
     /// UTF-8 values, offsets from 0 to the end that never decrease and fall on character
     /// boundaries.
     pub fn from_buffers(values: Vec<u8>, offsets: Vec<u32>) -> Result<Utf8Column, ColumnError> {
-        let values =
-            String::from_utf8(values).map_err(|_| ColumnError::Damaged("the values are not UTF-8"))?;
+        let values = String::from_utf8(values)
+            .map_err(|_| ColumnError::Damaged("the values are not UTF-8"))?;
         check_offsets(&offsets, values.len())?;
         if !offsets.iter().all(|&at| values.is_char_boundary(at as usize)) {
             return Err(ColumnError::Damaged("an offset splits a character"));

@@ -61,12 +61,12 @@ pub fn fix_script(audit: &Audit) -> String {
              \x20   Update-MgUser -UserId {target} -OnPremisesImmutableId {value}\n\
              }}\n",
             number = i + 1,
-            upn = comment_safe(&cloud.upn),
-            cloud_line = cloud.at.line,
-            old = comment_safe(&cloud.immutable_id),
+            upn = comment_safe(cloud.upn()),
+            cloud_line = cloud.at().line,
+            old = comment_safe(cloud.immutable_id()),
             anchor = comment_safe(anchor),
             reason = comment_safe(&view.reason),
-            target = ps_quote(if cloud.upn.is_empty() { &cloud.object_id } else { &cloud.upn }),
+            target = ps_quote(if cloud.upn().is_empty() { cloud.object_id() } else { cloud.upn() }),
             value = ps_quote(anchor),
         );
     }

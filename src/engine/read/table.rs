@@ -2,7 +2,6 @@
 //! notes about the file as a whole.
 
 use std::ops::Range;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -12,7 +11,6 @@ use super::detection::Detection;
 use super::dialect::FileFormat;
 use super::warning::Warning;
 use crate::engine::error::{Error, Position};
-use crate::engine::text::Text;
 
 /// An export read into memory.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -39,17 +37,15 @@ pub struct Table {
 ///
 /// Offsets are `u32`: the reader refuses text over 4 GiB ([`ErrorKind::TooLarge`]).
 ///
-/// The text is shared: [`Row::text`] hands out a field as a [`Text`] that borrows it, so the
-/// users built from the rows hold no copy of their values, and the text outlives the rows.
+/// The users' columns are made from the rows ([`crate::engine::users`]), and the rows dropped.
 ///
 /// [`ErrorKind::TooLarge`]: crate::engine::ErrorKind::TooLarge
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "RowsParts")]
 pub struct Rows {
-    /// Every field's text, row after row; shared with the [`Text`]s handed out, and only
-    /// written while nothing else holds it (reading).
+    /// Every field's text, row after row.
     #[serde(serialize_with = "serialize_text")]
-    text: Arc<String>,
+    text: String,
     /// The end of each field in `text`; row `i`'s are `ends[i * width..(i + 1) * width]`.
     ends: Vec<u32>,
     /// Each row's physical line.
@@ -84,11 +80,6 @@ impl Rows {
         self.width
     }
 
-    /// The buffer every field's text is a slice of.
-    pub(crate) fn shared_text(&self) -> &Arc<String> {
-        &self.text
-    }
-
     /// Row `index` (0 = the first data row), if there is one.
     pub fn get(&self, index: usize) -> Option<Row<'_>> {
         let line = *self.lines.get(index)?;
@@ -115,7 +106,7 @@ impl Rows {
         debug_assert!(ends.iter().all(|&end| text.is_char_boundary(end)));
         debug_assert!(self.text.len() as u64 + text.len() as u64 <= MAX_TEXT as u64);
         let base = self.text.len();
-        Arc::make_mut(&mut self.text).push_str(text);
+        self.text.push_str(text);
         self.ends.extend(ends.iter().map(|&end| (base + end) as u32));
         self.lines.push(saturate(line));
         self.records.push(saturate(record));
@@ -127,7 +118,7 @@ impl Rows {
     pub(crate) fn reserve(&mut self, bytes: usize, done: usize, total: usize) {
         if self.text.capacity() - self.text.len() < bytes {
             let extra = additional(self.text.len(), bytes, done, total);
-            Arc::make_mut(&mut self.text).reserve_exact(extra);
+            self.text.reserve_exact(extra);
         }
         if self.lines.capacity() == self.lines.len() {
             let rows = additional(self.lines.len(), 1, done, total);
@@ -150,7 +141,7 @@ fn additional(len: usize, extra: usize, done: usize, total: usize) -> usize {
     (projected + projected / 32).saturating_sub(len).max(extra)
 }
 
-fn serialize_text<S: Serializer>(text: &Arc<String>, serializer: S) -> Result<S::Ok, S::Error> {
+fn serialize_text<S: Serializer>(text: &str, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(text)
 }
 
@@ -215,13 +206,7 @@ impl TryFrom<RowsParts> for Rows {
         if p.records.len() != rows || Some(p.ends.len()) != rows.checked_mul(p.width) || !ends_fit {
             return Err("rows: the field ends do not fit the rows and their text".to_string());
         }
-        Ok(Rows {
-            text: Arc::new(p.text),
-            ends: p.ends,
-            lines: p.lines,
-            records: p.records,
-            width: p.width,
-        })
+        Ok(Rows { text: p.text, ends: p.ends, lines: p.lines, records: p.records, width: p.width })
     }
 }
 
@@ -233,7 +218,7 @@ pub struct Row<'t> {
     /// The data record's number, from 1 (rejected records count too).
     pub record: u64,
     /// The whole store's text.
-    text: &'t Arc<String>,
+    text: &'t str,
     /// Where the first field starts in `text`.
     start: usize,
     /// Where each field ends in `text`.
@@ -256,11 +241,6 @@ impl<'t> Row<'t> {
         Some(&self.text[self.range(index)?])
     }
 
-    /// [`Row::field`] as a [`Text`] that shares the store's text (nothing is copied).
-    pub fn text(&self, index: usize) -> Option<Text> {
-        Some(Text::slice(self.text, self.range(index)?))
-    }
-
     /// Where field `index` is in the store's text.
     fn range(&self, index: usize) -> Option<Range<usize>> {
         let end = *self.ends.get(index)? as usize;
@@ -270,7 +250,7 @@ impl<'t> Row<'t> {
 
     /// The values in header order.
     pub fn fields(&self) -> impl ExactSizeIterator<Item = &'t str> + 't {
-        let (text, mut start) = (self.text.as_str(), self.start);
+        let (text, mut start) = (self.text, self.start);
         self.ends.iter().map(move |&end| {
             let field = &text[start..end as usize];
             start = end as usize;
@@ -314,7 +294,7 @@ impl RaggedRows {
     ) {
         let rows = &mut self.rows;
         let before = rows.ends.len();
-        let text = Arc::make_mut(&mut rows.text);
+        let text = &mut rows.text;
         for field in fields {
             text.push_str(field);
             rows.ends.push(text.len() as u32);

@@ -799,10 +799,12 @@ mod tests {
     use super::*;
     use crate::engine::audit::{audit, AuditOptions, Input};
     use crate::engine::matching::{match_users, MatchOptions};
-    use crate::engine::model::{CloudUser, OnPremUser, RowRef};
+    use crate::engine::model::RowRef;
     use crate::engine::report::Category;
     use crate::engine::sample::{generate, Anomalies, CloudFormat, OnPremFormat, SampleSpec};
-    use crate::engine::text::Text;
+    use crate::engine::users::test_users::{
+        cloud_table, onprem_table, TestCloudUser, TestOnPremUser,
+    };
     use crate::engine::view::select;
     use uuid::Uuid;
 
@@ -855,33 +857,33 @@ mod tests {
                     format!("{}É0", long.to_uppercase()),
                 ])
                 .collect();
-        let onprem = names
+        let onprem: Vec<TestOnPremUser> = names
             .iter()
             .enumerate()
-            .map(|(i, name)| OnPremUser {
+            .map(|(i, name)| TestOnPremUser {
                 at: RowRef { line: i as u64 + 2, record: i as u64 + 1 },
                 upn: match i % 4 {
-                    3 => Text::default(),
-                    1 => format!("{long}{}@Contoso.com", i % 3).into(),
-                    _ => format!("U{}@Contoso.com", i % 3).into(),
+                    3 => String::new(),
+                    1 => format!("{long}{}@Contoso.com", i % 3),
+                    _ => format!("U{}@Contoso.com", i % 3),
                 },
-                name: name.clone().into(),
-                sam_account_name: format!("s{i}").into(),
-                mail: (i % 2 == 0).then(|| format!("u{}@contoso.com", i % 3).into()),
+                name: name.clone(),
+                sam_account_name: format!("s{i}"),
+                mail: (i % 2 == 0).then(|| format!("u{}@contoso.com", i % 3)),
                 object_guid: (i % 5 != 4).then(|| Uuid::from_u128(0xABCD_0000 + i as u128)),
-                ..OnPremUser::default()
+                ..TestOnPremUser::default()
             })
             .collect();
-        let cloud = (0..6)
-            .map(|i| CloudUser {
+        let cloud: Vec<TestCloudUser> = (0..6)
+            .map(|i| TestCloudUser {
                 at: RowRef { line: i as u64 + 2, record: i as u64 + 1 },
-                upn: format!("u{}@contoso.com", i % 3).into(),
-                name: names[names.len() - 1 - i].clone().into(),
+                upn: format!("u{}@contoso.com", i % 3),
+                name: names[names.len() - 1 - i].clone(),
                 immutable_id: ["", "00uAbC", "x\u{212A}y", "İ", "ß"][i % 5].into(),
-                ..CloudUser::default()
+                ..TestCloudUser::default()
             })
             .collect();
-        match_users(onprem, cloud, &MatchOptions::default())
+        match_users(onprem_table(&onprem), cloud_table(&cloud), &MatchOptions::default())
     }
 
     /// Some text an admin might search for: part of a real value (in any case, maybe padded),
@@ -1079,7 +1081,11 @@ mod tests {
 
     #[test]
     fn selects_what_select_selects_on_an_empty_report() {
-        let report = match_users(Vec::new(), Vec::new(), &MatchOptions::default());
+        let report = match_users(
+            onprem_table(&Vec::new()),
+            cloud_table(&Vec::new()),
+            &MatchOptions::default(),
+        );
         let index = ViewIndex::new(&report);
         for sort in SORT_KEYS {
             let query = Query { search: "a".into(), sort, descending: true, ..Query::default() };
@@ -1094,7 +1100,7 @@ mod tests {
         let query = Query { sort: SortKey::CloudUpn, descending: true, ..Query::default() };
         let selected = index.select(&report, &query);
         let upn =
-            |e: u32| report.cloud_of(&report.entries[e as usize]).map(|c| String::from(&c.upn));
+            |e: u32| report.cloud_of(&report.entries[e as usize]).map(|c| c.upn().to_string());
         let pairs: Vec<(Option<String>, u32)> = selected.iter().map(|&e| (upn(e), e)).collect();
         // u2 first, then u1, then u0 (each in file order), then the entries without a cloud user.
         for pair in pairs.windows(2) {

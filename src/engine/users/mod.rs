@@ -1,0 +1,30 @@
+//! The two sides' users as columns: each export's rows are read straight into one column per
+//! value the matcher and the report use, and a user is a row index into them, read through a
+//! borrowed view ([`OnPremUser`], [`CloudUser`]).
+//!
+//! What holds for a whole column (the export has no mail column, or its own objectGUID column)
+//! is said once, on the table, not in every row.
+
+mod cloud;
+mod onprem;
+#[cfg(test)]
+pub(crate) mod test_users;
+mod transfer;
+
+pub use cloud::{CloudRow, CloudSizes, CloudUser, CloudUsers};
+pub use onprem::{OnPremRow, OnPremSizes, OnPremUser, OnPremUsers};
+pub use transfer::ColumnBuffers;
+
+use crate::engine::columnar::{ColumnError, Utf8Column};
+use crate::engine::error::{Error, ErrorKind};
+
+/// A column that could not take a value: only past 4 GiB of one value's text, which the reader
+/// refuses long before ([`crate::engine::read`]'s size limit), so said plainly if it happens.
+fn column_error(error: ColumnError) -> Error {
+    Error::new(ErrorKind::Usage { message: format!("the users could not be stored: {error}") })
+}
+
+/// Row `index` of a column as long as its table (so always there).
+fn text(column: &Utf8Column, index: usize) -> &str {
+    column.get(index).unwrap_or_default()
+}

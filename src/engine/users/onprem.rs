@@ -1,0 +1,277 @@
+//! The on-premises AD users: one column per attribute the report uses.
+
+use std::borrow::Cow;
+
+use uuid::Uuid;
+
+use super::{column_error, text};
+use crate::engine::columnar::{GuidColumn, Utf8Column, Utf8ListColumn};
+use crate::engine::error::Error;
+use crate::engine::model::{first_non_empty, primary_smtp, push_proxy_addresses, RowRef};
+
+/// Every on-prem user of an export, in file order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OnPremUsers {
+    at: Vec<RowRef>,
+    upn: Utf8Column,
+    name: Utf8Column,
+    sam_account_name: Utf8Column,
+    distinguished_name: Utf8Column,
+    /// `None` when the export has no mail column: then nothing can be said about what a
+    /// takeover does to the cloud mail.
+    mail: Option<Utf8Column>,
+    proxy_addresses: Utf8ListColumn,
+    object_guid: GuidColumn,
+    consistency_guid: GuidColumn,
+    /// The string anchor column's values, when the anchor is a named string attribute.
+    string_anchor: Option<Utf8Column>,
+    /// The export's own ImmutableID column (the seed tutorial computes one): empty is none.
+    file_immutable_id: Utf8Column,
+    employee_id: Utf8Column,
+}
+
+/// One on-prem user's values, as read from its row, for [`OnPremUsers::push`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OnPremRow<'a> {
+    /// Where it is in the on-prem file.
+    pub at: RowRef,
+    /// `userPrincipalName`; empty when the export has none.
+    pub upn: &'a str,
+    /// `Name` / `displayName`.
+    pub name: &'a str,
+    /// `sAMAccountName`.
+    pub sam_account_name: &'a str,
+    /// `distinguishedName`.
+    pub distinguished_name: &'a str,
+    /// `mail` (kept only when the table has a mail column).
+    pub mail: &'a str,
+    /// The `proxyAddresses` cell, joined as exported (split on the way in).
+    pub proxy_addresses: &'a str,
+    /// `objectGUID`.
+    pub object_guid: Option<Uuid>,
+    /// `mS-DS-ConsistencyGuid`, when the export has it and it is set.
+    pub consistency_guid: Option<Uuid>,
+    /// The string anchor (kept only when the table has a string anchor column).
+    pub string_anchor: &'a str,
+    /// The export's own ImmutableID column; empty when it has none.
+    pub file_immutable_id: &'a str,
+    /// `employeeID`, when exported (a common custom anchor).
+    pub employee_id: &'a str,
+}
+
+/// How many users and bytes of each text column an [`OnPremUsers`] gets room for: the reader
+/// knows them before it writes a row, and a column allocated once is never copied to grow.
+/// `mail` and `string_anchor` are `None` when the export has no mail column and when the
+/// anchor is not a string column.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OnPremSizes {
+    /// Users.
+    pub rows: usize,
+    /// Bytes of `upn`.
+    pub upn: usize,
+    /// Bytes of `name`.
+    pub name: usize,
+    /// Bytes of `sam_account_name`.
+    pub sam_account_name: usize,
+    /// Bytes of `distinguished_name`.
+    pub distinguished_name: usize,
+    /// Bytes of `mail`.
+    pub mail: Option<usize>,
+    /// Bytes of `proxy_addresses`.
+    pub proxy_addresses: usize,
+    /// Bytes of `string_anchor`.
+    pub string_anchor: Option<usize>,
+    /// Bytes of `file_immutable_id`.
+    pub file_immutable_id: usize,
+    /// Bytes of `employee_id`.
+    pub employee_id: usize,
+}
+
+impl OnPremUsers {
+    /// No users yet, with room for `sizes`.
+    pub fn new(sizes: OnPremSizes) -> OnPremUsers {
+        let rows = sizes.rows;
+        let text = |bytes| Utf8Column::with_capacity(rows, bytes);
+        OnPremUsers {
+            at: Vec::with_capacity(rows),
+            upn: text(sizes.upn),
+            name: text(sizes.name),
+            sam_account_name: text(sizes.sam_account_name),
+            distinguished_name: text(sizes.distinguished_name),
+            mail: sizes.mail.map(text),
+            proxy_addresses: Utf8ListColumn::with_capacity(rows, sizes.proxy_addresses),
+            object_guid: GuidColumn::with_capacity(rows),
+            consistency_guid: GuidColumn::with_capacity(rows),
+            string_anchor: sizes.string_anchor.map(text),
+            file_immutable_id: text(sizes.file_immutable_id),
+            employee_id: text(sizes.employee_id),
+        }
+    }
+
+    /// Appends a user.
+    pub fn push(&mut self, row: &OnPremRow<'_>) -> Result<(), Error> {
+        self.at.push(row.at);
+        let texts = [
+            (&mut self.upn, row.upn),
+            (&mut self.name, row.name),
+            (&mut self.sam_account_name, row.sam_account_name),
+            (&mut self.distinguished_name, row.distinguished_name),
+            (&mut self.file_immutable_id, row.file_immutable_id),
+            (&mut self.employee_id, row.employee_id),
+        ];
+        for (column, value) in texts {
+            column.push(value).map_err(column_error)?;
+        }
+        for (column, value) in
+            [(&mut self.mail, row.mail), (&mut self.string_anchor, row.string_anchor)]
+        {
+            if let Some(column) = column {
+                column.push(value).map_err(column_error)?;
+            }
+        }
+        push_proxy_addresses(&mut self.proxy_addresses, row.proxy_addresses)
+            .map_err(column_error)?;
+        self.object_guid.push(row.object_guid);
+        self.consistency_guid.push(row.consistency_guid);
+        Ok(())
+    }
+
+    /// The number of users.
+    pub fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.at.is_empty()
+    }
+
+    /// User `index` (in file order).
+    ///
+    /// # Panics
+    /// When `index` is not below [`OnPremUsers::len`]: indexes come from the matcher, which
+    /// makes them from this table.
+    pub fn get(&self, index: usize) -> OnPremUser<'_> {
+        assert!(index < self.len(), "on-prem user {index} of {}", self.len());
+        OnPremUser { users: self, index }
+    }
+
+    /// Every user, in file order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = OnPremUser<'_>> + '_ {
+        (0..self.len()).map(|index| OnPremUser { users: self, index })
+    }
+
+    /// Whether the export has a mail column.
+    pub fn has_mail(&self) -> bool {
+        self.mail.is_some()
+    }
+
+    /// The bytes the columns hold.
+    pub fn heap_bytes(&self) -> usize {
+        let texts = [
+            &self.upn,
+            &self.name,
+            &self.sam_account_name,
+            &self.distinguished_name,
+            &self.file_immutable_id,
+            &self.employee_id,
+        ];
+        let optional = [&self.mail, &self.string_anchor];
+        texts.iter().map(|c| c.heap_bytes()).sum::<usize>()
+            + optional.into_iter().flatten().map(Utf8Column::heap_bytes).sum::<usize>()
+            + self.proxy_addresses.heap_bytes()
+            + self.object_guid.heap_bytes()
+            + self.consistency_guid.heap_bytes()
+            + self.at.len() * std::mem::size_of::<RowRef>()
+    }
+}
+
+/// An on-premises AD user: a row of [`OnPremUsers`].
+#[derive(Clone, Copy, Debug)]
+pub struct OnPremUser<'a> {
+    users: &'a OnPremUsers,
+    index: usize,
+}
+
+impl<'a> OnPremUser<'a> {
+    /// Its index in [`OnPremUsers`].
+    pub fn index(self) -> usize {
+        self.index
+    }
+
+    /// Where it is in the on-prem file.
+    pub fn at(self) -> RowRef {
+        self.users.at[self.index]
+    }
+
+    /// `userPrincipalName`, trimmed; empty when the export has none.
+    pub fn upn(self) -> &'a str {
+        text(&self.users.upn, self.index)
+    }
+
+    /// `Name` / `displayName`.
+    pub fn name(self) -> &'a str {
+        text(&self.users.name, self.index)
+    }
+
+    /// `sAMAccountName`, trimmed.
+    pub fn sam_account_name(self) -> &'a str {
+        text(&self.users.sam_account_name, self.index)
+    }
+
+    /// `distinguishedName`.
+    pub fn distinguished_name(self) -> &'a str {
+        text(&self.users.distinguished_name, self.index)
+    }
+
+    /// `mail`, trimmed; `None` when the export has no mail column.
+    pub fn mail(self) -> Option<&'a str> {
+        self.users.mail.as_ref().map(|column| text(column, self.index))
+    }
+
+    /// `proxyAddresses`, one value each (`SMTP:` marks the primary address).
+    pub fn proxy_addresses(self) -> impl ExactSizeIterator<Item = &'a str> + Clone + 'a {
+        self.users.proxy_addresses.get(self.index)
+    }
+
+    /// `objectGUID`.
+    pub fn object_guid(self) -> Option<Uuid> {
+        self.users.object_guid.get(self.index)
+    }
+
+    /// `mS-DS-ConsistencyGuid`, when the export has it and it is set.
+    pub fn consistency_guid(self) -> Option<Uuid> {
+        self.users.consistency_guid.get(self.index)
+    }
+
+    /// The value of the string anchor column, when the anchor is a named string attribute.
+    pub fn string_anchor(self) -> Option<&'a str> {
+        self.users.string_anchor.as_ref().map(|column| text(column, self.index))
+    }
+
+    /// The export's own ImmutableID column (the seed tutorial computes one), checked, never
+    /// trusted; `None` when the export has none or it is empty here.
+    pub fn file_immutable_id(self) -> Option<&'a str> {
+        Some(text(&self.users.file_immutable_id, self.index)).filter(|v| !v.is_empty())
+    }
+
+    /// `employeeID`, trimmed, when exported (a common custom anchor).
+    pub fn employee_id(self) -> &'a str {
+        text(&self.users.employee_id, self.index)
+    }
+
+    /// The primary SMTP address: the `SMTP:` proxy address, else `mail`. Lower-cased.
+    pub fn primary_smtp(self) -> Option<String> {
+        self.primary_smtp_key().map(Cow::into_owned)
+    }
+
+    /// [`OnPremUser::primary_smtp`], borrowed when it is already folded.
+    pub(crate) fn primary_smtp_key(self) -> Option<Cow<'a, str>> {
+        primary_smtp(self.proxy_addresses(), self.mail().unwrap_or_default())
+    }
+
+    /// The person's label for messages: UPN, else sAMAccountName, else name.
+    pub fn label(self) -> &'a str {
+        first_non_empty(&[self.upn(), self.sam_account_name(), self.name()])
+    }
+}
