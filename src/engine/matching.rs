@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::engine::anchor::{classify_anchor, Anchor, AnchorClass};
-use crate::engine::guid::guid_from_immutable_id;
+use crate::engine::join::anchor::{join_anchors, AnchorKey, SortedAnchors};
 use crate::engine::model::{fold, fold_cow, AnchorAttribute, RowRef};
 use crate::engine::report::{
     AnchorRelation, Entry, Finding, MatchReport, Notice, PersonKey, Severity, SoftMatchKey, Verdict,
@@ -47,100 +47,6 @@ pub struct MatchOptions {
 /// The anchor Entra Connect will compute for an on-prem user, or `None` when it has none.
 pub fn effective_anchor(user: OnPremUser<'_>, anchor: &AnchorAttribute) -> Option<Anchor> {
     AnchorKey::onprem(user, anchor).map(AnchorKey::to_anchor)
-}
-
-/// An anchor as the matcher compares it: exactly, case included, as Entra does. Canonical
-/// base64 of 16 bytes and the bytes determine each other, so an anchor that is a GUID's
-/// ImmutableID is keyed by the GUID: equal keys are equal anchors, and the base64 text is never
-/// built, hashed or read to compare. Any other value is keyed by its text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum AnchorKey<'a> {
-    /// `immutable_id(guid)`.
-    Guid(Uuid),
-    /// A value that is not canonical base64 of 16 bytes.
-    Text(&'a str),
-}
-
-impl<'a> AnchorKey<'a> {
-    /// The key of an anchor value as written (a string anchor attribute); `None` when empty.
-    fn of_text(value: &'a str) -> Option<AnchorKey<'a>> {
-        if value.is_empty() {
-            return None;
-        }
-        Some(guid_from_immutable_id(value).map_or(AnchorKey::Text(value), AnchorKey::Guid))
-    }
-
-    /// [`AnchorKey::of_text`] of a cloud ImmutableID, from its class: classifying found the
-    /// GUID already (a value is [`AnchorClass::Base64Guid`] exactly when it is canonical base64
-    /// of 16 bytes).
-    fn of_cloud(value: &'a str, class: &AnchorClass) -> Option<AnchorKey<'a>> {
-        match class {
-            _ if value.is_empty() => None,
-            AnchorClass::Base64Guid { guid } => Some(AnchorKey::Guid(*guid)),
-            _ => Some(AnchorKey::Text(value)),
-        }
-    }
-
-    /// The key of the anchor Entra Connect will compute for an on-prem user.
-    fn onprem(user: OnPremUser<'a>, anchor: &AnchorAttribute) -> Option<AnchorKey<'a>> {
-        match anchor {
-            AnchorAttribute::ConsistencyGuidElseObjectGuid => {
-                user.consistency_guid().or(user.object_guid()).map(AnchorKey::Guid)
-            }
-            AnchorAttribute::ObjectGuid => user.object_guid().map(AnchorKey::Guid),
-            AnchorAttribute::Column(_) => user.string_anchor().and_then(Self::of_text),
-        }
-    }
-
-    /// The anchor: the ImmutableID of a GUID key, or the value's text (shared, not copied).
-    fn to_anchor(self) -> Anchor {
-        match self {
-            AnchorKey::Guid(guid) => Anchor::of_guid(&guid),
-            AnchorKey::Text(text) => Anchor::from(text.to_string()),
-        }
-    }
-}
-
-/// Positions by anchor: GUID anchors in a map of 16-byte keys, other values by their text.
-struct AnchorIndex<'a> {
-    guid: KeyIndex<Uuid>,
-    text: KeyIndex<&'a str>,
-}
-
-impl<'a> AnchorIndex<'a> {
-    fn with_capacity(guids: usize, texts: usize) -> AnchorIndex<'a> {
-        AnchorIndex { guid: KeyIndex::with_capacity(guids), text: KeyIndex::with_capacity(texts) }
-    }
-
-    fn insert(&mut self, key: AnchorKey<'a>, position: u32) {
-        match key {
-            AnchorKey::Guid(guid) => self.guid.insert(guid, position),
-            AnchorKey::Text(text) => self.text.insert(text, position),
-        }
-    }
-
-    fn get(&self, key: AnchorKey<'_>) -> &[u32] {
-        match key {
-            AnchorKey::Guid(guid) => self.guid.get(&guid),
-            AnchorKey::Text(text) => self.text.get(text),
-        }
-    }
-
-    /// Reads the slot where [`AnchorIndex::get`] of `key` starts (see [`Interner::numbers`]).
-    fn read(&self, key: AnchorKey<'_>) -> u32 {
-        match key {
-            AnchorKey::Guid(guid) => self.guid.read(&guid),
-            AnchorKey::Text(text) => self.text.read(text),
-        }
-    }
-
-    /// The positions of each anchor several users hold, groups ordered by their positions.
-    fn groups(&self) -> Vec<Vec<u32>> {
-        let repeated = self.guid.repeated.values().chain(self.text.repeated.values());
-        let mut groups: Vec<Vec<u32>> = repeated.cloned().collect();
-        groups.sort();
-        groups
-    }
 }
 
 /// Matches the two sides and returns one entry per user or pair.
@@ -181,7 +87,7 @@ pub(crate) fn match_classified(
         onprem_keys: &onprem_keys,
         cloud_keys: &cloud_keys,
         interner: &interner,
-        index: OnPremIndex::new(&onprem_users, &options.anchor),
+        index: OnPremIndex::new(&onprem_users),
         anchor_holder: vec![NO_USER; cloud_users.len()],
         onprem_claimed: vec![false; onprem_users.len()],
         cloud_done: vec![false; cloud_users.len()],
@@ -570,15 +476,6 @@ impl<K: Hash + Eq + Copy> KeyIndex<K> {
         }
     }
 
-    /// Reads the slot where [`KeyIndex::get`] of `key` starts, for its wait alone.
-    fn read<Q>(&self, key: &Q) -> u32
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        self.first.first(hash32(key)).map_or(NO_USER, |&(_, position)| position)
-    }
-
     /// Every position holding `key`, in the order they were inserted.
     fn get<Q>(&self, key: &Q) -> &[u32]
     where
@@ -596,12 +493,11 @@ impl<K: Hash + Eq + Copy> KeyIndex<K> {
     }
 }
 
-/// The lookups the matcher makes into the on-prem side by anchor, GUID and value (by UPN and
-/// address it walks [`SideKeys`]). The GUID and value indexes serve only the cloud users no
+/// The lookups the matcher makes into the on-prem side by GUID and value (by anchor it merges
+/// sorted keys, [`join_anchors`]; by UPN and address it walks [`SideKeys`]). The GUID and value indexes serve only the cloud users no
 /// join took, so they are built on the first lookup, and hold only what those users look for.
 struct OnPremIndex<'a> {
     users: &'a OnPremUsers,
-    by_anchor: AnchorIndex<'a>,
     by_guid: OnceCell<GuidIndexes>,
     /// sAMAccountName and employeeID, exact: values Okta custom mappings stamp as anchors.
     by_value: OnceCell<KeyIndex<&'a str>>,
@@ -614,17 +510,8 @@ struct GuidIndexes {
 }
 
 impl<'a> OnPremIndex<'a> {
-    fn new(users: &'a OnPremUsers, anchor: &AnchorAttribute) -> Self {
-        let mut by_anchor = match anchor {
-            AnchorAttribute::Column(_) => AnchorIndex::with_capacity(0, users.len()),
-            _ => AnchorIndex::with_capacity(users.len(), 0),
-        };
-        for (i, user) in users.iter().enumerate() {
-            if let Some(key) = AnchorKey::onprem(user, anchor) {
-                by_anchor.insert(key, i as u32);
-            }
-        }
-        OnPremIndex { users, by_anchor, by_guid: OnceCell::new(), by_value: OnceCell::new() }
+    fn new(users: &'a OnPremUsers) -> Self {
+        OnPremIndex { users, by_guid: OnceCell::new(), by_value: OnceCell::new() }
     }
 
     fn by_guid(&self, sought: &Sought) -> &GuidIndexes {
@@ -773,29 +660,19 @@ impl<'a> Matcher<'a> {
     /// users hold the same anchor exactly when they found the same first on-prem holder, so
     /// only the anchors no on-prem user holds need an index of their own.
     fn duplicate_anchors(&mut self) {
-        let mut unmatched = AnchorIndex::with_capacity(0, 0);
-        // In batches, each's slots read first, as the interner numbers users.
-        let cloud = 0..self.cloud.len() as u32;
-        for start in cloud.clone().step_by(BATCH) {
-            let batch = start..(start + BATCH as u32).min(cloud.end);
-            let anchors = batch.clone().filter_map(|c| self.cloud_anchor(c));
-            std::hint::black_box(
-                anchors.fold(0, |read, key| read ^ self.index.by_anchor.read(key)),
-            );
-            for c in batch {
-                let Some(key) = self.cloud_anchor(c) else { continue };
-                match self.index.by_anchor.get(key).first() {
-                    Some(&i) => self.anchor_holder[c as usize] = i,
-                    None => unmatched.insert(key, c),
-                }
-            }
-        }
+        let attribute = &self.options.anchor;
+        let onprem_key = |i: u32| AnchorKey::onprem(self.onprem.get(i as usize), attribute);
+        let cloud_key = |c: u32| self.cloud_anchor(c);
+        let onprem = SortedAnchors::new((0..self.onprem.len() as u32).map(onprem_key));
+        let cloud = SortedAnchors::new((0..self.cloud.len() as u32).map(cloud_key));
+        let join = join_anchors(&onprem, &cloud, self.cloud.len(), onprem_key, cloud_key);
+        self.anchor_holder = join.holders.iter().map(|h| h.unwrap_or(NO_USER)).collect();
         // Cloud users by the on-prem user holding their anchor; `Holders` numbers from 1, so
         // the first holder `i` is number `i + 1`, and no holder (`NO_USER`) wraps to `NO_KEY`.
         let number = |i: u32| i.wrapping_add(1);
         let holder_numbers = self.anchor_holder.iter().map(|&i| number(i));
         let cloud_by_holder = Holders::new(holder_numbers, self.onprem.len() + 1);
-        for group in self.index.by_anchor.groups() {
+        for group in join.onprem_groups {
             let rows = group.len() as u32;
             let verdict = Verdict::DuplicateAnchor { side: Side::OnPrem, rows };
             for &i in &group {
@@ -805,7 +682,7 @@ impl<'a> Matcher<'a> {
                 self.push(verdict.clone(), None, Some(c));
             }
         }
-        let mut cloud_groups = unmatched.groups();
+        let mut cloud_groups = join.unheld_cloud_groups;
         for (c, &i) in self.anchor_holder.iter().enumerate() {
             if cloud_by_holder.first_of_several(number(i), c as u32) {
                 cloud_groups.push(cloud_by_holder.of(number(i)).collect());

@@ -9,6 +9,7 @@ pub mod columnar;
 pub mod convert;
 pub mod error;
 pub mod guid;
+pub(crate) mod join;
 pub mod matching;
 pub mod model;
 pub mod output;
