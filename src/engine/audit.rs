@@ -588,13 +588,6 @@ fn record_text(row: Row<'_>, format: &FileFormat) -> String {
     text.trim_end_matches('\n').to_string()
 }
 
-/// The bytes of column `index` over every row: what its user column holds at most (values are
-/// trimmed or split, never grown), so the column is allocated once.
-fn column_bytes(table: &Table, index: Option<usize>) -> usize {
-    let Some(index) = index else { return 0 };
-    table.rows.iter().map(|row| row.field(index).map_or(0, str::len)).sum()
-}
-
 /// The on-prem rows as users; rows without a usable anchor are unreadable.
 pub fn onprem_users(
     table: &Table,
@@ -619,7 +612,11 @@ pub fn onprem_users(
         ),
         _ => None,
     };
-    let bytes = |field| column_bytes(table, table.columns.get(field));
+    // What each user column holds at most (values are trimmed or split, never grown), so it
+    // is allocated once.
+    let column_bytes = table.rows.column_bytes();
+    let column = |index: Option<usize>| index.and_then(|i| column_bytes.get(i)).copied();
+    let bytes = |field| column(table.columns.get(field)).unwrap_or(0);
     let mut users = OnPremUsers::new(OnPremSizes {
         rows: table.rows.len(),
         upn: bytes(Field::UserPrincipalName),
@@ -628,7 +625,7 @@ pub fn onprem_users(
         distinguished_name: bytes(Field::DistinguishedName),
         mail: table.columns.get(Field::Mail).map(|_| bytes(Field::Mail)),
         proxy_addresses: bytes(Field::ProxyAddresses),
-        string_anchor: string_column.map(|i| column_bytes(table, Some(i))),
+        string_anchor: string_column.map(|i| column(Some(i)).unwrap_or(0)),
         file_immutable_id: bytes(Field::ImmutableId),
         employee_id: bytes(Field::EmployeeId),
     });
@@ -683,7 +680,9 @@ fn onprem_user<'t>(
 
 /// The cloud rows as users; a row without a UPN is unreadable (every Entra user has one).
 pub fn cloud_users(table: &Table) -> Result<(CloudUsers, Vec<Reject>), Error> {
-    let bytes = |field| column_bytes(table, table.columns.get(field));
+    let column_bytes = table.rows.column_bytes();
+    let bytes =
+        |field| table.columns.get(field).and_then(|i| column_bytes.get(i)).map_or(0, |b| *b);
     let mut users = CloudUsers::new(CloudSizes {
         rows: table.rows.len(),
         upn: bytes(Field::UserPrincipalName),
