@@ -179,30 +179,20 @@ mod cli {
         let cloud = FileSource::open(&args.cloud)?;
         let result = audit_in_parallel(onprem, cloud, &options).map_err(|e| e.to_string())?;
 
-        let write = |out: &mut dyn Write| -> io::Result<()> {
-            match args.format {
-                Format::Text => write_text(&result, args.all, &mut *out),
-                Format::Json => {
-                    // Streamed entry by entry: the same bytes as the JsonReport, less memory.
-                    write_json(&result, &mut *out)?;
-                    writeln!(out)
-                }
-                Format::Csv => write_csv(&result, &mut *out),
-                Format::Script => out.write_all(fix_script(&result).as_bytes()),
-            }
-        };
         match &args.output {
             Some(path) => {
                 let file = std::fs::File::create(path)
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                let mut out = BufWriter::new(file);
-                write(&mut out).and_then(|()| out.flush()).map_err(|e| e.to_string())?;
+                let mut out = BufWriter::with_capacity(OUT_BUFFER, file);
+                write_report(&args, &result, &mut out)
+                    .and_then(|()| out.flush())
+                    .map_err(|e| e.to_string())?;
                 eprintln!("{}", headline(&result).text);
             }
             None => {
-                let mut out = BufWriter::new(io::stdout().lock());
+                let mut out = BufWriter::with_capacity(OUT_BUFFER, io::stdout().lock());
                 // A closed pipe (`| head`) is not an error worth a message.
-                match write(&mut out).and_then(|()| out.flush()) {
+                match write_report(&args, &result, &mut out).and_then(|()| out.flush()) {
                     Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e.to_string()),
                     _ => {}
                 }
@@ -212,6 +202,24 @@ mod cli {
             write_unreadable(&result, dir)?;
         }
         Ok(if headline(&result).safe { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    }
+
+    /// The report's output buffer: a report can be a gigabyte, written in pieces of a few bytes.
+    const OUT_BUFFER: usize = 1 << 20;
+
+    /// Writes the report in the format asked for. Generic over the writer, so the writers'
+    /// many small writes go straight into the buffer (no call through `dyn Write` each).
+    fn write_report<W: Write>(args: &ReportArgs, result: &Audit, out: &mut W) -> io::Result<()> {
+        match args.format {
+            Format::Text => write_text(result, args.all, &mut *out),
+            Format::Json => {
+                // Streamed entry by entry: the same bytes as the JsonReport, less memory.
+                write_json(result, &mut *out)?;
+                writeln!(out)
+            }
+            Format::Csv => write_csv(result, &mut *out),
+            Format::Script => out.write_all(fix_script(result).as_bytes()),
+        }
     }
 
     /// `audit_sources`, with the cloud file read on a second thread while this one reads the

@@ -520,17 +520,19 @@ pub fn overview(audit: &Audit) -> Overview {
 pub fn detail(audit: &Audit, index: u32) -> Detail {
     let entry = &audit.report.entries[index as usize];
     let view = entry_view(&audit.report, entry);
-    let pair = |label: &str, value: String| (label.to_string(), value);
+    let pair = |label: &str, value: &str| (label.to_string(), value.to_string());
+    let guid =
+        |guid: Option<uuid::Uuid>| guid.map(|g| g.hyphenated().to_string()).unwrap_or_default();
     let onprem = view
         .onprem
         .map(|p| {
             vec![
-                pair("Line", p.line.to_string()),
+                pair("Line", &p.line.to_string()),
                 pair("userPrincipalName", p.upn),
                 pair("Name", p.name),
                 pair("sAMAccountName", p.sam_account_name),
-                pair("objectGUID", p.object_guid.unwrap_or_default()),
-                pair("mS-DS-ConsistencyGuid", p.consistency_guid.unwrap_or_default()),
+                pair("objectGUID", &guid(p.object_guid)),
+                pair("mS-DS-ConsistencyGuid", &guid(p.consistency_guid)),
                 pair("mail", p.mail),
             ]
         })
@@ -544,11 +546,11 @@ pub fn detail(audit: &Audit, index: u32) -> Detail {
                 None => "",
             };
             vec![
-                pair("Line", c.line.to_string()),
+                pair("Line", &c.line.to_string()),
                 pair("userPrincipalName", c.upn),
                 pair("Display name", c.name),
                 pair("ImmutableID", c.immutable_id),
-                pair("Synced", synced.to_string()),
+                pair("Synced", synced),
                 pair("mail", c.mail),
             ]
         })
@@ -558,8 +560,8 @@ pub fn detail(audit: &Audit, index: u32) -> Detail {
         category: Some(view.category),
         onprem,
         cloud,
-        anchor: view.anchor,
-        anchor_class: view.cloud_anchor_class,
+        anchor: view.anchor.map(String::from),
+        anchor_class: view.cloud_anchor_class.map(String::from),
         anchor_explain: entry.cloud_anchor.as_ref().map(|c| c.explain()),
         reason: view.reason,
         findings: view.findings.into_iter().map(|f| (f.severity, f.message)).collect(),

@@ -1,6 +1,7 @@
 //! The report as CSV for Excel: UTF-8 with a byte-order mark (so Excel shows names right), and
 //! every cell that a spreadsheet would run as a formula neutralised.
 
+use std::borrow::Cow;
 use std::io;
 
 use crate::engine::audit::Audit;
@@ -39,26 +40,32 @@ pub fn write_csv<W: io::Write>(audit: &Audit, mut out: W) -> io::Result<()> {
         let (p, c) = (view.onprem.as_ref(), view.cloud.as_ref());
         let findings: Vec<String> =
             view.findings.iter().map(|f| format!("[{:?}] {}", f.severity, f.message)).collect();
-        let record = [
-            view.category.label().to_string(),
-            view.reason.clone(),
-            p.map(|p| p.line.to_string()).unwrap_or_default(),
-            p.map(|p| p.upn.clone()).unwrap_or_default(),
-            p.map(|p| p.name.clone()).unwrap_or_default(),
-            p.map(|p| p.sam_account_name.clone()).unwrap_or_default(),
-            p.and_then(|p| p.object_guid.clone()).unwrap_or_default(),
-            p.and_then(|p| p.consistency_guid.clone()).unwrap_or_default(),
-            view.anchor.clone().unwrap_or_default(),
-            c.map(|c| c.line.to_string()).unwrap_or_default(),
-            c.map(|c| c.upn.clone()).unwrap_or_default(),
-            c.map(|c| c.immutable_id.clone()).unwrap_or_default(),
-            view.cloud_anchor_class.clone().unwrap_or_default(),
-            c.and_then(|c| c.synced).map(|s| s.to_string()).unwrap_or_default(),
-            findings.join("\n"),
-            view.fix.as_ref().map(|f| f.summary.clone()).unwrap_or_default(),
-            view.fix.as_ref().map(|f| f.powershell.clone()).unwrap_or_default(),
+        let number = |n: u64| Cow::Owned(n.to_string());
+        let record: [Cow<'_, str>; 17] = [
+            view.category.label().into(),
+            view.reason.as_str().into(),
+            p.map_or("".into(), |p| number(p.line)),
+            p.map_or("", |p| p.upn).into(),
+            p.map_or("", |p| p.name).into(),
+            p.map_or("", |p| p.sam_account_name).into(),
+            p.and_then(|p| p.object_guid).map_or("".into(), |g| g.hyphenated().to_string().into()),
+            p.and_then(|p| p.consistency_guid)
+                .map_or("".into(), |g| g.hyphenated().to_string().into()),
+            view.anchor.unwrap_or_default().into(),
+            c.map_or("".into(), |c| number(c.line)),
+            c.map_or("", |c| c.upn).into(),
+            c.map_or("", |c| c.immutable_id).into(),
+            view.cloud_anchor_class.unwrap_or_default().into(),
+            c.and_then(|c| c.synced).map_or("".into(), |s| s.to_string().into()),
+            findings.join("\n").into(),
+            view.fix.as_ref().map_or("", |f| f.summary.as_str()).into(),
+            view.fix.as_ref().map_or("", |f| f.powershell.as_str()).into(),
         ];
-        writer.write_record(record.iter().map(|cell| neutralise(cell).into_owned()))?;
+        for cell in &record {
+            writer.write_field(neutralise(cell).as_bytes())?;
+        }
+        // An empty record after the fields ends the row.
+        writer.write_record(None::<&[u8]>)?;
     }
     writer.flush()
 }
@@ -106,7 +113,7 @@ pub fn write_unreadable_csv<W: io::Write>(
 
 /// Prefixes a cell that Excel or LibreOffice would read as a formula (`= + - @`, tab, CR) with
 /// `'`, so a hostile display name cannot run anything (OWASP "CSV injection").
-pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+pub fn neutralise(cell: &str) -> Cow<'_, str> {
     match cell.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
         _ => cell.into(),

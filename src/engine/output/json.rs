@@ -13,7 +13,7 @@ use crate::engine::report::{Category, Entry, MatchReport, Notice};
 /// The JSON document. Field names are camelCase; `version` changes when the shape does.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct JsonReport {
+pub struct JsonReport<'a> {
     /// The shape's version: 1.
     pub version: u32,
     /// Safe or not, in a sentence.
@@ -27,7 +27,7 @@ pub struct JsonReport {
     /// Every row accounted for, per file.
     pub accounting: Vec<Accounting>,
     /// One per user or pair.
-    pub entries: Vec<EntryView>,
+    pub entries: Vec<EntryView<'a>>,
     /// Rows that could not be read.
     pub unreadable: Vec<UnreadableView>,
     /// Run-level notices.
@@ -189,7 +189,7 @@ impl Head {
 }
 
 /// Builds the JSON document.
-pub fn to_json(audit: &Audit) -> JsonReport {
+pub fn to_json(audit: &Audit) -> JsonReport<'_> {
     let head = Head::of(audit);
     JsonReport {
         version: head.version,

@@ -13,8 +13,10 @@ pub use self::script::fix_script;
 pub use self::text::write_text;
 
 use serde::Serialize;
+use uuid::Uuid;
 
 use crate::engine::advice::{fix, reason, Fix};
+use crate::engine::anchor::AnchorClass;
 use crate::engine::audit::Audit;
 use crate::engine::report::{Category, Entry, MatchReport, Severity};
 
@@ -95,20 +97,21 @@ pub fn group_digits(n: u64) -> String {
     out
 }
 
-/// One entry with everything a writer shows, resolved from the report.
+/// One entry with everything a writer shows, resolved from the report: the users' values
+/// borrowed from its columns, the sentences made for it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct EntryView {
+pub struct EntryView<'a> {
     /// The category.
     pub category: Category,
     /// The on-prem row.
-    pub onprem: Option<OnPremView>,
+    pub onprem: Option<OnPremView<'a>>,
     /// The cloud row.
-    pub cloud: Option<CloudView>,
+    pub cloud: Option<CloudView<'a>>,
     /// The anchor the engine will compute.
-    pub anchor: Option<String>,
+    pub anchor: Option<&'a str>,
     /// What the cloud ImmutableID is made of (label).
-    pub cloud_anchor_class: Option<String>,
+    pub cloud_anchor_class: Option<&'static str>,
     /// Why the verdict.
     pub reason: String,
     /// Findings, most severe first.
@@ -120,39 +123,39 @@ pub struct EntryView {
 /// The on-prem side of an entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct OnPremView {
+pub struct OnPremView<'a> {
     /// Line in the on-prem file.
     pub line: u64,
     /// userPrincipalName.
-    pub upn: String,
+    pub upn: &'a str,
     /// Name.
-    pub name: String,
+    pub name: &'a str,
     /// sAMAccountName.
-    pub sam_account_name: String,
-    /// objectGUID, hyphenated.
-    pub object_guid: Option<String>,
-    /// mS-DS-ConsistencyGuid, hyphenated.
-    pub consistency_guid: Option<String>,
+    pub sam_account_name: &'a str,
+    /// objectGUID (written hyphenated, lower case).
+    pub object_guid: Option<Uuid>,
+    /// mS-DS-ConsistencyGuid (written hyphenated, lower case).
+    pub consistency_guid: Option<Uuid>,
     /// mail.
-    pub mail: String,
+    pub mail: &'a str,
 }
 
 /// The cloud side of an entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CloudView {
+pub struct CloudView<'a> {
     /// Line in the cloud file.
     pub line: u64,
     /// userPrincipalName.
-    pub upn: String,
+    pub upn: &'a str,
     /// displayName.
-    pub name: String,
+    pub name: &'a str,
     /// The ImmutableID as exported.
-    pub immutable_id: String,
+    pub immutable_id: &'a str,
     /// Synced flag, if exported.
     pub synced: Option<bool>,
     /// mail.
-    pub mail: String,
+    pub mail: &'a str,
 }
 
 /// A finding with its severity and message.
@@ -165,28 +168,28 @@ pub struct FindingView {
 }
 
 /// Resolves an entry for display.
-pub fn entry_view(report: &MatchReport, entry: &Entry) -> EntryView {
+pub fn entry_view<'a>(report: &'a MatchReport, entry: &'a Entry) -> EntryView<'a> {
     EntryView {
         category: entry.category(),
         onprem: report.onprem_of(entry).map(|p| OnPremView {
             line: p.at().line,
-            upn: p.upn().to_string(),
-            name: p.name().to_string(),
-            sam_account_name: p.sam_account_name().to_string(),
-            object_guid: p.object_guid().map(|g| g.hyphenated().to_string()),
-            consistency_guid: p.consistency_guid().map(|g| g.hyphenated().to_string()),
-            mail: p.mail().unwrap_or_default().to_string(),
+            upn: p.upn(),
+            name: p.name(),
+            sam_account_name: p.sam_account_name(),
+            object_guid: p.object_guid(),
+            consistency_guid: p.consistency_guid(),
+            mail: p.mail().unwrap_or_default(),
         }),
         cloud: report.cloud_of(entry).map(|c| CloudView {
             line: c.at().line,
-            upn: c.upn().to_string(),
-            name: c.name().to_string(),
-            immutable_id: c.immutable_id().to_string(),
+            upn: c.upn(),
+            name: c.name(),
+            immutable_id: c.immutable_id(),
             synced: c.synced(),
-            mail: c.mail().to_string(),
+            mail: c.mail(),
         }),
-        anchor: entry.anchor.as_deref().map(String::from),
-        cloud_anchor_class: entry.cloud_anchor.as_ref().map(|c| c.label().to_string()),
+        anchor: entry.anchor.as_deref(),
+        cloud_anchor_class: entry.cloud_anchor.as_ref().map(AnchorClass::label),
         reason: reason(report, entry),
         findings: entry
             .findings

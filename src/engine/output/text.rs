@@ -68,7 +68,7 @@ pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Res
                     p.upn, p.line, c.upn, c.line
                 ),
                 (Some(p), None) => {
-                    format!("{} (on-prem line {})", label(&p.upn, &p.sam_account_name), p.line)
+                    format!("{} (on-prem line {})", label(p.upn, p.sam_account_name), p.line)
                 }
                 (None, Some(c)) => format!("{} (cloud line {})", c.upn, c.line),
                 (None, None) => String::new(),
