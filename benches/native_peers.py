@@ -13,7 +13,8 @@ Rounds alternate so a change in the machine's load falls on every tool alike. Ea
 child process of its own under GNU time (`/usr/bin/time -f %M`), so its peak RSS is that child's
 alone (getrusage(RUSAGE_CHILDREN) would give the largest of all children so far). DuckDB's time is
 measured inside its child, from connect to the counts; its child's wall time (Python start and
-`import duckdb` too) is printed beside it.
+`import duckdb` too) is printed beside it. `--before PATH` adds an earlier build of the CLI to
+every round (text and JSON), for a before ÷ after ratio measured under the same load.
 
 Setup (Python 3.11):
     pip install duckdb
@@ -235,6 +236,8 @@ def main():
     parser.add_argument("--dir", type=Path, help="where the pair is (default /tmp/peers-N)")
     parser.add_argument("--cli", type=Path, default=TARGET / "release" / "anchor-audit")
     parser.add_argument("--floor", type=Path, default=TARGET / "release" / "examples" / "native_floor")
+    parser.add_argument("--before", type=Path,
+                        help="an earlier build of anchor-audit, run in the same rounds: before ÷ after")
     # Internal: one DuckDB round in a child process.
     parser.add_argument("--duckdb-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--onprem", help=argparse.SUPPRESS)
@@ -247,7 +250,7 @@ def main():
     duckdb = import_duckdb()
     if not Path(TIME).exists():
         sys.exit(f"native_peers: {TIME} (GNU time, for each child's peak RSS) is missing; `apt-get install time`")
-    for tool in (args.cli, args.floor):
+    for tool in (args.cli, args.floor, *([args.before] if args.before else [])):
         if not tool.exists():
             sys.exit(f"native_peers: {tool} is missing; build it with "
                      "`cargo build --release --bin anchor-audit --example native_floor`")
@@ -266,6 +269,9 @@ def main():
         "ours json": [str(args.cli), "report", str(onprem), str(cloud), "--format", "json", "-o", "/dev/null"],
         "duckdb": [sys.executable, __file__, "--duckdb-child", "--onprem", str(onprem), "--cloud", str(cloud), "--skip", str(skip)],
     }
+    if args.before:
+        for fmt in ("text", "json"):
+            tools[f"before {fmt}"] = [str(args.before), *tools[f"ours {fmt}"][1:]]
     results = {name: [] for name in tools}
     for r in range(args.rounds):
         for name, cmd in tools.items():
@@ -293,6 +299,8 @@ def main():
         ("floor: whole process", "floor", "wall"),
         ("ours: report --format text", "ours text", "wall"),
         ("ours: report --format json", "ours json", "wall"),
+        *([("before: report --format text", "before text", "wall"),
+           ("before: report --format json", "before json", "wall")] if args.before else []),
         (f"DuckDB {duckdb.__version__}, {results['duckdb'][0]['threads']} threads: read_csv both", "duckdb", "load"),
         ("DuckDB: anchor, hard join, UPN join, counts", "duckdb", "join"),
         ("DuckDB: connect to counts", "duckdb", "query"),
@@ -313,6 +321,11 @@ def main():
     print(f"  CPU: ours text ÷ floor {ratio(med('ours text', 'cpu'), med('floor', 'cpu'))}, "
           f"DuckDB child ÷ ours text {ratio(med('duckdb', 'cpu'), med('ours text', 'cpu'))}")
     print(f"  DuckDB ÷ floor           {duck / floor:.2f}×")
+    if args.before:
+        for fmt in ("text", "json"):
+            print(f"  before ÷ ours, {fmt}      {med(f'before {fmt}', 'wall') / med(f'ours {fmt}', 'wall'):.2f}× wall, "
+                  f"{ratio(med(f'before {fmt}', 'cpu'), med(f'ours {fmt}', 'cpu'))} CPU, "
+                  f"{med(f'before {fmt}', 'rss') / med(f'ours {fmt}', 'rss'):.2f}× peak RSS")
     for name in tools:
         print(f"  peak RSS ÷ input, {name:<10} {med(name, 'rss') / input_bytes:.2f}×")
     print(f"  floor records: {results['floor'][0]['records']} (header lines included)")
