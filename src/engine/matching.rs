@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::engine::anchor::{classify_anchor, Anchor, AnchorClass};
-use crate::engine::join::anchor::{join_anchors, AnchorKey, SortedAnchors};
+use crate::engine::concurrent::both;
+use crate::engine::join::anchor::{anchor_join, AnchorJoin, AnchorKey};
 use crate::engine::model::{fold, fold_cow, AnchorAttribute, RowRef};
 use crate::engine::report::{
     AnchorRelation, Entry, Finding, MatchReport, Notice, PersonKey, Severity, SoftMatchKey, Verdict,
@@ -74,11 +75,18 @@ pub(crate) fn match_classified(
     options: &MatchOptions,
 ) -> MatchReport {
     debug_assert_eq!(cloud_classes.len(), cloud_users.len());
-    let mut interner = Interner::with_capacity(onprem_users.len());
-    let onprem_numbers = interner.numbers(onprem_users.iter().map(OnPremUser::keys));
-    let cloud_numbers = interner.numbers(cloud_users.iter().map(CloudUser::keys));
-    let onprem_keys = SideKeys::new(onprem_numbers, interner.len());
-    let cloud_keys = SideKeys::new(cloud_numbers, interner.len());
+    // The UPN and address keys and the anchor join read different columns: both at once.
+    let ((interner, onprem_keys, cloud_keys), anchors) = both(
+        || {
+            let mut interner = Interner::with_capacity(onprem_users.len());
+            let onprem_numbers = interner.numbers(onprem_users.iter().map(OnPremUser::keys));
+            let cloud_numbers = interner.numbers(cloud_users.iter().map(CloudUser::keys));
+            let onprem_keys = SideKeys::new(onprem_numbers, interner.len());
+            let cloud_keys = SideKeys::new(cloud_numbers, interner.len());
+            (interner, onprem_keys, cloud_keys)
+        },
+        || anchor_join(&onprem_users, &cloud_users, &cloud_classes, &options.anchor),
+    );
     let mut matcher = Matcher {
         options,
         onprem: &onprem_users,
@@ -93,7 +101,7 @@ pub(crate) fn match_classified(
         cloud_done: vec![false; cloud_users.len()],
         verdicts: Verdicts { cloud: vec![None; cloud_users.len()], onprem_alone: Vec::new() },
     };
-    matcher.duplicate_anchors();
+    matcher.duplicate_anchors(anchors);
     matcher.hard_matches();
     matcher.soft_matches();
     matcher.mismatches_and_orphans();
@@ -601,43 +609,84 @@ fn entries(
 ) -> Vec<Entry> {
     let Verdicts { cloud: mut cloud_verdicts, mut onprem_alone } = verdicts;
     onprem_alone.sort_by_key(|&(i, _)| i);
-    let mut entries = Vec::with_capacity(cloud_verdicts.len() + onprem_alone.len());
-    let mut push = |verdict, onprem: Option<u32>, cloud, anchor, cloud_anchor| {
-        let mut entry = Entry { verdict, onprem, cloud, anchor, cloud_anchor, findings: vec![] };
-        findings.add(&mut entry);
-        entries.push(entry);
-    };
-    for c in 0..cloud_verdicts.len() {
-        // The next batch's partners are far apart in the on-prem arrays: their slots are read
-        // first, together, so the processor waits for them at once (see `Interner::numbers`).
-        if c % BATCH == 0 {
-            let next = cloud_verdicts[c..].iter().take(BATCH).flatten();
-            let read = next.filter_map(|(_, p)| *p).fold(0, |read, i| read ^ findings.touch(i));
-            std::hint::black_box(read);
-        }
-        let Some((verdict, partner)) = cloud_verdicts[c].take() else { continue };
-        let class = std::mem::replace(&mut cloud_classes[c], AnchorClass::Empty);
-        let anchor = match verdict {
-            // The anchors are equal: the cloud's, written from its GUID, spares reading the
-            // on-prem user.
-            Verdict::HardMatch => AnchorKey::of_cloud(cloud.get(c).immutable_id(), &class),
-            _ => partner.and_then(|i| AnchorKey::onprem(onprem.get(i as usize), attribute)),
-        };
-        push(verdict, partner, Some(c as u32), anchor.map(AnchorKey::to_anchor), Some(class));
-    }
+    let maker = EntryMaker { onprem, cloud, attribute, findings };
+    // Each cloud user's entry needs only its own verdict and the read-only findings: the two
+    // halves of the cloud file are made at once, then put end to end.
+    let half = cloud_verdicts.len() / 2;
+    let after_first = cloud_verdicts.len() - half + onprem_alone.len();
+    let (first_verdicts, last_verdicts) = cloud_verdicts.split_at_mut(half);
+    let (first_classes, last_classes) = cloud_classes.split_at_mut(half);
+    let (mut entries, last) = both(
+        || maker.cloud_entries(0, first_verdicts, first_classes, after_first),
+        || maker.cloud_entries(half, last_verdicts, last_classes, 0),
+    );
+    entries.extend(last);
     for (i, verdict) in onprem_alone {
         let anchor = AnchorKey::onprem(onprem.get(i as usize), attribute).map(AnchorKey::to_anchor);
-        push(verdict, Some(i), None, anchor, None);
+        entries.push(maker.entry(verdict, Some(i), None, anchor, None));
     }
     entries
 }
 
-impl<'a> Matcher<'a> {
-    fn cloud_anchor(&self, c: u32) -> Option<AnchorKey<'a>> {
-        let c = c as usize;
-        AnchorKey::of_cloud(self.cloud.get(c).immutable_id(), &self.cloud_classes[c])
+/// What an entry is made from.
+struct EntryMaker<'a> {
+    onprem: &'a OnPremUsers,
+    cloud: &'a CloudUsers,
+    attribute: &'a AnchorAttribute,
+    findings: &'a Findings<'a>,
+}
+
+impl EntryMaker<'_> {
+    fn entry(
+        &self,
+        verdict: Verdict,
+        onprem: Option<u32>,
+        cloud: Option<u32>,
+        anchor: Option<Anchor>,
+        cloud_anchor: Option<AnchorClass>,
+    ) -> Entry {
+        let mut entry = Entry { verdict, onprem, cloud, anchor, cloud_anchor, findings: vec![] };
+        self.findings.add(&mut entry);
+        entry
     }
 
+    /// The entries of the cloud users from `first` on, whose verdicts and classes these are,
+    /// with room for `more` after them.
+    fn cloud_entries(
+        &self,
+        first: usize,
+        verdicts: &mut [Option<(Verdict, Option<u32>)>],
+        classes: &mut [AnchorClass],
+        more: usize,
+    ) -> Vec<Entry> {
+        let mut entries = Vec::with_capacity(verdicts.len() + more);
+        for at in 0..verdicts.len() {
+            // The next batch's partners are far apart in the on-prem arrays: their slots are
+            // read first, together, so the processor waits for them at once (see
+            // `Interner::numbers`).
+            if at % BATCH == 0 {
+                let next = verdicts[at..].iter().take(BATCH).flatten();
+                let touch = |read, i| read ^ self.findings.touch(i);
+                std::hint::black_box(next.filter_map(|(_, p)| *p).fold(0, touch));
+            }
+            let Some((verdict, partner)) = verdicts[at].take() else { continue };
+            let class = std::mem::replace(&mut classes[at], AnchorClass::Empty);
+            let c = first + at;
+            let anchor = match verdict {
+                // The anchors are equal: the cloud's, written from its GUID, spares reading the
+                // on-prem user.
+                Verdict::HardMatch => AnchorKey::of_cloud(self.cloud.get(c).immutable_id(), &class),
+                _ => partner
+                    .and_then(|i| AnchorKey::onprem(self.onprem.get(i as usize), self.attribute)),
+            };
+            let anchor = anchor.map(AnchorKey::to_anchor);
+            entries.push(self.entry(verdict, partner, Some(c as u32), anchor, Some(class)));
+        }
+        entries
+    }
+}
+
+impl<'a> Matcher<'a> {
     /// Gives a user, or a pair, its verdict.
     fn push(&mut self, verdict: Verdict, onprem: Option<u32>, cloud: Option<u32>) {
         if let Some(i) = onprem {
@@ -659,13 +708,7 @@ impl<'a> Matcher<'a> {
     /// Each cloud anchor is looked up on-prem here, once, for the hard match too. Two cloud
     /// users hold the same anchor exactly when they found the same first on-prem holder, so
     /// only the anchors no on-prem user holds need an index of their own.
-    fn duplicate_anchors(&mut self) {
-        let attribute = &self.options.anchor;
-        let onprem_key = |i: u32| AnchorKey::onprem(self.onprem.get(i as usize), attribute);
-        let cloud_key = |c: u32| self.cloud_anchor(c);
-        let onprem = SortedAnchors::new((0..self.onprem.len() as u32).map(onprem_key));
-        let cloud = SortedAnchors::new((0..self.cloud.len() as u32).map(cloud_key));
-        let join = join_anchors(&onprem, &cloud, self.cloud.len(), onprem_key, cloud_key);
+    fn duplicate_anchors(&mut self, join: AnchorJoin) {
         self.anchor_holder = join.holders.iter().map(|h| h.unwrap_or(NO_USER)).collect();
         // Cloud users by the on-prem user holding their anchor; `Holders` numbers from 1, so
         // the first holder `i` is number `i + 1`, and no holder (`NO_USER`) wraps to `NO_KEY`.

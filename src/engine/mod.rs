@@ -6,6 +6,7 @@ pub mod advice;
 pub mod anchor;
 pub mod audit;
 pub mod columnar;
+pub(crate) mod concurrent;
 pub mod convert;
 pub mod error;
 pub mod guid;

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::engine::anchor::{Anchor, AnchorClass};
 use crate::engine::guid::guid_from_immutable_id;
 use crate::engine::model::AnchorAttribute;
-use crate::engine::users::OnPremUser;
+use crate::engine::users::{CloudUsers, OnPremUser, OnPremUsers};
 
 /// An anchor as the matcher compares it. Canonical base64 of 16 bytes and the bytes determine
 /// each other, so an anchor that is a GUID's ImmutableID is keyed by the GUID: equal keys are
@@ -114,6 +114,24 @@ pub(crate) struct AnchorJoin {
     pub(crate) onprem_groups: Vec<Vec<u32>>,
     /// The cloud users of each anchor several hold and no on-prem user does, in file order.
     pub(crate) unheld_cloud_groups: Vec<Vec<u32>>,
+}
+
+/// The hard-match join of the two sides: each side's anchors sorted, then merged. `classes`
+/// are the cloud users' ImmutableIDs classified ([`crate::engine::anchor::classify_anchor`]).
+pub(crate) fn anchor_join(
+    onprem: &OnPremUsers,
+    cloud: &CloudUsers,
+    classes: &[AnchorClass],
+    attribute: &AnchorAttribute,
+) -> AnchorJoin {
+    let onprem_key = |i: u32| AnchorKey::onprem(onprem.get(i as usize), attribute);
+    let cloud_key = |c: u32| {
+        let c = c as usize;
+        AnchorKey::of_cloud(cloud.get(c).immutable_id(), &classes[c])
+    };
+    let onprem_sorted = SortedAnchors::new((0..onprem.len() as u32).map(onprem_key));
+    let cloud_sorted = SortedAnchors::new((0..cloud.len() as u32).map(cloud_key));
+    join_anchors(&onprem_sorted, &cloud_sorted, cloud.len(), onprem_key, cloud_key)
 }
 
 /// Merges the two sides' sorted anchors. `onprem_key` and `cloud_key` give a user's key again,
