@@ -6,6 +6,7 @@ use serde::ser::Serializer;
 use serde::Serialize;
 
 use crate::engine::audit::{Accounting, Audit};
+use crate::engine::concurrent::both;
 use crate::engine::output::{entry_view, headline, EntryView, Headline};
 use crate::engine::read::Reject;
 use crate::engine::report::{Category, Entry, MatchReport, Notice};
@@ -92,46 +93,119 @@ pub struct UnreadableView {
 }
 
 /// Writes the JSON document as `serde_json::to_writer_pretty(out, &to_json(audit))` does, byte
-/// for byte, without holding every entry's view in memory at once: each is built, written
-/// and dropped (at 1M users the whole [`JsonReport`] takes gigabytes).
-pub fn write_json<W: io::Write>(audit: &Audit, out: W) -> io::Result<()> {
+/// for byte, without holding every entry's view in memory at once: the entries are written a
+/// chunk at a time, two chunks at once where there are threads ([`both`]), each entry
+/// pretty-printed on its own and indented to its place (at 1M users the whole [`JsonReport`]
+/// takes gigabytes, and formatting it is most of `--format json`'s time).
+pub fn write_json<W: io::Write>(audit: &Audit, mut out: W) -> io::Result<()> {
     let head = Head::of(audit);
-    let document = Document {
+    // The fields before the entries, and those after, each printed with the entries' place
+    // held by a mark: the entries are the last field of the one and the first of the other,
+    // so where the mark stands is known from the ends alone, whatever the values hold.
+    let before = DocumentHead {
         version: head.version,
         headline: head.headline,
         files: head.files,
         anchor_attribute: head.anchor_attribute,
         counts: head.counts,
         accounting: &audit.accounting,
-        entries: Entries(&audit.report),
+        entries: EntriesMark,
+    };
+    let after = DocumentTail {
+        entries: EntriesMark,
         unreadable: Unreadable(&audit.unreadable),
         notices: &audit.report.notices,
     };
-    serde_json::to_writer_pretty(out, &document).map_err(io::Error::from)
+    let mark = serde_json::to_string(ENTRIES_MARK).map_err(io::Error::from)?;
+    let before = serde_json::to_vec_pretty(&before).map_err(io::Error::from)?;
+    let after = serde_json::to_vec_pretty(&after).map_err(io::Error::from)?;
+    let (head_end, tail_start) = (format!("{mark}\n}}"), format!("{{\n  \"entries\": {mark}"));
+    let (Some(before), Some(after)) =
+        (before.strip_suffix(head_end.as_bytes()), after.strip_prefix(tail_start.as_bytes()))
+    else {
+        return Err(io::Error::other("the JSON document lost the place of its entries"));
+    };
+    out.write_all(before)?;
+    write_entries(&audit.report, &mut out)?;
+    out.write_all(after)
 }
 
-/// [`JsonReport`] with its lists borrowed and their views made while writing. Same fields,
-/// same order, same names.
+/// Where [`write_json`] writes the entries (any string would do: it is found by its place).
+const ENTRIES_MARK: &str = "entries";
+
+/// Entries a chunk: a few megabytes of JSON each.
+const CHUNK: usize = 1 << 13;
+
+/// The `entries` array as serde_json's pretty printer writes it at its depth in the document
+/// (2): `[]` when empty, else each element on its own lines, indented 4 more spaces.
+fn write_entries<W: io::Write>(report: &MatchReport, out: &mut W) -> io::Result<()> {
+    if report.entries.is_empty() {
+        return out.write_all(b"[]");
+    }
+    out.write_all(b"[")?;
+    let chunks: Vec<&[Entry]> = report.entries.chunks(CHUNK).collect();
+    for pair in chunks.chunks(2) {
+        let format = |chunk: Option<&&[Entry]>| chunk.map(|c| format_entries(report, c));
+        let (first, second) = both(|| format(pair.first()), || format(pair.get(1)));
+        for text in [first, second].into_iter().flatten() {
+            out.write_all(&text?)?;
+        }
+    }
+    out.write_all(b"\n  ]")
+}
+
+/// Entries as they stand in the array: each after `\n` and its indent (`,` before all but
+/// the document's first), their own lines indented to the array's depth.
+fn format_entries(report: &MatchReport, entries: &[Entry]) -> io::Result<Vec<u8>> {
+    let first_of_all = std::ptr::eq(entries.as_ptr(), report.entries.as_ptr());
+    let mut text = Vec::with_capacity(entries.len() * 1024);
+    let mut one = Vec::with_capacity(2048);
+    for (n, entry) in entries.iter().enumerate() {
+        one.clear();
+        serde_json::to_writer_pretty(&mut one, &entry_view(report, entry))
+            .map_err(io::Error::from)?;
+        text.extend_from_slice(if n == 0 && first_of_all { b"\n    " } else { b",\n    " });
+        // A pretty-printed value's only raw newlines are between its lines (strings escape
+        // theirs), so indenting after each gives the same bytes as printing it in place.
+        for line in one.split_inclusive(|&b| b == b'\n') {
+            text.extend_from_slice(line);
+            if line.ends_with(b"\n") {
+                text.extend_from_slice(b"    ");
+            }
+        }
+    }
+    Ok(text)
+}
+
+/// [`JsonReport`]'s fields up to the entries, whose place is marked. Same fields, same
+/// order, same names.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Document<'a> {
+struct DocumentHead<'a> {
     version: u32,
     headline: Headline,
     files: Files,
     anchor_attribute: String,
     counts: JsonCounts,
     accounting: &'a [Accounting],
-    entries: Entries<'a>,
+    entries: EntriesMark,
+}
+
+/// [`JsonReport`]'s fields from the entries on, their lists borrowed.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DocumentTail<'a> {
+    entries: EntriesMark,
     unreadable: Unreadable<'a>,
     notices: &'a [Notice],
 }
 
-struct Entries<'a>(&'a MatchReport);
+/// The entries' place in [`DocumentHead`] and [`DocumentTail`]: [`ENTRIES_MARK`].
+struct EntriesMark;
 
-impl Serialize for Entries<'_> {
+impl Serialize for EntriesMark {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let report = self.0;
-        serializer.collect_seq(report.entries.iter().map(|e: &Entry| entry_view(report, e)))
+        serializer.serialize_str(ENTRIES_MARK)
     }
 }
 
@@ -210,22 +284,40 @@ mod tests {
     use crate::engine::audit::{audit, AuditOptions, Input};
     use crate::engine::sample::{generate, SampleSpec};
 
-    /// The streamed document is the built one, byte for byte.
+    /// Asserts it, and gives the number of entries.
+    fn assert_streamed_is_built(onprem: &[u8], cloud: &[u8], name: &str) -> usize {
+        let result = audit(
+            Input { name: "onprem.csv", bytes: onprem },
+            Input { name: "cloud.csv", bytes: cloud },
+            &AuditOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut streamed = Vec::new();
+        write_json(&result, &mut streamed).unwrap();
+        let built = serde_json::to_vec_pretty(&to_json(&result)).unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            String::from_utf8(built).unwrap(),
+            "{name}"
+        );
+        result.report.entries.len()
+    }
+
+    /// The streamed document is the built one, byte for byte: with unreadable rows, with no
+    /// entry at all, and with more entries than two chunks (so a pair of chunks is cut short).
     #[test]
     fn write_json_writes_what_to_json_serialises() {
         let (onprem, cloud, _) = generate(&SampleSpec::showcase());
-        let broken = b"UserPrincipalName,SamAccountName,objectGUID\r\na@x,a,not-a-guid\r\n";
-        for onprem in [&onprem[..], &broken[..]] {
-            let result = audit(
-                Input { name: "onprem.csv", bytes: onprem },
-                Input { name: "cloud.csv", bytes: &cloud },
-                &AuditOptions::default(),
-            );
-            let Ok(result) = result else { continue };
-            let mut streamed = Vec::new();
-            write_json(&result, &mut streamed).unwrap();
-            let built = serde_json::to_vec_pretty(&to_json(&result)).unwrap();
-            assert_eq!(String::from_utf8(streamed).unwrap(), String::from_utf8(built).unwrap());
-        }
+        assert_streamed_is_built(&onprem, &cloud, "showcase");
+        let odd = b"UserPrincipalName,SamAccountName,objectGUID,Name\r\n\
+                    a@x,a,not-a-guid,x\r\n\
+                    b@x,b,35918bc9-196d-40ea-9779-889d79b753f0,\"entries\n\\\"entries\\\"\"\r\n";
+        assert_streamed_is_built(odd, &cloud, "unreadable rows, a name like the mark");
+        let none = b"UserPrincipalName,SamAccountName,objectGUID\r\na@x,a,not-a-guid\r\n";
+        let no_users = b"UserPrincipalName,OnPremisesImmutableId\r\n,x\r\n";
+        assert_eq!(assert_streamed_is_built(none, no_users, "no entry"), 0);
+        let spec = SampleSpec { users: 2 * CHUNK as u64 + 100, ..SampleSpec::showcase() };
+        let (onprem, cloud, _) = generate(&spec);
+        assert!(assert_streamed_is_built(&onprem, &cloud, "three chunks") > 2 * CHUNK);
     }
 }
