@@ -36,7 +36,7 @@ use crate::engine::read::{
     read_table_from_chunks, read_table_with_progress, ChunkSink, Field, FileFormat, FileInfo,
     Progress, ReadOptions, Reject, Row, Table, Warning, AD_EXPORT,
 };
-use crate::engine::report::{MatchReport, Notice, Severity, Verdict};
+use crate::engine::report::{Counts, MatchReport, Notice, Severity, Verdict};
 use crate::engine::users::{CloudRow, CloudSizes, CloudUsers, OnPremRow, OnPremSizes, OnPremUsers};
 
 mod transfer;
@@ -143,6 +143,8 @@ pub struct Audit {
     pub cloud: FileSummary,
     /// The verdicts.
     pub report: MatchReport,
+    /// The report's counts ([`MatchReport::counts`]), made once.
+    pub counts: Counts,
     /// Every record that could not be read, on-prem first, each in file order.
     pub unreadable: Vec<Reject>,
     /// On-prem, then cloud.
@@ -372,29 +374,32 @@ pub fn finish(
         });
     }
     report.notices.sort_by_key(|n| std::cmp::Reverse(n.severity));
-    let counts = report.counts();
-
     let mut unreadable = Vec::new();
     let mut accounting = Vec::with_capacity(2);
-    for (side, table, rows, rejects, in_report) in [
-        (Side::OnPrem, &onprem_table, onprem_rows, onprem_rejects, counts.onprem_rows),
-        (Side::Cloud, &cloud_table, cloud_rows, cloud_rejects, counts.cloud_rows),
+    for (side, table, rows, rejects) in [
+        (Side::OnPrem, &onprem_table, onprem_rows, onprem_rejects),
+        (Side::Cloud, &cloud_table, cloud_rows, cloud_rejects),
     ] {
         let mut all: Vec<Reject> = table.rejects.iter().cloned().chain(rejects).collect();
         all.sort_by_key(|r| r.error.position().map_or(0, |p| p.record));
         accounting.push(Accounting {
             side,
             records: (rows + table.rejects.len()) as u64,
-            in_report,
+            in_report: 0,
             unreadable: all.len() as u64,
         });
         unreadable.extend(all);
     }
     mark_unreadable_partners(&mut report, &unreadable);
+    // Counted once, the verdicts final: every writer and the page read these.
+    let counts = report.counts();
+    accounting[0].in_report = counts.onprem_rows;
+    accounting[1].in_report = counts.cloud_rows;
     Ok(Audit {
         onprem: summary(Side::OnPrem, onprem_table),
         cloud: summary(Side::Cloud, cloud_table),
         report,
+        counts,
         unreadable,
         accounting: [accounting[0], accounting[1]],
     })

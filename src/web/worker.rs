@@ -494,7 +494,7 @@ fn blob_of_parts(parts: &Array, mime: &str) -> Blob {
 
 /// The numbers the page shows for a finished run.
 pub fn overview(audit: &Audit) -> Overview {
-    let counts = audit.report.counts();
+    let counts = &audit.counts;
     let line = headline(audit);
     Overview {
         safe: line.safe,

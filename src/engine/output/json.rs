@@ -238,7 +238,7 @@ struct Head {
 
 impl Head {
     fn of(audit: &Audit) -> Head {
-        let counts = audit.report.counts();
+        let counts = &audit.counts;
         let file = |f: &crate::engine::audit::FileSummary| FileView {
             name: f.info.name.clone(),
             source: f.info.detection.kind.describe().to_string(),

@@ -31,7 +31,7 @@ pub struct Headline {
 
 /// The headline of an audit.
 pub fn headline(audit: &Audit) -> Headline {
-    let counts = audit.report.counts();
+    let counts = &audit.counts;
     let unreadable = audit.unreadable.len() as u64;
     // What would break, most urgent first: (count, singular, plural).
     let phrases: [(u64, &str, &str); 8] = [

@@ -70,7 +70,7 @@ pub fn fix_script(audit: &Audit) -> String {
             value = ps_quote(anchor),
         );
     }
-    let counts = report.counts();
+    let counts = &audit.counts;
     let manual: Vec<String> =
         [Category::DuplicateAnchor, Category::CloudOrphan, Category::OnPremOnly]
             .into_iter()

@@ -17,7 +17,7 @@ pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Res
     writeln!(out)?;
     writeln!(out, "{}", headline(audit).text)?;
     writeln!(out)?;
-    let counts = report.counts();
+    let counts = &audit.counts;
     for (category, n) in &counts.by_category {
         writeln!(out, "  {:<22}{:>10}", category.label(), group_digits(*n))?;
     }
