@@ -1,4 +1,4 @@
-//! The traits of a string newtype: [`str_like!`] gives a type that is a string in all but
+//! The traits of a string newtype: `str_like!` gives a type that is a string in all but
 //! storage everything a `String` has for reading, comparing, hashing and serialising.
 
 /// The traits of a type that is a string in all but storage, through its `as_str`: it reads as

@@ -94,7 +94,7 @@ pub struct UnreadableView {
 
 /// Writes the JSON document as `serde_json::to_writer_pretty(out, &to_json(audit))` does, byte
 /// for byte, without holding every entry's view in memory at once: the entries are written a
-/// chunk at a time, two chunks at once where there are threads ([`both`]), each entry
+/// chunk at a time, two chunks at once where there are threads (`concurrent::both`), each entry
 /// pretty-printed on its own and indented to its place (at 1M users the whole [`JsonReport`]
 /// takes gigabytes, and formatting it is most of `--format json`'s time).
 pub fn write_json<W: io::Write>(audit: &Audit, mut out: W) -> io::Result<()> {

@@ -74,7 +74,7 @@ impl From<ErrorKind> for Stop {
     }
 }
 
-/// Bytes to text a chunk at a time, as [`decode`] would turn the whole file: the encoding is told
+/// Bytes to text a chunk at a time, as `decode` would turn the whole file: the encoding is told
 /// from the first [`HEAD`] bytes, characters split between chunks are carried over, and the
 /// warnings and errors name the same line and character.
 pub(crate) struct TextDecoder {
