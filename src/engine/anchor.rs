@@ -320,7 +320,10 @@ impl AnchorClass {
 }
 
 fn is_text_spelling(spelling: GuidSpelling) -> bool {
-    matches!(spelling, GuidSpelling::Hyphenated | GuidSpelling::Braced | GuidSpelling::Simple)
+    matches!(
+        spelling,
+        GuidSpelling::Hyphenated | GuidSpelling::Braced | GuidSpelling::Simple | GuidSpelling::Urn
+    )
 }
 
 /// The GUID whose text (UTF-8, or UTF-16LE as .NET's `Encoding.Unicode` writes) `bytes` hold.

@@ -176,6 +176,13 @@ mod tests {
                 "csvde hex",
             ),
             ("objectGUID:: yYuRNW0Z6kCXeYidebdT8A==", S::LdifLine, "guid-other-spelling", "ldifde"),
+            // A URN is the GUID's text: as an ImmutableID it is GUID text stamped as the anchor.
+            (
+                "urn:uuid:35918bc9-196d-40ea-9779-889d79b753f0",
+                S::Urn,
+                "guid-text",
+                "its ImmutableID is yYuRNW0Z6kCXeYidebdT8A==",
+            ),
         ];
         for &(input, spelling, kind, needle) in cases {
             let c = convert(input);

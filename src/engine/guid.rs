@@ -73,6 +73,8 @@ pub enum GuidSpelling {
     ConnectorSpaceDn,
     /// `objectGUID:: yYuRNW0Z6kCXeYidebdT8A==`: an ldifde line; its base64 is the ImmutableID.
     LdifLine,
+    /// `urn:uuid:35918bc9-196d-40ea-9779-889d79b753f0`: RFC 4122's URN of the GUID text.
+    Urn,
 }
 
 impl GuidSpelling {
@@ -90,6 +92,7 @@ impl GuidSpelling {
                 "Entra connector-space DN (hex of the ImmutableID text)"
             }
             GuidSpelling::LdifLine => "ldifde line (base64 ImmutableID)",
+            GuidSpelling::Urn => "GUID URN (urn:uuid:, RFC 4122)",
         }
     }
 }
@@ -264,7 +267,8 @@ impl<'a> Parser<'a> {
     /// strictly, so that an error speaks about the spelling the admin meant:
     ///
     /// 1. `attr:: value`: ldifde;
-    /// 2. `CN={`: connector-space DN;
+    /// 2. `CN={`: connector-space DN; `urn:uuid:` (either case, as URNs are): the hyphenated
+    ///    GUID after it;
     /// 3. `X'`: csvde;
     /// 4. a leading `\`: LDAP escapes;
     /// 5. `{` or `(`: braced;
@@ -281,6 +285,9 @@ impl<'a> Parser<'a> {
         }
         if let Some(rest) = strip_prefix_ignore_case(body, "CN={") {
             return self.connector_space_dn(rest).map(|g| (g, GuidSpelling::ConnectorSpaceDn));
+        }
+        if let Some(rest) = strip_prefix_ignore_case(body, "urn:uuid:") {
+            return self.hyphenated(rest).map(|g| (g, GuidSpelling::Urn));
         }
         if let Some(rest) = strip_prefix_ignore_case(body, "X'") {
             let hex =
@@ -612,6 +619,10 @@ mod tests {
             ("cn={795975524e57305a366b4358655969646562645438413d3d}", ConnectorSpaceDn),
             ("objectGUID:: yYuRNW0Z6kCXeYidebdT8A==", LdifLine),
             ("mS-DS-ConsistencyGuid::yYuRNW0Z6kCXeYidebdT8A==", LdifLine),
+            // RFC 4122 section 3; peers (JIM's IdentifierParser) accept it too.
+            ("urn:uuid:35918bc9-196d-40ea-9779-889d79b753f0", Urn),
+            ("URN:UUID:35918BC9-196D-40EA-9779-889D79B753F0", Urn),
+            (" \"urn:uuid:35918bc9-196d-40ea-9779-889d79b753f0\" ", Urn),
         ];
         for &(text, spelling) in cases {
             assert_eq!(parse_guid(text), Ok(ParsedGuid { guid: uuid(DOC), spelling }), "{text:?}");
