@@ -1,5 +1,5 @@
-//! The shape of a CSV export: the `#TYPE` line Windows PowerShell 5.1 writes first, the
-//! delimiter and how fields are quoted.
+//! The shape of a CSV export: the `#TYPE` line Windows PowerShell 5.1 writes first, Excel's
+//! `sep=` line, the delimiter and how fields are quoted.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +21,7 @@ pub enum Quoting {
 pub enum FileFormat {
     /// Delimited text.
     Csv {
-        /// `b','`, `b';'` or `b'\t'`.
+        /// `b','`, `b';'`, `b'\t'` or (from a `sep=` line) `b'|'`.
         delimiter: u8,
         /// How fields are quoted.
         quoted: Quoting,
@@ -41,6 +41,26 @@ pub(crate) fn split_type_line(text: &str) -> (Option<String>, &str, u64) {
         Some(rest) if rest.is_empty() || rest.starts_with([' ', '\t', '\r', '\n']) => {
             let name = rest.trim().trim_end_matches([',', ';', '\t']).trim();
             (Some(name.to_string()), &text[first_end..], 1)
+        }
+        _ => (None, text, 0),
+    }
+}
+
+/// Splits off Excel's `sep=;` first line, which names the delimiter (Excel writes it, and reads
+/// it, in place of the list separator of the machine's region). Returns the delimiter, the
+/// rest of the text and how many lines were taken off. Only `,` `;`, tab and `|` are taken:
+/// `sep=` with anything else is left as a line of the file. An Excel re-save
+/// keeps the line as a row, so the separator may be repeated after it (`sep=;;;`).
+pub(crate) fn split_sep_line(text: &str) -> (Option<u8>, &str, u64) {
+    let first_end = text.find('\n').map_or(text.len(), |i| i + 1);
+    let line = text[..first_end].trim_start_matches('\u{FEFF}').trim_end_matches(['\r', '\n']);
+    let value = line.get(..4).filter(|head| head.eq_ignore_ascii_case("sep=")).map(|_| &line[4..]);
+    match value.map(str::as_bytes) {
+        Some([separator, rest @ ..])
+            if matches!(separator, b',' | b';' | b'\t' | b'|')
+                && rest.iter().all(|b| b == separator) =>
+        {
+            (Some(*separator), &text[first_end..], 1)
         }
         _ => (None, text, 0),
     }
@@ -69,8 +89,11 @@ impl HeadScan {
     pub(crate) fn is_enough(&mut self, head: &str) -> bool {
         while let Some(len) = memchr::memchr(b'\n', &head.as_bytes()[self.next..]) {
             let line = &head[self.next..self.next + len];
-            let type_line =
-                !self.past_first && split_type_line(&head[..=self.next + len]).0.is_some();
+            let whole_line = &head[self.next..=self.next + len];
+            // The `#TYPE` line, or a `sep=` line before the header, is not one of the lines
+            // that tell the shape.
+            let type_line = (!self.past_first && split_type_line(whole_line).0.is_some())
+                || (self.non_blank == 0 && split_sep_line(whole_line).0.is_some());
             self.past_first = true;
             self.next += len + 1;
             let l = line.trim_start_matches('\u{FEFF}').trim_end();
@@ -162,6 +185,7 @@ pub(crate) fn delimiter_name(delimiter: u8) -> &'static str {
     match delimiter {
         b';' => "semicolon",
         b'\t' => "tab",
+        b'|' => "vertical bar",
         _ => "comma",
     }
 }
@@ -210,6 +234,29 @@ mod tests {
         for &(text, type_name, rest, lines) in cases {
             let (t, r, n) = split_type_line(text);
             assert_eq!((t.as_deref(), r, n), (type_name, rest, lines), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn excel_sep_lines_name_the_delimiter() {
+        let cases: &[(&str, Option<u8>, &str, u64)] = &[
+            ("sep=;\r\nA;B\r\n", Some(b';'), "A;B\r\n", 1),
+            ("SEP=,\nA,B\n", Some(b','), "A,B\n", 1),
+            ("sep=\t\r\nA\tB\r\n", Some(b'\t'), "A\tB\r\n", 1),
+            ("\u{FEFF}sep=|\r\nA|B\r\n", Some(b'|'), "A|B\r\n", 1),
+            ("sep=;;;\r\nA;B;C;D\r\n", Some(b';'), "A;B;C;D\r\n", 1),
+            ("sep=;", Some(b';'), "", 1),
+            // Not a separator line: a header named `sep=x`, an empty or long value, a quote.
+            ("sep=x\r\n", None, "sep=x\r\n", 0),
+            ("sep=\r\n", None, "sep=\r\n", 0),
+            ("sep=;,\r\n", None, "sep=;,\r\n", 0),
+            ("sep=\"\r\n", None, "sep=\"\r\n", 0),
+            ("sep=:\r\n", None, "sep=:\r\n", 0),
+            ("UserPrincipalName;sep=;\r\n", None, "UserPrincipalName;sep=;\r\n", 0),
+            ("sép=;\r\n", None, "sép=;\r\n", 0),
+        ];
+        for &(text, separator, rest, lines) in cases {
+            assert_eq!(split_sep_line(text), (separator, rest, lines), "{text:?}");
         }
     }
 

@@ -483,16 +483,18 @@ impl<'p> TextStream<'p> {
         Ok(())
     }
 
-    /// Tells the format from the text held, and for CSV the `#TYPE` line, the delimiter and
-    /// the quoting; the `#TYPE` line is then done with.
+    /// Tells the format from the text held, and for CSV the `#TYPE` line, the delimiter (from
+    /// Excel's `sep=` line where there is one) and the quoting; those lines are then done with.
     fn start_body(&mut self) -> Body {
         if ldif::looks_like_ldif(&self.text) {
             return Body::Ldif;
         }
-        let (type_line, rest, line_offset) = dialect::split_type_line(&self.text);
+        let (type_line, rest, type_lines) = dialect::split_type_line(&self.text);
+        let (separator, rest, sep_lines) = dialect::split_sep_line(rest);
+        let line_offset = type_lines + sep_lines;
         let mut lines = rest.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
         let header_line = lines.clone().find(|l| !l.trim().is_empty()).unwrap_or("");
-        let delimiter = dialect::detect_delimiter(header_line);
+        let delimiter = separator.unwrap_or_else(|| dialect::detect_delimiter(header_line));
         let sample = lines.by_ref().filter(|l| !l.trim().is_empty()).take(2);
         let quoted = dialect::detect_quoting(sample, delimiter);
         let warning = (delimiter != b',').then(|| Warning {
@@ -563,6 +565,43 @@ mod tests {
         let options = ReadOptions { max_bytes: Some(3), ..options(None) };
         let err = read_table(b"abcd", &options).unwrap_err();
         assert_eq!(*err.kind(), ErrorKind::TooLarge { size: 4, limit: 3 });
+    }
+
+    /// Excel's `sep=;` first line names the delimiter and is not a header; the lines after it
+    /// keep their numbers. Fed whole or a byte at a time, and after Windows PowerShell's
+    /// `#TYPE` line too.
+    #[test]
+    fn excel_sep_line_names_the_delimiter() {
+        let body = "UserPrincipalName;SamAccountName;objectGUID\r\n\
+                    a@x.com;a;35918bc9-196d-40ea-9779-889d79b753f0\r\n\
+                    \"b;c@x.com\";b;fcc7e67f-fec6-4a65-b821-2f40a292d185\r\n";
+        for (text, header_line) in [
+            (format!("sep=;\r\n{body}"), 2),
+            (format!("\u{FEFF}SEP=;\n{body}"), 2),
+            (
+                format!(
+                    "#TYPE Selected.Microsoft.ActiveDirectory.Management.ADUser\r\nsep=;\r\n{body}"
+                ),
+                3,
+            ),
+        ] {
+            let whole = read_table(text.as_bytes(), &options(Some(Side::OnPrem))).unwrap();
+            let chunked = read_table_from_chunks(
+                text.len() as u64,
+                &mut |sink| text.as_bytes().chunks(1).try_for_each(&mut *sink),
+                &options(Some(Side::OnPrem)),
+                &mut |_| true,
+            )
+            .unwrap();
+            assert_eq!(whole, chunked, "{text:?}");
+            assert_eq!(whole.headers, ["UserPrincipalName", "SamAccountName", "objectGUID"]);
+            assert!(matches!(whole.info.format, FileFormat::Csv { delimiter: b';', .. }));
+            let rows: Vec<(u64, Vec<&str>)> =
+                whole.rows.iter().map(|r| (r.line, r.fields().collect())).collect();
+            assert_eq!(rows[0].0, header_line + 1, "{text:?}");
+            assert_eq!(rows[1].1[0], "b;c@x.com");
+            assert!(whole.rejects.is_empty());
+        }
     }
 
     #[test]
