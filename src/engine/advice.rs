@@ -96,6 +96,13 @@ pub fn reason(report: &MatchReport, entry: &Entry) -> String {
             if anchor.is_empty() { cloud_anchor } else { anchor }
         )
         }
+        Verdict::DuplicateAnchor { side: Side::Cloud, rows } if c.is_none() => format!(
+            "{rows} rows of the cloud export hold this account's anchor {anchor}. An ImmutableID \
+             belongs to one user in a tenant, so Entra Connect will hard-match this account to \
+             that user (it will not create a new one), but which of the rows it is cannot be told: \
+             the export holds the same user twice or was concatenated. Export the cloud users \
+             again and run the audit on the new export."
+        ),
         Verdict::DuplicateAnchor { side: Side::Cloud, rows } => format!(
             "{rows} rows of the cloud export hold the ImmutableID {cloud_anchor}. ImmutableIDs are \
              unique in a tenant, so the export holds the same user twice or was concatenated."

@@ -366,7 +366,8 @@ impl<'a> Matcher<'a> {
     }
 
     /// Rows sharing an anchor within a side cannot be joined reliably: each gets its own entry.
-    /// A cloud user holding an anchor that several on-prem objects share is one of them too.
+    /// A cloud user holding an anchor that several on-prem objects share is one of them too, and
+    /// so is the on-prem object holding an anchor that several cloud rows share.
     ///
     /// Each cloud anchor is looked up on-prem here, once, for the hard match too. Two cloud
     /// users hold the same anchor exactly when they found the same first on-prem holder, so
@@ -388,19 +389,27 @@ impl<'a> Matcher<'a> {
                 self.push(verdict.clone(), None, Some(c));
             }
         }
-        let mut cloud_groups = join.unheld_cloud_groups;
+        // Each cloud group with the on-prem user holding its anchor, if one does.
+        let mut cloud_groups: Vec<(Vec<u32>, Option<u32>)> =
+            join.unheld_cloud_groups.into_iter().map(|group| (group, None)).collect();
         for (c, &i) in self.anchor_holder.iter().enumerate() {
             if cloud_by_holder.first_of_several(number(i), c as u32) {
-                cloud_groups.push(cloud_by_holder.of(number(i)).collect());
+                cloud_groups.push((cloud_by_holder.of(number(i)).collect(), Some(i)));
             }
         }
         cloud_groups.sort();
-        for group in cloud_groups {
-            let rows = group.len() as u32;
+        for (group, holder) in cloud_groups {
+            let verdict = Verdict::DuplicateAnchor { side: Side::Cloud, rows: group.len() as u32 };
             for c in group {
                 if !self.cloud_done[c as usize] {
-                    self.push(Verdict::DuplicateAnchor { side: Side::Cloud, rows }, None, Some(c));
+                    self.push(verdict.clone(), None, Some(c));
                 }
+            }
+            // An ImmutableID belongs to one user in a tenant, so Connect hard-matches the
+            // on-prem holder to whichever of these rows is that user: not created, not
+            // soft-matched, but not known either until the export is right.
+            if let Some(i) = holder.filter(|&i| !self.onprem_claimed[i as usize]) {
+                self.push(verdict, Some(i), None);
             }
         }
     }
@@ -1348,9 +1357,17 @@ mod tests {
                 (&dup_cloud, None, Some(2)),
                 (&dup_cloud, None, Some(3)),
                 (&Verdict::CloudOrphan, None, Some(4)),
-                (&Verdict::OnPremOnly, Some(0), None),
+                // Not on-prem only (issue 15): an ImmutableID belongs to one user in a tenant
+                // (domain.md §2, hard match first), so Connect hard-matches a@contoso.com to
+                // the cloud user that really holds G1's anchor; the export cannot tell which.
+                (&dup_cloud, Some(0), None),
             ]
         );
+        // What the admin reads says so, and not that a new user will be created.
+        let reason = crate::engine::advice::reason(&report, &report.entries[5]);
+        assert!(reason.contains("will hard-match this account"), "{reason}");
+        assert!(reason.contains("Export the cloud users again"), "{reason}");
+        assert!(!reason.contains("create a new cloud user"), "{reason}");
     }
 
     #[test]
