@@ -54,11 +54,6 @@ impl GuidColumn {
         Uuid::from_slice(bytes).ok()
     }
 
-    /// The bytes the column holds in its buffers.
-    pub fn heap_bytes(&self) -> usize {
-        self.bytes.len() + self.valid.len() * 8
-    }
-
     /// The column's two buffers (the GUIDs' bytes, the validity words), to hand over.
     pub fn into_buffers(self) -> (Vec<u8>, Vec<u64>) {
         (self.bytes, self.valid)

@@ -74,11 +74,6 @@ impl Utf8ListColumn {
         range.map(|item| self.items.get(item).unwrap_or_default())
     }
 
-    /// The bytes the column holds in its buffers.
-    pub fn heap_bytes(&self) -> usize {
-        self.items.heap_bytes() + self.offsets.0.len() * 4
-    }
-
     /// Every row's items, one column: for scans over all addresses at once.
     pub fn items(&self) -> &Utf8Column {
         &self.items

@@ -176,23 +176,6 @@ impl CloudUsers {
     pub fn immutable_ids(&self) -> &Utf8Column {
         &self.immutable_id
     }
-
-    /// The bytes the columns hold.
-    pub fn heap_bytes(&self) -> usize {
-        let texts = [
-            &self.upn,
-            &self.name,
-            &self.mail,
-            &self.immutable_id,
-            &self.object_id,
-            &self.on_premises_object_identifier,
-        ];
-        texts.iter().map(|c| c.heap_bytes()).sum::<usize>()
-            + self.file_object_guid.as_ref().map_or(0, Utf8Column::heap_bytes)
-            + self.proxy_addresses.heap_bytes()
-            + self.synced.len()
-            + self.at.len() * std::mem::size_of::<RowRef>()
-    }
 }
 
 /// An Entra ID (cloud) user: a row of [`CloudUsers`].
@@ -203,11 +186,6 @@ pub struct CloudUser<'a> {
 }
 
 impl<'a> CloudUser<'a> {
-    /// Its index in [`CloudUsers`].
-    pub fn index(self) -> usize {
-        self.index
-    }
-
     /// Where it is in the cloud file.
     pub fn at(self) -> RowRef {
         self.users.at[self.index]

@@ -160,30 +160,6 @@ impl OnPremUsers {
     pub fn iter(&self) -> impl ExactSizeIterator<Item = OnPremUser<'_>> + '_ {
         (0..self.len()).map(|index| OnPremUser { users: self, index })
     }
-
-    /// Whether the export has a mail column.
-    pub fn has_mail(&self) -> bool {
-        self.mail.is_some()
-    }
-
-    /// The bytes the columns hold.
-    pub fn heap_bytes(&self) -> usize {
-        let texts = [
-            &self.upn,
-            &self.name,
-            &self.sam_account_name,
-            &self.distinguished_name,
-            &self.file_immutable_id,
-            &self.employee_id,
-        ];
-        let optional = [&self.mail, &self.string_anchor];
-        texts.iter().map(|c| c.heap_bytes()).sum::<usize>()
-            + optional.into_iter().flatten().map(Utf8Column::heap_bytes).sum::<usize>()
-            + self.proxy_addresses.heap_bytes()
-            + self.object_guid.heap_bytes()
-            + self.consistency_guid.heap_bytes()
-            + self.at.len() * std::mem::size_of::<RowRef>()
-    }
 }
 
 /// An on-premises AD user: a row of [`OnPremUsers`].
@@ -194,11 +170,6 @@ pub struct OnPremUser<'a> {
 }
 
 impl<'a> OnPremUser<'a> {
-    /// Its index in [`OnPremUsers`].
-    pub fn index(self) -> usize {
-        self.index
-    }
-
     /// Where it is in the on-prem file.
     pub fn at(self) -> RowRef {
         self.users.at[self.index]
