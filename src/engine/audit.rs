@@ -439,7 +439,7 @@ fn mark_unreadable_partners(report: &mut MatchReport, unreadable: &[Reject]) {
                 let c = cloud_users.get(c as usize);
                 let keys = [
                     Some(c.upn().to_string()),
-                    c.primary_smtp(),
+                    c.primary_smtp().map(Cow::into_owned),
                     Some(c.immutable_id().to_string()),
                 ];
                 find(&onprem_tokens, keys).map(|line| (Side::OnPrem, line))
@@ -448,7 +448,7 @@ fn mark_unreadable_partners(report: &mut MatchReport, unreadable: &[Reject]) {
                 let p = onprem_users.get(i as usize);
                 let keys = [
                     Some(p.upn().to_string()),
-                    p.primary_smtp(),
+                    p.primary_smtp().map(Cow::into_owned),
                     entry.anchor.as_deref().map(String::from),
                 ];
                 find(&cloud_tokens, keys).map(|line| (Side::Cloud, line))

@@ -878,7 +878,7 @@ fn clashes(
     }
     let smtp_alone = partner.is_some_and(|n| n.smtp == keys.smtp && !n.smtp_shared);
     if let Some(row) = other(&cloud_keys.smtp_holders, keys.smtp, smtp_alone) {
-        let address = p.primary_smtp_key().unwrap_or_default().into_owned();
+        let address = p.primary_smtp().unwrap_or_default().into_owned();
         findings.push(Finding::SmtpTaken { cloud: row, address });
     }
 }

@@ -37,10 +37,9 @@ impl Utf8ListColumn {
         items: impl IntoIterator<Item = &'a str>,
     ) -> Result<(), ColumnError> {
         for item in items {
-            self.items.push(item)?;
+            self.push_item(item)?;
         }
-        self.offsets.0.push(offset(self.items.len())?);
-        Ok(())
+        self.end_row()
     }
 
     /// Appends an item to the row being written (ended by [`Utf8ListColumn::end_row`]): for

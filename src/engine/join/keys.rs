@@ -156,7 +156,7 @@ impl<'a> OnPremUser<'a> {
     pub(crate) fn keys(self) -> UserKeys<'a> {
         UserKeys {
             upn: fold_cow(self.upn()),
-            smtp: self.primary_smtp_key().unwrap_or_default(),
+            smtp: self.primary_smtp().unwrap_or_default(),
             raw_upn: self.upn(),
             mail: self.mail(),
         }
@@ -167,7 +167,7 @@ impl<'a> CloudUser<'a> {
     pub(crate) fn keys(self) -> UserKeys<'a> {
         UserKeys {
             upn: fold_cow(self.upn()),
-            smtp: self.primary_smtp_key().unwrap_or_default(),
+            smtp: self.primary_smtp().unwrap_or_default(),
             raw_upn: self.upn(),
             mail: Some(self.mail()),
         }

@@ -231,13 +231,9 @@ impl<'a> OnPremUser<'a> {
         text(&self.users.employee_id, self.index)
     }
 
-    /// The primary SMTP address: the `SMTP:` proxy address, else `mail`. Lower-cased.
-    pub fn primary_smtp(self) -> Option<String> {
-        self.primary_smtp_key().map(Cow::into_owned)
-    }
-
-    /// [`OnPremUser::primary_smtp`], borrowed when it is already folded.
-    pub(crate) fn primary_smtp_key(self) -> Option<Cow<'a, str>> {
+    /// The primary SMTP address: the `SMTP:` proxy address, else `mail`. Lower-cased, and
+    /// borrowed when it is already.
+    pub fn primary_smtp(self) -> Option<Cow<'a, str>> {
         primary_smtp(self.proxy_addresses(), self.mail().unwrap_or_default())
     }
 
