@@ -20,7 +20,7 @@ mod cli {
     use std::process::ExitCode;
 
     use anchor_audit::engine::audit::{
-        cloud_half, finish, onprem_half, read_source, swapped_or, Audit, AuditOptions, Half,
+        finish, read_cloud, read_onprem, read_source, swapped_or, Audit, AuditOptions, Half,
         Source, Stage,
     };
     use anchor_audit::engine::convert::{convert_lines, Conversion};
@@ -30,7 +30,7 @@ mod cli {
     use anchor_audit::engine::output::{
         fix_script, headline, write_csv, write_json, write_text, write_unreadable_csv,
     };
-    use anchor_audit::engine::read::{ChunkSink, Field, Progress};
+    use anchor_audit::engine::read::{ChunkSink, Field, Progress, RowCount};
     use anchor_audit::engine::report::Category;
     use anchor_audit::engine::sample::{
         generate_into, Anomalies, CloudFormat, OnPremFormat, SampleSpec,
@@ -231,18 +231,15 @@ mod cli {
     ) -> Result<Audit, Error> {
         let quiet = || |_: Stage, _: Progress| true;
         std::thread::scope(|scope| {
-            let cloud_read = scope.spawn(|| {
-                let table = read_source(&mut cloud, Some(Side::Cloud), options, &mut quiet());
-                (table.map(cloud_half), cloud)
-            });
-            let onprem_table = read_source(&mut onprem, Some(Side::OnPrem), options, &mut quiet());
-            let half = onprem_half(onprem_table, options);
-            let (cloud_table, mut cloud) =
+            let cloud_read = scope.spawn(|| (read_cloud(&mut cloud, options, &mut quiet()), cloud));
+            let half = read_onprem(&mut onprem, options, &mut quiet());
+            let (cloud_half, mut cloud) =
                 cloud_read.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             match half? {
-                Half::Read(half) => finish(*half, cloud_table, options, &mut quiet()),
+                Half::Read(half) => finish(*half, cloud_half, options, &mut quiet()),
                 Half::WrongSide(error) => {
-                    let for_no_slot = read_source(&mut cloud, None, options, &mut quiet());
+                    let count = RowCount::default();
+                    let for_no_slot = read_source(&mut cloud, None, options, &mut quiet(), count);
                     Err(swapped_or(error, for_no_slot))
                 }
             }

@@ -21,23 +21,20 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::engine::anchor::AnchorClass;
-use crate::engine::error::{Error, ErrorKind, Position, Side};
-use crate::engine::guid::parse_guid;
+use crate::engine::error::{Error, ErrorKind, Side};
 use crate::engine::matching::{classify_cloud_anchors, match_classified, MatchOptions};
-use crate::engine::model::{AnchorAttribute, RowRef};
+use crate::engine::model::AnchorAttribute;
 use crate::engine::read::{
-    read_table_from_chunks, read_table_with_progress, ChunkSink, Field, FileFormat, FileInfo,
-    Progress, ReadOptions, Reject, Row, Table, Warning, AD_EXPORT,
+    read_bytes_into, read_table_into, ChunkSink, Field, FileInfo, Progress, ReadOptions, Reject,
+    RowCount, RowSink, Table, Warning, AD_EXPORT,
 };
 use crate::engine::report::{Counts, MatchReport, Notice, Severity, Verdict};
-use crate::engine::users::{CloudRow, CloudSizes, CloudUsers, OnPremRow, OnPremSizes, OnPremUsers};
+use crate::engine::users::{CloudBuilder, CloudUsers, OnPremBuilder, OnPremUsers};
 
 mod transfer;
 pub use transfer::CloudBuffers;
@@ -195,26 +192,50 @@ pub fn audit_sources(
     options: &AuditOptions,
     progress: &mut dyn FnMut(Stage, Progress) -> bool,
 ) -> Result<Audit, Error> {
-    let onprem_table = read_source(onprem, Some(Side::OnPrem), options, progress);
-    match onprem_half(onprem_table, options)? {
+    match read_onprem(onprem, options, progress)? {
         Half::Read(half) => {
-            let cloud_table = read_source(cloud, Some(Side::Cloud), options, progress);
-            finish(*half, cloud_table.map(cloud_half), options, progress)
+            let cloud = read_cloud(cloud, options, progress);
+            finish(*half, cloud, options, progress)
         }
         Half::WrongSide(error) => {
-            Err(swapped_or(error, read_source(cloud, None, options, progress)))
+            let for_no_slot = read_source(cloud, None, options, progress, RowCount::default());
+            Err(swapped_or(error, for_no_slot))
         }
     }
 }
 
+/// Reads the on-prem slot's file straight into its users: [`read_source`] into an
+/// [`OnPremBuilder`], then [`onprem_half`].
+pub fn read_onprem(
+    source: &mut dyn Source,
+    options: &AuditOptions,
+    progress: &mut dyn FnMut(Stage, Progress) -> bool,
+) -> Result<Half, Error> {
+    let users = OnPremBuilder::new(&options.matching.anchor, source.name());
+    onprem_half(read_source(source, Some(Side::OnPrem), options, progress, users))
+}
+
+/// Reads the cloud slot's file straight into its users: [`read_source`] into a
+/// [`CloudBuilder`], then [`cloud_half`].
+pub fn read_cloud(
+    source: &mut dyn Source,
+    options: &AuditOptions,
+    progress: &mut dyn FnMut(Stage, Progress) -> bool,
+) -> Result<CloudHalf, Error> {
+    let users = CloudBuilder::new(source.name());
+    read_source(source, Some(Side::Cloud), options, progress, users).map(cloud_half)
+}
+
 /// Loads a source and reads it as the file in the `slot` given (`None`: the cloud slot's file
-/// read for no slot, to tell whether the two files were swapped, see [`Half::WrongSide`]).
-pub fn read_source(
+/// read for no slot, to tell whether the two files were swapped, see [`Half::WrongSide`]), each
+/// row handed to `sink` as it is read.
+pub fn read_source<S: RowSink>(
     source: &mut dyn Source,
     slot: Option<Side>,
     options: &AuditOptions,
     progress: &mut dyn FnMut(Stage, Progress) -> bool,
-) -> Result<Table, Error> {
+    sink: S,
+) -> Result<Table<S>, Error> {
     let side = slot.unwrap_or(Side::Cloud);
     let loading = match side {
         Side::OnPrem => Stage::LoadingOnPrem,
@@ -225,11 +246,11 @@ pub fn read_source(
     if let Some(size) = source.size() {
         let mut read_chunks = |sink: &mut ChunkSink<'_>| source.read_chunks(sink);
         let mut progress = |p| progress(reading, p);
-        return read_table_from_chunks(size, &mut read_chunks, &read_options, &mut progress)
+        return read_table_into(size, &mut read_chunks, &read_options, &mut progress, sink)
             .map_err(|e| e.or_side(Some(side)));
     }
     let bytes = source.load(&mut |p| progress(loading, p)).map_err(|e| e.or_side(Some(side)))?;
-    read_table_with_progress(&bytes, &read_options, &mut |p| progress(reading, p))
+    read_bytes_into(&bytes, &read_options, &mut |p| progress(reading, p), sink)
 }
 
 /// How to read the file `name` given in `slot` (as [`read_source`] does), and the stage its
@@ -255,14 +276,12 @@ pub fn read_options(
     (read_options, reading)
 }
 
-/// The first half of a run: the on-prem file read and its rows turned into users (the rows are
-/// dropped then, so the two files' rows are never in memory at once).
+/// The first half of a run: the on-prem file read straight into users (its rows are never
+/// stored).
 #[derive(Debug)]
 pub struct OnPremHalf {
-    /// The table without its rows.
-    table: Table,
-    /// How many rows it had.
-    rows: usize,
+    /// The table, with only how many rows it had.
+    table: Table<RowCount>,
     /// Its users, or why they could not be made (reported after the cloud file's own errors).
     converted: Result<(OnPremUsers, Vec<Reject>), Error>,
 }
@@ -278,41 +297,36 @@ pub enum Half {
     WrongSide(Error),
 }
 
-/// Takes the on-prem file's table (or why it could not be read: the run stops with that error,
-/// before the cloud file is needed).
-pub fn onprem_half(table: Result<Table, Error>, options: &AuditOptions) -> Result<Half, Error> {
-    let mut table = match table {
+/// Takes the on-prem file's table, read into its users (or why it could not be read: the run
+/// stops with that error, before the cloud file is needed).
+pub fn onprem_half(table: Result<Table<OnPremBuilder>, Error>) -> Result<Half, Error> {
+    let table = match table {
         Err(e) if matches!(e.kind(), ErrorKind::WrongSide { .. }) => return Ok(Half::WrongSide(e)),
         other => other?,
     };
-    // The table's rows become users as soon as it is read, and its row index is then dropped:
-    // only the text lives on, as the users' values are slices of it (never a second copy). An
-    // error in the on-prem rows still waits until the cloud file has been read, as the cloud
+    // An error in the on-prem users waits until the cloud file has been read, as the cloud
     // file's own errors come first.
-    let converted = onprem_users(&table, &options.matching.anchor);
-    let rows = std::mem::take(&mut table.rows).len();
-    Ok(Half::Read(Box::new(OnPremHalf { table, rows, converted })))
+    let (table, users) = table.take_rows();
+    Ok(Half::Read(Box::new(OnPremHalf { table, converted: users.finish() })))
 }
 
 /// The error of a run whose on-prem file is the cloud export: [`ErrorKind::Swapped`] when the
 /// cloud slot's file, read for no slot, is the on-prem export; the on-prem file's error if not.
-pub fn swapped_or(onprem_error: Error, cloud_for_no_slot: Result<Table, Error>) -> Error {
+pub fn swapped_or<S>(onprem_error: Error, cloud_for_no_slot: Result<Table<S>, Error>) -> Error {
     match cloud_for_no_slot {
         Ok(t) if t.info.detection.side == Some(Side::OnPrem) => Error::new(ErrorKind::Swapped),
         _ => onprem_error,
     }
 }
 
-/// The cloud file's table turned into users, ready to be matched: what [`finish`] takes. The
-/// rows are dropped (the users' values are in their own columns); the cloud anchors are
-/// classified here, so that whoever reads the cloud file does it beside the on-prem half (the
-/// browser's reader worker, then [`CloudHalf::into_buffers`]; the CLI's second thread).
+/// The cloud file read straight into users, ready to be matched: what [`finish`] takes. The
+/// cloud anchors are classified here, so that whoever reads the cloud file does it beside the
+/// on-prem half (the browser's reader worker, then [`CloudHalf::into_buffers`]; the CLI's second
+/// thread).
 #[derive(Debug)]
 pub struct CloudHalf {
-    /// The table without its rows.
-    table: Table,
-    /// How many rows it had.
-    rows: usize,
+    /// The table, with only how many rows it had.
+    table: Table<RowCount>,
     /// Its users, or why they could not be stored.
     users: Result<CloudUsers, Error>,
     /// The rows that could not be users.
@@ -321,17 +335,17 @@ pub struct CloudHalf {
     classes: Vec<AnchorClass>,
 }
 
-/// The cloud table (read for the cloud slot) as a [`CloudHalf`].
-pub fn cloud_half(mut table: Table) -> CloudHalf {
-    let (users, rejects, classes) = match cloud_users(&table) {
+/// The cloud table (read for the cloud slot, into its users) as a [`CloudHalf`].
+pub fn cloud_half(table: Table<CloudBuilder>) -> CloudHalf {
+    let (table, users) = table.take_rows();
+    let (users, rejects, classes) = match users.finish() {
         Ok((users, rejects)) => {
             let classes = classify_cloud_anchors(&users);
             (Ok(users), rejects, classes)
         }
         Err(error) => (Err(error), Vec::new(), Vec::new()),
     };
-    let rows = std::mem::take(&mut table.rows).len();
-    CloudHalf { table, rows, users, rejects, classes }
+    CloudHalf { table, users, rejects, classes }
 }
 
 /// The second half of a run: the cloud file's users (read for the cloud slot) matched against
@@ -342,15 +356,10 @@ pub fn finish(
     options: &AuditOptions,
     progress: &mut dyn FnMut(Stage, Progress) -> bool,
 ) -> Result<Audit, Error> {
-    let OnPremHalf { table: onprem_table, rows: onprem_rows, converted: onprem_converted } = half;
+    let OnPremHalf { table: onprem_table, converted: onprem_converted } = half;
     let anchor = &options.matching.anchor;
-    let CloudHalf {
-        table: cloud_table,
-        rows: cloud_rows,
-        users: cloud_users,
-        rejects: cloud_rejects,
-        classes,
-    } = cloud?;
+    let CloudHalf { table: cloud_table, users: cloud_users, rejects: cloud_rejects, classes } =
+        cloud?;
     let cloud_users = cloud_users?;
     let done = Progress { bytes_done: 0, bytes_total: 0, records: 0 };
     if !progress(Stage::Matching, done) {
@@ -376,15 +385,14 @@ pub fn finish(
     report.notices.sort_by_key(|n| std::cmp::Reverse(n.severity));
     let mut unreadable = Vec::new();
     let mut accounting = Vec::with_capacity(2);
-    for (side, table, rows, rejects) in [
-        (Side::OnPrem, &onprem_table, onprem_rows, onprem_rejects),
-        (Side::Cloud, &cloud_table, cloud_rows, cloud_rejects),
-    ] {
+    for (side, table, rejects) in
+        [(Side::OnPrem, &onprem_table, onprem_rejects), (Side::Cloud, &cloud_table, cloud_rejects)]
+    {
         let mut all: Vec<Reject> = table.rejects.iter().cloned().chain(rejects).collect();
         all.sort_by_key(|r| r.error.position().map_or(0, |p| p.record));
         accounting.push(Accounting {
             side,
-            records: (rows + table.rejects.len()) as u64,
+            records: (table.rows.len() + table.rejects.len()) as u64,
             in_report: 0,
             unreadable: all.len() as u64,
         });
@@ -462,8 +470,12 @@ fn mark_unreadable_partners(report: &mut MatchReport, unreadable: &[Reject]) {
 }
 
 /// What the report cannot see because a column was not exported.
-fn missing_column_notices(onprem: &Table, cloud: &Table, anchor: &AnchorAttribute) -> Vec<Notice> {
-    let has = |table: &Table, field: Field| table.columns.get(field).is_some();
+fn missing_column_notices(
+    onprem: &Table<RowCount>,
+    cloud: &Table<RowCount>,
+    anchor: &AnchorAttribute,
+) -> Vec<Notice> {
+    let has = |table: &Table<RowCount>, field: Field| table.columns.get(field).is_some();
     let mut notices = Vec::new();
     if matches!(anchor, AnchorAttribute::ConsistencyGuidElseObjectGuid)
         && !has(onprem, Field::ConsistencyGuid)
@@ -496,255 +508,27 @@ fn missing_column_notices(onprem: &Table, cloud: &Table, anchor: &AnchorAttribut
     notices
 }
 
-fn summary(side: Side, table: Table) -> FileSummary {
+fn summary(side: Side, table: Table<RowCount>) -> FileSummary {
     FileSummary { side, info: table.info, headers: table.headers, warnings: table.warnings }
 }
 
-/// One row's values, with errors placed at the row's line and the column's header.
-struct RowReader<'t> {
-    table: &'t Table,
-    row: Row<'t>,
-    side: Side,
-}
-
-impl<'t> RowReader<'t> {
-    fn get(&self, field: Field) -> &'t str {
-        self.row.get(&self.table.columns, field).unwrap_or("")
-    }
-
-    fn has(&self, field: Field) -> bool {
-        self.table.columns.get(field).is_some()
-    }
-
-    fn at(&self) -> RowRef {
-        RowRef { line: self.row.line, record: self.row.record }
-    }
-
-    fn reject(&self, field: Option<Field>, kind: ErrorKind) -> Reject {
-        let mut position = Position::line(self.row.line, self.row.record);
-        if let Some(header) =
-            field.and_then(|f| self.table.columns.header_of(f, &self.table.headers))
-        {
-            position = position.with_column(header);
-        }
-        Reject {
-            error: Error::new(kind)
-                .in_file(Some(self.side), self.table.info.name.clone())
-                .at(position),
-            raw: record_text(self.row, &self.table.info.format),
-        }
-    }
-
-    /// A GUID column in any spelling; empty is `None`.
-    fn guid(&self, field: Field) -> Result<Option<uuid::Uuid>, Reject> {
-        let value = self.get(field).trim();
-        if value.is_empty() {
-            return Ok(None);
-        }
-        if let Some(guid) = common_guid(value) {
-            return Ok(Some(guid));
-        }
-        parse_guid(value).map(|parsed| Some(parsed.guid)).map_err(|e| {
-            self.reject(
-                Some(field),
-                ErrorKind::BadGuid { value: value.to_string(), reason: e.to_string() },
-            )
-        })
-    }
-}
-
-/// The two spellings nearly every export uses, read as [`parse_guid`] reads them but faster:
-/// objectGUID as Get-ADUser writes it (`35918bc9-196d-…`, 36 characters) and mS-DS-ConsistencyGuid
-/// as base64 of its bytes (`yYuRNW0Z6kCXeYidebdT8A==`, where parse_guid's check that the base64
-/// is canonical decodes and encodes it again). `None`: ask parse_guid.
-fn common_guid(value: &str) -> Option<uuid::Uuid> {
-    match value.len() {
-        36 => uuid::Uuid::try_parse(value).ok(),
-        24 if value.ends_with("==")
-            && value[..22]
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/')) =>
-        {
-            // Base64 of 16 bytes is 22 characters and `==`; the decoder refuses a last
-            // character with bits that encode nothing, so what it reads is canonical.
-            let mut bytes = [0; 18];
-            let read = STANDARD.decode_slice(value, &mut bytes).ok()?;
-            let bytes: [u8; 16] = bytes.get(..read)?.try_into().ok()?;
-            Some(uuid::Uuid::from_bytes_le(bytes))
-        }
-        _ => None,
-    }
-}
-
-/// A row written back as one record of its file (LDIF rows as CSV), so the unreadable list can
-/// be fixed and loaded again.
-fn record_text(row: Row<'_>, format: &FileFormat) -> String {
-    let delimiter = match format {
-        FileFormat::Csv { delimiter, .. } => *delimiter,
-        FileFormat::Ldif => b',',
-    };
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(delimiter)
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    let written = writer.write_record(row.fields()).ok().and_then(|()| writer.into_inner().ok());
-    let text =
-        written.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()).unwrap_or_default();
-    text.trim_end_matches('\n').to_string()
-}
-
-/// The on-prem rows as users; rows without a usable anchor are unreadable.
+/// The on-prem table's rows as users; rows without a usable anchor are unreadable. (A run reads
+/// the file straight into an [`OnPremBuilder`]; this is for a table already read.)
 pub fn onprem_users(
     table: &Table,
     anchor: &AnchorAttribute,
 ) -> Result<(OnPremUsers, Vec<Reject>), Error> {
-    let string_column = match anchor {
-        AnchorAttribute::Column(name) => Some(
-            table
-                .headers
-                .iter()
-                .position(|h| h.trim().eq_ignore_ascii_case(name.trim()))
-                .ok_or_else(|| {
-                    Error::new(ErrorKind::Usage {
-                        message: format!(
-                            "the anchor column `{name}` is not in the on-prem file; its columns \
-                             are: {}",
-                            table.headers.join(", ")
-                        ),
-                    })
-                    .in_file(Some(Side::OnPrem), table.info.name.clone())
-                })?,
-        ),
-        _ => None,
-    };
-    // What each user column holds at most (values are trimmed or split, never grown), so it
-    // is allocated once.
-    let column_bytes = table.rows.column_bytes();
-    let column = |index: Option<usize>| index.and_then(|i| column_bytes.get(i)).copied();
-    let bytes = |field| column(table.columns.get(field)).unwrap_or(0);
-    let mut users = OnPremUsers::new(OnPremSizes {
-        rows: table.rows.len(),
-        upn: bytes(Field::UserPrincipalName),
-        name: bytes(Field::DisplayName),
-        sam_account_name: bytes(Field::SamAccountName),
-        distinguished_name: bytes(Field::DistinguishedName),
-        mail: table.columns.get(Field::Mail).map(|_| bytes(Field::Mail)),
-        proxy_addresses: bytes(Field::ProxyAddresses),
-        string_anchor: string_column.map(|i| column(Some(i)).unwrap_or(0)),
-        file_immutable_id: bytes(Field::ImmutableId),
-        employee_id: bytes(Field::EmployeeId),
-    });
-    let mut rejects = Vec::new();
-    for row in &table.rows {
-        let reader = RowReader { table, row, side: Side::OnPrem };
-        match onprem_user(&reader, anchor, string_column) {
-            Ok(user) => users.push(&user)?,
-            Err(reject) => rejects.push(reject),
-        }
-    }
-    Ok((users, rejects))
+    let mut builder = OnPremBuilder::new(anchor, &table.info.name);
+    table.feed(&mut builder);
+    builder.finish()
 }
 
-fn onprem_user<'t>(
-    r: &RowReader<'t>,
-    anchor: &AnchorAttribute,
-    string_column: Option<usize>,
-) -> Result<OnPremRow<'t>, Reject> {
-    let object_guid = r.guid(Field::ObjectGuid)?;
-    let consistency_guid = r.guid(Field::ConsistencyGuid)?;
-    let string_anchor = string_column.map_or("", |i| r.row.field(i).unwrap_or_default());
-    let missing = match anchor {
-        AnchorAttribute::Column(name) if string_anchor.is_empty() => {
-            Some((None, format!("{name} is empty: Entra Connect cannot provision an object without its source anchor")))
-        }
-        AnchorAttribute::ObjectGuid | AnchorAttribute::ConsistencyGuidElseObjectGuid
-            if object_guid.is_none() && consistency_guid.is_none() =>
-        {
-            Some((Some(Field::ObjectGuid), "objectGUID is empty: no anchor can be computed".to_string()))
-        }
-        _ => None,
-    };
-    if let Some((field, reason)) = missing {
-        return Err(r.reject(field, ErrorKind::BadValue { value: String::new(), reason }));
-    }
-    Ok(OnPremRow {
-        at: r.at(),
-        upn: r.get(Field::UserPrincipalName).trim(),
-        name: r.get(Field::DisplayName),
-        sam_account_name: r.get(Field::SamAccountName).trim(),
-        distinguished_name: r.get(Field::DistinguishedName),
-        mail: r.get(Field::Mail).trim(),
-        proxy_addresses: r.get(Field::ProxyAddresses),
-        object_guid,
-        consistency_guid,
-        string_anchor,
-        file_immutable_id: r.get(Field::ImmutableId),
-        employee_id: r.get(Field::EmployeeId).trim(),
-    })
-}
-
-/// The cloud rows as users; a row without a UPN is unreadable (every Entra user has one).
+/// The cloud table's rows as users; a row without a UPN is unreadable. (A run reads the file
+/// straight into a [`CloudBuilder`]; this is for a table already read.)
 pub fn cloud_users(table: &Table) -> Result<(CloudUsers, Vec<Reject>), Error> {
-    let column_bytes = table.rows.column_bytes();
-    let bytes =
-        |field| table.columns.get(field).and_then(|i| column_bytes.get(i)).map_or(0, |b| *b);
-    let mut users = CloudUsers::new(CloudSizes {
-        rows: table.rows.len(),
-        upn: bytes(Field::UserPrincipalName),
-        name: bytes(Field::DisplayName),
-        mail: bytes(Field::Mail),
-        proxy_addresses: bytes(Field::ProxyAddresses),
-        immutable_id: bytes(Field::ImmutableId),
-        object_id: bytes(Field::ObjectId),
-        on_premises_object_identifier: bytes(Field::OnPremisesObjectIdentifier),
-        file_object_guid: table.columns.get(Field::ObjectGuid).map(|_| bytes(Field::ObjectGuid)),
-    });
-    let mut rejects = Vec::new();
-    for row in &table.rows {
-        let r = RowReader { table, row, side: Side::Cloud };
-        let upn = r.get(Field::UserPrincipalName).trim();
-        if upn.is_empty() {
-            let reason = "userPrincipalName is empty: every Entra ID user has one, so this row \
-                          is damaged"
-                .to_string();
-            rejects.push(r.reject(
-                Some(Field::UserPrincipalName),
-                ErrorKind::BadValue { value: String::new(), reason },
-            ));
-            continue;
-        }
-        let synced = if r.has(Field::SyncEnabled) {
-            parse_bool(r.get(Field::SyncEnabled))
-        } else if r.has(Field::LastDirSyncTime) {
-            Some(!r.get(Field::LastDirSyncTime).trim().is_empty())
-        } else {
-            None
-        };
-        users.push(&CloudRow {
-            at: r.at(),
-            upn,
-            name: r.get(Field::DisplayName),
-            mail: r.get(Field::Mail).trim(),
-            proxy_addresses: r.get(Field::ProxyAddresses),
-            immutable_id: r.get(Field::ImmutableId),
-            synced,
-            object_id: r.get(Field::ObjectId).trim(),
-            on_premises_object_identifier: r.get(Field::OnPremisesObjectIdentifier),
-            file_object_guid: r.get(Field::ObjectGuid),
-        })?;
-    }
-    Ok((users, rejects))
-}
-
-/// PowerShell writes `True` / `False`; the admin center `Yes` / `No`. Graph's
-/// onPremisesSyncEnabled is null (an empty cell) for a user that was never synced.
-fn parse_bool(value: &str) -> Option<bool> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "" => Some(false),
-        "true" | "yes" | "1" => Some(true),
-        "false" | "no" | "0" => Some(false),
-        _ => None,
-    }
+    let mut builder = CloudBuilder::new(&table.info.name);
+    table.feed(&mut builder);
+    builder.finish()
 }
 
 #[cfg(test)]
@@ -818,15 +602,13 @@ mod tests {
     /// beside it, the cloud file read again for no slot only to tell a swap.
     fn in_parallel(onprem: Input, cloud: Input, options: &AuditOptions) -> Result<Audit, Error> {
         let quiet = &mut |_: Stage, _: Progress| true;
-        let handed_over =
-            read_source(&mut { cloud }, Some(Side::Cloud), options, quiet).map(|table| {
-                CloudHalf::from_buffers(cloud_half(table).into_buffers().unwrap()).unwrap()
-            });
-        let onprem_table = read_source(&mut { onprem }, Some(Side::OnPrem), options, quiet);
-        match onprem_half(onprem_table, options)? {
+        let handed_over = read_cloud(&mut { cloud }, options, quiet)
+            .map(|half| CloudHalf::from_buffers(half.into_buffers().unwrap()).unwrap());
+        match read_onprem(&mut { onprem }, options, quiet)? {
             Half::Read(half) => finish(*half, handed_over, options, quiet),
             Half::WrongSide(e) => {
-                Err(swapped_or(e, read_source(&mut { cloud }, None, options, quiet)))
+                let count = RowCount::default();
+                Err(swapped_or(e, read_source(&mut { cloud }, None, options, quiet, count)))
             }
         }
     }
@@ -993,38 +775,6 @@ mod tests {
     }
 
     #[test]
-    fn common_guid_spellings_read_as_parse_guid_reads_them() {
-        let cases = [
-            "35918bc9-196d-40ea-9779-889d79b753f0",
-            "35918BC9-196D-40EA-9779-889D79B753F0",
-            "yYuRNW0Z6kCXeYidebdT8A==",
-            "f+bH/Mb+ZUq4IS9AopLRhQ==",
-            "AAAAAAAAAAAAAAAAAAAAAA==",
-        ];
-        for value in cases {
-            let parsed = parse_guid(value).map(|p| p.guid).ok();
-            assert_eq!(common_guid(value), parsed, "{value}");
-            assert!(parsed.is_some(), "{value}");
-        }
-        // Left to parse_guid, which reads some and explains why it cannot read the others.
-        let others = [
-            "yYuRNW0Z6kCXeYidebdT8B==",
-            "yYuRNW0Z6kCXeYidebdT8A",
-            "yYuRNW0Z6kCXeYidebdT8A=",
-            "yYuRNW0Z6kCXeYidebd_8A==",
-            "yYuRNW0Z6kCXeYidebdT8A=A",
-            "35918bc9-196d-40ea-9779-889d79b753fg",
-            "{35918bc9-196d-40ea-9779-889d79b753f0}",
-            "35918bc9196d40ea9779889d79b753f0",
-            "c9 8b 91 35 6d 19 ea 40 97 79 88 9d 79 b7 53 f0",
-            "yYuRNW0Z6kCXeYidebdT8A==yYuRNW0Z6kCXeYid",
-        ];
-        for value in others {
-            assert_eq!(common_guid(value), None, "{value}");
-        }
-    }
-
-    #[test]
     fn swapped_files_are_named_as_such() {
         let error = run("cloud-mguser.csv", "onprem-ps7.csv").unwrap_err();
         assert_eq!(*error.kind(), ErrorKind::Swapped);
@@ -1097,26 +847,5 @@ mod tests {
             error.to_string().contains("`employeeNumber` is not in the on-prem file"),
             "{error}"
         );
-    }
-}
-
-#[cfg(all(test, not(target_arch = "wasm32")))]
-mod proptests {
-    use super::*;
-    use proptest::prelude::*;
-
-    proptest! {
-        /// Whatever the fast path reads, parse_guid reads the same; and every canonical base64
-        /// of 16 bytes is read by it.
-        #[test]
-        fn common_guid_agrees_with_parse_guid(
-            value in "[A-Za-z0-9+/]{21}[AQgw](==|=A)|[A-Za-z0-9+/]{22}==|[0-9a-fA-F-]{36}",
-        ) {
-            let parsed = parse_guid(&value).ok().map(|p| p.guid);
-            match common_guid(&value) {
-                Some(guid) => prop_assert_eq!(Some(guid), parsed),
-                None => prop_assert!(!(value.ends_with("==") && value.len() == 24 && value[21..22].contains(['A', 'Q', 'g', 'w']))),
-            }
-        }
     }
 }

@@ -27,9 +27,9 @@ use crate::engine::error::{Error, ErrorKind, Side};
 use crate::engine::output::{
     entry_view, fix_script, headline, write_csv, write_json, write_unreadable_csv,
 };
-use crate::engine::read::{Finished, Next, Progress, Table, TableReader};
+use crate::engine::read::{Finished, Next, Progress, RowCount, RowSink, Table, TableReader};
 use crate::engine::sample::{generate, SampleSpec};
-use crate::engine::users::ColumnBuffers;
+use crate::engine::users::{CloudBuilder, ColumnBuffers, OnPremBuilder};
 use crate::engine::view::{window, Query, SortKey, ViewIndex};
 
 /// What the worker keeps between messages.
@@ -167,14 +167,16 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
                 (pending.names[0].clone(), pending.blobs[0].clone(), pending.options.clone());
             KEPT.with(|k| k.borrow_mut().pending = Some(pending));
             wasm_bindgen_futures::spawn_local(async move {
-                let table = read_blob(&blob, &name, Some(Side::OnPrem), &options, run).await;
+                let users = OnPremBuilder::new(&options.matching.anchor, &name);
+                let table = read_blob(&blob, &name, Some(Side::OnPrem), &options, run, users).await;
                 let Some(pending) = take_pending(run) else { return };
-                match onprem_half(table, &options) {
+                match onprem_half(table) {
                     Err(error) => failed(run, error, &pending.blobs),
                     Ok(Half::WrongSide(error)) => {
                         let [_, cloud_blob] = &pending.blobs;
                         let name = &pending.names[1];
-                        let cloud = read_blob(cloud_blob, name, None, &options, run).await;
+                        let count = RowCount::default();
+                        let cloud = read_blob(cloud_blob, name, None, &options, run, count).await;
                         failed(run, swapped_or(error, cloud), &pending.blobs);
                     }
                     Ok(Half::Read(half)) => go_on(Pending { half: Some(*half), ..pending }),
@@ -187,7 +189,8 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
                 return post(&FromWorker::Panic("a read without its file or channel".into()), &[]);
             };
             wasm_bindgen_futures::spawn_local(async move {
-                let table = read_blob(&blob, &name, Some(Side::Cloud), &options, run).await;
+                let users = CloudBuilder::new(&name);
+                let table = read_blob(&blob, &name, Some(Side::Cloud), &options, run, users).await;
                 send_cloud_half(run, table.map(cloud_half), &port);
                 // Done: this worker ends itself, and the memory it grew with the file goes
                 // now, before the main worker's matching needs more. (What it posted is
@@ -319,7 +322,9 @@ fn go_on(pending: Pending) {
             finished(run, result, &blobs);
         }
         CloudDelivery::ReadHere => wasm_bindgen_futures::spawn_local(async move {
-            let table = read_blob(&blobs[1], &names[1], Some(Side::Cloud), &options, run).await;
+            let (blob, name) = (&blobs[1], &names[1]);
+            let users = CloudBuilder::new(name);
+            let table = read_blob(blob, name, Some(Side::Cloud), &options, run, users).await;
             let result = finish(half, table.map(cloud_half), &options, &mut progress_of(run));
             finished(run, result, &blobs);
         }),
@@ -392,18 +397,19 @@ fn failed(run: u32, error: Error, blobs: &[Blob]) {
 }
 
 /// A file read as the `slot`'s export (`None`: for no slot, to tell swapped files) from its
-/// `Blob.stream()`, each chunk parsed as it arrives: the worker never holds the whole file, in
+/// `Blob.stream()` into `sink`, each chunk parsed as it arrives: the worker never holds the whole file, in
 /// wasm memory or in JS, and the browser reads the next chunk while this one is parsed (where
 /// `FileReaderSync` slices made the worker wait for each: at 2x1M users both files are read
 /// ≈0.3 s sooner, BENCHMARKS.md). Between chunks the worker answers its messages (the
 /// reader's cloud users may come meanwhile).
-async fn read_blob(
+async fn read_blob<S: RowSink>(
     blob: &Blob,
     name: &str,
     slot: Option<Side>,
     options: &AuditOptions,
     run: u32,
-) -> Result<Table, Error> {
+    sink: S,
+) -> Result<Table<S>, Error> {
     let side = slot.unwrap_or(Side::Cloud);
     let in_file = |e: Error| {
         let side = e.side().or(Some(side));
@@ -415,7 +421,8 @@ async fn read_blob(
     let (read_options, stage) = read_options(name, slot, options);
     let mut progress = progress_of(run);
     let progress = Box::new(move |p| progress(stage, p));
-    let mut reader = TableReader::new(size, &read_options, progress).map_err(in_file)?;
+    let mut reader =
+        TableReader::with_sink(size, &read_options, progress, sink).map_err(in_file)?;
     // Once, or twice for a file read again from its start (see `Next::FromStart`).
     loop {
         let stream: ReadableStreamDefaultReader = blob.stream().get_reader().unchecked_into();
@@ -440,14 +447,14 @@ async fn read_blob(
             continue;
         }
         reader = match reader.finish().map_err(in_file)? {
-            Finished::Table(table) => return Ok(table),
-            Finished::FromStart(reader) => reader,
+            Finished::Table(table) => return Ok(*table),
+            Finished::FromStart(reader) => *reader,
         };
     }
 }
 
-/// Grows wasm memory once, up front, by a file's size, and frees it again: the row store will
-/// hold about that much text and grows into the freed block, so memory is not grown slice by
+/// Grows wasm memory once, up front, by a file's size, and frees it again: the users' columns
+/// will hold about that much text and grow into the freed block, so memory is not grown slice by
 /// slice while reading, and a file that cannot fit in the tab is refused now, with its size,
 /// rather than halfway through.
 fn reserve_room(size: u64) -> Result<(), Error> {

@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::ColumnError;
+use super::{ColumnError, Projection};
 
 /// One optional GUID per row.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -20,6 +20,12 @@ impl GuidColumn {
             bytes: Vec::with_capacity(rows * 16),
             valid: Vec::with_capacity(rows / 64 + 1),
         }
+    }
+
+    /// Makes room for one more row, grown by `growth` when full.
+    pub fn reserve(&mut self, growth: Projection) {
+        growth.reserve(&mut self.bytes, 16);
+        growth.reserve(&mut self.valid, 1);
     }
 
     /// Appends one row's GUID, or its absence.

@@ -1,7 +1,7 @@
 //! A column of string lists (a user's proxy addresses): one [`Utf8Column`] of every row's items
 //! in order, and row offsets into it, as Arrow lays out a list array.
 
-use super::{check_offsets, offset, ColumnError, Utf8Column};
+use super::{check_offsets, offset, ColumnError, Projection, Utf8Column};
 
 /// A list of strings per row: row `i` is `items[offsets[i]..offsets[i + 1]]`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -29,6 +29,20 @@ impl Utf8ListColumn {
             items: Utf8Column::with_capacity(rows, bytes),
             offsets: ListOffsets(offsets),
         }
+    }
+
+    /// A column of `rows` empty lists.
+    pub fn empty_rows(rows: usize) -> Utf8ListColumn {
+        Utf8ListColumn { items: Utf8Column::default(), offsets: ListOffsets(vec![0; rows + 1]) }
+    }
+
+    /// Makes room for one more row whose items are `bytes` bytes in all, grown by `growth` when
+    /// full. Items are split from a cell of at least 2 bytes each (a value and its separator),
+    /// so a row has no more than `bytes / 2 + 1` of them.
+    pub fn reserve(&mut self, bytes: usize, growth: Projection) {
+        growth.reserve_text(&mut self.items.values, bytes);
+        growth.reserve(&mut self.items.offsets, bytes / 2 + 1);
+        growth.reserve(&mut self.offsets.0, 1);
     }
 
     /// Appends one row's list.

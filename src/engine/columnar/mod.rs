@@ -7,6 +7,8 @@
 //! - [`GuidColumn`]: 16 bytes a row and a validity bitmap, for `objectGUID` and
 //!   `mS-DS-ConsistencyGuid`.
 //!
+//! A reader grows each column by [`Projection`] as it fills it.
+//!
 //! Each column hands out its buffers ([`Utf8Column::into_buffers`]) and is rebuilt from them
 //! after checking every offset ([`Utf8Column::from_buffers`]), so the two browser workers can
 //! pass columns as transferable buffers with no re-encoding.
@@ -15,10 +17,12 @@
 //! `arrow-array` with `arrow-buffer` and `arrow-data` would add their whole type system to the
 //! wasm the page downloads.
 
+mod growth;
 mod guid;
 mod list;
 mod utf8;
 
+pub use growth::Projection;
 pub use guid::GuidColumn;
 pub use list::Utf8ListColumn;
 pub use utf8::Utf8Column;

@@ -1,13 +1,13 @@
 //! A column of strings in Arrow's variable-size binary layout: row `i` is
 //! `values[offsets[i]..offsets[i + 1]]`.
 
-use super::{check_offsets, offset, ColumnError};
+use super::{check_offsets, offset, ColumnError, Projection};
 
 /// A column of strings: one values buffer plus `u32` offsets, `len + 1` of them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Utf8Column {
-    values: String,
-    offsets: Vec<u32>,
+    pub(super) values: String,
+    pub(super) offsets: Vec<u32>,
 }
 
 impl Default for Utf8Column {
@@ -22,6 +22,17 @@ impl Utf8Column {
         let mut offsets = Vec::with_capacity(rows + 1);
         offsets.push(0);
         Utf8Column { values: String::with_capacity(bytes), offsets }
+    }
+
+    /// A column of `rows` empty values.
+    pub fn empty_rows(rows: usize) -> Utf8Column {
+        Utf8Column { values: String::new(), offsets: vec![0; rows + 1] }
+    }
+
+    /// Makes room for one more value of `bytes` bytes, grown by `growth` when full.
+    pub fn reserve(&mut self, bytes: usize, growth: Projection) {
+        growth.reserve_text(&mut self.values, bytes);
+        growth.reserve(&mut self.offsets, 1);
     }
 
     /// Appends one row's value.

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::columns::{ColumnMap, Field};
-use super::table::{Row, Rows};
+use super::table::Row;
 use super::warning::{Warning, WarningKind};
 use crate::engine::error::{truncate, Error, ErrorKind, Position, Side};
 
@@ -106,127 +106,168 @@ const ESSENTIAL: &[Field] = &[
     Field::ImmutableId,
 ];
 
-/// Finds columns holding type names: an error for the essential ones, otherwise a warning and
-/// the column is ignored.
-pub(crate) fn type_names(
-    side: Option<Side>,
-    headers: &[String],
-    columns: &mut ColumnMap,
-    rows: &Rows,
-    warnings: &mut Vec<Warning>,
-) -> Result<(), Error> {
-    let mapped: Vec<(Field, usize)> = columns.iter().collect();
-    // The first row holding a type name in each mapped column, in one pass over the rows.
-    let mut found: Vec<Option<(Row<'_>, &str)>> = vec![None; mapped.len()];
-    let mut left = mapped.len();
-    for row in rows {
-        if left == 0 {
-            break;
+/// The checks on whole columns, made as each row is read, in the same pass: the first type name
+/// in each mapped column, whether each column has a value, and the first value with letters lost
+/// to `?`. Their verdicts are given once the file is read.
+#[derive(Debug, Default)]
+pub(crate) struct ColumnChecks {
+    /// Each mapped column's field and header index.
+    mapped: Vec<(Field, usize)>,
+    /// Per mapped column, the first row holding a type name: where, and the name.
+    type_names: Vec<Option<(Position, String)>>,
+    /// Mapped columns with no type name found yet.
+    searching: usize,
+    /// Per mapped column, whether a row has a value that is not blank.
+    filled: Vec<bool>,
+    /// The first value with a letter lost to `?`: where, its header index and the value.
+    question_mark: Option<(Position, usize, String)>,
+}
+
+impl ColumnChecks {
+    /// Checks for the columns of `columns`.
+    pub(crate) fn new(columns: &ColumnMap) -> ColumnChecks {
+        let mapped: Vec<(Field, usize)> = columns.iter().collect();
+        ColumnChecks {
+            type_names: vec![None; mapped.len()],
+            searching: mapped.len(),
+            filled: vec![false; mapped.len()],
+            mapped,
+            question_mark: None,
         }
-        for (slot, &(_, index)) in found.iter_mut().zip(&mapped).filter(|(s, _)| s.is_none()) {
-            if let Some(type_name) = row.field(index).and_then(type_name) {
-                *slot = Some((row, type_name));
-                left -= 1;
+    }
+
+    /// Looks at one data row.
+    pub(crate) fn row(&mut self, row: Row<'_>) {
+        let columns = self.mapped.iter().zip(self.type_names.iter_mut().zip(&mut self.filled));
+        for (&(_, index), (found, filled)) in columns {
+            let Some(value) = row.field(index) else { continue };
+            if !*filled {
+                *filled = !value.trim().is_empty();
+            }
+            if self.searching > 0 && found.is_none() {
+                if let Some(name) = type_name(value) {
+                    *found = Some((row.position(), name.to_string()));
+                    self.searching -= 1;
+                }
+            }
+        }
+        if self.question_mark.is_none() && row.joined().contains('?') {
+            if let Some((index, value)) = row.fields().enumerate().find(|(_, v)| lost_letter(v)) {
+                self.question_mark = Some((row.position(), index, truncate(value, 60)));
             }
         }
     }
-    for ((field, index), found) in mapped.into_iter().zip(found) {
-        let Some((row, type_name)) = found else {
-            continue;
-        };
-        let type_name = type_name.to_string();
-        let header = headers.get(index).cloned().unwrap_or_default();
-        let expression = if type_name == "System.Byte[]" {
-            format!(
-                "@{{n='{header}';e={{if($_.'{header}'){{[Convert]::ToBase64String($_.'{header}')}}}}}}"
-            )
-        } else {
-            format!("@{{n='{header}';e={{$_.'{header}' -join ';'}}}}")
-        };
-        let fix = format!(
-            "in Select-Object, put\n  {expression}\nin place of `{header}`. For example:\n{}",
-            export_for(side)
-        );
-        if ESSENTIAL.contains(&field) {
-            let kind = ErrorKind::TypeNameInColumn { column: header.clone(), type_name, fix };
-            return Err(Error::new(kind).at(row.position().with_column(header)));
-        }
-        warnings.push(Warning {
-            kind: WarningKind::ColumnIgnored,
-            message: format!(
-                "the column `{header}` holds `{type_name}` instead of values, so it is ignored; \
-                 to use it, {fix}"
-            ),
-            position: Some(row.position().with_column(header)),
-        });
-        columns.remove(field);
-    }
-    Ok(())
-}
 
-/// Fails when the anchor column is there but empty in every row (Get-MgUser without
-/// `-Property`, the tutorial's Graph variant).
-pub(crate) fn empty_anchor(
-    side: Option<Side>,
-    headers: &[String],
-    columns: &ColumnMap,
-    overrides: &BTreeMap<Field, String>,
-    rows: &Rows,
-) -> Result<(), ErrorKind> {
-    let anchor = match side {
-        Some(Side::Cloud) => Field::ImmutableId,
-        Some(Side::OnPrem) if !columns.has(Field::ObjectGuid) => {
-            match [Field::ConsistencyGuid, Field::EmployeeId, Field::ImmutableId]
-                .into_iter()
-                .find(|f| overrides.contains_key(f))
-            {
-                Some(field) => field,
-                None => return Ok(()),
+    /// Columns holding type names: an error for the essential ones, otherwise a warning, and
+    /// the column is ignored (taken out of `columns`, and `ignored` told).
+    pub(crate) fn type_names(
+        &self,
+        side: Option<Side>,
+        headers: &[String],
+        columns: &mut ColumnMap,
+        warnings: &mut Vec<Warning>,
+        ignored: &mut dyn FnMut(Field),
+    ) -> Result<(), Error> {
+        for (&(field, index), found) in self.mapped.iter().zip(&self.type_names) {
+            let Some((position, type_name)) = found else {
+                continue;
+            };
+            let type_name = type_name.clone();
+            let header = headers.get(index).cloned().unwrap_or_default();
+            let expression = if type_name == "System.Byte[]" {
+                format!(
+                    "@{{n='{header}';e={{if($_.'{header}'){{[Convert]::ToBase64String($_.'{header}')}}}}}}"
+                )
+            } else {
+                format!("@{{n='{header}';e={{$_.'{header}' -join ';'}}}}")
+            };
+            let fix = format!(
+                "in Select-Object, put\n  {expression}\nin place of `{header}`. For example:\n{}",
+                export_for(side)
+            );
+            let position = position.clone().with_column(header.clone());
+            if ESSENTIAL.contains(&field) {
+                let kind = ErrorKind::TypeNameInColumn { column: header, type_name, fix };
+                return Err(Error::new(kind).at(position));
             }
+            warnings.push(Warning {
+                kind: WarningKind::ColumnIgnored,
+                message: format!(
+                    "the column `{header}` holds `{type_name}` instead of values, so it is \
+                     ignored; to use it, {fix}"
+                ),
+                position: Some(position),
+            });
+            columns.remove(field);
+            ignored(field);
         }
-        Some(Side::OnPrem) => Field::ObjectGuid,
-        None => return Ok(()),
-    };
-    let Some(index) = columns.get(anchor) else {
-        return Ok(());
-    };
-    let all_empty = rows.iter().all(|r| r.field(index).is_none_or(|v| v.trim().is_empty()));
-    if rows.is_empty() || !all_empty {
-        return Ok(());
+        Ok(())
     }
-    Err(ErrorKind::EmptyAnchorColumn {
-        column: headers.get(index).cloned().unwrap_or_default(),
-        fix: export_for(side),
-    })
-}
 
-/// Windows PowerShell 5.1 `Export-Csv` writes ASCII by default, turning every non-ASCII letter
-/// into `?`: such names no longer match, so say which and how to export again.
-pub(crate) fn question_marks(headers: &[String], rows: &Rows) -> Option<Warning> {
-    let lost = |v: &str| {
-        if !v.contains('?') {
-            return false;
+    /// Fails when the anchor column is there but empty in every one of the `rows` rows
+    /// (Get-MgUser without `-Property`, the tutorial's Graph variant).
+    pub(crate) fn empty_anchor(
+        &self,
+        side: Option<Side>,
+        headers: &[String],
+        columns: &ColumnMap,
+        overrides: &BTreeMap<Field, String>,
+        rows: usize,
+    ) -> Result<(), ErrorKind> {
+        let anchor = match side {
+            Some(Side::Cloud) => Field::ImmutableId,
+            Some(Side::OnPrem) if !columns.has(Field::ObjectGuid) => {
+                match [Field::ConsistencyGuid, Field::EmployeeId, Field::ImmutableId]
+                    .into_iter()
+                    .find(|f| overrides.contains_key(f))
+                {
+                    Some(field) => field,
+                    None => return Ok(()),
+                }
+            }
+            Some(Side::OnPrem) => Field::ObjectGuid,
+            None => return Ok(()),
+        };
+        let Some(index) = columns.get(anchor) else {
+            return Ok(());
+        };
+        let filled = self.mapped.iter().zip(&self.filled).any(|(&(_, i), &f)| i == index && f);
+        if rows == 0 || filled {
+            return Ok(());
         }
-        let chars: Vec<char> = v.chars().collect();
-        chars
-            .windows(2)
-            .any(|w| (w[0] == '?' && w[1].is_alphabetic()) || (w[1] == '?' && w[0].is_alphabetic()))
-    };
-    rows.iter().filter(|row| row.joined().contains('?')).find_map(|row| {
-        let (index, value) = row.fields().enumerate().find(|(_, v)| lost(v))?;
-        let header = headers.get(index).cloned().unwrap_or_default();
+        Err(ErrorKind::EmptyAnchorColumn {
+            column: headers.get(index).cloned().unwrap_or_default(),
+            fix: export_for(side),
+        })
+    }
+
+    /// Windows PowerShell 5.1 `Export-Csv` writes ASCII by default, turning every non-ASCII
+    /// letter into `?`: such names no longer match, so say which and how to export again.
+    pub(crate) fn question_marks(&self, headers: &[String]) -> Option<Warning> {
+        let (position, index, value) = self.question_mark.as_ref()?;
+        let header = headers.get(*index).cloned().unwrap_or_default();
         Some(Warning {
             kind: WarningKind::QuestionMarks,
             message: format!(
-                "`{}` (line {}, column `{header}`) has `?` where a letter should be: Windows \
-                 PowerShell 5.1's Export-Csv writes ASCII unless told otherwise and turns letters \
-                 like é or ø into `?`. Export again with `-Encoding UTF8`.",
-                truncate(value, 60),
-                row.line
+                "`{value}` (line {}, column `{header}`) has `?` where a letter should be: \
+                 Windows PowerShell 5.1's Export-Csv writes ASCII unless told otherwise and turns \
+                 letters like é or ø into `?`. Export again with `-Encoding UTF8`.",
+                position.line
             ),
-            position: Some(Position::line(row.line, row.record).with_column(header)),
+            position: Some(position.clone().with_column(header)),
         })
-    })
+    }
+}
+
+/// Whether a `?` in a value stands next to a letter, as where Export-Csv wrote one for it.
+fn lost_letter(value: &str) -> bool {
+    if !value.contains('?') {
+        return false;
+    }
+    let chars: Vec<char> = value.chars().collect();
+    chars
+        .windows(2)
+        .any(|w| (w[0] == '?' && w[1].is_alphabetic()) || (w[1] == '?' && w[0].is_alphabetic()))
 }
 
 #[cfg(test)]
@@ -234,12 +275,17 @@ mod tests {
     use super::*;
     use crate::engine::read::table::RaggedRows;
 
-    fn rows(values: &[&[&str]]) -> Rows {
+    /// The checks of `columns` fed `values` as rows (lines from 2, records from 1), and how
+    /// many rows.
+    fn checked(columns: &ColumnMap, values: &[&[&str]]) -> (ColumnChecks, usize) {
         let mut rows = RaggedRows::default();
         for (i, v) in values.iter().enumerate() {
             rows.push(i as u64 + 2, i as u64 + 1, v.iter().copied());
         }
-        rows.finish(values.first().map_or(0, |v| v.len()))
+        let rows = rows.finish(values.first().map_or(0, |v| v.len()));
+        let mut checks = ColumnChecks::new(columns);
+        rows.iter().for_each(|row| checks.row(row));
+        (checks, rows.len())
     }
 
     fn headers(names: &[&str]) -> Vec<String> {
@@ -286,9 +332,10 @@ mod tests {
     fn byte_array_in_consistency_guid_is_an_error_with_the_fix() {
         let h = headers(&["UserPrincipalName", "objectGUID", "mS-DS-ConsistencyGuid"]);
         let mut columns = ColumnMap::detect(&h);
-        let rows = rows(&[&["a@x", "g", ""], &["b@x", "g", "System.Byte[]"]]);
-        let err =
-            type_names(Some(Side::OnPrem), &h, &mut columns, &rows, &mut Vec::new()).unwrap_err();
+        let (checks, _) = checked(&columns, &[&["a@x", "g", ""], &["b@x", "g", "System.Byte[]"]]);
+        let err = checks
+            .type_names(Some(Side::OnPrem), &h, &mut columns, &mut Vec::new(), &mut |_| {})
+            .unwrap_err();
         assert_eq!(
             err.position(),
             Some(&Position::line(3, 2).with_column("mS-DS-ConsistencyGuid"))
@@ -309,10 +356,15 @@ mod tests {
         for type_name in cases {
             let h = headers(&["UserPrincipalName", "objectGUID", "proxyAddresses"]);
             let mut columns = ColumnMap::detect(&h);
-            let rows = rows(&[&["a@x", "g", type_name]]);
-            let mut warnings = Vec::new();
-            type_names(Some(Side::OnPrem), &h, &mut columns, &rows, &mut warnings).unwrap();
+            let (checks, _) = checked(&columns, &[&["a@x", "g", type_name]]);
+            let (mut warnings, mut ignored) = (Vec::new(), Vec::new());
+            checks
+                .type_names(Some(Side::OnPrem), &h, &mut columns, &mut warnings, &mut |f| {
+                    ignored.push(f)
+                })
+                .unwrap();
             assert!(!columns.has(Field::ProxyAddresses));
+            assert_eq!(ignored, [Field::ProxyAddresses]);
             assert_eq!(warnings[0].kind, WarningKind::ColumnIgnored);
             assert!(warnings[0].message.contains("$_.'proxyAddresses' -join ';'"), "{type_name}");
         }
@@ -344,12 +396,15 @@ mod tests {
         let h = headers(&["UserPrincipalName", "OnPremisesImmutableId"]);
         let columns = ColumnMap::detect(&h);
         let none = BTreeMap::new();
-        let empty = rows(&[&["a@x", ""], &["b@x", " "]]);
-        let err = empty_anchor(Some(Side::Cloud), &h, &columns, &none, &empty).unwrap_err();
+        let (empty, rows) = checked(&columns, &[&["a@x", ""], &["b@x", " "]]);
+        let err = empty.empty_anchor(Some(Side::Cloud), &h, &columns, &none, rows).unwrap_err();
         assert!(err.to_string().contains("`OnPremisesImmutableId`"));
         assert!(err.to_string().contains("Get-MgUser -All -Property"));
-        let some = rows(&[&["a@x", ""], &["b@x", "yYuRNW0Z6kCXeYidebdT8A=="]]);
-        assert_eq!(empty_anchor(Some(Side::Cloud), &h, &columns, &none, &some), Ok(()));
+        let (some, rows) = checked(&columns, &[&["a@x", ""], &["b@x", "yYuRNW0Z6kCXeYidebdT8A=="]]);
+        assert_eq!(some.empty_anchor(Some(Side::Cloud), &h, &columns, &none, rows), Ok(()));
+        // No rows at all is another error, not this one.
+        let (none_read, _) = checked(&columns, &[]);
+        assert_eq!(none_read.empty_anchor(Some(Side::Cloud), &h, &columns, &none, 0), Ok(()));
     }
 
     #[test]
@@ -363,7 +418,8 @@ mod tests {
             (&["q@x", "??"], None),
         ];
         for (values, expected) in cases {
-            let got = question_marks(&h, &rows(&[values])).map(|w| w.message);
+            let (checks, _) = checked(&ColumnMap::detect(&h), &[values]);
+            let got = checks.question_marks(&h).map(|w| w.message);
             match expected {
                 None => assert_eq!(got, None),
                 Some(needle) => assert!(got.unwrap_or_default().contains(needle), "{values:?}"),

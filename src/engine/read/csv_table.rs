@@ -1,20 +1,26 @@
-//! Delimited text to rows: every record read with `csv-core` (the csv crate's parser) and
-//! unescaped into the table's row store, or kept as a reject with its line and text.
+//! Delimited text to rows: every record read with `csv-core` (the csv crate's parser),
+//! unescaped and handed to the reader's row sink, or kept as a reject with its line and text.
 
 use csv_core::ReadRecordResult;
 
 use super::decode;
+use super::dialect::{FileFormat, Quoting};
 use super::progress::Ticker;
-use super::table::{Parsed, Rows};
+use super::sink::{Intake, RowSink};
+use super::table::{Parsed, Row};
 use super::warning::{Warning, WarningKind};
+use crate::engine::columnar::Projection;
 use crate::engine::error::{ErrorKind, Position};
 
 /// A CSV reader fed text as it is decoded: each record is read with csv-core as soon as its end
 /// has arrived, so that only the record being read is ever held as text.
 pub(crate) struct CsvReader {
     reader: csv_core::Reader,
+    format: FileFormat,
     parsed: Parsed,
     record: Record,
+    /// The record's field ends as a [`Row`] holds them.
+    row_ends: Vec<u32>,
     /// Lines before the text (the `#TYPE` line).
     line_offset: u64,
     have_header: bool,
@@ -31,15 +37,17 @@ pub(crate) struct CsvReader {
 }
 
 impl CsvReader {
-    pub(crate) fn new(delimiter: u8, line_offset: u64) -> CsvReader {
+    pub(crate) fn new(delimiter: u8, quoted: Quoting, line_offset: u64) -> CsvReader {
         // The csv crate's defaults: `"` quotes (doubled inside), `\r`, `\n` or `\r\n` ends a
         // record, blank lines are skipped, a leading UTF-8 byte-order mark is dropped.
         let reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
         CsvReader {
             line_before: reader.line(),
             reader,
+            format: FileFormat::Csv { delimiter, quoted },
             parsed: Parsed::default(),
             record: Record::default(),
+            row_ends: Vec::new(),
             line_offset,
             have_header: false,
             records: 0,
@@ -52,12 +60,13 @@ impl CsvReader {
     /// Reads every record whose end is in `text`: the text held since the end of the last record
     /// read, which starts `base` bytes into the file's text. Returns how much of it is done with
     /// (the caller drops it before the next call); `end` when no more text follows.
-    pub(crate) fn read(
+    pub(crate) fn read<S: RowSink>(
         &mut self,
         text: &str,
         base: usize,
         end_of_text: bool,
         ticker: &mut Ticker<'_>,
+        intake: &mut Intake<S>,
     ) -> Result<usize, ErrorKind> {
         let mut start = 0;
         loop {
@@ -77,7 +86,7 @@ impl CsvReader {
             if self.waiting {
                 break;
             }
-            self.take(text, start, end == text.len(), ticker, base)?;
+            self.take(text, start, end == text.len(), ticker, base, intake)?;
             self.record.clear();
             self.line_before = self.reader.line();
             start = end;
@@ -87,13 +96,14 @@ impl CsvReader {
     }
 
     /// Files the record just read from `text[start..self.pos]` as the header, a row or a reject.
-    fn take(
+    fn take<S: RowSink>(
         &mut self,
         text: &str,
         start: usize,
         ends_text: bool,
         ticker: &mut Ticker<'_>,
         base: usize,
+        intake: &mut Intake<S>,
     ) -> Result<(), ErrorKind> {
         let (end, record, parsed) = (self.pos, &self.record, &mut self.parsed);
         let (offset, raw) = record_text(text, start, end);
@@ -114,7 +124,7 @@ impl CsvReader {
         if !self.have_header {
             if !blank_record {
                 parsed.headers = header_names(record.fields(values).map(str::to_string).collect());
-                parsed.rows = Rows::with_width(parsed.headers.len());
+                intake.header(&parsed.headers, self.format);
                 self.have_header = true;
             }
             return Ok(());
@@ -139,8 +149,11 @@ impl CsvReader {
             parsed.reject(kind, position, raw);
         } else {
             let done = ticker.bytes_at(base + end) as usize;
-            parsed.rows.reserve(values.len(), done, ticker.bytes_total() as usize);
-            parsed.rows.push(line, self.records, values, record.ends());
+            let growth = Projection { done, total: ticker.bytes_total() as usize };
+            self.row_ends.clear();
+            // Within one record, which is within the text the reader refuses past 4 GiB.
+            self.row_ends.extend(record.ends().iter().map(|&end| end as u32));
+            intake.row(Row::new(line, self.records, values, &self.row_ends), growth);
         }
         ticker.at(base + end, self.records)
     }
@@ -281,22 +294,33 @@ fn duplicate_header_warnings(headers: &[String], warnings: &mut Vec<Warning>) {
     }
 }
 
-/// Reads the whole of `text` at once.
+/// What [`read_csv`] read: what the reader hands on, and the rows.
 #[cfg(test)]
-fn read_csv(text: &str, delimiter: u8) -> Parsed {
+struct ReadCsv {
+    headers: Vec<String>,
+    rows: super::Rows,
+    rejects: Vec<super::Reject>,
+    warnings: Vec<Warning>,
+}
+
+/// Reads the whole of `text` at once into a row store.
+#[cfg(test)]
+fn read_csv(text: &str, delimiter: u8) -> ReadCsv {
     let mut keep_going = |_: super::progress::Progress| true;
     let mut ticker = Ticker::new(Box::new(&mut keep_going), text.len() as u64);
     ticker.fed(text.len(), text.len());
-    let mut reader = CsvReader::new(delimiter, 0);
-    reader.read(text, 0, true, &mut ticker).unwrap();
-    reader.finish(&mut ticker).unwrap()
+    let mut reader = CsvReader::new(delimiter, Quoting::All, 0);
+    let mut intake = Intake::new(Default::default(), super::Rows::default());
+    reader.read(text, 0, true, &mut ticker, &mut intake).unwrap();
+    let Parsed { headers, rejects, warnings } = reader.finish(&mut ticker).unwrap();
+    ReadCsv { headers, rows: intake.sink, rejects, warnings }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn read(text: &str, delimiter: u8) -> Parsed {
+    fn read(text: &str, delimiter: u8) -> ReadCsv {
         read_csv(text, delimiter)
     }
 

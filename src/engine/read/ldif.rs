@@ -6,7 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
 use super::progress::Ticker;
-use super::table::{Parsed, RaggedRows};
+use super::table::{Parsed, RaggedRows, Rows};
 use crate::engine::error::{ErrorKind, Position};
 
 /// Binary attributes whose base64 is kept as written: `objectGUID:: …` *is* the ImmutableID.
@@ -50,8 +50,9 @@ struct Entry {
     end: usize,
 }
 
-/// Reads LDIF text into the same shape as a CSV table.
-pub(crate) fn read_ldif(text: &str, ticker: &mut Ticker<'_>) -> Result<Parsed, ErrorKind> {
+/// Reads LDIF text into the same shape as a CSV table. The rows come whole, at the end: every
+/// new attribute name is a new column, so they are only as wide as the last entry makes them.
+pub(crate) fn read_ldif(text: &str, ticker: &mut Ticker<'_>) -> Result<(Parsed, Rows), ErrorKind> {
     let mut parsed = Parsed::default();
     let mut rows = RaggedRows::default();
     let mut records = 0u64;
@@ -74,9 +75,9 @@ pub(crate) fn read_ldif(text: &str, ticker: &mut Ticker<'_>) -> Result<Parsed, E
         }
         ticker.at(entry.end, records)?;
     }
-    parsed.rows = rows.finish(parsed.headers.len());
+    let rows = rows.finish(parsed.headers.len());
     ticker.finish(records)?;
-    Ok(parsed)
+    Ok((parsed, rows))
 }
 
 /// Splits the text into entries, unfolding continuation lines and dropping comments.
@@ -198,7 +199,7 @@ mod tests {
     use super::*;
     use crate::engine::read::progress::Progress;
 
-    fn read(text: &str) -> Parsed {
+    fn read(text: &str) -> (Parsed, Rows) {
         let mut keep_going = |_: Progress| true;
         let mut ticker = Ticker::new(Box::new(&mut keep_going), text.len() as u64);
         ticker.fed(text.len(), text.len());
@@ -223,12 +224,12 @@ mod tests {
             displayName:: UmVuw6kgRHVwb250\r\n\
             userPrincipalName: rene@contoso.com\r\n\
             mail: rene@cont\r\n oso.com\r\n";
-        let parsed = read(text);
+        let (parsed, rows) = read(text);
         assert_eq!(
             parsed.headers,
             vec!["dn", "objectGUID", "userPrincipalName", "proxyAddresses", "displayName", "mail"]
         );
-        let rows: Vec<_> = parsed.rows.iter().collect();
+        let rows: Vec<_> = rows.iter().collect();
         assert_eq!(rows[0].line, 6);
         assert_eq!(
             rows[0].fields().collect::<Vec<_>>(),
@@ -265,8 +266,8 @@ mod tests {
         ];
         for &(entry, needle) in cases {
             let text = format!("dn: CN=Z\nmail: z@x\n\n{entry}\ndn: CN=Y\nmail: y@x\n");
-            let parsed = read(&text);
-            assert_eq!(parsed.rows.len(), 2, "{entry:?}");
+            let (parsed, rows) = read(&text);
+            assert_eq!(rows.len(), 2, "{entry:?}");
             let reject = &parsed.rejects[0];
             assert_eq!(reject.error.position(), Some(&Position::line(4, 2)));
             assert_eq!(reject.raw, entry.trim_end());

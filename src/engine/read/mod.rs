@@ -26,6 +26,7 @@ mod detection;
 mod dialect;
 mod ldif;
 mod progress;
+mod sink;
 mod table;
 mod warning;
 
@@ -39,14 +40,17 @@ pub use decode::TextEncoding;
 pub use detection::{Confidence, Detection, ExportKind};
 pub use dialect::{FileFormat, Quoting};
 pub use progress::Progress;
+pub use sink::{Header, RowCount, RowSink};
 pub use table::{FileInfo, Reject, Row, Rows, RowsIter, Table};
 pub use warning::{Warning, WarningKind};
 
+use crate::engine::columnar::Projection;
 use crate::engine::error::{Error, ErrorKind, Side};
 use csv_table::CsvReader;
 use decode::{Stop, TextDecoder};
 use dialect::HeadScan;
 use progress::Ticker;
+use sink::Intake;
 use table::Parsed;
 
 /// How to read a file.
@@ -75,9 +79,20 @@ pub fn read_table_with_progress(
     options: &ReadOptions,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Table, Error> {
+    read_bytes_into(bytes, options, progress, Rows::default())
+}
+
+/// [`read_table_with_progress`], each row handed to `sink` as it is read (in place of the
+/// table's own row store): the table's `rows` are the sink.
+pub fn read_bytes_into<S: RowSink>(
+    bytes: &[u8],
+    options: &ReadOptions,
+    progress: &mut dyn FnMut(Progress) -> bool,
+    sink: S,
+) -> Result<Table<S>, Error> {
     // In slices, so that no more of the text than a slice is held decoded beside the bytes.
-    let mut read_chunks = |sink: &mut ChunkSink<'_>| bytes.chunks(SLICE).try_for_each(sink);
-    read_table_from_chunks(bytes.len() as u64, &mut read_chunks, options, progress)
+    let mut read_chunks = |chunks: &mut ChunkSink<'_>| bytes.chunks(SLICE).try_for_each(chunks);
+    read_table_into(bytes.len() as u64, &mut read_chunks, options, progress, sink)
 }
 
 /// How much of a whole buffer is handed to the reader at a time.
@@ -111,7 +126,19 @@ pub fn read_table_from_chunks(
     options: &ReadOptions,
     progress: &mut dyn FnMut(Progress) -> bool,
 ) -> Result<Table, Error> {
-    let mut reader = TableReader::new(size, options, Box::new(progress))?;
+    read_table_into(size, read_chunks, options, progress, Rows::default())
+}
+
+/// [`read_table_from_chunks`], each row handed to `sink` as it is read (in place of the table's
+/// own row store): the table's `rows` are the sink.
+pub fn read_table_into<S: RowSink>(
+    size: u64,
+    read_chunks: &mut dyn FnMut(&mut ChunkSink<'_>) -> Result<(), Error>,
+    options: &ReadOptions,
+    progress: &mut dyn FnMut(Progress) -> bool,
+    sink: S,
+) -> Result<Table<S>, Error> {
+    let mut reader = TableReader::with_sink(size, options, Box::new(progress), sink)?;
     loop {
         let mut from_start = false;
         let fed = read_chunks(&mut |chunk| match reader.feed(chunk)? {
@@ -127,8 +154,8 @@ pub fn read_table_from_chunks(
         }
         fed?;
         reader = match reader.finish()? {
-            Finished::Table(table) => return Ok(table),
-            Finished::FromStart(reader) => reader,
+            Finished::Table(table) => return Ok(*table),
+            Finished::FromStart(reader) => *reader,
         };
     }
 }
@@ -151,13 +178,15 @@ pub fn read_table_from_chunks(
 ///     assert_eq!(reader.feed(chunk).unwrap(), Next::Chunk);
 /// }
 /// let Finished::Table(table) = reader.finish().unwrap() else { panic!("read again") };
-/// assert_eq!(Ok(table), read_table(csv.as_bytes(), &options));
+/// assert_eq!(Ok(*table), read_table(csv.as_bytes(), &options));
 /// ```
-pub struct TableReader<'p> {
+pub struct TableReader<'p, S = Rows> {
     options: ReadOptions,
     /// The file's side: the slot's until the file tells.
     side: Option<Side>,
     stream: TextStream<'p>,
+    /// Where the rows go.
+    intake: Intake<S>,
 }
 
 /// What a [`TableReader`] wants after a chunk.
@@ -170,26 +199,39 @@ pub enum Next {
 }
 
 /// What [`TableReader::finish`] gives.
-pub enum Finished<'p> {
-    /// The file's table.
-    Table(Table),
+pub enum Finished<'p, S = Rows> {
+    /// The file's table (both variants boxed: a sink of users is a few hundred bytes).
+    Table(Box<Table<S>>),
     /// The reader, which wants the file again from its first byte (see [`Next::FromStart`]).
-    FromStart(TableReader<'p>),
+    FromStart(Box<TableReader<'p, S>>),
 }
 
 impl<'p> TableReader<'p> {
-    /// A reader for a file of `size` bytes; `progress` is called about every 64 KiB of input
-    /// and cancels reading when it returns `false`. A file over `options.max_bytes` is refused
-    /// here.
+    /// A reader for a file of `size` bytes into a table with its own row store; `progress` is
+    /// called about every 64 KiB of input and cancels reading when it returns `false`. A file
+    /// over `options.max_bytes` is refused here.
     pub fn new(
         size: u64,
         options: &ReadOptions,
         progress: Box<dyn FnMut(Progress) -> bool + 'p>,
     ) -> Result<TableReader<'p>, Error> {
+        TableReader::with_sink(size, options, progress, Rows::default())
+    }
+}
+
+impl<'p, S: RowSink> TableReader<'p, S> {
+    /// [`TableReader::new`], each row handed to `sink` as it is read.
+    pub fn with_sink(
+        size: u64,
+        options: &ReadOptions,
+        progress: Box<dyn FnMut(Progress) -> bool + 'p>,
+        sink: S,
+    ) -> Result<TableReader<'p, S>, Error> {
         let reader = TableReader {
             options: options.clone(),
             side: options.side,
             stream: TextStream::new(TextDecoder::new(), size, progress),
+            intake: Intake::new(options.columns.clone(), sink),
         };
         if let Some(limit) = options.max_bytes.filter(|&limit| size > limit) {
             return Err(reader.error(ErrorKind::TooLarge { size, limit }.into()));
@@ -199,10 +241,11 @@ impl<'p> TableReader<'p> {
 
     /// Reads the next chunk of the file.
     pub fn feed(&mut self, chunk: &[u8]) -> Result<Next, Error> {
-        match self.stream.feed(chunk) {
+        match self.stream.feed(chunk, &mut self.intake) {
             Ok(()) => Ok(Next::Chunk),
             Err(Stop::Restart(not_utf8)) => {
                 self.stream.restart(TextDecoder::windows_1252(not_utf8));
+                self.intake.clear();
                 Ok(Next::FromStart)
             }
             Err(Stop::Error(kind)) => Err(self.error(kind.into())),
@@ -210,23 +253,26 @@ impl<'p> TableReader<'p> {
     }
 
     /// Reads the end of the file, once every chunk has been fed.
-    pub fn finish(mut self) -> Result<Finished<'p>, Error> {
-        match self.stream.end() {
+    pub fn finish(mut self) -> Result<Finished<'p, S>, Error> {
+        match self.stream.end(&mut self.intake) {
             Ok(()) => {}
             Err(Stop::Restart(not_utf8)) => {
                 self.stream.restart(TextDecoder::windows_1252(not_utf8));
-                return Ok(Finished::FromStart(self));
+                self.intake.clear();
+                return Ok(Finished::FromStart(Box::new(self)));
             }
             Err(Stop::Error(kind)) => return Err(self.error(kind.into())),
         }
-        let TableReader { options, mut side, stream } = self;
+        let TableReader { options, mut side, stream, intake } = self;
         let named = |e: Error, side: Option<Side>| e.or_side(side).in_file_name(&options.file_name);
-        let text = match stream.into_text() {
+        let text = match stream.into_text(intake) {
             Ok(text) => text,
             Err(Stop::Error(kind)) => return Err(named(kind.into(), side)),
             Err(Stop::Restart(_)) => unreachable!("only decoding restarts, and it has ended"),
         };
-        table_of(text, &options, &mut side).map(Finished::Table).map_err(|e| named(e, side))
+        table_of(text, &options, &mut side)
+            .map(|t| Finished::Table(Box::new(t)))
+            .map_err(|e| named(e, side))
     }
 
     /// An error of this file, with its side and name.
@@ -252,11 +298,11 @@ pub fn bench_decode(bytes: &[u8]) -> usize {
 
 /// The table of a file's text; `side` is updated as soon as the file tells which it is, so
 /// that errors name it.
-fn table_of(
-    text: StreamedText,
+fn table_of<S: RowSink>(
+    text: StreamedText<S>,
     options: &ReadOptions,
     side: &mut Option<Side>,
-) -> Result<Table, Error> {
+) -> Result<Table<S>, Error> {
     let StreamedText {
         bytes: size,
         encoding,
@@ -265,14 +311,18 @@ fn table_of(
         type_line,
         header_line,
         parsed,
+        intake,
     } = text;
-    let Parsed { headers, rows, mut rejects, warnings: parse_warnings } = parsed;
+    let Parsed { headers, mut rejects, warnings: parse_warnings } = parsed;
+    let Intake { columns, checks, sink: mut rows, .. } = intake;
     warnings.extend(parse_warnings);
 
     if headers.is_empty() {
         return Err(ErrorKind::Empty.into());
     }
-    let mut columns = ColumnMap::detect(&headers).with_overrides(&headers, &options.columns)?;
+    let mut columns = columns.unwrap_or_else(|| {
+        ColumnMap::detect(&headers).with_overrides(&headers, &options.columns)
+    })?;
     if columns.is_empty() {
         return Err(ErrorKind::NoHeader { found: header_line }.into());
     }
@@ -307,10 +357,10 @@ fn table_of(
             return Err(first.error.clone());
         }
     }
-    checks::type_names(*side, &headers, &mut columns, &rows, &mut warnings)?;
-    checks::empty_anchor(*side, &headers, &columns, &options.columns, &rows)?;
+    checks.type_names(*side, &headers, &mut columns, &mut warnings, &mut |f| rows.ignore(f))?;
+    checks.empty_anchor(*side, &headers, &columns, &options.columns, rows.len())?;
     if encoding == TextEncoding::Ascii {
-        warnings.extend(checks::question_marks(&headers, &rows));
+        warnings.extend(checks.question_marks(&headers));
     }
     for reject in &mut rejects {
         reject.error.set_file(*side, options.file_name.clone());
@@ -327,7 +377,7 @@ fn table_of(
 }
 
 /// What [`TextStream`] read: the file's text, decoded and parsed.
-struct StreamedText {
+struct StreamedText<S> {
     bytes: u64,
     encoding: TextEncoding,
     warnings: Vec<Warning>,
@@ -335,6 +385,7 @@ struct StreamedText {
     type_line: Option<String>,
     header_line: String,
     parsed: Parsed,
+    intake: Intake<S>,
 }
 
 /// A file read as its bytes arrive: decoded, held until its first lines tell its format, then
@@ -348,7 +399,7 @@ struct TextStream<'p> {
     base: usize,
     /// Input bytes so far.
     bytes: u64,
-    /// Whether the text has outgrown the row store; it is then only decoded.
+    /// Whether the text has outgrown what `u32` offsets index; it is then only decoded.
     too_large: bool,
     /// Whether a character that is neither white space nor a byte-order mark was seen.
     has_content: bool,
@@ -406,23 +457,23 @@ impl<'p> TextStream<'p> {
     }
 
     /// Reads the next chunk of the file.
-    fn feed(&mut self, bytes: &[u8]) -> Result<(), Stop> {
+    fn feed<S: RowSink>(&mut self, bytes: &[u8], intake: &mut Intake<S>) -> Result<(), Stop> {
         let before = self.text.len();
         self.decoder.feed(bytes, &mut self.text)?;
         self.bytes += bytes.len() as u64;
-        self.read(bytes.len(), before, false)
+        self.read(bytes.len(), before, false, intake)
     }
 
     /// Reads the end of the file: [`TextStream::into_text`] then hands over what was read.
-    fn end(&mut self) -> Result<(), Stop> {
+    fn end<S: RowSink>(&mut self, intake: &mut Intake<S>) -> Result<(), Stop> {
         let before = self.text.len();
         let (encoding, warnings) = self.decoder.finish(&mut self.text)?;
         self.ended = Some((encoding, warnings));
-        self.read(0, before, true)
+        self.read(0, before, true, intake)
     }
 
     /// What was read, once [`TextStream::end`] has read the end.
-    fn into_text(mut self) -> Result<StreamedText, Stop> {
+    fn into_text<S: RowSink>(mut self, mut intake: Intake<S>) -> Result<StreamedText<S>, Stop> {
         let Some((encoding, mut warnings)) = self.ended.take() else {
             unreachable!("the text is handed over once its end is read")
         };
@@ -437,7 +488,14 @@ impl<'p> TextStream<'p> {
         let (format, type_line, header_line, parsed) = match self.body {
             Body::Head(_) => unreachable!("the text's end starts its body"),
             Body::Ldif => {
-                (FileFormat::Ldif, None, String::new(), ldif::read_ldif(&self.text, ticker)?)
+                let (parsed, rows) = ldif::read_ldif(&self.text, ticker)?;
+                // The rows come whole at the end (see `read_ldif`), and go on to the intake.
+                intake.header(&parsed.headers, FileFormat::Ldif);
+                let total = rows.len();
+                for (i, row) in rows.iter().enumerate() {
+                    intake.row(row, Projection { done: i + 1, total });
+                }
+                (FileFormat::Ldif, None, String::new(), parsed)
             }
             Body::Csv(csv) => {
                 let Delimited { reader, format, type_line, header_line, warning } = *csv;
@@ -453,11 +511,18 @@ impl<'p> TextStream<'p> {
             type_line,
             header_line,
             parsed,
+            intake,
         })
     }
 
     /// Reads the text decoded from `bytes` more input, from `before` in the held text on.
-    fn read(&mut self, bytes: usize, before: usize, end: bool) -> Result<(), Stop> {
+    fn read<S: RowSink>(
+        &mut self,
+        bytes: usize,
+        before: usize,
+        end: bool,
+        intake: &mut Intake<S>,
+    ) -> Result<(), Stop> {
         self.ticker.fed(bytes, self.text.len() - before);
         // In u64: on wasm32 the sum could overflow the usize it is checked against.
         if self.too_large || self.base as u64 + self.text.len() as u64 > table::MAX_TEXT as u64 {
@@ -476,7 +541,7 @@ impl<'p> TextStream<'p> {
             self.body = self.start_body();
         }
         if let Body::Csv(csv) = &mut self.body {
-            let done = csv.reader.read(&self.text, self.base, end, &mut self.ticker)?;
+            let done = csv.reader.read(&self.text, self.base, end, &mut self.ticker, intake)?;
             self.text.drain(..done);
             self.base += done;
         }
@@ -511,7 +576,7 @@ impl<'p> TextStream<'p> {
         self.text.drain(..type_length);
         self.base += type_length;
         Body::Csv(Box::new(Delimited {
-            reader: CsvReader::new(delimiter, line_offset),
+            reader: CsvReader::new(delimiter, quoted, line_offset),
             format: FileFormat::Csv { delimiter, quoted },
             type_line,
             header_line,
@@ -839,8 +904,8 @@ mod proptests {
                 }
                 if !again {
                     reader = match reader.finish().unwrap() {
-                        Finished::Table(table) => break 'read table,
-                        Finished::FromStart(reader) => reader,
+                        Finished::Table(table) => break 'read *table,
+                        Finished::FromStart(reader) => *reader,
                     };
                 }
                 passes += 1;

@@ -9,24 +9,49 @@ use super::columns::{ColumnMap, Field};
 use super::decode::TextEncoding;
 use super::detection::Detection;
 use super::dialect::FileFormat;
+use super::sink::{Header, RowCount, RowSink};
 use super::warning::Warning;
+use crate::engine::columnar::Projection;
 use crate::engine::error::{Error, Position};
 
-/// An export read into memory.
+/// An export read into memory. Its rows are in the [`RowSink`] it was read into: its own row
+/// store ([`Rows`]) unless the caller gave another.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Table {
+pub struct Table<R = Rows> {
     /// What the file is: name, size, encoding, format, which tool wrote it.
     pub info: FileInfo,
     /// The header names as in the file (byte-order mark and quotes stripped).
     pub headers: Vec<String>,
     /// Which header index holds which field.
     pub columns: ColumnMap,
-    /// Every readable data record, in file order.
-    pub rows: Rows,
+    /// Every readable data record, in file order, as the sink took them.
+    pub rows: R,
     /// Every unreadable record, in file order.
     pub rejects: Vec<Reject>,
     /// Notes about the whole file (letters lost to `?`, a guessed encoding…).
     pub warnings: Vec<Warning>,
+}
+
+impl<R: RowSink> Table<R> {
+    /// The table with only how many rows it has, and its rows.
+    pub fn take_rows(self) -> (Table<RowCount>, R) {
+        let Table { info, headers, columns, rows, rejects, warnings } = self;
+        let count = RowCount(rows.len());
+        (Table { info, headers, columns, rows: count, rejects, warnings }, rows)
+    }
+}
+
+impl Table {
+    /// Hands the header and every row to `sink`, as reading the file into it would.
+    pub fn feed(&self, sink: &mut impl RowSink) {
+        let header =
+            Header { headers: &self.headers, columns: &self.columns, format: self.info.format };
+        sink.begin(&header);
+        let total = self.rows.len();
+        for (i, row) in self.rows.iter().enumerate() {
+            sink.push(row, Projection { done: i + 1, total });
+        }
+    }
 }
 
 /// Every readable data record of a file, in file order, stored the way the csv crate's
@@ -37,7 +62,8 @@ pub struct Table {
 ///
 /// Offsets are `u32`: the reader refuses text over 4 GiB ([`ErrorKind::TooLarge`]).
 ///
-/// The users' columns are made from the rows ([`crate::engine::users`]), and the rows dropped.
+/// A run never stores rows: it reads each file straight into its users' columns
+/// ([`crate::engine::users`]). The row store is for a table read to be looked at whole.
 ///
 /// [`ErrorKind::TooLarge`]: crate::engine::ErrorKind::TooLarge
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,7 +82,8 @@ pub struct Rows {
     width: usize,
 }
 
-/// The largest text the row store can index.
+/// The largest text a file may decode to: the most that `u32` offsets (the row store's, and
+/// each of the users' columns') can index.
 pub(crate) const MAX_TEXT: usize = u32::MAX as usize;
 
 impl Rows {
@@ -111,47 +138,40 @@ impl Rows {
     pub fn iter(&self) -> RowsIter<'_> {
         RowsIter { rows: self, next: 0 }
     }
+}
 
-    /// Appends a row of exactly `width` fields: their text back to back, and where each ends in
-    /// it.
-    pub(crate) fn push(&mut self, line: u64, record: u64, text: &str, ends: &[usize]) {
-        debug_assert_eq!(ends.len(), self.width);
-        debug_assert!(ends.iter().all(|&end| text.is_char_boundary(end)));
-        debug_assert!(self.text.len() as u64 + text.len() as u64 <= MAX_TEXT as u64);
-        let base = self.text.len();
-        self.text.push_str(text);
-        self.ends.extend(ends.iter().map(|&end| (base + end) as u32));
-        self.lines.push(saturate(line));
-        self.records.push(saturate(record));
+impl RowSink for Rows {
+    fn begin(&mut self, header: &Header<'_>) {
+        *self = Rows::with_width(header.headers.len());
     }
 
-    /// Makes room for a row of `bytes` text when the buffers are full: for what the rest of the
-    /// input needs at the rate seen so far (`done` of `total` input bytes read), 1/32 more, so
-    /// that they grow a few times to about their final size instead of doubling past it.
-    pub(crate) fn reserve(&mut self, bytes: usize, done: usize, total: usize) {
-        if self.text.capacity() - self.text.len() < bytes {
-            let extra = additional(self.text.len(), bytes, done, total);
-            self.text.reserve_exact(extra);
-        }
+    fn push(&mut self, row: Row<'_>, growth: Projection) {
+        let text = row.joined();
+        growth.reserve_text(&mut self.text, text.len());
         if self.lines.capacity() == self.lines.len() {
-            let rows = additional(self.lines.len(), 1, done, total);
+            let rows = growth.additional(self.lines.len(), 1);
             self.ends.reserve_exact(rows * self.width);
             self.lines.reserve_exact(rows);
             self.records.reserve_exact(rows);
         }
+        let start = row.start as u32;
+        let ends = row.ends.iter().map(|&end| end - start);
+        let base = self.text.len() as u32;
+        self.text.push_str(text);
+        self.ends.extend(ends.map(|end| base + end));
+        self.lines.push(saturate(row.line));
+        self.records.push(saturate(row.record));
     }
-}
 
-/// Input read before the buffers are sized by projection; until then they double.
-const SAMPLE: usize = 64 * 1024;
-
-/// How much to add to a buffer of `len` that needs `extra` more, `done` of `total` input read.
-fn additional(len: usize, extra: usize, done: usize, total: usize) -> usize {
-    if done < SAMPLE.min(total) || done == 0 {
-        return extra.max(len).max(64);
+    fn len(&self) -> usize {
+        Rows::len(self)
     }
-    let projected = (len as u128 * total as u128 / done as u128) as usize;
-    (projected + projected / 32).saturating_sub(len).max(extra)
+
+    fn clear(&mut self) {
+        *self = Rows::default();
+    }
+
+    fn ignore(&mut self, _: Field) {}
 }
 
 fn serialize_text<S: Serializer>(text: &str, serializer: S) -> Result<S::Ok, S::Error> {
@@ -239,6 +259,12 @@ pub struct Row<'t> {
 }
 
 impl<'t> Row<'t> {
+    /// A row whose fields' text is `text` back to back, field `i` ending at `ends[i]`.
+    pub(crate) fn new(line: u64, record: u64, text: &'t str, ends: &'t [u32]) -> Row<'t> {
+        debug_assert!(ends.iter().all(|&end| text.is_char_boundary(end as usize)));
+        Row { line, record, text, start: 0, ends }
+    }
+
     /// How many fields (one per header).
     pub fn len(&self) -> usize {
         self.ends.len()
@@ -361,11 +387,11 @@ pub struct FileInfo {
     pub detection: Detection,
 }
 
-/// What a format reader hands on: the records before columns and sides are looked at.
+/// What a format reader hands on besides its rows (which went to a [`RowSink`]): the records
+/// before columns and sides are looked at.
 #[derive(Debug, Default)]
 pub(crate) struct Parsed {
     pub headers: Vec<String>,
-    pub rows: Rows,
     pub rejects: Vec<Reject>,
     pub warnings: Vec<Warning>,
 }
@@ -402,9 +428,10 @@ mod tests {
     #[test]
     fn views_read_back_every_field() {
         let mut rows = Rows::with_width(3);
-        rows.push(2, 1, "ab,cdé", &[2, 2, 7]);
-        rows.push(4, 3, "", &[0, 0, 0]);
-        rows.push(5, 4, "x\r\ny\"z", &[4, 5, 6]);
+        let none = Projection::default();
+        rows.push(Row::new(2, 1, "ab,cdé", &[2, 2, 7]), none);
+        rows.push(Row::new(4, 3, "", &[0, 0, 0]), none);
+        rows.push(Row::new(5, 4, "x\r\ny\"z", &[4, 5, 6]), none);
         assert_eq!((rows.len(), rows.width(), rows.is_empty()), (3, 3, false));
         assert_eq!(
             values(&rows),
@@ -479,8 +506,8 @@ mod tests {
         let mut rows = Rows::with_width(2);
         for i in 0..rows_total {
             let text = format!("{:020}{:020}", i, i);
-            rows.reserve(text.len(), (i + 1) * input, rows_total * input);
-            rows.push(i as u64 + 2, i as u64 + 1, &text, &[20, 40]);
+            let growth = Projection { done: (i + 1) * input, total: rows_total * input };
+            rows.push(Row::new(i as u64 + 2, i as u64 + 1, &text, &[20, 40]), growth);
         }
         let (text, ends) = (rows.text.capacity(), rows.ends.capacity());
         assert!((400_000..=400_000 + 400_000 / 16).contains(&text), "{text}");

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use super::{column_error, text};
-use crate::engine::columnar::{Utf8Column, Utf8ListColumn};
+use crate::engine::columnar::{Projection, Utf8Column, Utf8ListColumn};
 use crate::engine::error::Error;
 use crate::engine::model::{first_non_empty, primary_smtp, push_proxy_addresses, RowRef};
 
@@ -122,6 +122,27 @@ impl CloudUsers {
             on_premises_object_identifier: text(sizes.on_premises_object_identifier),
             file_object_guid: sizes.file_object_guid.map(text),
         }
+    }
+
+    /// Makes room for `row`, each column grown by `growth` when full.
+    pub fn reserve(&mut self, row: &CloudRow<'_>, growth: Projection) {
+        growth.reserve(&mut self.at, 1);
+        growth.reserve(&mut self.synced, 1);
+        let texts = [
+            (Some(&mut self.upn), row.upn),
+            (Some(&mut self.name), row.name),
+            (Some(&mut self.mail), row.mail),
+            (Some(&mut self.immutable_id), row.immutable_id),
+            (Some(&mut self.object_id), row.object_id),
+            (Some(&mut self.on_premises_object_identifier), row.on_premises_object_identifier),
+            (self.file_object_guid.as_mut(), row.file_object_guid),
+        ];
+        for (column, value) in texts {
+            if let Some(column) = column {
+                column.reserve(value.len(), growth);
+            }
+        }
+        self.proxy_addresses.reserve(row.proxy_addresses.len(), growth);
     }
 
     /// Appends a user.

@@ -1,18 +1,24 @@
 //! The two sides' users as columns: each export's rows are read straight into one column per
-//! value the matcher and the report use, and a user is a row index into them, read through a
-//! borrowed view ([`OnPremUser`], [`CloudUser`]).
+//! value the matcher and the report use ([`OnPremBuilder`], [`CloudBuilder`]: the reader's row
+//! sinks), and a user is a row index into them, read through a borrowed view ([`OnPremUser`],
+//! [`CloudUser`]).
 //!
 //! What holds for a whole column (the export has no mail column, or its own objectGUID column)
 //! is said once, on the table, not in every row.
 
 mod cloud;
+mod cloud_builder;
 mod onprem;
+mod onprem_builder;
+mod row_values;
 #[cfg(test)]
 pub(crate) mod test_users;
 mod transfer;
 
 pub use cloud::{CloudRow, CloudSizes, CloudUser, CloudUsers};
+pub use cloud_builder::CloudBuilder;
 pub use onprem::{OnPremRow, OnPremSizes, OnPremUser, OnPremUsers};
+pub use onprem_builder::OnPremBuilder;
 pub use transfer::ColumnBuffers;
 
 use crate::engine::columnar::{ColumnError, Utf8Column};

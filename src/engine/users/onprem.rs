@@ -5,29 +5,29 @@ use std::borrow::Cow;
 use uuid::Uuid;
 
 use super::{column_error, text};
-use crate::engine::columnar::{GuidColumn, Utf8Column, Utf8ListColumn};
+use crate::engine::columnar::{GuidColumn, Projection, Utf8Column, Utf8ListColumn};
 use crate::engine::error::Error;
 use crate::engine::model::{first_non_empty, primary_smtp, push_proxy_addresses, RowRef};
 
 /// Every on-prem user of an export, in file order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OnPremUsers {
-    at: Vec<RowRef>,
-    upn: Utf8Column,
-    name: Utf8Column,
-    sam_account_name: Utf8Column,
-    distinguished_name: Utf8Column,
+    pub(super) at: Vec<RowRef>,
+    pub(super) upn: Utf8Column,
+    pub(super) name: Utf8Column,
+    pub(super) sam_account_name: Utf8Column,
+    pub(super) distinguished_name: Utf8Column,
     /// `None` when the export has no mail column: then nothing can be said about what a
     /// takeover does to the cloud mail.
-    mail: Option<Utf8Column>,
-    proxy_addresses: Utf8ListColumn,
-    object_guid: GuidColumn,
-    consistency_guid: GuidColumn,
+    pub(super) mail: Option<Utf8Column>,
+    pub(super) proxy_addresses: Utf8ListColumn,
+    pub(super) object_guid: GuidColumn,
+    pub(super) consistency_guid: GuidColumn,
     /// The string anchor column's values, when the anchor is a named string attribute.
-    string_anchor: Option<Utf8Column>,
+    pub(super) string_anchor: Option<Utf8Column>,
     /// The export's own ImmutableID column (the seed tutorial computes one): empty is none.
-    file_immutable_id: Utf8Column,
-    employee_id: Utf8Column,
+    pub(super) file_immutable_id: Utf8Column,
+    pub(super) employee_id: Utf8Column,
 }
 
 /// One on-prem user's values, as read from its row, for [`OnPremUsers::push`].
@@ -106,6 +106,29 @@ impl OnPremUsers {
             file_immutable_id: text(sizes.file_immutable_id),
             employee_id: text(sizes.employee_id),
         }
+    }
+
+    /// Makes room for `row`, each column grown by `growth` when full.
+    pub fn reserve(&mut self, row: &OnPremRow<'_>, growth: Projection) {
+        growth.reserve(&mut self.at, 1);
+        let texts = [
+            (Some(&mut self.upn), row.upn),
+            (Some(&mut self.name), row.name),
+            (Some(&mut self.sam_account_name), row.sam_account_name),
+            (Some(&mut self.distinguished_name), row.distinguished_name),
+            (Some(&mut self.file_immutable_id), row.file_immutable_id),
+            (Some(&mut self.employee_id), row.employee_id),
+            (self.mail.as_mut(), row.mail),
+            (self.string_anchor.as_mut(), row.string_anchor),
+        ];
+        for (column, value) in texts {
+            if let Some(column) = column {
+                column.reserve(value.len(), growth);
+            }
+        }
+        self.proxy_addresses.reserve(row.proxy_addresses.len(), growth);
+        self.object_guid.reserve(growth);
+        self.consistency_guid.reserve(growth);
     }
 
     /// Appends a user.
