@@ -274,16 +274,22 @@ fn entries(
     onprem_alone.sort_by_key(|&(i, _)| i);
     let maker = EntryMaker { onprem, cloud, attribute, findings };
     // Each cloud user's entry needs only its own verdict and the read-only findings: the two
-    // halves of the cloud file are made at once, then put end to end.
-    let half = cloud_verdicts.len() / 2;
-    let after_first = cloud_verdicts.len() - half + onprem_alone.len();
+    // halves of the cloud file are made at once, each into its half of one allocation (a
+    // cloud user has at most one entry), and the gap between them is closed in place. (Made
+    // apart and appended, the second half was a second copy at the run's peak.)
+    let cloud_count = cloud_verdicts.len();
+    let half = cloud_count / 2;
+    let mut entries = Vec::with_capacity(cloud_count + onprem_alone.len());
+    entries.resize_with(cloud_count, Entry::placeholder);
     let (first_verdicts, last_verdicts) = cloud_verdicts.split_at_mut(half);
     let (first_classes, last_classes) = cloud_classes.split_at_mut(half);
-    let (mut entries, last) = both(
-        || maker.cloud_entries(0, first_verdicts, first_classes, after_first),
-        || maker.cloud_entries(half, last_verdicts, last_classes, 0),
+    let (first_out, last_out) = entries.split_at_mut(half);
+    let (first_made, last_made) = both(
+        || maker.cloud_entries(0, first_verdicts, first_classes, first_out),
+        || maker.cloud_entries(half, last_verdicts, last_classes, last_out),
     );
-    entries.extend(last);
+    entries.truncate(half + last_made);
+    entries.drain(first_made..half);
     for (i, verdict) in onprem_alone {
         let anchor = AnchorKey::onprem(onprem.get(i as usize), attribute).map(AnchorKey::to_anchor);
         entries.push(maker.entry(verdict, Some(i), None, anchor, None));
@@ -314,15 +320,15 @@ impl EntryMaker<'_> {
     }
 
     /// The entries of the cloud users from `first` on, whose verdicts and classes these are,
-    /// with room for `more` after them.
+    /// written in order from the start of `out` (as long as the verdicts); returns how many.
     fn cloud_entries(
         &self,
         first: usize,
         verdicts: &mut [Option<(Verdict, Option<u32>)>],
         classes: &mut [AnchorClass],
-        more: usize,
-    ) -> Vec<Entry> {
-        let mut entries = Vec::with_capacity(verdicts.len() + more);
+        out: &mut [Entry],
+    ) -> usize {
+        let mut made = 0;
         for at in 0..verdicts.len() {
             // The next batch's partners are far apart in the on-prem arrays: their slots are
             // read first, together, so the processor waits for them at once (see
@@ -343,9 +349,10 @@ impl EntryMaker<'_> {
                     .and_then(|i| AnchorKey::onprem(self.onprem.get(i as usize), self.attribute)),
             };
             let anchor = anchor.map(AnchorKey::to_anchor);
-            entries.push(self.entry(verdict, partner, Some(c as u32), anchor, Some(class)));
+            out[made] = self.entry(verdict, partner, Some(c as u32), anchor, Some(class));
+            made += 1;
         }
-        entries
+        made
     }
 }
 

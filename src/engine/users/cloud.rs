@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::{column_error, text};
+use super::{column_error, compact, text};
 use crate::engine::columnar::{Projection, Utf8Column, Utf8ListColumn};
 use crate::engine::error::Error;
 use crate::engine::model::{first_non_empty, primary_smtp, push_proxy_addresses, RowRef};
@@ -10,7 +10,9 @@ use crate::engine::model::{first_non_empty, primary_smtp, push_proxy_addresses, 
 /// Every cloud user of an export, in file order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CloudUsers {
-    pub(super) at: Vec<RowRef>,
+    /// Each user's line and record, as `u32` (the reader refuses text past 4 GiB, so both
+    /// fit): half a [`RowRef`]'s size.
+    pub(super) at: Vec<[u32; 2]>,
     pub(super) upn: Utf8Column,
     pub(super) name: Utf8Column,
     pub(super) mail: Utf8Column,
@@ -147,7 +149,7 @@ impl CloudUsers {
 
     /// Appends a user.
     pub fn push(&mut self, row: &CloudRow<'_>) -> Result<(), Error> {
-        self.at.push(row.at);
+        self.at.push(compact(row.at));
         let texts = [
             (&mut self.upn, row.upn),
             (&mut self.name, row.name),
@@ -209,7 +211,8 @@ pub struct CloudUser<'a> {
 impl<'a> CloudUser<'a> {
     /// Where it is in the cloud file.
     pub fn at(self) -> RowRef {
-        self.users.at[self.index]
+        let [line, record] = self.users.at[self.index];
+        RowRef { line: line.into(), record: record.into() }
     }
 
     /// `userPrincipalName`, trimmed.

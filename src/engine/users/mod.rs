@@ -23,11 +23,17 @@ pub use transfer::ColumnBuffers;
 
 use crate::engine::columnar::{ColumnError, Utf8Column};
 use crate::engine::error::{Error, ErrorKind};
+use crate::engine::model::RowRef;
 
 /// A column that could not take a value: only past 4 GiB of one value's text, which the reader
 /// refuses long before ([`crate::engine::read`]'s size limit), so said plainly if it happens.
 fn column_error(error: ColumnError) -> Error {
     Error::new(ErrorKind::Usage { message: format!("the users could not be stored: {error}") })
+}
+
+/// A place in a file as the users keep it: line and record, saturating at `u32::MAX`.
+fn compact(at: RowRef) -> [u32; 2] {
+    [at.line, at.record].map(|n| u32::try_from(n).unwrap_or(u32::MAX))
 }
 
 /// Row `index` of a column as long as its table (so always there).

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use uuid::Uuid;
 
-use super::{column_error, text};
+use super::{column_error, compact, text};
 use crate::engine::columnar::{GuidColumn, Projection, Utf8Column, Utf8ListColumn};
 use crate::engine::error::Error;
 use crate::engine::model::{first_non_empty, primary_smtp, push_proxy_addresses, RowRef};
@@ -12,7 +12,9 @@ use crate::engine::model::{first_non_empty, primary_smtp, push_proxy_addresses, 
 /// Every on-prem user of an export, in file order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OnPremUsers {
-    pub(super) at: Vec<RowRef>,
+    /// Each user's line and record, as `u32` (the reader refuses text past 4 GiB, so both
+    /// fit): half a [`RowRef`]'s size.
+    pub(super) at: Vec<[u32; 2]>,
     pub(super) upn: Utf8Column,
     pub(super) name: Utf8Column,
     pub(super) sam_account_name: Utf8Column,
@@ -133,7 +135,7 @@ impl OnPremUsers {
 
     /// Appends a user.
     pub fn push(&mut self, row: &OnPremRow<'_>) -> Result<(), Error> {
-        self.at.push(row.at);
+        self.at.push(compact(row.at));
         let texts = [
             (&mut self.upn, row.upn),
             (&mut self.name, row.name),
@@ -195,7 +197,8 @@ pub struct OnPremUser<'a> {
 impl<'a> OnPremUser<'a> {
     /// Where it is in the on-prem file.
     pub fn at(self) -> RowRef {
-        self.users.at[self.index]
+        let [line, record] = self.users.at[self.index];
+        RowRef { line: line.into(), record: record.into() }
     }
 
     /// `userPrincipalName`, trimmed; empty when the export has none.

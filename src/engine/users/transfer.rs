@@ -4,7 +4,6 @@
 
 use super::cloud::{CloudUsers, Synced};
 use crate::engine::columnar::{ColumnError, Utf8Column, Utf8ListColumn};
-use crate::engine::model::RowRef;
 
 /// A table's columns as byte buffers, in a fixed order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -34,7 +33,7 @@ impl CloudUsers {
             file_object_guid,
         } = self;
         let flags = if file_object_guid.is_some() { HAS_FILE_OBJECT_GUID } else { 0 };
-        let places = at.iter().flat_map(|r| [r.line, r.record]).flat_map(u64::to_le_bytes);
+        let places = at.iter().flatten().flat_map(|n| n.to_le_bytes());
         let mut buffers = vec![vec![flags], places.collect()];
         let texts = [upn, name, mail, immutable_id, object_id, on_premises_object_identifier];
         for column in texts.into_iter().chain([file_object_guid.unwrap_or_default()]) {
@@ -58,13 +57,11 @@ impl CloudUsers {
         let mut next = || buffers.next().unwrap_or_default();
         let flags = next();
         let places = next();
-        if !places.len().is_multiple_of(16) {
-            return Err(ColumnError::Damaged("the places are not 16 bytes a user"));
+        if !places.len().is_multiple_of(8) {
+            return Err(ColumnError::Damaged("the places are not 8 bytes a user"));
         }
-        let at: Vec<RowRef> = places
-            .chunks_exact(16)
-            .map(|p| RowRef { line: u64_at(&p[..8]), record: u64_at(&p[8..]) })
-            .collect();
+        let words = bytes_to_words(&places)?;
+        let at: Vec<[u32; 2]> = words.chunks_exact(2).map(|p| [p[0], p[1]]).collect();
         let mut text = || Utf8Column::from_buffers(next(), bytes_to_words(&next())?);
         let (upn, name, mail) = (text()?, text()?, text()?);
         let (immutable_id, object_id, on_premises_object_identifier) = (text()?, text()?, text()?);
@@ -120,10 +117,4 @@ pub(crate) fn bytes_to_words(bytes: &[u8]) -> Result<Vec<u32>, ColumnError> {
         return Err(ColumnError::Damaged("offsets are not 4 bytes each"));
     }
     Ok(bytes.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect())
-}
-
-fn u64_at(bytes: &[u8]) -> u64 {
-    let mut word = [0; 8];
-    word.copy_from_slice(bytes);
-    u64::from_le_bytes(word)
 }
