@@ -144,7 +144,8 @@ pub fn fix(report: &MatchReport, entry: &Entry) -> Option<Fix> {
             ),
         }),
         (Verdict::DuplicateAnchor { side: Side::OnPrem, .. }, Some(p), _) => {
-            let identity = if p.sam_account_name().is_empty() { &p.distinguished_name() } else { &p.sam_account_name() };
+            let dn = p.distinguished_name();
+            let identity: &str = if p.sam_account_name().is_empty() { &dn } else { p.sam_account_name() };
             let powershell = match report.anchor_attribute {
                 AnchorAttribute::ConsistencyGuidElseObjectGuid if p.consistency_guid().is_some() => format!(
                     "# Keep mS-DS-ConsistencyGuid on the account that owns the cloud user; on the others:\n\

@@ -4,6 +4,8 @@
 //! - [`Utf8Column`]: Arrow's variable-size binary layout, one values buffer plus `u32` offsets.
 //! - [`Utf8ListColumn`]: a list of strings per row (proxy addresses), one values column plus
 //!   row offsets into it.
+//! - [`DictionaryColumn`]: strings that repeat (the parents of distinguished names), each
+//!   distinct one stored once and a `u32` key a row, as Arrow's dictionary arrays.
 //! - [`GuidColumn`]: 16 bytes a row and a validity bitmap, for `objectGUID` and
 //!   `mS-DS-ConsistencyGuid`.
 //!
@@ -17,11 +19,13 @@
 //! `arrow-array` with `arrow-buffer` and `arrow-data` would add their whole type system to the
 //! wasm the page downloads.
 
+mod dictionary;
 mod growth;
 mod guid;
 mod list;
 mod utf8;
 
+pub use dictionary::DictionaryColumn;
 pub use growth::Projection;
 pub use guid::GuidColumn;
 pub use list::Utf8ListColumn;

@@ -5,7 +5,9 @@ use std::borrow::Cow;
 use uuid::Uuid;
 
 use super::{column_error, compact, text};
-use crate::engine::columnar::{GuidColumn, Projection, Utf8Column, Utf8ListColumn};
+use crate::engine::columnar::{
+    DictionaryColumn, GuidColumn, Projection, Utf8Column, Utf8ListColumn,
+};
 use crate::engine::error::Error;
 use crate::engine::model::{first_non_empty, primary_smtp, push_proxy_addresses, RowRef};
 
@@ -18,7 +20,10 @@ pub struct OnPremUsers {
     pub(super) upn: Utf8Column,
     pub(super) name: Utf8Column,
     pub(super) sam_account_name: Utf8Column,
-    pub(super) distinguished_name: Utf8Column,
+    /// `distinguishedName` in two: its first RDN (`CN=…`), and its parent (the OU path, shared
+    /// by many users) in a dictionary, so each OU path is stored once.
+    pub(super) dn_rdn: Utf8Column,
+    pub(super) dn_parent: DictionaryColumn,
     /// `None` when the export has no mail column: then nothing can be said about what a
     /// takeover does to the cloud mail.
     pub(super) mail: Option<Utf8Column>,
@@ -99,7 +104,8 @@ impl OnPremUsers {
             upn: text(sizes.upn),
             name: text(sizes.name),
             sam_account_name: text(sizes.sam_account_name),
-            distinguished_name: text(sizes.distinguished_name),
+            dn_rdn: text(sizes.distinguished_name),
+            dn_parent: DictionaryColumn::default(),
             mail: sizes.mail.map(text),
             proxy_addresses: Utf8ListColumn::with_capacity(rows, sizes.proxy_addresses),
             object_guid: GuidColumn::with_capacity(rows),
@@ -117,7 +123,7 @@ impl OnPremUsers {
             (Some(&mut self.upn), row.upn),
             (Some(&mut self.name), row.name),
             (Some(&mut self.sam_account_name), row.sam_account_name),
-            (Some(&mut self.distinguished_name), row.distinguished_name),
+            (Some(&mut self.dn_rdn), split_dn(row.distinguished_name).0),
             (Some(&mut self.file_immutable_id), row.file_immutable_id),
             (Some(&mut self.employee_id), row.employee_id),
             (self.mail.as_mut(), row.mail),
@@ -128,6 +134,7 @@ impl OnPremUsers {
                 column.reserve(value.len(), growth);
             }
         }
+        self.dn_parent.reserve(growth);
         self.proxy_addresses.reserve(row.proxy_addresses.len(), growth);
         self.object_guid.reserve(growth);
         self.consistency_guid.reserve(growth);
@@ -140,7 +147,6 @@ impl OnPremUsers {
             (&mut self.upn, row.upn),
             (&mut self.name, row.name),
             (&mut self.sam_account_name, row.sam_account_name),
-            (&mut self.distinguished_name, row.distinguished_name),
             (&mut self.file_immutable_id, row.file_immutable_id),
             (&mut self.employee_id, row.employee_id),
         ];
@@ -154,6 +160,9 @@ impl OnPremUsers {
                 column.push(value).map_err(column_error)?;
             }
         }
+        let (rdn, parent) = split_dn(row.distinguished_name);
+        self.dn_rdn.push(rdn).map_err(column_error)?;
+        self.dn_parent.push(parent).map_err(column_error)?;
         push_proxy_addresses(&mut self.proxy_addresses, row.proxy_addresses)
             .map_err(column_error)?;
         self.object_guid.push(row.object_guid);
@@ -217,8 +226,12 @@ impl<'a> OnPremUser<'a> {
     }
 
     /// `distinguishedName`.
-    pub fn distinguished_name(self) -> &'a str {
-        text(&self.users.distinguished_name, self.index)
+    pub fn distinguished_name(self) -> Cow<'a, str> {
+        let rdn = text(&self.users.dn_rdn, self.index);
+        match self.users.dn_parent.get(self.index).unwrap_or_default() {
+            "" => Cow::Borrowed(rdn),
+            parent => Cow::Owned(format!("{rdn},{parent}")),
+        }
     }
 
     /// `mail`, trimmed; `None` when the export has no mail column.
@@ -266,5 +279,61 @@ impl<'a> OnPremUser<'a> {
     /// The person's label for messages: UPN, else sAMAccountName, else name.
     pub fn label(self) -> &'a str {
         first_non_empty(&[self.upn(), self.sam_account_name(), self.name()])
+    }
+}
+
+/// A distinguished name as its first RDN and its parent: split at the first comma that a
+/// backslash does not escape (RFC 4514), when something follows it. Joined with a comma (or
+/// alone, for an empty parent), the two give the name back exactly.
+fn split_dn(dn: &str) -> (&str, &str) {
+    let bytes = dn.as_bytes();
+    let mut escaped = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'\\' => escaped = !escaped,
+            b',' if !escaped => {
+                return match &dn[i + 1..] {
+                    "" => (dn, ""),
+                    parent => (&dn[..i], parent),
+                };
+            }
+            _ => escaped = false,
+        }
+    }
+    (dn, "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dn_splits_at_its_first_unescaped_comma() {
+        let cases = [
+            ("CN=Ada,OU=Staff,DC=x", ("CN=Ada", "OU=Staff,DC=x")),
+            ("CN=Lovelace\\, Ada,OU=Staff", ("CN=Lovelace\\, Ada", "OU=Staff")),
+            ("CN=back\\\\,OU=Staff", ("CN=back\\\\", "OU=Staff")),
+            ("CN=Ada", ("CN=Ada", "")),
+            ("CN=Ada,", ("CN=Ada,", "")),
+            ("", ("", "")),
+        ];
+        for (dn, expected) in cases {
+            assert_eq!(split_dn(dn), expected, "{dn}");
+        }
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties {
+    use super::*;
+
+    proptest::proptest! {
+        /// Any text, split and joined as the users do, is itself again.
+        #[test]
+        fn a_split_dn_joins_back(dn in "[a-c,\\\\= ]{0,12}") {
+            let (rdn, parent) = split_dn(&dn);
+            let joined = if parent.is_empty() { rdn.to_string() } else { format!("{rdn},{parent}") };
+            proptest::prop_assert_eq!(joined, dn);
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use super::row_values::{Layout, RowValues};
 use super::{OnPremRow, OnPremSizes, OnPremUsers};
-use crate::engine::columnar::{Projection, Utf8Column, Utf8ListColumn};
+use crate::engine::columnar::{DictionaryColumn, Projection, Utf8Column, Utf8ListColumn};
 use crate::engine::error::{Error, ErrorKind, Side};
 use crate::engine::model::AnchorAttribute;
 use crate::engine::read::{Field, Header, Reject, Row, RowSink};
@@ -111,7 +111,10 @@ impl RowSink for OnPremBuilder {
         let rows = users.len();
         match field {
             Field::DisplayName => users.name = Utf8Column::empty_rows(rows),
-            Field::DistinguishedName => users.distinguished_name = Utf8Column::empty_rows(rows),
+            Field::DistinguishedName => {
+                users.dn_rdn = Utf8Column::empty_rows(rows);
+                users.dn_parent = DictionaryColumn::empty_rows(rows);
+            }
             Field::Mail => users.mail = None,
             Field::ProxyAddresses => users.proxy_addresses = Utf8ListColumn::empty_rows(rows),
             Field::EmployeeId => users.employee_id = Utf8Column::empty_rows(rows),
@@ -251,7 +254,7 @@ mod tests {
         assert_eq!(users.len(), 2);
         for user in users.iter() {
             assert_eq!(
-                (user.name(), user.mail(), user.distinguished_name(), user.employee_id()),
+                (user.name(), user.mail(), &*user.distinguished_name(), user.employee_id()),
                 ("", None, "", "")
             );
             assert_eq!(user.proxy_addresses().count(), 0);
