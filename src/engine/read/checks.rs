@@ -121,6 +121,9 @@ pub(crate) struct ColumnChecks {
     filled: Vec<bool>,
     /// The first value with a letter lost to `?`: where, its header index and the value.
     question_mark: Option<(Position, usize, String)>,
+    /// Whether a row had text that is not ASCII: the file is then not ASCII, and `?`s are
+    /// not looked for any more.
+    non_ascii: bool,
 }
 
 impl ColumnChecks {
@@ -133,6 +136,7 @@ impl ColumnChecks {
             filled: vec![false; mapped.len()],
             mapped,
             question_mark: None,
+            non_ascii: false,
         }
     }
 
@@ -151,7 +155,12 @@ impl ColumnChecks {
                 }
             }
         }
-        if self.question_mark.is_none() && row.joined().contains('?') {
+        if self.question_mark.is_some() || self.non_ascii {
+            return;
+        }
+        let text = row.joined();
+        self.non_ascii = !text.is_ascii();
+        if !self.non_ascii && text.contains('?') {
             if let Some((index, value)) = row.fields().enumerate().find(|(_, v)| lost_letter(v)) {
                 self.question_mark = Some((row.position(), index, truncate(value, 60)));
             }
@@ -242,7 +251,8 @@ impl ColumnChecks {
     }
 
     /// Windows PowerShell 5.1 `Export-Csv` writes ASCII by default, turning every non-ASCII
-    /// letter into `?`: such names no longer match, so say which and how to export again.
+    /// letter into `?`: such names no longer match, so say which and how to export again. (Only
+    /// asked of a file read as ASCII, whose rows are all ASCII.)
     pub(crate) fn question_marks(&self, headers: &[String]) -> Option<Warning> {
         let (position, index, value) = self.question_mark.as_ref()?;
         let header = headers.get(*index).cloned().unwrap_or_default();
