@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::columns::{ColumnMap, Field};
-use super::table::Row;
+use super::row::Row;
 use super::warning::{Warning, WarningKind};
 use crate::engine::error::{truncate, Error, ErrorKind, Position, Side};
 

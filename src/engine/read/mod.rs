@@ -26,6 +26,7 @@ mod detection;
 mod dialect;
 mod ldif;
 mod progress;
+mod row;
 mod sink;
 mod table;
 mod warning;
@@ -40,8 +41,9 @@ pub use decode::TextEncoding;
 pub use detection::{Confidence, Detection, ExportKind};
 pub use dialect::{FileFormat, Quoting};
 pub use progress::Progress;
+pub use row::Row;
 pub use sink::{Header, RowCount, RowSink};
-pub use table::{FileInfo, Reject, Row, Rows, RowsIter, Table};
+pub use table::{FileInfo, Reject, Rows, RowsIter, Table};
 pub use warning::{Warning, WarningKind};
 
 use crate::engine::columnar::Projection;

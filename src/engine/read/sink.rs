@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::checks::ColumnChecks;
 use super::columns::{ColumnMap, Field};
 use super::dialect::FileFormat;
-use super::table::Row;
+use super::row::Row;
 use crate::engine::columnar::Projection;
 use crate::engine::error::ErrorKind;
 
