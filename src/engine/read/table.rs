@@ -106,19 +106,6 @@ impl Rows {
         self.width
     }
 
-    /// Each column's bytes over every row, from the field ends alone (the text is not read).
-    pub fn column_bytes(&self) -> Vec<usize> {
-        let mut bytes = vec![0; self.width];
-        let mut start = 0;
-        for row in self.ends.chunks_exact(self.width.max(1)) {
-            for (column, &end) in bytes.iter_mut().zip(row) {
-                *column += end as usize - start;
-                start = end as usize;
-            }
-        }
-        bytes
-    }
-
     /// Row `index` (0 = the first data row), if there is one.
     pub fn get(&self, index: usize) -> Option<Row<'_>> {
         let line = *self.lines.get(index)?;
@@ -386,16 +373,6 @@ mod tests {
         let row = rows.get(0).unwrap();
         assert_eq!(row.get(&columns, Field::DisplayName), Some("Ada"));
         assert_eq!(row.get(&columns, Field::Mail), None);
-    }
-
-    #[test]
-    fn column_bytes_add_up_each_column_over_the_rows() {
-        let rows = ragged(&[&["René", "", "x"], &["ab", "cdé", ""], &["", "", "yz"]], 3);
-        let by_fields: Vec<usize> =
-            (0..3).map(|i| rows.iter().map(|r| r.field(i).unwrap().len()).sum()).collect();
-        assert_eq!(rows.column_bytes(), by_fields);
-        assert_eq!(by_fields, [7, 4, 3]);
-        assert_eq!(Rows::with_width(0).column_bytes(), Vec::<usize>::new());
     }
 
     #[test]

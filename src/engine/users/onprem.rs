@@ -66,8 +66,9 @@ pub struct OnPremRow<'a> {
     pub employee_id: &'a str,
 }
 
-/// How many users and bytes of each text column an [`OnPremUsers`] gets room for: the reader
-/// knows them before it writes a row, and a column allocated once is never copied to grow.
+/// How many users and bytes of each text column an [`OnPremUsers`] gets room for up front (tests
+/// that know them; a reader grows the columns by projection instead, see `reserve`), and
+/// which optional columns it has.
 /// `mail` and `string_anchor` are `None` when the export has no mail column and when the
 /// anchor is not a string column.
 #[derive(Clone, Copy, Debug, Default)]
