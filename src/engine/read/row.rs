@@ -8,7 +8,7 @@ use std::ops::Range;
 use super::columns::{ColumnMap, Field};
 use crate::engine::error::Position;
 
-/// One data record: a view into [`Rows`].
+/// One data record: a view into [`Rows`](super::Rows).
 #[derive(Clone, Copy, Debug)]
 pub struct Row<'t> {
     /// The physical 1-based line the record starts on.
