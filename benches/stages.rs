@@ -15,7 +15,7 @@ use std::io;
 use std::time::Duration;
 
 use anchor_audit::engine::audit::{audit, cloud_users, onprem_users, AuditOptions, Input};
-use anchor_audit::engine::matching::{match_users, MatchOptions};
+use anchor_audit::engine::join::{match_users, MatchOptions};
 use anchor_audit::engine::model::AnchorAttribute;
 use anchor_audit::engine::output::{to_json, write_csv, write_json, write_text};
 use anchor_audit::engine::read::{bench_decode, read_table, ReadOptions};

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Instant;
 
 use anchor_audit::engine::audit::{audit, cloud_users, onprem_users, AuditOptions, Input};
-use anchor_audit::engine::matching::{match_users, MatchOptions};
+use anchor_audit::engine::join::{match_users, MatchOptions};
 use anchor_audit::engine::output::{write_json, write_text};
 use anchor_audit::engine::read::{read_table, ReadOptions};
 use anchor_audit::engine::Side;

@@ -25,7 +25,7 @@ mod cli {
     };
     use anchor_audit::engine::convert::{convert_lines, Conversion};
     use anchor_audit::engine::error::{Error, ErrorKind};
-    use anchor_audit::engine::matching::MatchOptions;
+    use anchor_audit::engine::join::MatchOptions;
     use anchor_audit::engine::model::AnchorAttribute;
     use anchor_audit::engine::output::{
         fix_script, headline, write_csv, write_json, write_text, write_unreadable_csv,

@@ -56,7 +56,7 @@ impl From<String> for Anchor {
 str_like!(Anchor);
 
 /// Entra Connect rejects string anchors of 60 characters or more (domain.md §2).
-const MAX_STRING_ANCHOR_CHARS: usize = 59;
+pub(crate) const MAX_STRING_ANCHOR_CHARS: usize = 59;
 
 /// Which kind of Okta object an Okta ID names, from its three-character prefix.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]

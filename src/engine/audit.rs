@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::anchor::AnchorClass;
 use crate::engine::error::{Error, ErrorKind, Side};
-use crate::engine::matching::{classify_cloud_anchors, match_classified, MatchOptions};
+use crate::engine::join::{classify_cloud_anchors, match_classified, MatchOptions};
 use crate::engine::model::AnchorAttribute;
 use crate::engine::read::{
     read_bytes_into, read_table_into, ChunkSink, Field, FileInfo, Progress, ReadOptions, Reject,

@@ -225,7 +225,7 @@ fn search_guid(report: &MatchReport, entry: &Entry) -> Option<Uuid> {
 mod tests {
     use super::*;
     use crate::engine::guid::immutable_id;
-    use crate::engine::matching::{match_users, MatchOptions};
+    use crate::engine::join::{match_users, MatchOptions};
     use crate::engine::model::RowRef;
     use crate::engine::users::test_users::{
         cloud_table, onprem_table, TestCloudUser, TestOnPremUser,

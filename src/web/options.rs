@@ -3,7 +3,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::engine::matching::MatchOptions;
+use crate::engine::join::MatchOptions;
 use crate::engine::model::AnchorAttribute;
 
 /// Props of [`MatchingOptions`].

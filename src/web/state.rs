@@ -9,7 +9,7 @@ use yew::Reducible;
 use super::protocol::{Detail, DownloadKind, FromWorker, Overview};
 use crate::engine::audit::{AuditOptions, Stage};
 use crate::engine::error::{Error, ErrorKind, Side};
-use crate::engine::matching::MatchOptions;
+use crate::engine::join::MatchOptions;
 use crate::engine::read::Field;
 use crate::engine::view::{Query, RowSummary};
 

@@ -1,9 +1,126 @@
-//! Predicting Entra Connect's joins over the users' columns, one concept a file:
+//! Predicting Entra Connect's joins: hard match on the anchor, then soft match for cloud users
+//! without one, then recognising the same person behind a different anchor.
 //!
-//! - [`anchor`]: each user's anchor key and the hard-match join on it, sort-merge;
-//! - [`keys`]: the UPN and primary SMTP keys of both sides, numbered, and who holds each;
-//! - [`slots`]: the open-addressing hash table under the numbering and the lookups.
+//! The shape is xsv's join: index the on-prem side by every key once, stream the cloud side past
+//! the indexes, and emit what is left in input order, so the output is deterministic. At a
+//! million users a side, what costs is cache misses, not comparing: GUID anchors are keyed by
+//! their 16 bytes, UPNs and addresses get a number once for both sides, and each entry is made
+//! once, in report order.
+//!
+//! One concept a file, in the order a run uses them:
+//!
+//! - `anchor`: each user's anchor key and the hard-match join on it, sort-merge;
+//! - `keys`: the UPN and primary SMTP keys of both sides, numbered, and who holds each;
+//! - `slots`: the open-addressing hash table under the numbering and the lookups;
+//! - `matcher`: the passes that give each user its verdict (duplicate anchors, hard match,
+//!   soft match, mismatches and orphans, on-prem only);
+//! - `onprem_index` and `key_index`: the on-prem lookups by GUID and value, built only for
+//!   the cloud users no join took;
+//! - `relation`: how a mismatched cloud anchor relates to the person found;
+//! - `findings` and `suffix`: what each entry is told besides its verdict;
+//! - `entries`: the verdicts made into the report's entries, in its order;
+//! - `notices`: what the report says of the whole run.
 
 pub(crate) mod anchor;
+pub(crate) mod entries;
+pub(crate) mod findings;
+pub(crate) mod key_index;
 pub(crate) mod keys;
+pub(crate) mod matcher;
+pub(crate) mod notices;
+pub(crate) mod onprem_index;
+pub(crate) mod relation;
 pub(crate) mod slots;
+pub(crate) mod suffix;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties;
+#[cfg(test)]
+mod tests;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::anchor::{classify_anchor, Anchor, AnchorClass};
+use crate::engine::concurrent::both;
+use crate::engine::model::AnchorAttribute;
+use crate::engine::report::MatchReport;
+use crate::engine::users::{CloudUser, CloudUsers, OnPremUser, OnPremUsers};
+use anchor::{anchor_join, AnchorKey};
+use entries::entries;
+use findings::Findings;
+use keys::{Interner, SideKeys};
+use matcher::Matcher;
+use notices::notices;
+
+pub use notices::DELETE_THRESHOLD;
+
+/// The tenant's settings and the anchor choice the prediction depends on.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchOptions {
+    /// Which on-prem value becomes the anchor.
+    pub anchor: AnchorAttribute,
+    /// `BlockSoftMatchEnabled` is on in the tenant.
+    pub block_soft_match: bool,
+    /// `BlockCloudObjectTakeoverThroughHardMatchEnabled` is on in the tenant.
+    pub block_cloud_takeover: bool,
+}
+
+/// The anchor Entra Connect will compute for an on-prem user, or `None` when it has none.
+pub fn effective_anchor(user: OnPremUser<'_>, anchor: &AnchorAttribute) -> Option<Anchor> {
+    AnchorKey::onprem(user, anchor).map(AnchorKey::to_anchor)
+}
+
+/// Matches the two sides and returns one entry per user or pair.
+pub fn match_users(
+    onprem_users: OnPremUsers,
+    cloud_users: CloudUsers,
+    options: &MatchOptions,
+) -> MatchReport {
+    let cloud_classes = classify_cloud_anchors(&cloud_users);
+    match_classified(onprem_users, cloud_users, cloud_classes, options)
+}
+
+/// Every cloud user's anchor classified, in order: the class goes into its entry, and its GUID
+/// keys the hard match.
+pub(crate) fn classify_cloud_anchors(cloud_users: &CloudUsers) -> Vec<AnchorClass> {
+    cloud_users.immutable_ids().iter().map(classify_anchor).collect()
+}
+
+/// [`match_users`] with the cloud anchors classified already ([`classify_cloud_anchors`]: the
+/// browser's reader worker does it beside the main worker).
+pub(crate) fn match_classified(
+    onprem_users: OnPremUsers,
+    cloud_users: CloudUsers,
+    cloud_classes: Vec<AnchorClass>,
+    options: &MatchOptions,
+) -> MatchReport {
+    debug_assert_eq!(cloud_classes.len(), cloud_users.len());
+    // The UPN and address keys and the anchor join read different columns: both at once.
+    let ((interner, onprem_keys, cloud_keys), anchors) = both(
+        || {
+            let mut interner = Interner::with_capacity(onprem_users.len());
+            let onprem_numbers = interner.numbers(onprem_users.iter().map(OnPremUser::keys));
+            let cloud_numbers = interner.numbers(cloud_users.iter().map(CloudUser::keys));
+            let onprem_keys = SideKeys::new(onprem_numbers, interner.len());
+            let cloud_keys = SideKeys::new(cloud_numbers, interner.len());
+            (interner, onprem_keys, cloud_keys)
+        },
+        || anchor_join(&onprem_users, &cloud_users, &cloud_classes, &options.anchor),
+    );
+    let sides = (&onprem_users, &cloud_users);
+    let verdicts =
+        Matcher::new(options, sides, &cloud_classes, (&onprem_keys, &cloud_keys), &interner)
+            .verdicts(anchors);
+    // The indexes and key texts are done with: the findings need only the key numbers.
+    drop(interner);
+    let findings = Findings::new(sides, (&onprem_keys, &cloud_keys), options);
+    let entries = entries(verdicts, cloud_classes, sides, &options.anchor, &findings);
+    let notices = notices(&entries, &cloud_users);
+    MatchReport {
+        anchor_attribute: options.anchor.clone(),
+        onprem_users,
+        cloud_users,
+        entries,
+        notices,
+    }
+}

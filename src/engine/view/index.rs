@@ -798,7 +798,7 @@ impl Bits {
 mod tests {
     use super::*;
     use crate::engine::audit::{audit, AuditOptions, Input};
-    use crate::engine::matching::{match_users, MatchOptions};
+    use crate::engine::join::{match_users, MatchOptions};
     use crate::engine::model::RowRef;
     use crate::engine::report::Category;
     use crate::engine::sample::{generate, Anomalies, CloudFormat, OnPremFormat, SampleSpec};

@@ -1,0 +1,197 @@
+use super::tests::match_test_users;
+use super::*;
+use uuid::Uuid;
+
+use super::findings::takeover_changes;
+use crate::engine::guid::immutable_id;
+use crate::engine::model::RowRef;
+use crate::engine::report::{Finding, Verdict};
+use crate::engine::users::test_users::{TestCloudUser, TestOnPremUser};
+use proptest::prelude::*;
+
+/// Small pools make collisions (shared UPNs, GUIDs, anchors) common.
+fn onprem_user() -> impl Strategy<Value = TestOnPremUser> {
+    (0..6u128, proptest::option::of(0..6u128), 0..5u8, 0..4u8).prop_map(|(g, cg, upn, mail)| {
+        TestOnPremUser {
+            upn: format!("u{upn}@contoso.com"),
+            mail: Some(if mail == 0 { String::new() } else { format!("m{mail}@contoso.com") }),
+            object_guid: Some(Uuid::from_u128(g + 1)),
+            consistency_guid: cg.map(|g| Uuid::from_u128(g + 1)),
+            ..TestOnPremUser::default()
+        }
+    })
+}
+
+fn cloud_user() -> impl Strategy<Value = TestCloudUser> {
+    let anchor = prop_oneof![
+        Just(String::new()),
+        (0..6u128).prop_map(|g| immutable_id(&Uuid::from_u128(g + 1))),
+        (0..6u128).prop_map(|g| Uuid::from_u128(g + 1).hyphenated().to_string()),
+        Just("00ub0oNGTSWTBKOLGLNR".to_string()),
+        (0..5u8).prop_map(|n| format!("u{n}@contoso.com")),
+    ];
+    (anchor, 0..5u8, 0..4u8, proptest::option::of(any::<bool>())).prop_map(
+        |(immutable_id, upn, mail, synced)| TestCloudUser {
+            upn: format!("u{upn}@contoso.com"),
+            mail: if mail == 0 { String::new() } else { format!("m{mail}@contoso.com") },
+            immutable_id,
+            synced,
+            ..TestCloudUser::default()
+        },
+    )
+}
+
+fn options() -> impl Strategy<Value = MatchOptions> {
+    (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(object_guid, soft, takeover)| {
+        MatchOptions {
+            anchor: if object_guid {
+                AnchorAttribute::ObjectGuid
+            } else {
+                AnchorAttribute::default()
+            },
+            block_soft_match: soft,
+            block_cloud_takeover: takeover,
+        }
+    })
+}
+
+/// Anchor-like text: base64 GUIDs and their near misses (other letter case, padding,
+/// whitespace), GUID text, and plain values.
+fn anchor_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<u128>().prop_map(|g| immutable_id(&Uuid::from_u128(g))),
+        any::<u128>().prop_map(|g| immutable_id(&Uuid::from_u128(g)).to_uppercase()),
+        any::<u128>()
+            .prop_map(|g| immutable_id(&Uuid::from_u128(g)).trim_end_matches('=').to_string()),
+        any::<u128>().prop_map(|g| format!(" {}", immutable_id(&Uuid::from_u128(g)))),
+        "[A-Za-z0-9+/=]{22,26}",
+        "[ 0-9a-zA-Z@.-]{0,30}",
+    ]
+}
+
+/// UPN and mail spellings that fold alike, or nearly: letter case, whitespace, non-ASCII.
+fn address() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "u1@contoso.com",
+        "U1@contoso.com",
+        " u1@contoso.com",
+        "u1@contoso.com ",
+        "u2@contoso.com",
+        "élodie@contoso.com",
+        "Élodie@contoso.com",
+        "",
+        " ",
+    ])
+    .prop_map(String::from)
+}
+
+/// Users with the spellings of [`address`], joined by anchor or soft match.
+fn joinable_users() -> impl Strategy<Value = (Vec<TestOnPremUser>, Vec<TestCloudUser>)> {
+    let onprem = (address(), proptest::option::of(address()), proptest::option::of(address()))
+        .prop_map(|(upn, mail, smtp)| (upn, mail, smtp));
+    let cloud = (address(), address(), proptest::option::of(address()), 0..4u128);
+    (proptest::collection::vec(onprem, 1..4), proptest::collection::vec(cloud, 1..4)).prop_map(
+        |(onprem, cloud)| {
+            let onprem = onprem
+                .into_iter()
+                .enumerate()
+                .map(|(i, (upn, mail, smtp))| TestOnPremUser {
+                    at: RowRef { line: i as u64 + 2, record: i as u64 + 1 },
+                    upn,
+                    mail,
+                    proxy_addresses: smtp.map(|a| format!("SMTP:{a}")).into_iter().collect(),
+                    object_guid: Some(Uuid::from_u128(i as u128 + 1)),
+                    ..TestOnPremUser::default()
+                })
+                .collect();
+            let cloud = cloud
+                .into_iter()
+                .enumerate()
+                .map(|(c, (upn, mail, smtp, anchor))| TestCloudUser {
+                    at: RowRef { line: c as u64 + 2, record: c as u64 + 1 },
+                    upn,
+                    mail,
+                    proxy_addresses: smtp.map(|a| format!("SMTP:{a}")).into_iter().collect(),
+                    // 0: no anchor (soft match); else the anchor of on-prem user `anchor - 1`.
+                    immutable_id: match anchor {
+                        0 => String::new(),
+                        n => immutable_id(&Uuid::from_u128(n)),
+                    },
+                    ..TestCloudUser::default()
+                })
+                .collect();
+            (onprem, cloud)
+        },
+    )
+}
+
+proptest! {
+    /// The GUID-keyed anchor compares exactly as the text does (case-sensitively), and
+    /// gives the text back.
+    #[test]
+    fn anchor_keys_compare_as_their_text(a in anchor_text(), b in anchor_text(), same: bool) {
+        let b = if same { a.clone() } else { b };
+        let (a, b) = (a, b);
+        let (key_a, key_b) = (AnchorKey::of_text(&a), AnchorKey::of_text(&b));
+        prop_assert_eq!(key_a.is_none(), a.is_empty());
+        prop_assert_eq!(key_a == key_b, a == b);
+        let anchor = key_a.map(AnchorKey::to_anchor);
+        prop_assert_eq!(anchor.as_deref(), (!a.is_empty()).then_some(a.as_str()));
+        prop_assert_eq!(AnchorKey::of_cloud(&a, &classify_anchor(&a)), key_a);
+        let upper = a.to_uppercase();
+        prop_assert_eq!(AnchorKey::of_text(&upper) == key_a, upper == a);
+    }
+
+    /// A join's UPN and mail findings are those of comparing the two users' values, though
+    /// the numbers of their keys tell most joins without reading the values.
+    #[test]
+    fn takeover_findings_compare_the_values((onprem, cloud) in joinable_users()) {
+        let report = match_test_users(onprem, cloud, &MatchOptions::default());
+        let is_takeover = |f: &Finding| {
+            matches!(f, Finding::UpnChanges { .. } | Finding::MailChanges { .. } | Finding::MailCleared { .. })
+        };
+        for entry in &report.entries {
+            let joins = matches!(entry.verdict, Verdict::HardMatch | Verdict::SoftMatch { .. });
+            let (Some(i), Some(c), true) = (entry.onprem, entry.cloud, joins) else { continue };
+            let mut expected = Vec::new();
+            takeover_changes(report.onprem_users.get(i as usize), report.cloud_users.get(c as usize), &mut expected);
+            expected.sort_by_key(|f| std::cmp::Reverse(f.severity()));
+            let found: Vec<Finding> = entry.findings.iter().filter(|f| is_takeover(f)).cloned().collect();
+            prop_assert_eq!(found, expected);
+        }
+    }
+
+    #[test]
+    fn every_row_is_in_exactly_one_entry(
+        mut onprem in proptest::collection::vec(onprem_user(), 0..12),
+        mut cloud in proptest::collection::vec(cloud_user(), 0..12),
+        options in options(),
+    ) {
+        for (i, u) in onprem.iter_mut().enumerate() { u.at = RowRef { line: i as u64 + 2, record: i as u64 + 1 }; }
+        for (i, u) in cloud.iter_mut().enumerate() { u.at = RowRef { line: i as u64 + 2, record: i as u64 + 1 }; }
+        let (n_onprem, n_cloud) = (onprem.len(), cloud.len());
+        let report = match_test_users(onprem.clone(), cloud.clone(), &options);
+        let mut onprem_seen = vec![0u32; n_onprem];
+        let mut cloud_seen = vec![0u32; n_cloud];
+        for entry in &report.entries {
+            prop_assert!(entry.onprem.is_some() || entry.cloud.is_some());
+            if let Some(i) = entry.onprem { onprem_seen[i as usize] += 1; }
+            if let Some(c) = entry.cloud { cloud_seen[c as usize] += 1; }
+            if entry.verdict == Verdict::HardMatch {
+                let c = report.cloud_users.get(entry.cloud.unwrap() as usize);
+                prop_assert_eq!(Some(c.immutable_id()), entry.anchor.as_deref());
+            }
+            if let Verdict::SoftMatch { .. } = entry.verdict {
+                prop_assert!(report.cloud_users.get(entry.cloud.unwrap() as usize).immutable_id().is_empty());
+            }
+        }
+        prop_assert!(onprem_seen.iter().all(|&n| n == 1), "on-prem rows {:?}", onprem_seen);
+        prop_assert!(cloud_seen.iter().all(|&n| n == 1), "cloud rows {:?}", cloud_seen);
+        let counts = report.counts();
+        prop_assert_eq!(counts.onprem_rows as usize, n_onprem);
+        prop_assert_eq!(counts.cloud_rows as usize, n_cloud);
+        prop_assert_eq!(counts.by_category.iter().map(|(_, n)| n).sum::<u64>() as usize, report.entries.len());
+        // Deterministic: the same input gives the same report.
+        prop_assert_eq!(report, match_test_users(onprem, cloud, &options));
+    }
+}
