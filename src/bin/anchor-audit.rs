@@ -20,8 +20,8 @@ mod cli {
     use std::process::ExitCode;
 
     use anchor_audit::engine::audit::{
-        finish, read_cloud, read_onprem, read_source, swapped_or, Audit, AuditOptions, Half,
-        Source, Stage,
+        read_cloud, read_onprem, read_source, Audit, AuditOptions, CloudReader, Run, RunEvent,
+        RunStep, Source, Stage,
     };
     use anchor_audit::engine::convert::{convert_lines, Conversion};
     use anchor_audit::engine::error::{Error, ErrorKind};
@@ -223,7 +223,7 @@ mod cli {
     }
 
     /// `audit_sources`, with the cloud file read on a second thread while this one reads the
-    /// on-prem file (as the browser's two workers do): the same steps, the same result.
+    /// on-prem file (as the browser's two workers do): the same [`Run`], the same result.
     fn audit_in_parallel(
         mut onprem: FileSource,
         mut cloud: FileSource,
@@ -232,17 +232,22 @@ mod cli {
         let quiet = || |_: Stage, _: Progress| true;
         std::thread::scope(|scope| {
             let cloud_read = scope.spawn(|| (read_cloud(&mut cloud, options, &mut quiet()), cloud));
-            let half = read_onprem(&mut onprem, options, &mut quiet());
+            let onprem_table = read_onprem(&mut onprem, options, &mut quiet());
             let (cloud_half, mut cloud) =
                 cloud_read.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            match half? {
-                Half::Read(half) => finish(*half, cloud_half, options, &mut quiet()),
-                Half::WrongSide(error) => {
+            let mut run = Run::new(CloudReader::Elsewhere);
+            let _ = run.on(RunEvent::CloudRead(Box::new(cloud_half)));
+            let next = run.on(RunEvent::OnPremRead(Box::new(onprem_table)));
+            let ready = run.complete(next, |step| match step {
+                RunStep::ReadCloudForNoSlot => {
                     let count = RowCount::default();
-                    let for_no_slot = read_source(&mut cloud, None, options, &mut quiet(), count);
-                    Err(swapped_or(error, for_no_slot))
+                    let table = read_source(&mut cloud, None, options, &mut quiet(), count);
+                    RunEvent::CloudReadForNoSlot(Box::new(table))
                 }
-            }
+                // Not asked for: the cloud users are in. Were they not, they are read here.
+                _ => RunEvent::CloudRead(Box::new(read_cloud(&mut cloud, options, &mut quiet()))),
+            })?;
+            ready.finish(options, &mut quiet())
         })
     }
 

@@ -36,7 +36,10 @@ use crate::engine::read::{
 use crate::engine::report::{Counts, MatchReport, Notice, Severity, Verdict};
 use crate::engine::users::{CloudBuilder, CloudUsers, OnPremBuilder, OnPremUsers};
 
+mod run;
 mod transfer;
+use run::OnPremHalf;
+pub use run::{CloudReader, Ready, Run, RunEvent, RunStep};
 pub use transfer::CloudBuffers;
 
 /// One export handed to [`audit`].
@@ -182,37 +185,38 @@ pub fn audit_with_progress(
 
 /// [`audit_with_progress`] from two [`Source`]s, each loaded when its turn comes.
 ///
-/// The run in two halves, so that a caller can read the cloud file elsewhere (the browser's
-/// second worker) and hand its table over: [`read_source`] reads each file, [`onprem_half`]
-/// takes the on-prem table, [`finish`] the cloud one. This function is those calls in order;
-/// whoever reads the files in parallel gets the same result by making the same calls.
+/// The run's steps on one thread: a [`Run`] decides them, and whoever reads the files in
+/// parallel (the CLI's second thread, the browser's reader worker) gets the same result by
+/// driving a [`Run`] with the same reads.
 pub fn audit_sources(
     onprem: &mut dyn Source,
     cloud: &mut dyn Source,
     options: &AuditOptions,
     progress: &mut dyn FnMut(Stage, Progress) -> bool,
 ) -> Result<Audit, Error> {
-    match read_onprem(onprem, options, progress)? {
-        Half::Read(half) => {
-            let cloud = read_cloud(cloud, options, progress);
-            finish(*half, cloud, options, progress)
+    let mut run = Run::new(CloudReader::Driver);
+    let first = run.on(RunEvent::OnPremRead(Box::new(read_onprem(onprem, options, progress))));
+    let ready = run.complete(first, |step| match step {
+        RunStep::ReadCloudForNoSlot => {
+            let count = RowCount::default();
+            let table = read_source(cloud, None, options, progress, count);
+            RunEvent::CloudReadForNoSlot(Box::new(table))
         }
-        Half::WrongSide(error) => {
-            let for_no_slot = read_source(cloud, None, options, progress, RowCount::default());
-            Err(swapped_or(error, for_no_slot))
-        }
-    }
+        // The cloud file is read here, whether asked for or waited for.
+        _ => RunEvent::CloudRead(Box::new(read_cloud(cloud, options, progress))),
+    })?;
+    ready.finish(options, progress)
 }
 
 /// Reads the on-prem slot's file straight into its users: [`read_source`] into an
-/// [`OnPremBuilder`], then [`onprem_half`].
+/// [`OnPremBuilder`], for [`RunEvent::OnPremRead`].
 pub fn read_onprem(
     source: &mut dyn Source,
     options: &AuditOptions,
     progress: &mut dyn FnMut(Stage, Progress) -> bool,
-) -> Result<Half, Error> {
+) -> Result<Table<OnPremBuilder>, Error> {
     let users = OnPremBuilder::new(&options.matching.anchor, source.name());
-    onprem_half(read_source(source, Some(Side::OnPrem), options, progress, users))
+    read_source(source, Some(Side::OnPrem), options, progress, users)
 }
 
 /// Reads the cloud slot's file straight into its users: [`read_source`] into a
@@ -227,7 +231,7 @@ pub fn read_cloud(
 }
 
 /// Loads a source and reads it as the file in the `slot` given (`None`: the cloud slot's file
-/// read for no slot, to tell whether the two files were swapped, see [`Half::WrongSide`]), each
+/// read for no slot, to tell whether the two files were swapped, see [`RunStep::ReadCloudForNoSlot`]), each
 /// row handed to `sink` as it is read.
 pub fn read_source<S: RowSink>(
     source: &mut dyn Source,
@@ -276,50 +280,7 @@ pub fn read_options(
     (read_options, reading)
 }
 
-/// The first half of a run: the on-prem file read straight into users (its rows are never
-/// stored).
-#[derive(Debug)]
-pub struct OnPremHalf {
-    /// The table, with only how many rows it had.
-    table: Table<RowCount>,
-    /// Its users, or why they could not be made (reported after the cloud file's own errors).
-    converted: Result<(OnPremUsers, Vec<Reject>), Error>,
-}
-
-/// What the on-prem table leads to.
-#[derive(Debug)]
-pub enum Half {
-    /// The run goes on with the cloud file, read for the cloud slot, in [`finish`].
-    Read(Box<OnPremHalf>),
-    /// The on-prem slot holds a cloud export. A file in the wrong slot is only worth a swap
-    /// when the other one is wrong too: [`swapped_or`] decides from the cloud slot's file read
-    /// for no slot.
-    WrongSide(Error),
-}
-
-/// Takes the on-prem file's table, read into its users (or why it could not be read: the run
-/// stops with that error, before the cloud file is needed).
-pub fn onprem_half(table: Result<Table<OnPremBuilder>, Error>) -> Result<Half, Error> {
-    let table = match table {
-        Err(e) if matches!(e.kind(), ErrorKind::WrongSide { .. }) => return Ok(Half::WrongSide(e)),
-        other => other?,
-    };
-    // An error in the on-prem users waits until the cloud file has been read, as the cloud
-    // file's own errors come first.
-    let (table, users) = table.take_rows();
-    Ok(Half::Read(Box::new(OnPremHalf { table, converted: users.finish() })))
-}
-
-/// The error of a run whose on-prem file is the cloud export: [`ErrorKind::Swapped`] when the
-/// cloud slot's file, read for no slot, is the on-prem export; the on-prem file's error if not.
-pub fn swapped_or<S>(onprem_error: Error, cloud_for_no_slot: Result<Table<S>, Error>) -> Error {
-    match cloud_for_no_slot {
-        Ok(t) if t.info.detection.side == Some(Side::OnPrem) => Error::new(ErrorKind::Swapped),
-        _ => onprem_error,
-    }
-}
-
-/// The cloud file read straight into users, ready to be matched: what [`finish`] takes. The
+/// The cloud file read straight into users, ready to be matched: what [`RunEvent::CloudRead`] hands over. The
 /// cloud anchors are classified here, so that whoever reads the cloud file does it beside the
 /// on-prem half (the browser's reader worker, then [`CloudHalf::into_buffers`]; the CLI's second
 /// thread).
@@ -350,7 +311,7 @@ pub fn cloud_half(table: Table<CloudBuilder>) -> CloudHalf {
 
 /// The second half of a run: the cloud file's users (read for the cloud slot) matched against
 /// the on-prem users. The cloud file's errors come first, then the on-prem users' own.
-pub fn finish(
+fn finish(
     half: OnPremHalf,
     cloud: Result<CloudHalf, Error>,
     options: &AuditOptions,
@@ -599,23 +560,50 @@ mod tests {
 
     /// The run as the browser makes it with two workers: the cloud file read for its slot on
     /// its own, made a [`CloudHalf`] and handed over as [`CloudBuffers`], the on-prem file read
-    /// beside it, the cloud file read again for no slot only to tell a swap.
-    fn in_parallel(onprem: Input, cloud: Input, options: &AuditOptions) -> Result<Audit, Error> {
+    /// beside it, the cloud file read again for no slot only to tell a swap. `cloud_first`: the
+    /// cloud users come before the on-prem file is read, else after.
+    fn in_parallel(
+        onprem: Input,
+        cloud: Input,
+        options: &AuditOptions,
+        cloud_first: bool,
+    ) -> Result<Audit, Error> {
         let quiet = &mut |_: Stage, _: Progress| true;
         let handed_over = read_cloud(&mut { cloud }, options, quiet)
             .map(|half| CloudHalf::from_buffers(half.into_buffers().unwrap()).unwrap());
-        match read_onprem(&mut { onprem }, options, quiet)? {
-            Half::Read(half) => finish(*half, handed_over, options, quiet),
-            Half::WrongSide(e) => {
-                let count = RowCount::default();
-                Err(swapped_or(e, read_source(&mut { cloud }, None, options, quiet, count)))
-            }
+        let onprem_table = read_onprem(&mut { onprem }, options, quiet);
+        let mut run = Run::new(CloudReader::Elsewhere);
+        let mut events = [
+            RunEvent::CloudRead(Box::new(handed_over)),
+            RunEvent::OnPremRead(Box::new(onprem_table)),
+        ];
+        if !cloud_first {
+            events.reverse();
         }
+        let [first, second] = events;
+        let mut next = run.on(first);
+        if cloud_first {
+            assert!(matches!(next, RunStep::Wait), "{next:?}: the run needs the on-prem file");
+        }
+        // On-prem first, the run may be over (or asking for the swap check) already.
+        if matches!(next, RunStep::Wait) {
+            next = run.on(second);
+        }
+        let ready = run.complete(next, |step| match step {
+            RunStep::ReadCloudForNoSlot => {
+                let count = RowCount::default();
+                let table = read_source(&mut { cloud }, None, options, quiet, count);
+                RunEvent::CloudReadForNoSlot(Box::new(table))
+            }
+            other => panic!("{other:?}: the cloud users were handed over already"),
+        })?;
+        ready.finish(options, quiet)
     }
 
     /// Every pair of files under tests/fixtures, either way round, with each anchor choice (one
     /// a column most files lack), and a few broken inputs: the parallel run gives exactly the
-    /// sequential run's result, verdicts, rows, warnings and errors alike.
+    /// sequential run's result, verdicts, rows, warnings and errors alike, with the cloud users
+    /// handed to the run before the on-prem file is read and after, turn about.
     #[test]
     fn the_parallel_run_gives_the_sequential_result_for_every_pair() {
         let root = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
@@ -649,7 +637,8 @@ mod tests {
                     let onprem = Input { name: o, bytes: onprem };
                     let cloud = Input { name: c, bytes: cloud };
                     let sequential = audit_with_progress(onprem, cloud, options, &mut |_, _| true);
-                    let parallel = in_parallel(onprem, cloud, options);
+                    // The two halves come in either order, turn about.
+                    let parallel = in_parallel(onprem, cloud, options, compared % 2 == 0);
                     assert_eq!(parallel, sequential, "{o} × {c}, {:?}", options.matching.anchor);
                     compared += 1;
                     failed += usize::from(sequential.is_err());

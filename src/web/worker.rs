@@ -20,8 +20,8 @@ use web_sys::{
 
 use super::protocol::{Detail, DownloadKind, FromWorker, Overview, ToWorker, UNREADABLE_SHOWN};
 use crate::engine::audit::{
-    cloud_half, finish, onprem_half, read_options, swapped_or, Audit, AuditOptions, CloudBuffers,
-    CloudHalf, Half, OnPremHalf, Stage,
+    cloud_half, read_options, Audit, AuditOptions, CloudBuffers, CloudHalf, CloudReader, Run,
+    RunEvent, RunStep, Stage,
 };
 use crate::engine::error::{Error, ErrorKind, Side};
 use crate::engine::output::{
@@ -45,25 +45,15 @@ struct Kept {
 }
 
 /// A run between its messages: the files stream in, so the reader's cloud users (or word that
-/// there is no reader) may come before the on-prem file is read, or after.
+/// there is no reader) may come before the on-prem file is read, or after. Its [`Run`] decides
+/// what each event leads to.
 struct Pending {
     run: u32,
-    /// The on-prem half, once the on-prem file is read.
-    half: Option<OnPremHalf>,
-    /// Where the cloud users come from, once known.
-    cloud: Option<CloudDelivery>,
+    state: Run,
     names: [String; 2],
     options: AuditOptions,
     /// On-prem, cloud: the cloud file is read here only if there is no reader.
     blobs: [Blob; 2],
-}
-
-/// Where a run's cloud users come from.
-enum CloudDelivery {
-    /// This worker reads the cloud file, after the on-prem file (no reader).
-    ReadHere,
-    /// The reader sent them (or why the file could not be read).
-    Sent(Box<Result<CloudHalf, Error>>),
 }
 
 thread_local! {
@@ -158,29 +148,18 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
             let [Some(onprem_blob), Some(cloud_blob)] = [blobs.first(), blobs.get(1)] else {
                 return failed(run, usage("two files are needed".into()), blobs);
             };
-            // audit_sources' steps, awaiting each file's chunks; the reader (if any) reads the
-            // cloud file meanwhile.
+            // The run's steps, awaiting each file's chunks; the reader (if any) reads the cloud
+            // file meanwhile.
             let blobs = [onprem_blob.clone(), cloud_blob.clone()];
-            let cloud = (!parallel).then_some(CloudDelivery::ReadHere);
-            let pending = Pending { run, half: None, cloud, names, options, blobs };
-            let (name, blob, options) =
-                (pending.names[0].clone(), pending.blobs[0].clone(), pending.options.clone());
+            let reader = if parallel { CloudReader::Elsewhere } else { CloudReader::Driver };
+            let state = Run::new(reader);
+            let (name, blob) = (names[0].clone(), onprem_blob.clone());
+            let pending = Pending { run, state, names, options: options.clone(), blobs };
             KEPT.with(|k| k.borrow_mut().pending = Some(pending));
             wasm_bindgen_futures::spawn_local(async move {
                 let users = OnPremBuilder::new(&options.matching.anchor, &name);
                 let table = read_blob(&blob, &name, Some(Side::OnPrem), &options, run, users).await;
-                let Some(pending) = take_pending(run) else { return };
-                match onprem_half(table) {
-                    Err(error) => failed(run, error, &pending.blobs),
-                    Ok(Half::WrongSide(error)) => {
-                        let [_, cloud_blob] = &pending.blobs;
-                        let name = &pending.names[1];
-                        let count = RowCount::default();
-                        let cloud = read_blob(cloud_blob, name, None, &options, run, count).await;
-                        failed(run, swapped_or(error, cloud), &pending.blobs);
-                    }
-                    Ok(Half::Read(half)) => go_on(Pending { half: Some(*half), ..pending }),
-                }
+                run_event(run, RunEvent::OnPremRead(Box::new(table)));
             });
         }
         ToWorker::Read { run, name, options } => {
@@ -203,9 +182,9 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
                 Some(error) => Err(error),
                 None => cloud_half_from_buffers(extras),
             };
-            cloud_users_come(run, CloudDelivery::Sent(Box::new(users)));
+            run_event(run, RunEvent::CloudRead(Box::new(users)));
         }
-        ToWorker::ReadCloudHere { run } => cloud_users_come(run, CloudDelivery::ReadHere),
+        ToWorker::ReadCloudHere { run } => run_event(run, RunEvent::CloudReaderGone),
         ToWorker::Rows { query, offset, limit, seq } => KEPT.with(|k| {
             let mut kept = k.borrow_mut();
             let Kept { audit: Some(audit), index, selection, .. } = &mut *kept else { return };
@@ -294,40 +273,40 @@ fn warm_slice(generation: u32) {
     .forget();
 }
 
-/// The pending run `run`, if it is still the current one.
-fn take_pending(run: u32) -> Option<Pending> {
-    KEPT.with(|k| {
+/// Hands run `run` an event, if it is still the current run, and takes the step it leads to.
+fn run_event(run: u32, event: RunEvent) {
+    let taken = KEPT.with(|k| {
         let mut kept = k.borrow_mut();
-        kept.pending.take_if(|p| p.run == run)
-    })
-}
-
-/// Notes where run `run`'s cloud users come from, and goes on if the on-prem half is ready.
-fn cloud_users_come(run: u32, cloud: CloudDelivery) {
-    if let Some(pending) = take_pending(run) {
-        go_on(Pending { cloud: Some(cloud), ..pending });
-    }
-}
-
-/// Finishes a run that has both its halves, reading the cloud file here first if need be;
-/// keeps it pending otherwise.
-fn go_on(pending: Pending) {
-    let Pending { run, half: Some(half), cloud: Some(cloud), names, options, blobs } = pending
-    else {
-        return KEPT.with(|k| k.borrow_mut().pending = Some(pending));
-    };
-    match cloud {
-        CloudDelivery::Sent(table) => {
-            let result = finish(half, *table, &options, &mut progress_of(run));
+        let pending = kept.pending.as_mut().filter(|p| p.run == run)?;
+        let step = pending.state.on(event);
+        let Pending { names, options, blobs, .. } = pending;
+        let inputs = (names[1].clone(), options.clone(), blobs.clone());
+        // An ended run's state goes now: matching needs the memory.
+        if matches!(step, RunStep::Match(_) | RunStep::Failed(_)) {
+            kept.pending = None;
+        }
+        Some((step, inputs))
+    });
+    let Some((step, (cloud_name, options, blobs))) = taken else { return };
+    let cloud_blob = blobs[1].clone();
+    match step {
+        RunStep::Wait => {}
+        RunStep::ReadCloud => wasm_bindgen_futures::spawn_local(async move {
+            let users = CloudBuilder::new(&cloud_name);
+            let slot = Some(Side::Cloud);
+            let table = read_blob(&cloud_blob, &cloud_name, slot, &options, run, users).await;
+            run_event(run, RunEvent::CloudRead(Box::new(table.map(cloud_half))));
+        }),
+        RunStep::ReadCloudForNoSlot => wasm_bindgen_futures::spawn_local(async move {
+            let count = RowCount::default();
+            let table = read_blob(&cloud_blob, &cloud_name, None, &options, run, count).await;
+            run_event(run, RunEvent::CloudReadForNoSlot(Box::new(table)));
+        }),
+        RunStep::Match(ready) => {
+            let result = ready.finish(&options, &mut progress_of(run));
             finished(run, result, &blobs);
         }
-        CloudDelivery::ReadHere => wasm_bindgen_futures::spawn_local(async move {
-            let (blob, name) = (&blobs[1], &names[1]);
-            let users = CloudBuilder::new(name);
-            let table = read_blob(blob, name, Some(Side::Cloud), &options, run, users).await;
-            let result = finish(half, table.map(cloud_half), &options, &mut progress_of(run));
-            finished(run, result, &blobs);
-        }),
+        RunStep::Failed(error) => failed(run, error, &blobs),
     }
 }
 
