@@ -354,11 +354,11 @@ pub fn generate_into(
     if spec.onprem_format != OnPremFormat::Ps7 {
         out.line("#TYPE Selected.Microsoft.ActiveDirectory.Management.ADUser");
     }
-    out.row(&ONPREM_HEADER);
+    let mut out = out.records();
+    out.row(&ONPREM_HEADER)?;
     for slot in 0..plan.users {
         plan.person(slot, &mut person, true);
-        person.write_onprem(&mut out);
-        out.flush_if_full()?;
+        person.write_onprem(&mut out)?;
     }
     out.finish()?;
 
@@ -376,11 +376,11 @@ pub fn generate_into(
             &MSOL_HEADER
         }
     };
-    out.row(header);
+    let mut out = out.records();
+    out.row(header)?;
     for row in plan.cloud_order() {
         plan.cloud_row(row, &mut person);
-        person.write_cloud(spec.cloud_format, &mut out);
-        out.flush_if_full()?;
+        person.write_cloud(spec.cloud_format, &mut out)?;
     }
     out.finish()?;
     Ok(Expected::of(plan.users, &plan.anomalies))
@@ -1039,9 +1039,9 @@ impl Person {
         guid_text(&self.object_id, &mut self.object_id_text);
     }
 
-    fn write_onprem(&self, out: &mut Out) {
+    fn write_onprem(&self, out: &mut Records) -> io::Result<()> {
         if !self.has_onprem {
-            return;
+            return Ok(());
         }
         out.row(&[
             &self.upn,
@@ -1053,12 +1053,12 @@ impl Person {
             &self.proxies,
             &self.consistency_text,
             &self.employee_id,
-        ]);
+        ])
     }
 
-    fn write_cloud(&self, format: CloudFormat, out: &mut Out) {
+    fn write_cloud(&self, format: CloudFormat, out: &mut Records) -> io::Result<()> {
         if !self.has_cloud {
-            return;
+            return Ok(());
         }
         let (upn, name, mail) = (&self.cloud_upn, &self.name, &self.cloud_mail);
         let (proxies, anchor, id) = (&self.cloud_proxies, &self.anchor, &self.object_id_text);
@@ -1066,11 +1066,11 @@ impl Person {
         let synced = if self.synced { "True" } else { "" };
         match format {
             CloudFormat::MgUser | CloudFormat::AzureAdPs51 => {
-                out.row(&[id, upn, name, mail, proxies, anchor, synced]);
+                out.row(&[id, upn, name, mail, proxies, anchor, synced])
             }
             CloudFormat::Msol => {
                 let last_sync = if self.synced { "11/20/2026 3:14:07 PM" } else { "" };
-                out.row(&[upn, name, proxies, anchor, last_sync, id]);
+                out.row(&[upn, name, proxies, anchor, last_sync, id])
             }
         }
     }
@@ -1136,8 +1136,9 @@ enum Encoding {
     Ascii,
 }
 
-/// A file being written: rows go into a UTF-8 buffer handed to the writer in 1 MiB pieces
-/// (whole rows, so re-encoding never splits a character).
+/// A file being written: its text goes into a UTF-8 buffer handed to the writer in 1 MiB pieces
+/// of whole rows (so re-encoding never splits a character). The lines before the header are
+/// written as they are; the records then go through [`Out::records`].
 struct Out<'w> {
     writer: &'w mut dyn Write,
     buffer: Vec<u8>,
@@ -1163,35 +1164,19 @@ impl<'w> Out<'w> {
         self.buffer.extend_from_slice(b"\r\n");
     }
 
-    /// One record, every field quoted and its quotes doubled, CRLF: Export-Csv on Windows.
-    fn row(&mut self, fields: &[&str]) {
-        self.buffer.push(b'"');
-        for (i, field) in fields.iter().enumerate() {
-            if i > 0 {
-                self.buffer.extend_from_slice(b"\",\"");
-            }
-            if field.contains('"') {
-                for piece in field.split_inclusive('"') {
-                    self.buffer.extend_from_slice(piece.as_bytes());
-                    if piece.ends_with('"') {
-                        self.buffer.push(b'"');
-                    }
-                }
-            } else {
-                self.buffer.extend_from_slice(field.as_bytes());
-            }
-        }
-        self.buffer.extend_from_slice(b"\"\r\n");
+    /// The records from here on, quoted as Export-Csv on Windows quotes them: every field, its
+    /// quotes doubled, CRLF. The header and the rows may differ in length.
+    fn records(self) -> Records<'w> {
+        let csv = csv::WriterBuilder::new()
+            .quote_style(csv::QuoteStyle::Always)
+            .terminator(csv::Terminator::CRLF)
+            .flexible(true)
+            .from_writer(self);
+        Records { csv }
     }
 
-    fn flush_if_full(&mut self) -> io::Result<()> {
-        if self.buffer.len() >= CHUNK {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
+    /// Encodes the buffer and hands it to the writer.
+    fn write_buffer(&mut self) -> io::Result<()> {
         if self.encoding == Encoding::Utf8 {
             self.writer.write_all(&self.buffer)?;
         } else {
@@ -1215,8 +1200,42 @@ impl<'w> Out<'w> {
     }
 
     fn finish(mut self) -> io::Result<()> {
-        self.flush()?;
+        self.write_buffer()?;
         self.writer.flush()
+    }
+}
+
+/// What [`Records`]' CSV writer writes into: the buffer, and (at a flush, which [`Records`]
+/// makes after each whole record) the writer once the buffer holds a piece.
+impl Write for Out<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.buffer.len() >= CHUNK {
+            self.write_buffer()?;
+        }
+        Ok(())
+    }
+}
+
+/// A file's records, written with the `csv` writer.
+struct Records<'w> {
+    csv: csv::Writer<Out<'w>>,
+}
+
+impl Records<'_> {
+    fn row(&mut self, fields: &[&str]) -> io::Result<()> {
+        self.csv.write_record(fields)?;
+        // The record is whole in the buffer now: a piece may go.
+        self.csv.flush()
+    }
+
+    fn finish(self) -> io::Result<()> {
+        let out = self.csv.into_inner().map_err(|e| e.into_error())?;
+        out.finish()
     }
 }
 
