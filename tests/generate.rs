@@ -80,8 +80,8 @@ fn each_anomaly_gets_its_own_verdict() {
     let spec = SampleSpec { users: 80, anomalies: Anomalies::showcase(), ..SampleSpec::default() };
     let (onprem, cloud, _) = generate(&spec);
     let result = run(&onprem, &cloud);
-    let verdicts: Vec<&Verdict> = result.report.entries.iter().map(|e| &e.verdict).collect();
-    let count = |wanted: &Verdict| verdicts.iter().filter(|v| **v == wanted).count();
+    let verdicts: Vec<Verdict> = result.report.entries().map(|e| e.verdict).collect();
+    let count = |wanted: &Verdict| verdicts.iter().filter(|v| *v == wanted).count();
     let mismatch = |relation, found_by| Verdict::Mismatch { relation, found_by };
     let cases = [
         (mismatch(AnchorRelation::Custom, PersonKey::Upn), 3),
@@ -100,7 +100,7 @@ fn each_anomaly_gets_its_own_verdict() {
     for (verdict, n) in cases {
         assert_eq!(count(&verdict), n, "{verdict:?}");
     }
-    let findings: Vec<&Finding> = result.report.entries.iter().flat_map(|e| &e.findings).collect();
+    let findings: Vec<&Finding> = result.report.entries().flat_map(|e| e.findings).collect();
     let mail_cleared = findings.iter().filter(|f| matches!(f, Finding::MailCleared { .. }));
     assert_eq!(mail_cleared.count(), 2);
     let local = findings.iter().filter(|f| matches!(f, Finding::NonRoutableUpnSuffix { .. }));
@@ -167,7 +167,7 @@ fn cloud_rows_come_in_another_order() {
         let (onprem, cloud, _) = generate(&spec);
         run(&onprem, &cloud)
     };
-    let onprem_order: Vec<u32> = result.report.entries.iter().filter_map(|e| e.onprem).collect();
+    let onprem_order: Vec<u32> = result.report.entries().filter_map(|e| e.onprem).collect();
     let sorted = {
         let mut v = onprem_order.clone();
         v.sort_unstable();

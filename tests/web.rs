@@ -116,9 +116,8 @@ fn fixture_audit() -> Audit {
 fn entry_of(audit: &Audit, upn: &str) -> u32 {
     audit
         .report
-        .entries
-        .iter()
-        .position(|e| audit.report.cloud_of(e).is_some_and(|c| c.upn() == upn))
+        .entries()
+        .position(|e| audit.report.cloud_of(&e).is_some_and(|c| c.upn() == upn))
         .unwrap() as u32
 }
 

@@ -12,6 +12,10 @@ use crate::engine::guid::{
 };
 use crate::engine::str_like::str_like;
 
+mod key;
+
+pub(crate) use key::AnchorKey;
+
 /// A source anchor as the report holds it: the ImmutableID of a GUID, or a string attribute's
 /// value. Reads as a `&str` and compares, prints and serialises as the anchor's text, but a
 /// GUID's ImmutableID (nearly every anchor) is kept inline, so a million entries allocate no

@@ -33,7 +33,7 @@ use crate::engine::read::{
     read_bytes_into, read_table_into, ChunkSink, Field, FileInfo, Progress, ReadOptions, Reject,
     RowCount, RowSink, Table, Warning, AD_EXPORT,
 };
-use crate::engine::report::{Counts, MatchReport, Notice, Severity, Verdict};
+use crate::engine::report::{Category, Counts, MatchReport, Notice, Severity, Verdict};
 use crate::engine::users::{CloudBuilder, CloudUsers, OnPremBuilder, OnPremUsers};
 
 mod run;
@@ -401,8 +401,14 @@ fn mark_unreadable_partners(report: &mut MatchReport, unreadable: &[Reject]) {
             .filter(|k| !k.is_empty())
             .find_map(|k| tokens.get(&k.to_lowercase()).copied())
     };
-    let MatchReport { onprem_users, cloud_users, entries, .. } = report;
-    for entry in entries.iter_mut() {
+    let mut unreadable_partners = Vec::new();
+    for i in 0..report.entries.len() {
+        let alone = [Category::CloudOrphan, Category::CloudOnly, Category::OnPremOnly];
+        if !alone.contains(&report.entries.category(i)) {
+            continue;
+        }
+        let entry = report.entry(i);
+        let (onprem_users, cloud_users) = (&report.onprem_users, &report.cloud_users);
         let found = match (&entry.verdict, entry.onprem, entry.cloud) {
             (Verdict::CloudOrphan | Verdict::CloudOnly, None, Some(c)) => {
                 let c = cloud_users.get(c as usize);
@@ -425,8 +431,11 @@ fn mark_unreadable_partners(report: &mut MatchReport, unreadable: &[Reject]) {
             _ => None,
         };
         if let Some((side, line)) = found {
-            entry.verdict = Verdict::PartnerUnreadable { side, line };
+            unreadable_partners.push((i, Verdict::PartnerUnreadable { side, line }));
         }
+    }
+    for (i, verdict) in unreadable_partners {
+        report.entries.set_verdict(i, verdict);
     }
 }
 
@@ -724,8 +733,7 @@ mod tests {
                 assert_eq!(result.accounting[0].records, 8, "{pair}");
                 let verdict_of = |upn: &str| {
                     report
-                        .entries
-                        .iter()
+                        .entries()
                         .find(|e| report.cloud_of(e).is_some_and(|u| u.upn() == upn))
                         .map(|e| e.verdict.clone())
                 };
@@ -754,9 +762,8 @@ mod tests {
         let result = run("onprem-ps51-utf16le.csv", "cloud-mguser.csv").unwrap();
         let mail_findings = result
             .report
-            .entries
-            .iter()
-            .flat_map(|e| &e.findings)
+            .entries()
+            .flat_map(|e| e.findings)
             .filter(|f| matches!(f, Finding::MailCleared { .. } | Finding::MailChanges { .. }));
         assert_eq!(mail_findings.count(), 0);
         assert!(result.report.notices.iter().any(|n| n.message.contains("no mail column")));

@@ -3,10 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::anchor::{Anchor, AnchorClass};
 use crate::engine::model::{AnchorAttribute, RowRef};
 use crate::engine::users::{CloudUser, CloudUsers, OnPremUser, OnPremUsers};
 use crate::engine::Side;
+
+mod entries;
+
+pub use entries::{Entries, Entry};
 
 /// What Entra Connect / cloud sync will do with a user at cut-over. Every input row ends up in
 /// exactly one entry, and every entry has exactly one verdict.
@@ -52,6 +55,22 @@ pub enum Verdict {
         /// How many rows share it.
         rows: u32,
     },
+}
+
+impl Verdict {
+    /// The verdict's category.
+    pub fn category(&self) -> Category {
+        match self {
+            Verdict::HardMatch => Category::HardMatch,
+            Verdict::Mismatch { .. } => Category::Mismatch,
+            Verdict::SoftMatch { .. } => Category::SoftMatch,
+            Verdict::CloudOrphan => Category::CloudOrphan,
+            Verdict::CloudOnly => Category::CloudOnly,
+            Verdict::OnPremOnly => Category::OnPremOnly,
+            Verdict::DuplicateAnchor { .. } => Category::DuplicateAnchor,
+            Verdict::PartnerUnreadable { .. } => Category::PartnerUnreadable,
+        }
+    }
 }
 
 /// The verdicts without their details: what the counts and filters use.
@@ -438,69 +457,6 @@ fn lines(rows: &[RowRef]) -> String {
     format!("{}{more}", shown.join(", "))
 }
 
-/// One user, or one pair of users, with what will happen to it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
-    /// What will happen.
-    pub verdict: Verdict,
-    /// The on-prem user, as an index into [`MatchReport::onprem_users`].
-    pub onprem: Option<u32>,
-    /// The cloud user, as an index into [`MatchReport::cloud_users`].
-    pub cloud: Option<u32>,
-    /// The anchor the engine will compute for the on-prem user (what the cloud should hold).
-    pub anchor: Option<Anchor>,
-    /// What the cloud user's ImmutableID is made of.
-    pub cloud_anchor: Option<AnchorClass>,
-    /// Everything else noticed, most severe first.
-    pub findings: Vec<Finding>,
-}
-
-impl Entry {
-    /// An entry of nobody, to be written over: it holds no allocation.
-    pub(crate) fn placeholder() -> Entry {
-        Entry {
-            verdict: Verdict::HardMatch,
-            onprem: None,
-            cloud: None,
-            anchor: None,
-            cloud_anchor: None,
-            findings: Vec::new(),
-        }
-    }
-
-    /// The entry's category.
-    pub fn category(&self) -> Category {
-        match self.verdict {
-            Verdict::HardMatch => Category::HardMatch,
-            Verdict::Mismatch { .. } => Category::Mismatch,
-            Verdict::SoftMatch { .. } => Category::SoftMatch,
-            Verdict::CloudOrphan => Category::CloudOrphan,
-            Verdict::CloudOnly => Category::CloudOnly,
-            Verdict::OnPremOnly => Category::OnPremOnly,
-            Verdict::DuplicateAnchor { .. } => Category::DuplicateAnchor,
-            Verdict::PartnerUnreadable { .. } => Category::PartnerUnreadable,
-        }
-    }
-
-    /// Whether the cloud user's anchor is not base64 of a GUID (an Okta ID, a UPN, GUID text…).
-    pub fn has_custom_anchor(&self) -> bool {
-        self.cloud_anchor.as_ref().is_some_and(|class| {
-            !matches!(class, AnchorClass::Empty | AnchorClass::Base64Guid { .. })
-        })
-    }
-
-    /// Whether any finding or the verdict is about a duplicate value.
-    pub fn has_duplicate(&self) -> bool {
-        matches!(self.verdict, Verdict::DuplicateAnchor { .. })
-            || self.findings.iter().any(Finding::is_duplicate)
-    }
-
-    /// The most severe finding's severity, if any.
-    pub fn worst_finding(&self) -> Option<Severity> {
-        self.findings.iter().map(Finding::severity).max()
-    }
-}
-
 /// The counts of a report: per category, and the accounting of every input row.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
@@ -544,38 +500,29 @@ pub struct MatchReport {
     /// The cloud users, in file order.
     pub cloud_users: CloudUsers,
     /// One entry per user or pair: cloud file order, then on-prem-only users in file order.
-    pub entries: Vec<Entry>,
+    pub entries: Entries,
     /// Run-level notices (delete threshold, what this report cannot check…).
     pub notices: Vec<Notice>,
 }
 
 impl MatchReport {
-    /// The on-prem user of an entry.
-    pub fn onprem_of(&self, entry: &Entry) -> Option<OnPremUser<'_>> {
-        entry.onprem.map(|i| self.onprem_users.get(i as usize))
-    }
-
-    /// The cloud user of an entry.
-    pub fn cloud_of(&self, entry: &Entry) -> Option<CloudUser<'_>> {
-        entry.cloud.map(|i| self.cloud_users.get(i as usize))
-    }
-
     /// Counts per category and the row accounting.
     pub fn counts(&self) -> Counts {
         let mut counts = Counts {
             by_category: Category::ALL.iter().map(|c| (*c, 0)).collect(),
             ..Counts::default()
         };
-        for entry in &self.entries {
-            if let Some(slot) = counts.by_category.iter_mut().find(|(c, _)| *c == entry.category())
-            {
+        let entries = &self.entries;
+        for i in 0..entries.len() {
+            let category = entries.category(i);
+            if let Some(slot) = counts.by_category.iter_mut().find(|(c, _)| *c == category) {
                 slot.1 += 1;
             }
-            counts.custom_anchor += u64::from(entry.has_custom_anchor());
-            counts.duplicates += u64::from(entry.has_duplicate());
-            counts.with_problems += u64::from(entry.worst_finding() == Some(Severity::Problem));
-            counts.onprem_rows += u64::from(entry.onprem.is_some());
-            counts.cloud_rows += u64::from(entry.cloud.is_some());
+            counts.custom_anchor += u64::from(entries.has_custom_anchor(i));
+            counts.duplicates += u64::from(entries.has_duplicate(i));
+            counts.with_problems += u64::from(entries.worst_finding(i) == Some(Severity::Problem));
+            counts.onprem_rows += u64::from(entries.onprem(i).is_some());
+            counts.cloud_rows += u64::from(entries.cloud(i).is_some());
         }
         counts
     }

@@ -74,8 +74,8 @@ pub struct RowSummary {
 /// Ties keep file order, so the result is deterministic.
 pub fn select(report: &MatchReport, query: &Query) -> Vec<u32> {
     let needle = query.search.trim().to_lowercase();
-    let mut selected: Vec<u32> = report
-        .entries
+    let entries: Vec<Entry> = report.entries().collect();
+    let mut selected: Vec<u32> = entries
         .iter()
         .enumerate()
         .filter(|(_, e)| query.categories.is_empty() || query.categories.contains(&e.category()))
@@ -86,7 +86,7 @@ pub fn select(report: &MatchReport, query: &Query) -> Vec<u32> {
         .collect();
     let key = query.sort;
     selected.sort_by(|&a, &b| {
-        let (a_entry, b_entry) = (&report.entries[a as usize], &report.entries[b as usize]);
+        let (a_entry, b_entry) = (&entries[a as usize], &entries[b as usize]);
         // Entries without the sorted value go last in either direction; ties keep file order.
         let missing = |e: &Entry| sort_value(report, e, key).is_none();
         missing(a_entry)
@@ -117,7 +117,7 @@ pub fn window(
 
 /// The list row of one entry.
 pub fn summary(report: &MatchReport, index: u32) -> RowSummary {
-    let entry = &report.entries[index as usize];
+    let entry = &report.entry(index as usize);
     let p = report.onprem_of(entry);
     let c = report.cloud_of(entry);
     RowSummary {

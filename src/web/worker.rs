@@ -504,7 +504,7 @@ pub fn overview(audit: &Audit) -> Overview {
 
 /// One entry as the detail panel shows it.
 pub fn detail(audit: &Audit, index: u32) -> Detail {
-    let entry = &audit.report.entries[index as usize];
+    let entry = &audit.report.entry(index as usize);
     let view = entry_view(&audit.report, entry);
     let pair = |label: &str, value: &str| (label.to_string(), value.to_string());
     let guid =
@@ -546,7 +546,7 @@ pub fn detail(audit: &Audit, index: u32) -> Detail {
         category: Some(view.category),
         onprem,
         cloud,
-        anchor: view.anchor.map(String::from),
+        anchor: view.anchor.as_deref().map(String::from),
         anchor_class: view.cloud_anchor_class.map(String::from),
         anchor_explain: entry.cloud_anchor.as_ref().map(|c| c.explain()),
         reason: view.reason,

@@ -8,76 +8,21 @@
 
 use std::hash::BuildHasher;
 
-use uuid::Uuid;
-
-use crate::engine::anchor::{Anchor, AnchorClass};
-use crate::engine::guid::guid_from_immutable_id;
+use crate::engine::anchor::{AnchorClass, AnchorKey};
 use crate::engine::model::AnchorAttribute;
-use crate::engine::users::{CloudUsers, OnPremUser, OnPremUsers};
+use crate::engine::users::{CloudUsers, OnPremUsers};
 
-/// An anchor as the matcher compares it. Canonical base64 of 16 bytes and the bytes determine
-/// each other, so an anchor that is a GUID's ImmutableID is keyed by the GUID: equal keys are
-/// equal anchors, and the base64 text is never built, hashed or read to compare. Any other
-/// value is keyed by its text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum AnchorKey<'a> {
-    /// `immutable_id(guid)`.
-    Guid(Uuid),
-    /// A value that is not canonical base64 of 16 bytes.
-    Text(&'a str),
-}
-
-impl<'a> AnchorKey<'a> {
-    /// The key of an anchor value as written (a string anchor attribute); `None` when empty.
-    pub(crate) fn of_text(value: &'a str) -> Option<AnchorKey<'a>> {
-        if value.is_empty() {
-            return None;
+/// What the anchors sort by: the GUID's 128 bits, or the text's 64-bit hash (with a bit of its
+/// own, so no text sorts with a GUID). Equal keys sort alike; text keys that sort alike are told
+/// apart by their text.
+fn sort_key(key: AnchorKey) -> SortKey {
+    match key {
+        AnchorKey::Guid(guid) => {
+            let bits = guid.as_u128();
+            SortKey { text: false, high: (bits >> 64) as u64, low: bits as u64 }
         }
-        Some(guid_from_immutable_id(value).map_or(AnchorKey::Text(value), AnchorKey::Guid))
-    }
-
-    /// [`AnchorKey::of_text`] of a cloud ImmutableID, from its class: classifying found the
-    /// GUID already (a value is [`AnchorClass::Base64Guid`] exactly when it is canonical base64
-    /// of 16 bytes).
-    pub(crate) fn of_cloud(value: &'a str, class: &AnchorClass) -> Option<AnchorKey<'a>> {
-        match class {
-            _ if value.is_empty() => None,
-            AnchorClass::Base64Guid { guid } => Some(AnchorKey::Guid(*guid)),
-            _ => Some(AnchorKey::Text(value)),
-        }
-    }
-
-    /// The key of the anchor Entra Connect will compute for an on-prem user.
-    pub(crate) fn onprem(user: OnPremUser<'a>, anchor: &AnchorAttribute) -> Option<AnchorKey<'a>> {
-        match anchor {
-            AnchorAttribute::ConsistencyGuidElseObjectGuid => {
-                user.consistency_guid().or(user.object_guid()).map(AnchorKey::Guid)
-            }
-            AnchorAttribute::ObjectGuid => user.object_guid().map(AnchorKey::Guid),
-            AnchorAttribute::Column(_) => user.string_anchor().and_then(Self::of_text),
-        }
-    }
-
-    /// The anchor: the ImmutableID of a GUID key, or the value's text.
-    pub(crate) fn to_anchor(self) -> Anchor {
-        match self {
-            AnchorKey::Guid(guid) => Anchor::of_guid(&guid),
-            AnchorKey::Text(text) => Anchor::from(text.to_string()),
-        }
-    }
-
-    /// What the anchors sort by: the GUID's 128 bits, or the text's 64-bit hash (with a bit of
-    /// its own, so no text sorts with a GUID). Equal keys sort alike; text keys that sort alike
-    /// are told apart by their text.
-    fn sort_key(self) -> SortKey {
-        match self {
-            AnchorKey::Guid(guid) => {
-                let bits = guid.as_u128();
-                SortKey { text: false, high: (bits >> 64) as u64, low: bits as u64 }
-            }
-            AnchorKey::Text(text) => {
-                SortKey { text: true, high: rustc_hash::FxBuildHasher.hash_one(text), low: 0 }
-            }
+        AnchorKey::Text(text) => {
+            SortKey { text: true, high: rustc_hash::FxBuildHasher.hash_one(text), low: 0 }
         }
     }
 }
@@ -97,7 +42,7 @@ impl SortedAnchors {
     pub(crate) fn new<'a>(keys: impl Iterator<Item = Option<AnchorKey<'a>>>) -> SortedAnchors {
         let mut sorted: Vec<(SortKey, u32)> = keys
             .enumerate()
-            .filter_map(|(position, key)| Some((key?.sort_key(), position as u32)))
+            .filter_map(|(position, key)| Some((sort_key(key?), position as u32)))
             .collect();
         // Positions are distinct, so the order is total and the unstable sort deterministic.
         sorted.sort_unstable();
@@ -223,6 +168,7 @@ fn split_by_text<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use uuid::Uuid;
 
     /// The join as a map from each key to its holders would give it.
     pub(super) fn by_map(onprem: &[Option<AnchorKey>], cloud: &[Option<AnchorKey>]) -> AnchorJoin {
@@ -287,6 +233,7 @@ mod properties {
 
     use super::tests::{by_map, merged};
     use super::*;
+    use uuid::Uuid;
 
     const TEXTS: [&str; 4] = ["E1", "e1", "x", "E1 "];
 

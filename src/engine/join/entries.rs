@@ -1,49 +1,66 @@
 //! The verdicts made into the report's entries, in the report's order, each with its findings.
 
-use super::anchor::AnchorKey;
 use super::findings::Findings;
 use super::matcher::Verdicts;
 use super::slots::BATCH;
-use crate::engine::anchor::{Anchor, AnchorClass};
+use crate::engine::anchor::{Anchor, AnchorClass, AnchorKey};
 use crate::engine::concurrent::both;
 use crate::engine::model::AnchorAttribute;
-use crate::engine::report::{Entry, Verdict};
+use crate::engine::report::{Entries, Finding, Verdict};
 use crate::engine::users::{CloudUsers, OnPremUsers};
 
 /// The report's entries in its order: cloud file order, then the on-prem users without a cloud
 /// user in on-prem file order. Each is made once, complete with its findings.
 pub(super) fn entries(
     verdicts: Verdicts,
-    mut cloud_classes: Vec<AnchorClass>,
+    cloud_classes: Vec<AnchorClass>,
     (onprem, cloud): (&OnPremUsers, &CloudUsers),
     attribute: &AnchorAttribute,
     findings: &Findings,
-) -> Vec<Entry> {
+) -> Entries {
     let Verdicts { cloud: mut cloud_verdicts, mut onprem_alone } = verdicts;
     onprem_alone.sort_by_key(|&(i, _)| i);
     let maker = EntryMaker { onprem, cloud, attribute, findings };
     // Each cloud user's entry needs only its own verdict and the read-only findings: the two
-    // halves of the cloud file are made at once, each into its half of one allocation (a
-    // cloud user has at most one entry), and the gap between them is closed in place. (Made
-    // apart and appended, the second half was a second copy at the run's peak.)
-    let cloud_count = cloud_verdicts.len();
-    let half = cloud_count / 2;
-    let mut entries = Vec::with_capacity(cloud_count + onprem_alone.len());
-    entries.resize_with(cloud_count, Entry::placeholder);
+    // halves of the cloud file are made at once, the second appended to the first.
+    let half = cloud_verdicts.len() / 2;
+    let after_first = cloud_verdicts.len() - half + onprem_alone.len();
     let (first_verdicts, last_verdicts) = cloud_verdicts.split_at_mut(half);
-    let (first_classes, last_classes) = cloud_classes.split_at_mut(half);
-    let (first_out, last_out) = entries.split_at_mut(half);
-    let (first_made, last_made) = both(
-        || maker.cloud_entries(0, first_verdicts, first_classes, first_out),
-        || maker.cloud_entries(half, last_verdicts, last_classes, last_out),
+    let (first_classes, last_classes) = cloud_classes.split_at(half);
+    let (mut entries, last) = both(
+        || maker.cloud_entries(0, first_verdicts, first_classes, after_first),
+        || maker.cloud_entries(half, last_verdicts, last_classes, 0),
     );
-    entries.truncate(half + last_made);
-    entries.drain(first_made..half);
+    drop(cloud_verdicts);
+    drop(cloud_classes);
+    entries.append(last);
     for (i, verdict) in onprem_alone {
         let anchor = AnchorKey::onprem(onprem.get(i as usize), attribute).map(AnchorKey::to_anchor);
-        entries.push(maker.entry(verdict, Some(i), None, anchor, None));
+        maker.push(&mut entries, EntryDraft::new(verdict, Some(i), None, anchor, None));
     }
     entries
+}
+
+/// An entry being made: what its findings are worked out from, and the findings.
+pub(super) struct EntryDraft {
+    pub(super) verdict: Verdict,
+    pub(super) onprem: Option<u32>,
+    pub(super) cloud: Option<u32>,
+    pub(super) anchor: Option<Anchor>,
+    pub(super) cloud_anchor: Option<AnchorClass>,
+    pub(super) findings: Vec<Finding>,
+}
+
+impl EntryDraft {
+    fn new(
+        verdict: Verdict,
+        onprem: Option<u32>,
+        cloud: Option<u32>,
+        anchor: Option<Anchor>,
+        cloud_anchor: Option<AnchorClass>,
+    ) -> EntryDraft {
+        EntryDraft { verdict, onprem, cloud, anchor, cloud_anchor, findings: Vec::new() }
+    }
 }
 
 /// What an entry is made from.
@@ -55,29 +72,23 @@ struct EntryMaker<'a> {
 }
 
 impl EntryMaker<'_> {
-    fn entry(
-        &self,
-        verdict: Verdict,
-        onprem: Option<u32>,
-        cloud: Option<u32>,
-        anchor: Option<Anchor>,
-        cloud_anchor: Option<AnchorClass>,
-    ) -> Entry {
-        let mut entry = Entry { verdict, onprem, cloud, anchor, cloud_anchor, findings: vec![] };
-        self.findings.add(&mut entry);
-        entry
+    /// Adds the draft's findings to it, and it to `entries`.
+    fn push(&self, entries: &mut Entries, mut draft: EntryDraft) {
+        self.findings.add(&mut draft);
+        let EntryDraft { verdict, onprem, cloud, cloud_anchor, findings, .. } = draft;
+        entries.push(verdict, (onprem, cloud), cloud_anchor.as_ref(), findings);
     }
 
     /// The entries of the cloud users from `first` on, whose verdicts and classes these are,
-    /// written in order from the start of `out` (as long as the verdicts); returns how many.
+    /// with room for `more` after them.
     fn cloud_entries(
         &self,
         first: usize,
         verdicts: &mut [Option<(Verdict, Option<u32>)>],
-        classes: &mut [AnchorClass],
-        out: &mut [Entry],
-    ) -> usize {
-        let mut made = 0;
+        classes: &[AnchorClass],
+        more: usize,
+    ) -> Entries {
+        let mut entries = Entries::with_capacity(verdicts.len() + more);
         for at in 0..verdicts.len() {
             // The next batch's partners are far apart in the on-prem arrays: their slots are
             // read first, together, so the processor waits for them at once (see
@@ -88,19 +99,20 @@ impl EntryMaker<'_> {
                 std::hint::black_box(next.filter_map(|(_, p)| *p).fold(0, touch));
             }
             let Some((verdict, partner)) = verdicts[at].take() else { continue };
-            let class = std::mem::replace(&mut classes[at], AnchorClass::Empty);
+            let class = &classes[at];
             let c = first + at;
             let anchor = match verdict {
                 // The anchors are equal: the cloud's, written from its GUID, spares reading the
                 // on-prem user.
-                Verdict::HardMatch => AnchorKey::of_cloud(self.cloud.get(c).immutable_id(), &class),
+                Verdict::HardMatch => AnchorKey::of_cloud(self.cloud.get(c).immutable_id(), class),
                 _ => partner
                     .and_then(|i| AnchorKey::onprem(self.onprem.get(i as usize), self.attribute)),
             };
             let anchor = anchor.map(AnchorKey::to_anchor);
-            out[made] = self.entry(verdict, partner, Some(c as u32), anchor, Some(class));
-            made += 1;
+            let draft =
+                EntryDraft::new(verdict, partner, Some(c as u32), anchor, Some(class.clone()));
+            self.push(&mut entries, draft);
         }
-        made
+        entries
     }
 }

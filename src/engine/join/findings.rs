@@ -4,12 +4,13 @@
 use rustc_hash::FxHashSet as HashSet;
 use uuid::Uuid;
 
+use super::entries::EntryDraft;
 use super::keys::{Holders, KeyNumbers, SideKeys};
 use super::suffix::{domain_problem, suffix_finding, upn_domain, SuffixProblem};
 use super::MatchOptions;
 use crate::engine::anchor::{AnchorClass, MAX_STRING_ANCHOR_CHARS};
 use crate::engine::model::{fold_cow, AnchorAttribute, RowRef};
-use crate::engine::report::{Entry, Finding, Verdict};
+use crate::engine::report::{Finding, Verdict};
 use crate::engine::users::{CloudUser, CloudUsers, OnPremUser, OnPremUsers};
 use crate::engine::Side;
 
@@ -82,7 +83,7 @@ impl<'a> Findings<'a> {
         keys.upn ^ u32::from(checks.has_file_immutable_id)
     }
 
-    pub(super) fn add(&self, entry: &mut Entry) {
+    pub(super) fn add(&self, entry: &mut EntryDraft) {
         let Findings { onprem, cloud, onprem_keys, cloud_keys, options, .. } = *self;
         let p = entry.onprem.map(|i| onprem.get(i as usize));
         let c = entry.cloud.map(|i| cloud.get(i as usize));

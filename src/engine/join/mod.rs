@@ -40,12 +40,13 @@ mod tests;
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::anchor::AnchorKey;
 use crate::engine::anchor::{classify_anchor, Anchor, AnchorClass};
 use crate::engine::concurrent::both;
 use crate::engine::model::AnchorAttribute;
 use crate::engine::report::MatchReport;
 use crate::engine::users::{CloudUser, CloudUsers, OnPremUser, OnPremUsers};
-use anchor::{anchor_join, AnchorKey};
+use anchor::anchor_join;
 use entries::entries;
 use findings::Findings;
 use keys::{Interner, SideKeys};

@@ -1,6 +1,6 @@
 //! What the report says of the whole run rather than of one user.
 
-use crate::engine::report::{Entry, Notice, Severity, Verdict};
+use crate::engine::report::{Category, Entries, Notice, Severity};
 use crate::engine::users::CloudUsers;
 
 /// Entra Connect deletes no more than this many objects in one export unless told to
@@ -8,12 +8,11 @@ use crate::engine::users::CloudUsers;
 pub const DELETE_THRESHOLD: usize = 500;
 
 /// The run's notices: the accidental-delete threshold, and what these exports cannot tell.
-pub(super) fn notices(entries: &[Entry], cloud: &CloudUsers) -> Vec<Notice> {
+pub(super) fn notices(entries: &Entries, cloud: &CloudUsers) -> Vec<Notice> {
     let mut notices = Vec::new();
-    let synced_orphans = entries
-        .iter()
-        .filter(|e| matches!(e.verdict, Verdict::CloudOrphan))
-        .filter_map(|e| e.cloud)
+    let synced_orphans = (0..entries.len())
+        .filter(|&i| entries.category(i) == Category::CloudOrphan)
+        .filter_map(|i| entries.cloud(i))
         .filter(|&c| cloud.get(c as usize).synced() == Some(true))
         .count();
     if synced_orphans > DELETE_THRESHOLD {

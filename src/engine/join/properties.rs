@@ -150,7 +150,7 @@ proptest! {
         let is_takeover = |f: &Finding| {
             matches!(f, Finding::UpnChanges { .. } | Finding::MailChanges { .. } | Finding::MailCleared { .. })
         };
-        for entry in &report.entries {
+        for entry in report.entries() {
             let joins = matches!(entry.verdict, Verdict::HardMatch | Verdict::SoftMatch { .. });
             let (Some(i), Some(c), true) = (entry.onprem, entry.cloud, joins) else { continue };
             let mut expected = Vec::new();
@@ -173,7 +173,7 @@ proptest! {
         let report = match_test_users(onprem.clone(), cloud.clone(), &options);
         let mut onprem_seen = vec![0u32; n_onprem];
         let mut cloud_seen = vec![0u32; n_cloud];
-        for entry in &report.entries {
+        for entry in report.entries() {
             prop_assert!(entry.onprem.is_some() || entry.cloud.is_some());
             if let Some(i) = entry.onprem { onprem_seen[i as usize] += 1; }
             if let Some(c) = entry.cloud { cloud_seen[c as usize] += 1; }

@@ -53,13 +53,13 @@ fn run(onprem: Vec<TestOnPremUser>, cloud: Vec<TestCloudUser>) -> MatchReport {
     match_test_users(onprem, cloud, &MatchOptions::default())
 }
 
-fn verdicts_and_rows(report: &MatchReport) -> Vec<(&Verdict, Option<u32>, Option<u32>)> {
-    report.entries.iter().map(|e| (&e.verdict, e.onprem, e.cloud)).collect()
+fn verdicts_and_rows(report: &MatchReport) -> Vec<(Verdict, Option<u32>, Option<u32>)> {
+    report.entries().map(|e| (e.verdict, e.onprem, e.cloud)).collect()
 }
 
-fn only(report: &MatchReport) -> &Entry {
-    assert_eq!(report.entries.len(), 1, "{:#?}", report.entries);
-    &report.entries[0]
+fn only(report: &MatchReport) -> Entry<'_> {
+    assert_eq!(report.entries.len(), 1, "{:#?}", report.entries().collect::<Vec<_>>());
+    report.entry(0)
 }
 
 #[test]
@@ -122,7 +122,7 @@ fn hard_match_is_case_sensitive() {
         vec![onprem(1, "jane@contoso.com", G1)],
         vec![cloud(1, "jane@contoso.com", "YYURNW0Z6KCXEYIDEBDT8A==")],
     );
-    assert!(matches!(report.entries[0].verdict, Verdict::Mismatch { .. }));
+    assert!(matches!(report.entry(0).verdict, Verdict::Mismatch { .. }));
 }
 
 #[test]
@@ -298,11 +298,11 @@ fn soft_match_prefers_primary_smtp_then_upn() {
     by_smtp.proxy_addresses = vec!["SMTP:jane.doe@contoso.com".into()];
     let by_upn = cloud(2, "jane@contoso.com", "");
     let report = run(vec![p.clone()], vec![by_upn.clone(), by_smtp]);
-    let joined = report.entries.iter().find(|e| e.onprem.is_some()).unwrap();
+    let joined = report.entries().find(|e| e.onprem.is_some()).unwrap();
     assert_eq!(joined.verdict, Verdict::SoftMatch { by: SoftMatchKey::PrimarySmtp });
     assert_eq!(joined.cloud, Some(1));
     // The UPN holder is left alone, but the UPN clash is reported on the joined pair.
-    assert_eq!(report.entries[0].verdict, Verdict::CloudOrphan);
+    assert_eq!(report.entry(0).verdict, Verdict::CloudOrphan);
     assert!(joined.findings.iter().any(|f| matches!(f, Finding::UpnTaken { .. })));
 
     let report = run(vec![p], vec![by_upn]);
@@ -331,8 +331,8 @@ fn soft_match_wins_over_a_mismatched_upn_holder() {
     let mut soft = cloud(2, "jdoe@contoso.com", "");
     soft.mail = "jane@contoso.com".into();
     let report = run(vec![p], vec![cloud(1, "jane@contoso.com", "00ub0oNGTSWTBKOLGLNR"), soft]);
-    assert_eq!(report.entries[0].verdict, Verdict::CloudOrphan);
-    assert_eq!(report.entries[1].verdict, Verdict::SoftMatch { by: SoftMatchKey::PrimarySmtp });
+    assert_eq!(report.entry(0).verdict, Verdict::CloudOrphan);
+    assert_eq!(report.entry(1).verdict, Verdict::SoftMatch { by: SoftMatchKey::PrimarySmtp });
 }
 
 #[test]
@@ -343,8 +343,8 @@ fn orphans_cloud_only_and_onprem_only() {
         vec![onprem(1, "new@contoso.com", G1)],
         vec![cloud(1, "gone@contoso.com", "iGhmiAEBERG7uxI0VniQqw=="), cloud_only],
     );
-    let verdicts: Vec<&Verdict> = report.entries.iter().map(|e| &e.verdict).collect();
-    assert_eq!(verdicts, [&Verdict::CloudOrphan, &Verdict::CloudOnly, &Verdict::OnPremOnly]);
+    let verdicts: Vec<Verdict> = report.entries().map(|e| e.verdict).collect();
+    assert_eq!(verdicts, [Verdict::CloudOrphan, Verdict::CloudOnly, Verdict::OnPremOnly]);
 }
 
 #[test]
@@ -366,12 +366,12 @@ fn duplicate_anchors_on_either_side() {
     assert_eq!(
         verdicts_and_rows(&report),
         [
-            (&dup_onprem, None, Some(0)),
-            (&dup_cloud, None, Some(1)),
-            (&dup_cloud, None, Some(2)),
-            (&dup_onprem, Some(0), None),
-            (&dup_onprem, Some(1), None),
-            (&Verdict::OnPremOnly, Some(2), None),
+            (dup_onprem.clone(), None, Some(0)),
+            (dup_cloud.clone(), None, Some(1)),
+            (dup_cloud.clone(), None, Some(2)),
+            (dup_onprem.clone(), Some(0), None),
+            (dup_onprem.clone(), Some(1), None),
+            (Verdict::OnPremOnly, Some(2), None),
         ]
     );
     assert_eq!(report.counts().duplicates, 5);
@@ -396,19 +396,19 @@ fn cloud_duplicates_of_a_held_anchor_and_of_an_unheld_one() {
     assert_eq!(
         verdicts_and_rows(&report),
         [
-            (&dup_cloud, None, Some(0)),
-            (&dup_cloud, None, Some(1)),
-            (&dup_cloud, None, Some(2)),
-            (&dup_cloud, None, Some(3)),
-            (&Verdict::CloudOrphan, None, Some(4)),
+            (dup_cloud.clone(), None, Some(0)),
+            (dup_cloud.clone(), None, Some(1)),
+            (dup_cloud.clone(), None, Some(2)),
+            (dup_cloud.clone(), None, Some(3)),
+            (Verdict::CloudOrphan, None, Some(4)),
             // Not on-prem only (issue 15): an ImmutableID belongs to one user in a tenant
             // (domain.md §2, hard match first), so Connect hard-matches a@contoso.com to
             // the cloud user that really holds G1's anchor; the export cannot tell which.
-            (&dup_cloud, Some(0), None),
+            (dup_cloud.clone(), Some(0), None),
         ]
     );
     // What the admin reads says so, and not that a new user will be created.
-    let reason = crate::engine::advice::reason(&report, &report.entries[5]);
+    let reason = crate::engine::advice::reason(&report, &report.entry(5));
     assert!(reason.contains("will hard-match this account"), "{reason}");
     assert!(reason.contains("Export the cloud users again"), "{reason}");
     assert!(!reason.contains("create a new cloud user"), "{reason}");
@@ -432,7 +432,7 @@ fn upn_and_suffix_findings() {
     c.synced = Some(false);
     let report =
         run(vec![onprem(1, "jane@corp.local", G1), onprem(2, "bob@fabrikam.com", G2)], vec![c]);
-    let findings = &report.entries[0].findings;
+    let findings = &report.entry(0).findings;
     assert!(findings.contains(&Finding::NonRoutableUpnSuffix { suffix: "corp.local".into() }));
     assert!(findings.contains(&Finding::UpnChanges {
         from: "jane@contoso.com".into(),
@@ -440,7 +440,7 @@ fn upn_and_suffix_findings() {
     }));
     assert!(findings.contains(&Finding::TakesOverCloudUser { blocked: false }));
     assert_eq!(
-        report.entries[1].findings,
+        report.entry(1).findings,
         [Finding::UpnSuffixNotInTenant { suffix: "fabrikam.com".into() }]
     );
 }
@@ -450,7 +450,7 @@ fn duplicate_upns_within_a_side_point_at_each_other() {
     let report =
         run(vec![onprem(1, "jane@contoso.com", G1), onprem(2, "Jane@Contoso.com", G2)], vec![]);
     assert_eq!(
-        report.entries[0].findings,
+        report.entry(0).findings,
         [Finding::DuplicateUpn { side: Side::OnPrem, others: vec![RowRef { line: 3, record: 2 }] }]
     );
 }

@@ -35,8 +35,8 @@ pub fn write_csv<W: io::Write>(audit: &Audit, mut out: W) -> io::Result<()> {
     let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
     writer.write_record(CSV_HEADER)?;
     let report = &audit.report;
-    for entry in &report.entries {
-        let view = entry_view(report, entry);
+    for entry in report.entries() {
+        let view = entry_view(report, &entry);
         let (p, c) = (view.onprem.as_ref(), view.cloud.as_ref());
         let findings: Vec<String> =
             view.findings.iter().map(|f| format!("[{:?}] {}", f.severity, f.message)).collect();
@@ -51,7 +51,7 @@ pub fn write_csv<W: io::Write>(audit: &Audit, mut out: W) -> io::Result<()> {
             p.and_then(|p| p.object_guid).map_or("".into(), |g| g.hyphenated().to_string().into()),
             p.and_then(|p| p.consistency_guid)
                 .map_or("".into(), |g| g.hyphenated().to_string().into()),
-            view.anchor.unwrap_or_default().into(),
+            view.anchor.as_deref().unwrap_or_default().into(),
             c.map_or("".into(), |c| number(c.line)),
             c.map_or("", |c| c.upn).into(),
             c.map_or("", |c| c.immutable_id).into(),

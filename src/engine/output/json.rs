@@ -1,6 +1,7 @@
 //! The report as JSON: the shape documented in the README ("JSON report").
 
 use std::io;
+use std::ops::Range;
 
 use serde::ser::Serializer;
 use serde::Serialize;
@@ -9,7 +10,7 @@ use crate::engine::audit::{Accounting, Audit};
 use crate::engine::concurrent::both;
 use crate::engine::output::{entry_view, headline, EntryView, Headline};
 use crate::engine::read::Reject;
-use crate::engine::report::{Category, Entry, MatchReport, Notice};
+use crate::engine::report::{Category, MatchReport, Notice};
 
 /// The JSON document. Field names are camelCase; `version` changes when the shape does.
 #[derive(Clone, Debug, Serialize)]
@@ -143,9 +144,13 @@ fn write_entries<W: io::Write>(report: &MatchReport, out: &mut W) -> io::Result<
         return out.write_all(b"[]");
     }
     out.write_all(b"[")?;
-    let chunks: Vec<&[Entry]> = report.entries.chunks(CHUNK).collect();
+    let chunks: Vec<Range<usize>> = (0..report.entries.len())
+        .step_by(CHUNK)
+        .map(|start| start..report.entries.len().min(start + CHUNK))
+        .collect();
     for pair in chunks.chunks(2) {
-        let format = |chunk: Option<&&[Entry]>| chunk.map(|c| format_entries(report, c));
+        let format =
+            |chunk: Option<&Range<usize>>| chunk.map(|c| format_entries(report, c.clone()));
         let (first, second) = both(|| format(pair.first()), || format(pair.get(1)));
         for text in [first, second].into_iter().flatten() {
             out.write_all(&text?)?;
@@ -156,15 +161,14 @@ fn write_entries<W: io::Write>(report: &MatchReport, out: &mut W) -> io::Result<
 
 /// Entries as they stand in the array: each after `\n` and its indent (`,` before all but
 /// the document's first), their own lines indented to the array's depth.
-fn format_entries(report: &MatchReport, entries: &[Entry]) -> io::Result<Vec<u8>> {
-    let first_of_all = std::ptr::eq(entries.as_ptr(), report.entries.as_ptr());
+fn format_entries(report: &MatchReport, entries: Range<usize>) -> io::Result<Vec<u8>> {
     let mut text = Vec::with_capacity(entries.len() * 1024);
     let mut one = Vec::with_capacity(2048);
-    for (n, entry) in entries.iter().enumerate() {
+    for i in entries {
         one.clear();
-        serde_json::to_writer_pretty(&mut one, &entry_view(report, entry))
+        serde_json::to_writer_pretty(&mut one, &entry_view(report, &report.entry(i)))
             .map_err(io::Error::from)?;
-        text.extend_from_slice(if n == 0 && first_of_all { b"\n    " } else { b",\n    " });
+        text.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
         // A pretty-printed value's only raw newlines are between its lines (strings escape
         // theirs), so indenting after each gives the same bytes as printing it in place.
         for line in one.split_inclusive(|&b| b == b'\n') {
@@ -272,7 +276,7 @@ pub fn to_json(audit: &Audit) -> JsonReport<'_> {
         anchor_attribute: head.anchor_attribute,
         counts: head.counts,
         accounting: audit.accounting.to_vec(),
-        entries: audit.report.entries.iter().map(|e| entry_view(&audit.report, e)).collect(),
+        entries: audit.report.entries().map(|e| entry_view(&audit.report, &e)).collect(),
         unreadable: audit.unreadable.iter().map(unreadable_view).collect(),
         notices: audit.report.notices.clone(),
     }

@@ -16,7 +16,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::engine::advice::{fix, reason, Fix};
-use crate::engine::anchor::AnchorClass;
+use crate::engine::anchor::{Anchor, AnchorClass};
 use crate::engine::audit::Audit;
 use crate::engine::report::{Category, Entry, MatchReport, Severity};
 
@@ -109,7 +109,7 @@ pub struct EntryView<'a> {
     /// The cloud row.
     pub cloud: Option<CloudView<'a>>,
     /// The anchor the engine will compute.
-    pub anchor: Option<&'a str>,
+    pub anchor: Option<Anchor>,
     /// What the cloud ImmutableID is made of (label).
     pub cloud_anchor_class: Option<&'static str>,
     /// Why the verdict.
@@ -168,7 +168,7 @@ pub struct FindingView {
 }
 
 /// Resolves an entry for display.
-pub fn entry_view<'a>(report: &'a MatchReport, entry: &'a Entry) -> EntryView<'a> {
+pub fn entry_view<'a>(report: &'a MatchReport, entry: &Entry<'_>) -> EntryView<'a> {
     EntryView {
         category: entry.category(),
         onprem: report.onprem_of(entry).map(|p| OnPremView {
@@ -188,7 +188,7 @@ pub fn entry_view<'a>(report: &'a MatchReport, entry: &'a Entry) -> EntryView<'a
             synced: c.synced(),
             mail: c.mail(),
         }),
-        anchor: entry.anchor.as_deref(),
+        anchor: entry.anchor.clone(),
         cloud_anchor_class: entry.cloud_anchor.as_ref().map(AnchorClass::label),
         reason: reason(report, entry),
         findings: entry
@@ -200,10 +200,11 @@ pub fn entry_view<'a>(report: &'a MatchReport, entry: &'a Entry) -> EntryView<'a
     }
 }
 
-/// Whether an entry is worth listing in a summary: it needs attention or has a finding.
-pub fn is_notable(entry: &Entry) -> bool {
-    entry.category().needs_attention()
-        || entry.worst_finding().is_some_and(|s| s >= Severity::Warning)
+/// Whether entry `i` is worth listing in a summary: it needs attention or has a finding.
+pub fn is_notable(report: &MatchReport, i: usize) -> bool {
+    let entries = &report.entries;
+    entries.category(i).needs_attention()
+        || entries.worst_finding(i).is_some_and(|s| s >= Severity::Warning)
 }
 
 #[cfg(test)]

@@ -6,16 +6,15 @@ use std::fmt::Write as _;
 use crate::engine::advice::ps_quote;
 use crate::engine::audit::Audit;
 use crate::engine::output::{entry_view, group_digits};
-use crate::engine::report::{Category, Verdict};
+use crate::engine::report::Category;
 
 /// The script's text. Deterministic: the same audit gives the same bytes.
 pub fn fix_script(audit: &Audit) -> String {
     let report = &audit.report;
-    let fixes: Vec<_> = report
-        .entries
-        .iter()
-        .filter(|e| matches!(e.verdict, Verdict::Mismatch { .. }))
-        .filter_map(|e| Some((e, report.cloud_of(e)?, e.anchor.as_deref()?)))
+    let fixes: Vec<_> = (0..report.entries.len())
+        .filter(|&i| report.entries.category(i) == Category::Mismatch)
+        .map(|i| report.entry(i))
+        .filter(|e| e.cloud.is_some() && e.anchor.is_some())
         .collect();
     let mut s = String::new();
     let _ = write!(
@@ -48,7 +47,10 @@ pub fn fix_script(audit: &Audit) -> String {
         anchor = report.anchor_attribute.describe(),
         n = group_digits(fixes.len() as u64),
     );
-    for (i, (entry, cloud, anchor)) in fixes.iter().enumerate() {
+    for (i, entry) in fixes.iter().enumerate() {
+        let (Some(cloud), Some(anchor)) = (report.cloud_of(entry), entry.anchor.as_deref()) else {
+            continue;
+        };
         let view = entry_view(report, entry);
         let onprem_line = view.onprem.as_ref().map_or(0, |p| p.line);
         let _ = write!(

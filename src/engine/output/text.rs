@@ -45,10 +45,8 @@ pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Res
     }
 
     for category in Category::ALL {
-        let entries: Vec<_> = report
-            .entries
-            .iter()
-            .filter(|e| e.category() == category && (all || is_notable(e)))
+        let entries: Vec<usize> = (0..report.entries.len())
+            .filter(|&i| report.entries.category(i) == category && (all || is_notable(report, i)))
             .collect();
         if entries.is_empty() {
             continue;
@@ -60,8 +58,9 @@ pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Res
             category.label().to_uppercase(),
             group_digits(entries.len() as u64)
         )?;
-        for entry in entries {
-            let view = entry_view(report, entry);
+        for i in entries {
+            let entry = report.entry(i);
+            let view = entry_view(report, &entry);
             let who = match (&view.onprem, &view.cloud) {
                 (Some(p), Some(c)) => format!(
                     "{} (on-prem line {}) / {} (cloud line {})",

@@ -4,14 +4,13 @@
 use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 use std::cmp::Ordering;
+use std::ops::Range;
 use std::rc::Rc;
 
 use memchr::memmem;
 use uuid::Uuid;
 
-use super::{
-    category_rank, rank, search_guid, search_texts, sort_source, Query, SortKey, SortSource,
-};
+use super::{category_rank, search_guid, search_texts, sort_source, Query, SortKey, SortSource};
 use crate::engine::model::lower_case;
 use crate::engine::report::{Entry, MatchReport};
 
@@ -78,14 +77,13 @@ impl ViewIndex {
     /// Indexes a report's entries: one pass over them for the filter flags. Sort orders and the
     /// search text are built when first needed.
     pub fn new(report: &MatchReport) -> ViewIndex {
-        let flags = report
-            .entries
-            .iter()
-            .map(|e| {
-                // `rank` is below 8: every category is in `Category::ALL`.
-                rank(e) as u8
-                    | if e.has_custom_anchor() { CUSTOM_ANCHOR } else { 0 }
-                    | if e.has_duplicate() { DUPLICATE } else { 0 }
+        let entries = &report.entries;
+        let flags = (0..entries.len())
+            .map(|i| {
+                // The rank is below 8: every category is in `Category::ALL`.
+                category_rank(entries.category(i)) as u8
+                    | if entries.has_custom_anchor(i) { CUSTOM_ANCHOR } else { 0 }
+                    | if entries.has_duplicate(i) { DUPLICATE } else { 0 }
             })
             .collect();
         ViewIndex { flags, ..ViewIndex::default() }
@@ -441,14 +439,14 @@ impl OrderBuilder {
     /// Reads the values of `entries`, the next ones in file order.
     fn read(&mut self, report: &MatchReport, entries: std::ops::Range<usize>) {
         let key = self.key;
-        let first_byte = |e| match sort_source(report, e, key) {
+        let first_byte = |e: &Entry| match sort_source(report, e, key) {
             Some(SortSource::Folded(text) | SortSource::Verbatim(text)) => first_byte(text),
             Some(SortSource::Number(n)) => n as usize,
             None => 0,
         };
         let start = entries.start as u32;
-        for (entry, e) in (start..).zip(read_ahead(&report.entries[entries], first_byte)) {
-            let text = match sort_source(report, e, key) {
+        for (entry, e) in (start..).zip(read_ahead(report, entries, first_byte)) {
+            let text = match sort_source(report, &e, key) {
                 None => {
                     self.missing.push(entry);
                     self.tail_starts.push(self.tails.len());
@@ -614,8 +612,8 @@ impl HaystackBuilder {
         let mut sample = Vec::new();
         let mut values = Vec::new();
         let stride = len.div_ceil(Self::SAMPLE).max(1);
-        for entry in report.entries.iter().step_by(stride) {
-            fold_values(report, entry, &mut sample, &mut values);
+        for entry in (0..len).step_by(stride).map(|i| report.entry(i)) {
+            fold_values(report, &entry, &mut sample, &mut values);
         }
         let sampled = len.div_ceil(stride);
         // A little over: short of the whole, the text would double as it grows.
@@ -634,11 +632,11 @@ impl HaystackBuilder {
         let Haystack { text, starts, guids } = &mut self.haystack;
         let next = starts.len();
         let end = report.entries.len().min(next.saturating_add(budget));
-        let first_bytes = |e| search_texts(report, e).map(first_byte).sum();
-        for entry in read_ahead(&report.entries[next..end], first_bytes) {
+        let first_bytes = |e: &Entry| search_texts(report, e).map(first_byte).sum();
+        for entry in read_ahead(report, next..end, first_bytes) {
             starts.push(text.len());
-            guids.push(search_guid(report, entry));
-            fold_values(report, entry, text, &mut self.values);
+            guids.push(search_guid(report, &entry));
+            fold_values(report, &entry, text, &mut self.values);
         }
         end == report.entries.len()
     }
@@ -695,11 +693,14 @@ impl Haystack {
 /// overlaps their trips to memory, where the work itself would wait for each in turn: the users
 /// of one entry are far from the next one's (the on-prem side is in another file's order).
 /// Twice as fast at 1M entries.
-fn read_ahead<'a>(
-    entries: &'a [Entry],
-    touch: impl Fn(&'a Entry) -> usize,
-) -> impl Iterator<Item = &'a Entry> {
-    entries.chunks(64).flat_map(move |block| {
+fn read_ahead<'r>(
+    report: &'r MatchReport,
+    entries: Range<usize>,
+    touch: impl Fn(&Entry<'r>) -> usize,
+) -> impl Iterator<Item = Entry<'r>> {
+    let end = entries.end;
+    entries.step_by(64).flat_map(move |start| {
+        let block: Vec<Entry<'r>> = (start..end.min(start + 64)).map(|i| report.entry(i)).collect();
         std::hint::black_box(block.iter().map(&touch).sum::<usize>());
         block
     })
@@ -889,7 +890,7 @@ mod tests {
     /// Some text an admin might search for: part of a real value (in any case, maybe padded),
     /// a GUID's part, or a few odd characters.
     fn needle(rng: &mut Rng, report: &MatchReport) -> String {
-        let entry = &report.entries[rng.below(report.entries.len())];
+        let entry = &report.entry(rng.below(report.entries.len()));
         let mut values: Vec<String> = search_texts(report, entry).map(str::to_string).collect();
         values.extend(search_guid(report, entry).map(|g| g.hyphenated().to_string()));
         let value = &values[rng.below(values.len())];
@@ -1099,8 +1100,7 @@ mod tests {
         let index = ViewIndex::new(&report);
         let query = Query { sort: SortKey::CloudUpn, descending: true, ..Query::default() };
         let selected = index.select(&report, &query);
-        let upn =
-            |e: u32| report.cloud_of(&report.entries[e as usize]).map(|c| c.upn().to_string());
+        let upn = |e: u32| report.cloud_of(&report.entry(e as usize)).map(|c| c.upn().to_string());
         let pairs: Vec<(Option<String>, u32)> = selected.iter().map(|&e| (upn(e), e)).collect();
         // u2 first, then u1, then u0 (each in file order), then the entries without a cloud user.
         for pair in pairs.windows(2) {
@@ -1118,7 +1118,7 @@ mod tests {
     fn the_search_text_leaves_out_repeats_and_ends_each_value() {
         let report = unicode();
         let haystack = HaystackBuilder::new(&report).finish(&report);
-        let entry = report.entries.iter().position(|e| e.onprem == Some(0)).unwrap();
+        let entry = report.entries().position(|e| e.onprem == Some(0)).unwrap();
         let text = String::from_utf8_lossy(haystack.of(entry)).into_owned();
         // UPN and mail fold to the same text: it is there once; the Kelvin sign folds to `k`.
         assert_eq!(text.matches("u0@contoso.com").count(), 1, "{text}");
