@@ -27,7 +27,10 @@ const OVERSCAN: u32 = 6;
 /// rows proportionally instead of one pixel per pixel.
 const MAX_CONTENT: f64 = 8_000_000.0;
 /// Rows asked of the worker at a time.
-pub const WINDOW: u32 = 120;
+pub const WINDOW: u32 = 240;
+/// Rows held beyond the rendered ones, either way, below which the next window is asked for:
+/// it comes while these scroll by.
+const AHEAD: u32 = WINDOW / 4;
 /// How long typing in the search box must pause before the search goes to the worker: a query
 /// per keystroke would queue a search of every entry per character on a large report.
 pub const SEARCH_DELAY_MS: u32 = 180;
@@ -85,8 +88,16 @@ pub fn report_table(props: &TableProps) -> Html {
     let slab = use_node_ref();
     let geometry = Geometry::new(rows.total);
     let first = geometry.first_row(*scroll_top);
-    let from = first.saturating_sub(OVERSCAN);
-    let to = (first + visible + OVERSCAN).min(rows.total);
+    // A scroll that outruns the worker's windows shows the held rows nearest, at the top of the
+    // viewport, until the window comes: the rows lag a frame behind the scroll bar, and the
+    // viewport is never left blank.
+    let held_to = rows.offset + rows.rows.len() as u32;
+    let shown_first = match rows.rows.is_empty() {
+        true => first,
+        false => first.clamp(rows.offset, held_to.saturating_sub(visible).max(rows.offset)),
+    };
+    let from = shown_first.saturating_sub(OVERSCAN);
+    let to = (shown_first + visible + OVERSCAN).min(rows.total);
 
     let shown: Vec<(u32, &RowSummary)> = (from..to)
         .filter_map(|i| {
@@ -98,7 +109,8 @@ pub fn report_table(props: &TableProps) -> Html {
     // inline styles.
     {
         let (spacer, slab, viewport) = (spacer.clone(), slab.clone(), viewport.clone());
-        use_effect_with((rows.total, start, *scroll_top), move |(total, start, top)| {
+        let at = (rows.total, start, shown_first, *scroll_top);
+        use_effect_with(at, move |(total, start, shown_first, top)| {
             let geometry = Geometry::new(*total);
             if let Some(el) = viewport.cast::<HtmlElement>() {
                 let height = VIEWPORT_HEIGHT.min((*total).max(1) * ROW_HEIGHT);
@@ -108,7 +120,7 @@ pub fn report_table(props: &TableProps) -> Html {
                 let _ = el.style().set_property("height", &format!("{}px", geometry.content));
             }
             if let Some(el) = slab.cast::<HtmlElement>() {
-                let y = geometry.slab_top(*top, *start);
+                let y = geometry.slab_top(*top, *start, *shown_first);
                 let _ = el.style().set_property("transform", &format!("translateY({y:.0}px)"));
             }
         });
@@ -123,8 +135,8 @@ pub fn report_table(props: &TableProps) -> Html {
             let top = el.scroll_top().max(0) as u32;
             scroll_top.set(top);
             let first = Geometry::new(rows.total).first_row(top);
-            let need_from = first.saturating_sub(OVERSCAN);
-            let need_to = (first + visible + OVERSCAN).min(rows.total);
+            let need_from = first.saturating_sub(OVERSCAN + AHEAD);
+            let need_to = (first + visible + OVERSCAN + AHEAD).min(rows.total);
             let held_to = rows.offset + rows.rows.len() as u32;
             if need_from < rows.offset || need_to > held_to {
                 on_want.emit(first.saturating_sub(WINDOW / 3));
@@ -274,10 +286,12 @@ impl Geometry {
         (self.virtual_top(scroll_top) / f64::from(ROW_HEIGHT)) as u32
     }
 
-    /// Where row `start` goes in the content, so that rows line up under the scroll position.
-    fn slab_top(&self, scroll_top: u32, start: u32) -> f64 {
-        f64::from(scroll_top) + f64::from(start) * f64::from(ROW_HEIGHT)
-            - self.virtual_top(scroll_top)
+    /// Where row `start` goes in the content, so that row `shown_first` lines up under the
+    /// scroll position as the first visible row would (the same part of it above the top).
+    fn slab_top(&self, scroll_top: u32, start: u32, shown_first: u32) -> f64 {
+        let row = f64::from(ROW_HEIGHT);
+        let above = self.virtual_top(scroll_top) - f64::from(self.first_row(scroll_top)) * row;
+        f64::from(scroll_top) + (f64::from(start) - f64::from(shown_first)) * row - above
     }
 }
 

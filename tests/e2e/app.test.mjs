@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { useServedApp } from "./harness.mjs";
+import { wheelScroll } from "./wheel.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.join(here, "../..");
@@ -382,6 +383,13 @@ test("100,000 users: the report arrives and the virtual list scrolls through it"
   await page.waitForSelector(`.grid-row.body[aria-rowindex='${target + 2}']`, { timeout: 10_000 });
   const rendered = await page.locator(".grid-row.body").count();
   assert.ok(rendered > 5 && rendered < 40, `${rendered} rows in the DOM`);
+  // A wheel scroll faster than the worker's windows come never leaves the viewport blank: in
+  // every frame, rows cover it.
+  const scroll = await wheelScroll(page, 1500, 3000);
+  const [rows, frames] = [Math.round((scroll.top - scroll.startTop) / 40), scroll.times.length];
+  console.log(`# wheel scroll: ${rows} rows, ${frames} frames, ${scroll.blank} with rows missing`);
+  assert.ok(rows > 1000, `scrolled ${rows} rows`);
+  assert.equal(scroll.blank, 0, `${scroll.blank} of ${frames} frames with rows missing`);
   // Filtering 100k entries answers quickly.
   const t = Date.now();
   await page.locator("[data-chip='mismatch']").click();

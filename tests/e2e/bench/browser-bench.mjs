@@ -31,6 +31,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchBrowser } from "../browser.mjs";
 import { serveFolder } from "../serve.mjs";
+import { wheelScroll } from "../wheel.mjs";
 import { PEERS, printPeers, reference, runPeers, servePeers } from "./peers.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -172,40 +173,7 @@ function instrument() {
 
 /** Frame gaps while the table is wheel-scrolled for `ms`, from requestAnimationFrame. */
 async function scrollFrames(page, ms) {
-  await page.locator(".viewport").scrollIntoViewIfNeeded();
-  const box = await page.locator(".viewport").boundingBox();
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await page.evaluate(() => {
-    const s = (window.__scroll = { times: [], on: true, blank: 0 });
-    const viewport = document.querySelector(".viewport");
-    // A frame is blank where the rendered rows leave part of the viewport empty (the window of
-    // rows from the worker has not arrived yet).
-    const covered = () => {
-      const v = viewport.getBoundingClientRect();
-      let px = 0;
-      for (const row of viewport.querySelectorAll(".grid-row.body")) {
-        const r = row.getBoundingClientRect();
-        px += Math.max(0, Math.min(r.bottom, v.bottom) - Math.max(r.top, v.top));
-      }
-      return px >= Math.min(v.height, viewport.scrollHeight) - 41;
-    };
-    s.coveredAtRest = covered();
-    const tick = (t) => {
-      s.times.push(t);
-      if (!covered()) s.blank++;
-      if (s.on) requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  });
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    await page.mouse.wheel(0, 400);
-    await sleep(16);
-  }
-  const { times, top, blank, atRest } = await page.evaluate(() => {
-    window.__scroll.on = false;
-    return { times: window.__scroll.times, top: document.querySelector(".viewport").scrollTop, blank: window.__scroll.blank, atRest: window.__scroll.coveredAtRest };
-  });
+  const { times, top, blank, atRest } = await wheelScroll(page, ms, 400);
   const gaps = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
   const q = (p) => gaps[Math.min(gaps.length - 1, Math.floor(p * gaps.length))];
   return { frames: gaps.length, p50: q(0.5), p95: q(0.95), max: gaps.at(-1), over50: gaps.filter((g) => g > 50).length, blank, atRest, scrolledPx: top };
