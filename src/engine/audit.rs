@@ -37,9 +37,11 @@ use crate::engine::report::{Category, Counts, MatchReport, Notice, Severity, Ver
 use crate::engine::users::{CloudBuilder, CloudUsers, OnPremBuilder, OnPremUsers};
 
 mod run;
+mod tab_fit;
 mod transfer;
 use run::OnPremHalf;
 pub use run::{CloudReader, Ready, Run, RunEvent, RunStep};
+pub use tab_fit::{tab_fit, FileSize, TabFit, TAB_MEMORY};
 pub use transfer::CloudBuffers;
 
 /// One export handed to [`audit`].

@@ -86,6 +86,15 @@ pub enum ErrorKind {
         /// The limit in bytes.
         limit: u64,
     },
+    /// The two files together need more memory than a browser tab can address.
+    TooLargeForTab {
+        /// The two files' size in bytes.
+        input: u64,
+        /// The memory auditing them would take, estimated, in bytes.
+        estimate: u64,
+        /// What a tab can address, in bytes.
+        limit: u64,
+    },
     /// No header line with known columns could be found.
     NoHeader {
         /// What the first line held instead.
@@ -171,6 +180,14 @@ impl fmt::Display for ErrorKind {
                 f,
                 "the file is {} MB, over the {} MB this can read",
                 size / 1_000_000,
+                limit / 1_000_000
+            ),
+            ErrorKind::TooLargeForTab { input, estimate, limit } => write!(
+                f,
+                "the two files hold {} MB: auditing them takes about {} MB, over the {} MB a \
+                 browser tab can hold",
+                input / 1_000_000,
+                estimate / 1_000_000,
                 limit / 1_000_000
             ),
             ErrorKind::NoHeader { found } => write!(

@@ -297,6 +297,9 @@ pub fn app() -> Html {
                             <button type="button" class="secondary" onclick={on_cancel}>{ "Cancel" }</button>
                         </div>
                     }
+                    if let (Some(warning), true) = (&state.memory_warning, state.running() || state.crashed.is_some()) {
+                        <p class="hint memory-warning" data-memory-warning="">{ warning.clone() }</p>
+                    }
                     if state.slots.iter().filter(|s| s.is_some()).count() == 1 {
                         <p class="hint next-step">{ "Load the other export too: the audit starts as soon as both are here." }</p>
                     }

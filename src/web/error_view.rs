@@ -44,6 +44,10 @@ fn advice(kind: &ErrorKind) -> (&'static str, &'static str) {
             "The file is too large",
             "Export only the columns the audit reads, or run the anchor-audit command-line tool on it.",
         ),
+        ErrorKind::TooLargeForTab { .. } => (
+            "The files are too large for a browser tab",
+            "Run the anchor-audit command-line tool on them, which has no such limit: anchor-audit report onprem.csv cloud.csv",
+        ),
         ErrorKind::NoHeader { .. } => (
             "No header line found",
             "The first line must name the columns, as Export-Csv writes it.",

@@ -126,6 +126,13 @@ pub enum FromWorker {
         /// Bytes of the current file.
         total: u64,
     },
+    /// The run's files are near what the tab can hold (sent as it starts).
+    MemoryWarning {
+        /// The run's number.
+        run: u32,
+        /// What to tell the admin.
+        message: String,
+    },
     /// The run finished; the report stays in the worker.
     Done {
         /// The run's number.

@@ -132,6 +132,8 @@ pub struct State {
     pub detail: Option<Rc<Detail>>,
     /// A worker crashed: only a reload helps.
     pub crashed: Option<Crash>,
+    /// The run's files are near the tab's memory: what to tell the admin.
+    pub memory_warning: Option<String>,
     /// Downloads asked for and not handed over yet (a 1 GB JSON report takes seconds): their
     /// buttons say so, and cannot ask again.
     pub preparing: Vec<DownloadKind>,
@@ -167,6 +169,7 @@ impl State {
             self.detail = None;
             self.want = 0;
             self.preparing.clear();
+            self.memory_warning = None;
         } else {
             self.phase = Phase::Idle;
         }
@@ -310,6 +313,11 @@ impl Reducible for State {
                 FromWorker::Ready | FromWorker::Sample { .. } => return self,
                 // The app saves the Blob itself; here the button is freed.
                 FromWorker::Download(kind) => s.preparing.retain(|&k| k != kind),
+                FromWorker::MemoryWarning { run, message } => {
+                    if run == s.run {
+                        s.memory_warning = Some(message);
+                    }
+                }
                 FromWorker::Progress { run, stage, done, total } => {
                     let Phase::Running(progress) = &mut s.phase else { return self };
                     if run != s.run {

@@ -20,8 +20,8 @@ use web_sys::{
 
 use super::protocol::{Detail, DownloadKind, FromWorker, Overview, ToWorker, UNREADABLE_SHOWN};
 use crate::engine::audit::{
-    cloud_half, read_options, Audit, AuditOptions, CloudBuffers, CloudHalf, CloudReader, Run,
-    RunEvent, RunStep, Stage,
+    cloud_half, read_options, tab_fit, Audit, AuditOptions, CloudBuffers, CloudHalf, CloudReader,
+    FileSize, Run, RunEvent, RunStep, Stage,
 };
 use crate::engine::error::{Error, ErrorKind, Side};
 use crate::engine::output::{
@@ -148,6 +148,18 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
             let [Some(onprem_blob), Some(cloud_blob)] = [blobs.first(), blobs.get(1)] else {
                 return failed(run, usage("two files are needed".into()), blobs);
             };
+            // A pair the tab cannot hold is refused now, from the files' sizes, not by a crash
+            // once the tab runs out of memory.
+            let heads = [onprem_blob, cloud_blob].map(|b| file_head(b).unwrap_or_default());
+            let sizes = [onprem_blob, cloud_blob].map(|b| b.size() as u64);
+            let files = [0, 1].map(|i| FileSize { bytes: sizes[i], head: &heads[i] });
+            let fit = tab_fit(files);
+            if let Some(error) = fit.refusal(files) {
+                return failed(run, error, blobs);
+            }
+            if let Some(message) = fit.warning() {
+                post(&FromWorker::MemoryWarning { run, message }, &[]);
+            }
             // The run's steps, awaiting each file's chunks; the reader (if any) reads the cloud
             // file meanwhile.
             let blobs = [onprem_blob.clone(), cloud_blob.clone()];

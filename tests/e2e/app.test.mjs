@@ -225,6 +225,31 @@ test("a file too big for the tab's memory is refused at once, with its name and 
   await page.close();
 });
 
+test("a pair too big for a tab together is refused at once, with the command-line tool to use", { timeout: 60_000 }, async () => {
+  // Two real heads padded with zeros to 1.4 GB each (sparse files): each alone is readable, but
+  // the pair would need more than a tab's 4 GiB, which the worker tells from the sizes.
+  const [onprem, cloud] = [path.join(tmp, "onprem-half-big.csv"), path.join(tmp, "cloud-half-big.csv")];
+  await fs.copyFile(path.join(FIXTURES, "onprem-ps7.csv"), onprem);
+  await fs.copyFile(path.join(FIXTURES, "cloud-mguser.csv"), cloud);
+  await fs.truncate(onprem, 1_400_000_000);
+  await fs.truncate(cloud, 1_400_000_000);
+  const { page, seen } = await app.open();
+  const started = Date.now();
+  await loadFiles(page, onprem, cloud);
+  const error = page.locator("section.error");
+  await Promise.race([error.waitFor({ timeout: TIMEOUT }), seen.failed]);
+  const text = await error.textContent();
+  assert.match(text, /too large for a browser tab/);
+  assert.match(text, /the two files hold 2800 MB: auditing them takes about \d{4} MB, over the 4294 MB a browser tab can hold/);
+  assert.match(text, /anchor-audit report/);
+  assert.equal(await page.locator("section.error.crash").count(), 0, "a refusal, not a crash");
+  console.log(`# a pair too big for a tab refused in ${Date.now() - started} ms`);
+  await shot(page, "app-pair-too-big");
+  assert.equal(await page.locator("#verdict").count(), 0);
+  app.assertNoLeaks(seen);
+  await page.close();
+});
+
 test("pasted text works like files", { timeout: 60_000 }, async () => {
   const { page, seen } = await app.open();
   for (const [slot, file] of [["onprem", "onprem-ps7.csv"], ["cloud", "cloud-mguser.csv"]]) {
