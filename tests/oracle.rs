@@ -617,7 +617,7 @@ fn export_pair() -> impl Strategy<Value = Pair> {
 // The property
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(1000))]
 
     #[test]
     fn every_users_category_is_one_the_rules_allow(pair in export_pair()) {

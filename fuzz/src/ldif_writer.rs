@@ -68,8 +68,8 @@ pub fn write_ldif(
 
 /// Appends `line` folded so that no physical line holds more than `width` characters (at least
 /// two), each continuation after one space. Callers keep an attribute name and its colons on
-/// the first line, as ldifde does (it folds at column 80): the reader tells LDIF from CSV by a
-/// first line starting `dn:`. A piece is never only whitespace: such a line reads
+/// the first line, as ldifde does (it folds only long lines): the reader tells LDIF from CSV by
+/// a first line starting `dn:`. A piece is never only whitespace: such a line reads
 /// as the blank line that ends an entry.
 fn fold(line: &str, width: usize, newline: &str, out: &mut String) {
     let width = width.max(2);

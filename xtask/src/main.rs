@@ -264,7 +264,7 @@ fn fuzz(args: &[String]) -> Result {
             .command("cargo")
             .current_dir(ws.root.join("fuzz"))
             // No sanitizer: the engine has no `unsafe`, and AddressSanitizer makes each run
-            // about three times slower; overflow checks and debug assertions stay on.
+            // several times slower (RELIABILITY.md); overflow checks and debug assertions stay on.
             .args(["+nightly", "fuzz", "run", "--sanitizer", "none", target, corpus, "--"])
             .args([limit.as_str(), "-print_final_stats=1"]))?;
     }
