@@ -2,6 +2,7 @@
 //! installs whatever is missing (printing what it does), so all work on a fresh machine. Besides
 //! std, xtask uses only base64 and sha2 (for the single file, [`single`]), so it builds in seconds.
 
+mod fuzz;
 mod single;
 
 use std::env;
@@ -28,11 +29,16 @@ commands:
                              end-to-end (Playwright + Chromium)
   build                      only the release build: dist/ (to host) and dist/anchor-audit.html
                              (the whole app in one file, to open from disk)
+  fuzz [--seconds N] [--runs N] [TARGET]
+                             run each cargo-fuzz target (or TARGET) for N seconds (default 60)
+                             or N executions, on corpora seeded from tests/fixtures; targets:
+                             chunked_read, guid, ldif, audit (RELIABILITY.md)
   single-file [DIR]          write DIR/anchor-audit.html from the Trunk build in DIR (default
                              dist; Trunk's post_build hook runs this with its staging folder)
 
 All install what is missing first: the wasm32 target, trunk, wasm-bindgen-cli, and for `test`
-Debian's chromium + chromium-driver and the e2e npm packages. Every release build (trunk build
+Debian's chromium + chromium-driver and the e2e npm packages; `fuzz` installs cargo-fuzz and
+the nightly toolchain it needs. Every release build (trunk build
 --release, serve, test, build) writes dist/anchor-audit.html and prints its size and SHA-256.";
 
 pub(crate) type Result<T = ()> = std::result::Result<T, String>;
@@ -43,6 +49,7 @@ fn main() -> ExitCode {
         Some("serve") => serve(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("build") => build(&args[1..]),
+        Some("fuzz") => fuzz(&args[1..]),
         Some("single-file") => single_file(&args[1..]),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
@@ -173,6 +180,8 @@ fn test(args: &[String]) -> Result {
     let layers = [
         Layer::new("native", &["cargo", "test", "--workspace", "--all-targets"]),
         Layer::new("doc", &["cargo", "test", "--workspace", "--doc"]),
+        // Every fuzz target for a few seconds (RELIABILITY.md): they keep building.
+        Layer::new("fuzz smoke", &["cargo", "xtask", "fuzz", "--seconds", FUZZ_SMOKE_SECONDS]),
         Layer::new("wasm", &["cargo", "test", "--target", WASM_TARGET, "--test", "web"])
             .env("CHROMEDRIVER", CHROMEDRIVER),
         Layer::new("release build", &["trunk", "build", "--release", "--offline"]),
@@ -205,6 +214,60 @@ fn test(args: &[String]) -> Result {
     }
     summary(setup, &done, None);
     tally.print();
+    Ok(())
+}
+
+/// How long `cargo xtask fuzz` runs each target when not told.
+const FUZZ_SECONDS: u64 = 60;
+/// How long `cargo xtask test` runs each target: enough to load its seeds and mutate them a
+/// little, so that every target keeps building and its properties hold on the fixtures.
+const FUZZ_SMOKE_SECONDS: &str = "3";
+
+/// `cargo xtask fuzz [--seconds N] [--runs N] [TARGET]`: each target in turn (or TARGET), for N
+/// seconds or N executions, each on its corpus seeded from tests/fixtures, with one libFuzzer
+/// job (run it under `nice` to leave the machine to others).
+fn fuzz(args: &[String]) -> Result {
+    let mut limit = format!("-max_total_time={FUZZ_SECONDS}");
+    let mut targets: Vec<&str> = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--seconds" | "--runs" => {
+                let value = args.next().ok_or(format!("{arg} needs a number"))?;
+                let n: u64 =
+                    value.parse().map_err(|_| format!("{arg}: `{value}` is not a number"))?;
+                limit = if arg == "--seconds" {
+                    format!("-max_total_time={n}")
+                } else {
+                    format!("-runs={n}")
+                };
+            }
+            target if fuzz::TARGETS.contains(&target) => targets.push(target),
+            other => {
+                return Err(format!(
+                    "fuzz: unknown argument `{other}` (targets: {})\n\n{USAGE}",
+                    fuzz::TARGETS.join(", ")
+                ))
+            }
+        }
+    }
+    if targets.is_empty() {
+        targets = fuzz::TARGETS.to_vec();
+    }
+    let ws = Workspace::find()?;
+    ws.install_fuzz_tools()?;
+    for target in targets {
+        let corpus = fuzz::seed(&ws.root, target)?;
+        let corpus = corpus.to_str().ok_or("the workspace path is not UTF-8")?;
+        step(&format!("fuzzing `{target}` ({limit})"));
+        run(ws
+            .command("cargo")
+            .current_dir(ws.root.join("fuzz"))
+            // No sanitizer: the engine has no `unsafe`, and AddressSanitizer makes each run
+            // several times slower (RELIABILITY.md); overflow checks and debug assertions stay on.
+            .args(["+nightly", "fuzz", "run", "--sanitizer", "none", target, corpus, "--"])
+            .args([limit.as_str(), "-print_final_stats=1"]))?;
+    }
     Ok(())
 }
 
@@ -431,6 +494,28 @@ impl Workspace {
             ));
         }
         Ok(locked)
+    }
+
+    /// The nightly toolchain and cargo-fuzz, for `cargo xtask fuzz`.
+    fn install_fuzz_tools(&self) -> Result {
+        let toolchains = self.output("rustup", &["toolchain", "list"]).ok_or(
+            "`rustup` is not on PATH: install Rust with rustup (https://rustup.rs), then retry",
+        )?;
+        if !toolchains.lines().any(|t| t.starts_with("nightly")) {
+            step("installing the nightly toolchain (cargo-fuzz needs it for libFuzzer)");
+            run(self.command("rustup").args([
+                "toolchain",
+                "install",
+                "nightly",
+                "--profile",
+                "minimal",
+            ]))?;
+        }
+        if self.output("cargo", &["fuzz", "--version"]).is_none() {
+            step("installing cargo-fuzz (about a minute, once)");
+            run(self.command("cargo").args(["install", "cargo-fuzz", "--locked"]))?;
+        }
+        Ok(())
     }
 
     /// Debian's Chromium and its WebDriver, for the wasm and end-to-end tests.
