@@ -305,6 +305,15 @@ impl AnchorClass {
         }
     }
 
+    /// The GUID the value encodes, once trimmed of whitespace: whose anchor it was, though
+    /// padded it equals none ([`AnchorClass::guid`]).
+    pub fn trimmed_guid(&self) -> Option<Uuid> {
+        match self {
+            AnchorClass::Padded { inner } => inner.guid(),
+            _ => self.guid(),
+        }
+    }
+
     /// Whether the value encodes a GUID in some form (see [`AnchorClass::guid`]).
     pub fn is_guid_based(&self) -> bool {
         self.guid().is_some()

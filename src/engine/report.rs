@@ -154,6 +154,9 @@ pub enum AnchorRelation {
     },
     /// Another custom anchor (an Okta ID, some other text).
     Custom,
+    /// This object's own anchor, or a form of its GUID, with whitespace around it: Entra
+    /// compares anchors as written, so it equals nothing Connect computes.
+    Padded,
     /// The cloud user has no ImmutableID but soft match is blocked in the tenant
     /// (`BlockSoftMatchEnabled`), so it will not be joined.
     SoftMatchBlocked,
@@ -191,6 +194,10 @@ impl AnchorRelation {
             ),
             AnchorRelation::Custom => "the cloud ImmutableID is a custom value that no on-prem \
                 attribute produces (an Okta-generated ID or other text)"
+                .into(),
+            AnchorRelation::Padded => "the cloud ImmutableID is made from this account's GUID \
+                but has whitespace around it (a paste artefact), and Entra compares anchors \
+                exactly as written"
                 .into(),
             AnchorRelation::SoftMatchBlocked => {
                 "the cloud user has no ImmutableID, but soft match \

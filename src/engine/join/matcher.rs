@@ -240,7 +240,7 @@ impl<'a> Matcher<'a> {
         };
         let cloud = self.cloud;
         for (c, user) in cloud.iter().enumerate().filter(|&(c, _)| !self.cloud_done[c]) {
-            if let Some(guid) = self.cloud_classes[c].guid() {
+            if let Some(guid) = self.cloud_classes[c].trimmed_guid() {
                 sought.guids.extend([guid, big_endian(guid)]);
             }
             if !user.immutable_id().is_empty() {
@@ -260,7 +260,7 @@ impl<'a> Matcher<'a> {
         class: &AnchorClass,
         sought: &Sought,
     ) -> Option<(u32, PersonKey)> {
-        let guid = class.guid()?;
+        let guid = class.trimmed_guid()?;
         let index = self.index.by_guid(sought);
         let first_open =
             |map: &KeyIndex<Uuid>, guid| self.first_open(map.get(&guid).iter().copied());

@@ -23,6 +23,11 @@ pub(super) fn relation(
     let is_person_guid =
         |g: Uuid| Some(g) == person.object_guid() || Some(g) == person.consistency_guid();
     match class {
+        AnchorClass::Padded { inner }
+            if inner.guid().is_some_and(|g| is_person_guid(g) || is_person_guid(big_endian(g))) =>
+        {
+            AnchorRelation::Padded
+        }
         AnchorClass::Base64Guid { guid } => {
             let big_endian = big_endian(*guid);
             if Some(*guid) == person.object_guid()
@@ -41,7 +46,7 @@ pub(super) fn relation(
         AnchorClass::Base64GuidText { guid } if is_person_guid(*guid) => {
             AnchorRelation::Base64OfGuidText
         }
-        _ if class.is_guid_based() => AnchorRelation::OtherGuid,
+        _ if class.trimmed_guid().is_some() => AnchorRelation::OtherGuid,
         _ => match person_attribute_with_value(person, value) {
             Some(attribute) => AnchorRelation::PersonValue { attribute: attribute.to_string() },
             None => AnchorRelation::Custom,

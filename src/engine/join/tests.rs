@@ -117,6 +117,29 @@ fn hard_match_on_base64_object_guid() {
 }
 
 #[test]
+fn a_padded_immutable_id_is_its_persons_mismatch() {
+    // The right ImmutableID with a space before it, under another UPN: the GUID in it still
+    // finds the person; it cannot hard-match (compared as written), so its fix is to set it.
+    let report = run(
+        vec![onprem(1, "jane@contoso.com", G1)],
+        vec![cloud(1, "j.doe@contoso.com", " yYuRNW0Z6kCXeYidebdT8A==")],
+    );
+    let entry = only(&report);
+    let expected =
+        Verdict::Mismatch { relation: AnchorRelation::Padded, found_by: PersonKey::Anchor };
+    assert_eq!(entry.verdict, expected);
+    assert_eq!((entry.onprem, entry.cloud), (Some(0), Some(0)));
+    let reason = crate::engine::advice::reason(&report, &entry);
+    assert!(reason.contains("whitespace around it"), "{reason}");
+    // Padded and of another GUID, it is an orphan still.
+    let report = run(
+        vec![onprem(1, "jane@contoso.com", G1)],
+        vec![cloud(1, "j.doe@contoso.com", " f+bH/Mb+ZUq4IS9AopLRhQ==")],
+    );
+    assert_eq!(report.entry(0).verdict, Verdict::CloudOrphan);
+}
+
+#[test]
 fn hard_match_is_case_sensitive() {
     let report = run(
         vec![onprem(1, "jane@contoso.com", G1)],

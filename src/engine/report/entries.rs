@@ -210,7 +210,7 @@ impl VerdictCode {
     /// Then `DETAILED + ` the category's place in [`Category::ALL`].
     const DETAILED: u8 = 128;
 
-    const RELATIONS: [AnchorRelation; 8] = [
+    const RELATIONS: [AnchorRelation; 9] = [
         AnchorRelation::ObjectGuidNotConsistencyGuid,
         AnchorRelation::ConsistencyGuidNotObjectGuid,
         AnchorRelation::BigEndian,
@@ -219,6 +219,7 @@ impl VerdictCode {
         AnchorRelation::OtherGuid,
         AnchorRelation::Custom,
         AnchorRelation::SoftMatchBlocked,
+        AnchorRelation::Padded,
     ];
     const KEYS: [PersonKey; 4] =
         [PersonKey::Anchor, PersonKey::Upn, PersonKey::PrimarySmtp, PersonKey::AnchorValue];
