@@ -79,9 +79,13 @@ fn fold(line: &str, width: usize, newline: &str, out: &mut String) {
     while start < chars.len() {
         let room = if first { width } else { width - 1 };
         let mut end = (start + room).min(chars.len());
-        // Extend a piece that would be only whitespace up to its next other character.
+        // Extend a piece that would be only whitespace up to its next other character, and
+        // take a tail of only whitespace into this piece.
         while end < chars.len() && chars[start..end].iter().all(|c| c.is_whitespace()) {
             end += 1;
+        }
+        if chars[end..].iter().all(|c| c.is_whitespace()) {
+            end = chars.len();
         }
         if !first {
             out.push(' ');

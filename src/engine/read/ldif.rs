@@ -91,7 +91,11 @@ fn entries(text: &str) -> Vec<Entry> {
         let line_no = index as u64 + 1;
         let line = physical.strip_suffix('\r').unwrap_or(physical);
         let line = if index == 0 { line.trim_start_matches('\u{FEFF}') } else { line };
-        if line.trim().is_empty() {
+        // A line of spaces and tabs ends the entry as an empty one does (files carry stray
+        // ones); a continuation of anything else is one (RFC 2849), whitespace or not.
+        let continues =
+            line.strip_prefix(' ').is_some_and(|rest| !rest.trim_matches([' ', '\t']).is_empty());
+        if !continues && line.trim().is_empty() {
             if !current.lines.is_empty() {
                 current.end = offset;
                 entries.push(std::mem::replace(
@@ -254,6 +258,18 @@ mod tests {
                 "rene@contoso.com"
             ]
         );
+        assert!(parsed.rejects.is_empty());
+    }
+
+    #[test]
+    fn a_continuation_of_whitespace_continues_and_a_line_of_spaces_ends_the_entry() {
+        // Found by the ldif fuzz target: a folded value's last piece was a form feed, and its
+        // continuation line (" \x0C") was read as the blank line between entries.
+        let text = "dn: CN=A\nmail: a@contoso.com\n \x0C\ncn: A\n   \ndn: CN=B\ncn: B\n";
+        let (parsed, rows) = read(text);
+        assert_eq!(parsed.headers, ["dn", "mail", "cn"]);
+        let rows: Vec<Vec<&str>> = rows.iter().map(|r| r.fields().collect()).collect();
+        assert_eq!(rows, [vec!["CN=A", "a@contoso.com\x0C", "A"], vec!["CN=B", "", "B"]]);
         assert!(parsed.rejects.is_empty());
     }
 
