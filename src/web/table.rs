@@ -91,11 +91,7 @@ pub fn report_table(props: &TableProps) -> Html {
     // A scroll that outruns the worker's windows shows the held rows nearest, at the top of the
     // viewport, until the window comes: the rows lag a frame behind the scroll bar, and the
     // viewport is never left blank.
-    let held_to = rows.offset + rows.rows.len() as u32;
-    let shown_first = match rows.rows.is_empty() {
-        true => first,
-        false => first.clamp(rows.offset, held_to.saturating_sub(visible).max(rows.offset)),
-    };
+    let shown_first = nearest_first(first, rows.offset, rows.rows.len() as u32, visible);
     let from = shown_first.saturating_sub(OVERSCAN);
     let to = (shown_first + visible + OVERSCAN).min(rows.total);
 
@@ -130,11 +126,20 @@ pub fn report_table(props: &TableProps) -> Html {
         let scroll_top = scroll_top.clone();
         let rows = rows.clone();
         let on_want = props.on_want.clone();
+        let (slab, rendered) = (slab.clone(), shown.len() as u32);
         Callback::from(move |e: Event| {
             let el: HtmlElement = e.target_unchecked_into();
             let top = el.scroll_top().max(0) as u32;
             scroll_top.set(top);
-            let first = Geometry::new(rows.total).first_row(top);
+            let geometry = Geometry::new(rows.total);
+            let first = geometry.first_row(top);
+            // The next render comes a task later, after this frame may be painted: the rows in
+            // the page move under the viewport now, so it never shows without them.
+            if let (Some(slab), true) = (slab.cast::<HtmlElement>(), rendered > 0) {
+                let y =
+                    geometry.slab_top(top, start, nearest_first(first, start, rendered, visible));
+                let _ = slab.style().set_property("transform", &format!("translateY({y:.0}px)"));
+            }
             let need_from = first.saturating_sub(OVERSCAN + AHEAD);
             let need_to = (first + visible + OVERSCAN + AHEAD).min(rows.total);
             let held_to = rows.offset + rows.rows.len() as u32;
@@ -292,6 +297,15 @@ impl Geometry {
         let row = f64::from(ROW_HEIGHT);
         let above = self.virtual_top(scroll_top) - f64::from(self.first_row(scroll_top)) * row;
         f64::from(scroll_top) + (f64::from(start) - f64::from(shown_first)) * row - above
+    }
+}
+
+/// The first row to show at the top of the viewport: `first` if rows `from..from + len` let
+/// `visible` rows from it be shown, else the nearest one that does.
+fn nearest_first(first: u32, from: u32, len: u32, visible: u32) -> u32 {
+    match len {
+        0 => first,
+        _ => first.clamp(from, (from + len).saturating_sub(visible).max(from)),
     }
 }
 

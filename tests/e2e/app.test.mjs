@@ -415,6 +415,7 @@ test("100,000 users: the report arrives and the virtual list scrolls through it"
   console.log(`# wheel scroll: ${rows} rows, ${frames} frames, ${scroll.blank} with rows missing`);
   assert.ok(rows > 1000, `scrolled ${rows} rows`);
   assert.equal(scroll.blank, 0, `${scroll.blank} of ${frames} frames with rows missing`);
+  await shot(page, "app-100k-scrolled");
   // Filtering 100k entries answers quickly.
   const t = Date.now();
   await page.locator("[data-chip='mismatch']").click();
@@ -547,11 +548,20 @@ test("the reader's table may come before or after the on-prem file is read: the 
   const big = generatePair(100_000, "order-big");
   const { page, seen } = await app.open();
   for (const [onprem, cloud, cloudFirst] of [[big[0], small[1], true], [small[0], big[1], false]]) {
+    // Every progress label shown, however briefly: on a loaded machine a state may last less
+    // than the frame a poll would catch it in.
+    await page.evaluate(() => {
+      window.__labels = [];
+      new MutationObserver(() => {
+        const label = document.querySelector(".progress-row label")?.textContent;
+        if (label && label !== window.__labels.at(-1)) window.__labels.push(label);
+      }).observe(document.body, { childList: true, subtree: true, characterData: true });
+    });
     await loadFiles(page, onprem, cloud);
     if (cloudFirst) {
       // The reader sends its table as soon as its file is read.
       await page.waitForFunction(() =>
-        /On-prem file: reading .* · Cloud file: read(?!ing)/.test(document.querySelector(".progress-row label")?.textContent ?? ""),
+        window.__labels.some((label) => /On-prem file: reading .* · Cloud file: read(?!ing)/.test(label)),
       undefined, { timeout: TIMEOUT });
     }
     await waitForReport(page, seen);
