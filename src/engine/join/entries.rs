@@ -1,12 +1,13 @@
 //! The verdicts made into the report's entries, in the report's order, each with its findings.
 
+use super::draft::EntryDraft;
 use super::findings::Findings;
 use super::matcher::Verdicts;
 use super::slots::BATCH;
-use crate::engine::anchor::{Anchor, AnchorClass, AnchorKey};
+use crate::engine::anchor::{AnchorClass, AnchorKey};
 use crate::engine::concurrent::both;
 use crate::engine::model::AnchorAttribute;
-use crate::engine::report::{Entries, Finding, Verdict};
+use crate::engine::report::{Entries, Verdict};
 use crate::engine::users::{CloudUsers, OnPremUsers};
 
 /// The report's entries in its order: cloud file order, then the on-prem users without a cloud
@@ -39,28 +40,6 @@ pub(super) fn entries(
         maker.push(&mut entries, EntryDraft::new(verdict, Some(i), None, anchor, None));
     }
     entries
-}
-
-/// An entry being made: what its findings are worked out from, and the findings.
-pub(super) struct EntryDraft {
-    pub(super) verdict: Verdict,
-    pub(super) onprem: Option<u32>,
-    pub(super) cloud: Option<u32>,
-    pub(super) anchor: Option<Anchor>,
-    pub(super) cloud_anchor: Option<AnchorClass>,
-    pub(super) findings: Vec<Finding>,
-}
-
-impl EntryDraft {
-    fn new(
-        verdict: Verdict,
-        onprem: Option<u32>,
-        cloud: Option<u32>,
-        anchor: Option<Anchor>,
-        cloud_anchor: Option<AnchorClass>,
-    ) -> EntryDraft {
-        EntryDraft { verdict, onprem, cloud, anchor, cloud_anchor, findings: Vec::new() }
-    }
 }
 
 /// What an entry is made from.

@@ -4,7 +4,7 @@
 use rustc_hash::FxHashSet as HashSet;
 use uuid::Uuid;
 
-use super::entries::EntryDraft;
+use super::draft::EntryDraft;
 use super::keys::{Holders, KeyNumbers, SideKeys};
 use super::suffix::{domain_problem, suffix_finding, upn_domain, SuffixProblem};
 use super::MatchOptions;

@@ -18,10 +18,12 @@
 //!   the cloud users no join took;
 //! - `relation`: how a mismatched cloud anchor relates to the person found;
 //! - `findings` and `suffix`: what each entry is told besides its verdict;
+//! - `draft`: an entry as it is made, what its findings are worked out from;
 //! - `entries`: the verdicts made into the report's entries, in its order;
 //! - `notices`: what the report says of the whole run.
 
 pub(crate) mod anchor;
+mod draft;
 pub(crate) mod entries;
 pub(crate) mod findings;
 pub(crate) mod key_index;
