@@ -7,23 +7,10 @@
 //! not start as LDIF is read after a `dn:` line, so that the fuzzer stays in the LDIF reader.
 #![no_main]
 
-use anchor_audit::engine::read::{read_table, FileFormat, ReadOptions, Table};
+use anchor_audit::engine::read::{looks_like_ldif, read_table, FileFormat, ReadOptions, Table};
 use anchor_audit_fuzz::chunks::{read_pulled, sizes};
 use anchor_audit_fuzz::ldif_writer::write_ldif;
 use libfuzzer_sys::fuzz_target;
-
-/// Whether the reader will take `text` as LDIF: its first line that is not blank or a comment
-/// starts with `dn:` or `version:` (as ldifde writes it).
-fn starts_as_ldif(text: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(text);
-    text.lines()
-        .map(|l| l.trim_start_matches('\u{FEFF}').trim_end())
-        .find(|l| !l.is_empty() && !l.starts_with('#'))
-        .is_some_and(|l| {
-            let l = l.to_ascii_lowercase();
-            l.starts_with("dn:") || l.starts_with("version:")
-        })
-}
 
 fn values(table: &Table) -> Vec<Vec<String>> {
     table.rows.iter().map(|row| row.fields().map(str::to_owned).collect()).collect()
@@ -31,7 +18,11 @@ fn values(table: &Table) -> Vec<Vec<String>> {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&control, rest)) = data.split_first() else { return };
-    let file = if starts_as_ldif(rest) { rest.to_vec() } else { [b"dn: CN=fuzz\n", rest].concat() };
+    let file = if looks_like_ldif(&String::from_utf8_lossy(rest)) {
+        rest.to_vec()
+    } else {
+        [b"dn: CN=fuzz\n", rest].concat()
+    };
     let options = ReadOptions { file_name: "fuzzed.ldf".into(), ..ReadOptions::default() };
     let whole = read_table(&file, &options);
     let chunk = sizes(&[control]);

@@ -5,22 +5,7 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
-/// Attributes whose `::` value the reader keeps as base64 text instead of decoding it (their
-/// values are bytes): a value of theirs can only be written as a plain `attr: value` line.
-const BINARY: &[&str] = &[
-    "objectguid",
-    "objectsid",
-    "ms-ds-consistencyguid",
-    "msds-consistencyguid",
-    "sidhistory",
-    "thumbnailphoto",
-    "jpegphoto",
-    "usercertificate",
-    "logonhours",
-    "msexchmailboxguid",
-    "msexchmailboxsecuritydescriptor",
-    "ntsecuritydescriptor",
-];
+use anchor_audit::engine::read::BINARY_ATTRIBUTES;
 
 /// An RFC 2849 attribute description: a letter, then letters, digits, `-` and `;` options.
 fn is_attribute_name(name: &str) -> bool {
@@ -51,7 +36,9 @@ pub fn write_ldif(
     let mut out = String::new();
     for row in rows {
         for (name, value) in headers.iter().zip(row) {
-            let binary = BINARY.contains(&name.to_ascii_lowercase().as_str());
+            // The reader keeps these attributes' `::` values as base64 text (their values are
+            // bytes): a value of theirs can only be written as a plain `attr: value` line.
+            let binary = BINARY_ATTRIBUTES.contains(&name.to_ascii_lowercase().as_str());
             let line = if is_safe_string(value) {
                 format!("{name}: {value}")
             } else if binary {

@@ -493,6 +493,20 @@ pub struct GuidForms {
 }
 
 impl GuidForms {
+    /// The forms that spell the GUID, each with the spelling [`parse_guid`] reads it as.
+    pub fn spellings(&self) -> [(&str, GuidSpelling); 8] {
+        [
+            (&self.hyphenated, GuidSpelling::Hyphenated),
+            (&self.braced, GuidSpelling::Braced),
+            (&self.immutable_id, GuidSpelling::Base64),
+            (&self.csvde, GuidSpelling::CsvdeHex),
+            (&self.hex_bytes, GuidSpelling::HexBytes),
+            (&self.ldap_escaped, GuidSpelling::LdapEscaped),
+            (&self.connector_space_dn, GuidSpelling::ConnectorSpaceDn),
+            (&self.ldif_line, GuidSpelling::LdifLine),
+        ]
+    }
+
     /// The forms with labels, in the order the converter shows them.
     pub fn labelled(&self) -> [(&'static str, &str); 10] {
         [
@@ -746,19 +760,9 @@ mod proptests {
             let f = forms(&guid);
             let simple = guid.simple().to_string();
             let upper = f.hyphenated.to_uppercase();
-            let spelled = [
-                (f.hyphenated.as_str(), GuidSpelling::Hyphenated),
-                (upper.as_str(), GuidSpelling::Hyphenated),
-                (simple.as_str(), GuidSpelling::Simple),
-                (f.braced.as_str(), GuidSpelling::Braced),
-                (f.immutable_id.as_str(), GuidSpelling::Base64),
-                (f.csvde.as_str(), GuidSpelling::CsvdeHex),
-                (f.hex_bytes.as_str(), GuidSpelling::HexBytes),
-                (f.ldap_escaped.as_str(), GuidSpelling::LdapEscaped),
-                (f.connector_space_dn.as_str(), GuidSpelling::ConnectorSpaceDn),
-                (f.ldif_line.as_str(), GuidSpelling::LdifLine),
-            ];
-            for (text, spelling) in spelled {
+            let more =
+                [(upper.as_str(), GuidSpelling::Hyphenated), (simple.as_str(), GuidSpelling::Simple)];
+            for (text, spelling) in f.spellings().into_iter().chain(more) {
                 prop_assert_eq!(parse_guid(text), Ok(ParsedGuid { guid, spelling }), "{}", text);
             }
         }

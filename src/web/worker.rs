@@ -154,7 +154,7 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
             let sizes = [onprem_blob, cloud_blob].map(|b| b.size() as u64);
             let files = [0, 1].map(|i| FileSize { bytes: sizes[i], head: &heads[i] });
             let fit = tab_fit(files);
-            if let Some(error) = fit.refusal(files) {
+            if let Some(error) = fit.refusal() {
                 return failed(run, error, blobs);
             }
             if let Some(message) = fit.warning() {

@@ -51,6 +51,8 @@ pub enum TabFit {
     },
     /// Over it: only the command-line tool can audit this pair.
     TooLarge {
+        /// The two files' size, in bytes.
+        input: u64,
         /// The estimated peak, in bytes.
         estimate: u64,
     },
@@ -61,7 +63,7 @@ pub fn tab_fit(files: [FileSize<'_>; 2]) -> TabFit {
     let text: u64 = files.iter().map(FileSize::text_bytes).sum();
     let estimate = (text as f64 * PEAK_PER_TEXT_BYTE) as u64 + PEAK_BESIDES;
     if estimate > TAB_MEMORY {
-        TabFit::TooLarge { estimate }
+        TabFit::TooLarge { input: files.iter().map(|f| f.bytes).sum(), estimate }
     } else if estimate as f64 > TAB_MEMORY as f64 * NEAR {
         TabFit::Near { estimate }
     } else {
@@ -71,9 +73,8 @@ pub fn tab_fit(files: [FileSize<'_>; 2]) -> TabFit {
 
 impl TabFit {
     /// The refusal of a pair too large for a tab, naming its text and the estimate.
-    pub fn refusal(&self, files: [FileSize<'_>; 2]) -> Option<Error> {
-        let TabFit::TooLarge { estimate } = *self else { return None };
-        let input = files.iter().map(|f| f.bytes).sum();
+    pub fn refusal(&self) -> Option<Error> {
+        let TabFit::TooLarge { input, estimate } = *self else { return None };
         Some(Error::new(ErrorKind::TooLargeForTab { input, estimate, limit: TAB_MEMORY }))
     }
 
@@ -109,13 +110,14 @@ mod tests {
         let fit = tab_fit(four_million);
         assert!(matches!(fit, TabFit::Near { .. }), "{fit:?}");
         assert!(fit.warning().unwrap().contains("command-line tool"));
-        assert_eq!(fit.refusal(four_million), None);
+        assert_eq!(fit.refusal(), None);
         // Two files of 1.4 GB, each readable alone, are not as a pair.
         let pair = [size(1_400_000_000, UTF8), size(1_400_000_000, b"")];
         let fit = tab_fit(pair);
-        let TabFit::TooLarge { estimate } = fit else { panic!("{fit:?}") };
+        let TabFit::TooLarge { input, estimate } = fit else { panic!("{fit:?}") };
         assert!(estimate > TAB_MEMORY);
-        let error = fit.refusal(pair).unwrap();
+        assert_eq!(input, 2_800_000_000);
+        let error = fit.refusal().unwrap();
         assert_eq!(
             *error.kind(),
             ErrorKind::TooLargeForTab { input: 2_800_000_000, estimate, limit: TAB_MEMORY }

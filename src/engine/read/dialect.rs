@@ -67,7 +67,7 @@ pub(crate) fn split_sep_line(text: &str) -> (Option<u8>, &str, u64) {
 }
 
 /// The first lines of a file's text, looked at as they arrive, until they are enough to tell
-/// LDIF from CSV ([`super::ldif::looks_like_ldif`]) and a CSV file's `#TYPE` line, delimiter and
+/// LDIF from CSV ([`super::looks_like_ldif`]) and a CSV file's `#TYPE` line, delimiter and
 /// quoting: the first line that is neither empty nor a `#` comment, and the first two non-blank
 /// lines after any `#TYPE` line. Only lines whose `\n` has arrived count, so that what is told
 /// from the head is what the whole text would tell.

@@ -10,7 +10,7 @@ use super::table::{Parsed, RaggedRows, Rows};
 use crate::engine::error::{ErrorKind, Position};
 
 /// Binary attributes whose base64 is kept as written: `objectGUID:: …` *is* the ImmutableID.
-const BINARY: &[&str] = &[
+pub const BINARY_ATTRIBUTES: &[&str] = &[
     "objectguid",
     "objectsid",
     "ms-ds-consistencyguid",
@@ -27,7 +27,7 @@ const BINARY: &[&str] = &[
 
 /// Whether `text` starts like LDIF: its first line that is not blank or a comment is `dn:` or
 /// `version:`.
-pub(crate) fn looks_like_ldif(text: &str) -> bool {
+pub fn looks_like_ldif(text: &str) -> bool {
     text.lines()
         .map(|l| l.trim_start_matches('\u{FEFF}').trim_end())
         .find(|l| !l.is_empty() && !l.starts_with('#'))
@@ -170,7 +170,7 @@ fn read_entry(entry: &Entry, headers: &mut Vec<String>) -> Result<Vec<String>, E
                 .decode(&encoded)
                 .map_err(|e| syntax(format!("the value of `{name}::` is not base64 ({e})")))?;
             match String::from_utf8(bytes) {
-                Ok(text) if !BINARY.contains(&lower.as_str()) => text,
+                Ok(text) if !BINARY_ATTRIBUTES.contains(&lower.as_str()) => text,
                 _ => encoded,
             }
         } else if let Some(url) = rest.strip_prefix('<') {

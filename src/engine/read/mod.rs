@@ -40,6 +40,7 @@ pub use columns::{ColumnMap, Field};
 pub use decode::TextEncoding;
 pub use detection::{Confidence, Detection, ExportKind};
 pub use dialect::{FileFormat, Quoting};
+pub use ldif::{looks_like_ldif, BINARY_ATTRIBUTES};
 pub use progress::Progress;
 pub use row::Row;
 pub use sink::{Header, RowCount, RowSink};
