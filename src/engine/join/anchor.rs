@@ -3,11 +3,13 @@
 //!
 //! Sort-merge rather than a hash table: at a million users a side, a table of every anchor is
 //! far larger than the cache, so each insert and probe is a cache miss; sorting streams the
-//! keys, and the merge reads both sides in order. Each side sorts on its own ([`SortedAnchors`]),
-//! so whoever reads a file can sort its anchors beside the other file's reading.
+//! keys, and the merge reads both sides in order. A join may take only the anchors of one
+//! [`Part`] of the key hashes: the parts' joins [`AnchorJoin::merge`] into the whole one.
 
 use std::hash::BuildHasher;
 
+use super::partition::Part;
+use super::slots::hash32;
 use crate::engine::anchor::{AnchorClass, AnchorKey};
 use crate::engine::model::AnchorAttribute;
 use crate::engine::users::{CloudUsers, OnPremUsers};
@@ -27,7 +29,7 @@ fn sort_key(key: AnchorKey) -> SortKey {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct SortKey {
     text: bool,
     high: u64,
@@ -38,11 +40,15 @@ struct SortKey {
 pub(crate) struct SortedAnchors(Vec<(SortKey, u32)>);
 
 impl SortedAnchors {
-    /// The anchors of a side's users, `None` for a user without one.
-    pub(crate) fn new<'a>(keys: impl Iterator<Item = Option<AnchorKey<'a>>>) -> SortedAnchors {
+    /// The anchors of a side's users that are in `part`, `None` for a user without one.
+    pub(crate) fn new<'a>(
+        keys: impl Iterator<Item = Option<AnchorKey<'a>>>,
+        part: Part,
+    ) -> SortedAnchors {
         let mut sorted: Vec<(SortKey, u32)> = keys
             .enumerate()
             .filter_map(|(position, key)| Some((sort_key(key?), position as u32)))
+            .filter(|(key, _)| part == Part::WHOLE || part.holds(hash32(key)))
             .collect();
         // Positions are distinct, so the order is total and the unstable sort deterministic.
         sorted.sort_unstable();
@@ -61,21 +67,23 @@ pub(crate) struct AnchorJoin {
     pub(crate) unheld_cloud_groups: Vec<Vec<u32>>,
 }
 
-/// The hard-match join of the two sides: each side's anchors sorted, then merged. `classes`
-/// are the cloud users' ImmutableIDs classified ([`crate::engine::anchor::classify_anchor`]).
+/// The hard-match join of the two sides' anchors in `part`: each side's sorted, then merged.
+/// `classes` are the cloud users' ImmutableIDs classified
+/// ([`crate::engine::anchor::classify_anchor`]).
 pub(crate) fn anchor_join(
     onprem: &OnPremUsers,
     cloud: &CloudUsers,
     classes: &[AnchorClass],
     attribute: &AnchorAttribute,
+    part: Part,
 ) -> AnchorJoin {
     let onprem_key = |i: u32| AnchorKey::onprem(onprem.get(i as usize), attribute);
     let cloud_key = |c: u32| {
         let c = c as usize;
         AnchorKey::of_cloud(cloud.get(c).immutable_id(), &classes[c])
     };
-    let onprem_sorted = SortedAnchors::new((0..onprem.len() as u32).map(onprem_key));
-    let cloud_sorted = SortedAnchors::new((0..cloud.len() as u32).map(cloud_key));
+    let onprem_sorted = SortedAnchors::new((0..onprem.len() as u32).map(onprem_key), part);
+    let cloud_sorted = SortedAnchors::new((0..cloud.len() as u32).map(cloud_key), part);
     join_anchors(&onprem_sorted, &cloud_sorted, cloud.len(), onprem_key, cloud_key)
 }
 
@@ -119,6 +127,23 @@ pub(crate) fn join_anchors<'a>(
 }
 
 impl AnchorJoin {
+    /// The joins of every part of the anchors, as one: each cloud user's holder is found in
+    /// its anchor's part, and each group is in one part.
+    pub(crate) fn merge(parts: Vec<AnchorJoin>) -> AnchorJoin {
+        let mut parts = parts.into_iter();
+        let mut join = parts.next().unwrap_or_default();
+        for part in parts {
+            for (holder, found) in join.holders.iter_mut().zip(part.holders) {
+                *holder = holder.or(found);
+            }
+            join.onprem_groups.extend(part.onprem_groups);
+            join.unheld_cloud_groups.extend(part.unheld_cloud_groups);
+        }
+        join.onprem_groups.sort_unstable();
+        join.unheld_cloud_groups.sort_unstable();
+        join
+    }
+
     /// One anchor's holders on each side, in file order.
     fn add(&mut self, onprem: Vec<u32>, cloud: Vec<u32>) {
         match onprem.first() {
@@ -192,9 +217,18 @@ mod tests {
     }
 
     pub(super) fn merged(onprem: &[Option<AnchorKey>], cloud: &[Option<AnchorKey>]) -> AnchorJoin {
+        merged_in(Part::WHOLE, onprem, cloud)
+    }
+
+    /// The sort-merge join of the keys in `part`.
+    pub(super) fn merged_in(
+        part: Part,
+        onprem: &[Option<AnchorKey>],
+        cloud: &[Option<AnchorKey>],
+    ) -> AnchorJoin {
         join_anchors(
-            &SortedAnchors::new(onprem.iter().copied()),
-            &SortedAnchors::new(cloud.iter().copied()),
+            &SortedAnchors::new(onprem.iter().copied(), part),
+            &SortedAnchors::new(cloud.iter().copied(), part),
             cloud.len(),
             |i| onprem[i as usize],
             |c| cloud[c as usize],
@@ -231,7 +265,7 @@ mod tests {
 mod properties {
     use proptest::prelude::*;
 
-    use super::tests::{by_map, merged};
+    use super::tests::{by_map, merged, merged_in};
     use super::*;
     use uuid::Uuid;
 
@@ -259,6 +293,18 @@ mod properties {
         ) {
             let (onprem, cloud) = (keys(&onprem), keys(&cloud));
             prop_assert_eq!(merged(&onprem, &cloud), by_map(&onprem, &cloud));
+        }
+
+        /// The joins of each part of the keys, merged, are the join of them all.
+        #[test]
+        fn the_parts_merged_are_the_whole_join(
+            onprem in proptest::collection::vec(key(), 0..40),
+            cloud in proptest::collection::vec(key(), 0..40),
+            count in 2..5u32,
+        ) {
+            let (onprem, cloud) = (keys(&onprem), keys(&cloud));
+            let parts = Part::all(count).map(|part| merged_in(part, &onprem, &cloud)).collect();
+            prop_assert_eq!(AnchorJoin::merge(parts), merged(&onprem, &cloud));
         }
     }
 }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use super::slots::{hash32, Slots, BATCH};
 use crate::engine::model::fold_cow;
 use crate::engine::report::SoftMatchKey;
-use crate::engine::users::{CloudUser, OnPremUser};
+use crate::engine::users::{CloudUsers, OnPremUsers};
 
 /// The number of the empty key (no UPN, no primary SMTP address): nobody holds it.
 pub(crate) const NO_KEY: u32 = 0;
@@ -58,47 +58,26 @@ impl<'u> Interner<'u> {
         }
     }
 
-    /// The numbers of each user's keys.
+    /// The numbers of `keys`, each with its [`hash32`], in order (a new number for each key not
+    /// seen before).
     ///
-    /// Users go in batches: the slots of a batch's keys, and the texts of those that may be
+    /// Keys go in batches: the slots of a batch's keys, and the texts of those that may be
     /// there already, are read before any key is numbered. Those reads do not wait for each
-    /// other, so the processor waits for a batch's at once, where numbering key after key
-    /// waited for each in turn (at a million keys, each is a look far away in memory). The keys
-    /// are numbered in the same order either way.
-    pub(crate) fn numbers(&mut self, keys: impl Iterator<Item = UserKeys<'u>>) -> Vec<KeyNumbers> {
+    /// other, so the processor waits for a batch's cache misses at once, where numbering key
+    /// after key waited for each in turn. The keys are numbered in the same order either way.
+    pub(crate) fn numbers(&mut self, keys: impl Iterator<Item = (Cow<'u, str>, u32)>) -> Vec<u32> {
         let mut numbers = Vec::with_capacity(keys.size_hint().0);
-        let mut keys = keys.map(HashedKeys::new);
+        let mut keys = keys.peekable();
         let mut batch = Vec::with_capacity(BATCH);
-        loop {
+        while keys.peek().is_some() {
             batch.extend(keys.by_ref().take(BATCH));
-            if batch.is_empty() {
-                return numbers;
-            }
-            let read = batch.iter().fold(0, |read, k| {
-                let smtp = k.smtp.map_or(0, |hash| self.read(&k.keys.smtp, hash));
-                read ^ self.read(&k.keys.upn, k.upn) ^ smtp
-            });
+            let read = batch.iter().fold(0, |read, (key, hash)| read ^ self.read(key, *hash));
             // The reads are for their wait alone: `black_box` keeps the compiler from dropping
             // them as unused.
             std::hint::black_box(read);
-            numbers.extend(batch.drain(..).map(|k| self.key_numbers(k)));
+            numbers.extend(batch.drain(..).map(|(key, hash)| self.number_hashed(key, hash)));
         }
-    }
-
-    pub(crate) fn key_numbers(&mut self, keys: HashedKeys<'u>) -> KeyNumbers {
-        let HashedKeys {
-            keys: UserKeys { upn, smtp, raw_upn, mail },
-            upn: upn_hash,
-            smtp: smtp_hash,
-        } = keys;
-        let upn_as_is = *upn == *raw_upn;
-        let mail_is_smtp = !smtp.is_empty() && mail.is_some_and(|m| m.trim() == smtp);
-        let upn = self.number_hashed(upn, upn_hash);
-        let smtp = match smtp_hash {
-            Some(hash) => self.number_hashed(smtp, hash),
-            None => upn,
-        };
-        KeyNumbers { upn, smtp, upn_shared: false, smtp_shared: false, upn_as_is, mail_is_smtp }
+        numbers
     }
 
     /// Reads the slot `hash` starts at, and the key there when the hashes agree: the first
@@ -115,6 +94,7 @@ impl<'u> Interner<'u> {
     }
 
     /// The number of a folded key either side holds.
+    #[cfg(test)]
     pub(crate) fn get(&self, key: &str) -> Option<u32> {
         let hash = hash32(key);
         let found = self.slots.find(hash, |slot| slot.hash == hash && slot.key == key);
@@ -124,21 +104,6 @@ impl<'u> Interner<'u> {
     /// How many numbers there are, [`NO_KEY`] included.
     pub(crate) fn len(&self) -> usize {
         self.slots.len() + 1
-    }
-}
-
-/// A user's keys with their [`hash32`]es: `smtp` is `None` when the primary SMTP address is
-/// the UPN (most are: one number for both, looked up once).
-pub(crate) struct HashedKeys<'u> {
-    keys: UserKeys<'u>,
-    upn: u32,
-    smtp: Option<u32>,
-}
-
-impl<'u> HashedKeys<'u> {
-    pub(crate) fn new(keys: UserKeys<'u>) -> HashedKeys<'u> {
-        let smtp = (keys.smtp != keys.upn).then(|| hash32(&*keys.smtp));
-        HashedKeys { upn: hash32(&*keys.upn), smtp, keys }
     }
 }
 
@@ -152,24 +117,127 @@ pub(crate) struct UserKeys<'u> {
     mail: Option<&'u str>,
 }
 
-impl<'a> OnPremUser<'a> {
-    pub(crate) fn keys(self) -> UserKeys<'a> {
+/// A side whose users have UPN and primary SMTP keys: the texts a part of the key numbering
+/// reads again for its own keys ([`super::partition`]).
+pub(crate) trait KeyedUsers {
+    fn len(&self) -> usize;
+    /// The keys of the user at `position`.
+    fn keys(&self, position: usize) -> UserKeys<'_>;
+    /// Its UPN key alone, folded.
+    fn upn_key(&self, position: usize) -> Cow<'_, str>;
+    /// Its primary SMTP key alone.
+    fn smtp_key(&self, position: usize) -> Cow<'_, str>;
+}
+
+impl KeyedUsers for OnPremUsers {
+    fn len(&self) -> usize {
+        OnPremUsers::len(self)
+    }
+    fn keys(&self, position: usize) -> UserKeys<'_> {
+        let user = self.get(position);
         UserKeys {
-            upn: fold_cow(self.upn()),
-            smtp: self.primary_smtp().unwrap_or_default(),
-            raw_upn: self.upn(),
-            mail: self.mail(),
+            upn: fold_cow(user.upn()),
+            smtp: user.primary_smtp().unwrap_or_default(),
+            raw_upn: user.upn(),
+            mail: user.mail(),
         }
+    }
+    fn upn_key(&self, position: usize) -> Cow<'_, str> {
+        fold_cow(self.get(position).upn())
+    }
+    fn smtp_key(&self, position: usize) -> Cow<'_, str> {
+        self.get(position).primary_smtp().unwrap_or_default()
     }
 }
 
-impl<'a> CloudUser<'a> {
-    pub(crate) fn keys(self) -> UserKeys<'a> {
+impl KeyedUsers for CloudUsers {
+    fn len(&self) -> usize {
+        CloudUsers::len(self)
+    }
+    fn keys(&self, position: usize) -> UserKeys<'_> {
+        let user = self.get(position);
         UserKeys {
-            upn: fold_cow(self.upn()),
-            smtp: self.primary_smtp().unwrap_or_default(),
-            raw_upn: self.upn(),
-            mail: Some(self.mail()),
+            upn: fold_cow(user.upn()),
+            smtp: user.primary_smtp().unwrap_or_default(),
+            raw_upn: user.upn(),
+            mail: Some(user.mail()),
+        }
+    }
+    fn upn_key(&self, position: usize) -> Cow<'_, str> {
+        fold_cow(self.get(position).upn())
+    }
+    fn smtp_key(&self, position: usize) -> Cow<'_, str> {
+        self.get(position).primary_smtp().unwrap_or_default()
+    }
+}
+
+/// A user's keys hashed ([`hash32`]), with what the findings need of their texts: made once for
+/// each side, by whoever holds it, so that numbering the keys and looking them up later read a
+/// key's text only where its hash is in question.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct KeyHashes {
+    upn: u32,
+    smtp: u32,
+    flags: u8,
+}
+
+impl KeyHashes {
+    /// The user has a UPN key.
+    const UPN: u8 = 1;
+    /// The user has a primary SMTP key that is not its UPN key.
+    const OWN_SMTP: u8 = 2;
+    /// Its primary SMTP key is its UPN key (one number for both: most users).
+    const SMTP_IS_UPN: u8 = 4;
+    /// [`KeyNumbers::upn_as_is`].
+    const UPN_AS_IS: u8 = 8;
+    /// [`KeyNumbers::mail_is_smtp`].
+    const MAIL_IS_SMTP: u8 = 16;
+
+    pub(crate) fn new(keys: &UserKeys) -> KeyHashes {
+        let UserKeys { upn, smtp, raw_upn, mail } = keys;
+        let flag = |set: bool, flag: u8| if set { flag } else { 0 };
+        let smtp_is_upn = smtp == upn;
+        let mail_is_smtp = !smtp.is_empty() && mail.is_some_and(|m| m.trim() == smtp);
+        let flags = flag(!upn.is_empty(), Self::UPN)
+            | flag(!smtp_is_upn && !smtp.is_empty(), Self::OWN_SMTP)
+            | flag(smtp_is_upn, Self::SMTP_IS_UPN)
+            | flag(**upn == **raw_upn, Self::UPN_AS_IS)
+            | flag(mail_is_smtp, Self::MAIL_IS_SMTP);
+        let smtp = if flags & Self::OWN_SMTP != 0 { hash32(&**smtp) } else { 0 };
+        let upn = if flags & Self::UPN != 0 { hash32(&**upn) } else { 0 };
+        KeyHashes { upn, smtp, flags }
+    }
+
+    /// The hashes of a side's users, in order.
+    pub(crate) fn of_side(users: &impl KeyedUsers) -> Vec<KeyHashes> {
+        (0..users.len()).map(|position| KeyHashes::new(&users.keys(position))).collect()
+    }
+
+    /// The UPN key's hash, if the user has one.
+    pub(crate) fn upn(self) -> Option<u32> {
+        (self.flags & Self::UPN != 0).then_some(self.upn)
+    }
+
+    /// The primary SMTP key's hash, if the user has one besides its UPN key.
+    pub(crate) fn own_smtp(self) -> Option<u32> {
+        (self.flags & Self::OWN_SMTP != 0).then_some(self.smtp)
+    }
+
+    /// The user's numbers, from those of its UPN key and of its own SMTP key (when it has
+    /// one: [`KeyHashes::own_smtp`]).
+    pub(crate) fn numbers(self, upn: u32, own_smtp: u32) -> KeyNumbers {
+        let smtp = match self.flags {
+            f if f & Self::SMTP_IS_UPN != 0 => upn,
+            f if f & Self::OWN_SMTP != 0 => own_smtp,
+            _ => NO_KEY,
+        };
+        KeyNumbers {
+            upn,
+            smtp,
+            upn_shared: false,
+            smtp_shared: false,
+            upn_as_is: self.flags & Self::UPN_AS_IS != 0,
+            mail_is_smtp: self.flags & Self::MAIL_IS_SMTP != 0,
         }
     }
 }
@@ -179,8 +247,8 @@ impl<'a> CloudUser<'a> {
 ///
 /// Two users with the same number whose values are their keys as they are (`upn_as_is`,
 /// `mail_is_smtp`) have the same values, byte for byte: the findings on a join can tell that
-/// the UPN and mail stay without reading either user's text, far away in memory.
-#[derive(Clone, Copy)]
+/// the UPN and mail stay without reading either user's text (a cache miss each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct KeyNumbers {
     pub(crate) upn: u32,
     pub(crate) smtp: u32,
@@ -192,22 +260,28 @@ pub(crate) struct KeyNumbers {
     pub(crate) mail_is_smtp: bool,
 }
 
-/// One side's keys: each user's numbers, and who holds each number.
+/// One side's keys: each user's hashes and numbers, and who holds each number.
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct SideKeys {
+    pub(crate) hashes: Vec<KeyHashes>,
     pub(crate) numbers: Vec<KeyNumbers>,
     pub(crate) upn_holders: Holders,
     pub(crate) smtp_holders: Holders,
 }
 
 impl SideKeys {
-    pub(crate) fn new(mut numbers: Vec<KeyNumbers>, count: usize) -> SideKeys {
+    pub(crate) fn new(
+        hashes: Vec<KeyHashes>,
+        mut numbers: Vec<KeyNumbers>,
+        count: usize,
+    ) -> SideKeys {
         let upn_holders = Holders::new(numbers.iter().map(|n| n.upn), count);
         let smtp_holders = Holders::new(numbers.iter().map(|n| n.smtp), count);
         for (position, n) in numbers.iter_mut().enumerate() {
             n.upn_shared = upn_holders.shared(n.upn, position as u32);
             n.smtp_shared = smtp_holders.shared(n.smtp, position as u32);
         }
-        SideKeys { numbers, upn_holders, smtp_holders }
+        SideKeys { hashes, numbers, upn_holders, smtp_holders }
     }
 
     pub(crate) fn holders(&self, by: SoftMatchKey) -> &Holders {
@@ -229,6 +303,7 @@ impl KeyNumbers {
 
 /// The positions of the users holding each key number, in file order: a list per number,
 /// threaded through one array of positions (no allocation per key).
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Holders {
     first: Vec<u32>,
     next: Vec<u32>,
@@ -280,7 +355,11 @@ impl Holders {
 
 #[cfg(test)]
 mod tests {
+    use std::ops::Not;
+
+    use super::super::partition::key_work;
     use super::*;
+    use crate::engine::anchor::AnchorClass;
     use crate::engine::users::test_users::{
         cloud_table, onprem_table, TestCloudUser, TestOnPremUser,
     };
@@ -312,17 +391,17 @@ mod tests {
             ..TestOnPremUser::default()
         }];
         let cloud = [jane("jane@contoso.com", "JANE.DOE@contoso.com"), jane("", "")];
-        let mut interner = Interner::with_capacity(0);
         let (onprem, cloud) = (onprem_table(&onprem), cloud_table(&cloud));
-        let onprem_numbers = interner.numbers(onprem.iter().map(OnPremUser::keys));
-        let cloud_numbers = interner.numbers(cloud.iter().map(CloudUser::keys));
-        assert_eq!(interner.len(), 3);
+        let work =
+            key_work((&onprem, &cloud), &vec![AnchorClass::Empty; 2], &Default::default(), 1);
+        let (onprem_numbers, cloud_numbers) = (work.onprem_keys.numbers, work.cloud_keys.numbers);
+        assert_eq!(work.cloud_keys.upn_holders.first.len(), 3, "two keys and the empty one");
         assert_eq!(onprem_numbers[0].upn, cloud_numbers[0].upn);
         assert_eq!(onprem_numbers[0].smtp, cloud_numbers[0].smtp);
         assert_ne!(onprem_numbers[0].upn, onprem_numbers[0].smtp);
+        assert!(!onprem_numbers[0].upn_as_is && cloud_numbers[0].upn_as_is);
+        assert!(onprem_numbers[0].mail_is_smtp.not() && cloud_numbers[0].mail_is_smtp.not());
         assert_eq!((cloud_numbers[1].upn, cloud_numbers[1].smtp), (NO_KEY, NO_KEY));
-        assert_eq!(interner.get("jane@contoso.com"), Some(cloud_numbers[0].upn));
-        assert_eq!(interner.get(""), None);
     }
 
     #[test]
@@ -343,23 +422,46 @@ mod tests {
 
     #[test]
     fn batched_numbers_are_those_of_numbering_key_after_key() {
-        // More users than a batch, with keys repeated within and across batches.
-        let users: Vec<TestCloudUser> = (0..100)
-            .map(|n| TestCloudUser {
-                upn: format!("U{}@contoso.com", n % 37),
-                mail: if n % 3 == 0 { String::new() } else { format!("m{}@x.com", n % 11) },
-                ..TestCloudUser::default()
-            })
-            .collect();
+        // More keys than a batch, repeated within and across batches.
+        let keys: Vec<String> = (0..100).map(|n| format!("u{}@contoso.com", n % 37)).collect();
+        let hashed = keys.iter().map(|key| (Cow::Borrowed(key.as_str()), hash32(key.as_str())));
         let mut batched = Interner::with_capacity(0);
-        let users = cloud_table(&users);
-        let numbers = batched.numbers(users.iter().map(CloudUser::keys));
+        let numbers = batched.numbers(hashed);
         let mut one_by_one = Interner::with_capacity(0);
-        for (user, numbers) in users.iter().zip(&numbers) {
-            let keys = user.keys();
-            assert_eq!(one_by_one.number(keys.upn), numbers.upn);
-            assert_eq!(one_by_one.number(keys.smtp), numbers.smtp);
+        for (key, &number) in keys.iter().zip(&numbers) {
+            assert_eq!(one_by_one.number(Cow::Borrowed(key)), number);
         }
         assert_eq!(batched.len(), one_by_one.len());
+        assert_eq!(batched.len(), 38);
+    }
+
+    #[test]
+    fn hashes_tell_which_keys_a_user_has() {
+        let user = |upn: &str, smtp: &str, mail: Option<&str>| {
+            let onprem = [TestOnPremUser {
+                upn: upn.into(),
+                mail: mail.map(String::from),
+                proxy_addresses: vec![format!("SMTP:{smtp}")],
+                ..TestOnPremUser::default()
+            }];
+            KeyHashes::of_side(&onprem_table(&onprem))[0]
+        };
+        let same = user("a@x.com", "a@x.com", Some("a@x.com"));
+        assert_eq!((same.upn(), same.own_smtp()), (Some(hash32("a@x.com")), None));
+        let numbers = same.numbers(5, 9);
+        assert_eq!(
+            (numbers.upn, numbers.smtp, numbers.upn_as_is, numbers.mail_is_smtp),
+            (5, 5, true, true)
+        );
+        let own = user("A@x.com", "b@x.com", Some("c@x.com"));
+        assert_eq!((own.upn(), own.own_smtp()), (Some(hash32("a@x.com")), Some(hash32("b@x.com"))));
+        let numbers = own.numbers(5, 9);
+        assert_eq!(
+            (numbers.upn, numbers.smtp, numbers.upn_as_is, numbers.mail_is_smtp),
+            (5, 9, false, false)
+        );
+        let no_upn = user("", "b@x.com", None);
+        assert_eq!((no_upn.upn(), no_upn.own_smtp()), (None, Some(hash32("b@x.com"))));
+        assert_eq!(no_upn.numbers(NO_KEY, 9).upn, NO_KEY);
     }
 }

@@ -7,9 +7,10 @@ use uuid::Uuid;
 
 use super::anchor::AnchorJoin;
 use super::key_index::KeyIndex;
-use super::keys::{Holders, Interner, SideKeys, NO_USER};
+use super::keys::{Holders, SideKeys, NO_USER};
 use super::onprem_index::{OnPremIndex, Sought};
 use super::relation::{big_endian, relation};
+use super::slots::hash32;
 use super::MatchOptions;
 use crate::engine::anchor::AnchorClass;
 use crate::engine::model::fold_cow;
@@ -25,7 +26,6 @@ pub(super) struct Matcher<'a> {
     cloud_classes: &'a [AnchorClass],
     onprem_keys: &'a SideKeys,
     cloud_keys: &'a SideKeys,
-    interner: &'a Interner<'a>,
     index: OnPremIndex<'a>,
     /// For each cloud user, the first on-prem user holding its anchor, or [`NO_USER`].
     anchor_holder: Vec<u32>,
@@ -47,7 +47,6 @@ impl<'a> Matcher<'a> {
         (onprem, cloud): (&'a OnPremUsers, &'a CloudUsers),
         cloud_classes: &'a [AnchorClass],
         (onprem_keys, cloud_keys): (&'a SideKeys, &'a SideKeys),
-        interner: &'a Interner<'a>,
     ) -> Matcher<'a> {
         Matcher {
             options,
@@ -56,7 +55,6 @@ impl<'a> Matcher<'a> {
             cloud_classes,
             onprem_keys,
             cloud_keys,
-            interner,
             index: OnPremIndex::new(onprem),
             anchor_holder: vec![NO_USER; cloud.len()],
             onprem_claimed: vec![false; onprem.len()],
@@ -237,6 +235,8 @@ impl<'a> Matcher<'a> {
             guids: HashSet::default(),
             values: HashSet::default(),
             value_lengths: Vec::new(),
+            keys: HashSet::default(),
+            key_hashes: HashSet::default(),
         };
         let cloud = self.cloud;
         for (c, user) in cloud.iter().enumerate().filter(|&(c, _)| !self.cloud_done[c]) {
@@ -245,6 +245,11 @@ impl<'a> Matcher<'a> {
             }
             if !user.immutable_id().is_empty() {
                 sought.values.insert(user.immutable_id());
+                let key = fold_cow(user.immutable_id());
+                if !key.is_empty() {
+                    sought.key_hashes.insert(hash32(&*key));
+                    sought.keys.insert(key);
+                }
                 let length = user.immutable_id().len();
                 if sought.value_lengths.len() <= length {
                     sought.value_lengths.resize(length + 1, false);
@@ -289,10 +294,11 @@ impl<'a> Matcher<'a> {
     /// employeeID): how Okta custom mappings fill ImmutableID.
     fn find_person_by_value(&self, value: &str, sought: &Sought) -> Option<(u32, PersonKey)> {
         let holders = &self.onprem_keys;
-        let by_key = self.interner.get(&fold_cow(value)).and_then(|number| {
-            self.first_open(holders.upn_holders.of(number))
-                .or_else(|| self.first_open(holders.smtp_holders.of(number)))
-        });
+        let by_key =
+            self.index.by_key(sought, holders).get(&*fold_cow(value)).and_then(|&number| {
+                self.first_open(holders.upn_holders.of(number))
+                    .or_else(|| self.first_open(holders.smtp_holders.of(number)))
+            });
         by_key
             .or_else(|| self.first_open(self.index.by_value(sought).get(value).iter().copied()))
             .map(|i| (i, PersonKey::AnchorValue))

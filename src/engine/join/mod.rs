@@ -10,8 +10,9 @@
 //! One concept a file, in the order a run uses them:
 //!
 //! - `anchor`: each user's anchor key and the hard-match join on it, sort-merge;
-//! - `keys`: the UPN and primary SMTP keys of both sides, numbered, and who holds each;
+//! - `keys`: the UPN and primary SMTP keys of both sides, hashed, numbered, and who holds each;
 //! - `slots`: the open-addressing hash table under the numbering and the lookups;
+//! - `partition`: the anchor join and the key numbering split by key hash, for both cores;
 //! - `matcher`: the passes that give each user its verdict (duplicate anchors, hard match,
 //!   soft match, mismatches and orphans, on-prem only);
 //! - `onprem_index` and `key_index`: the on-prem lookups by GUID and value, built only for
@@ -31,6 +32,7 @@ pub(crate) mod keys;
 pub(crate) mod matcher;
 pub(crate) mod notices;
 pub(crate) mod onprem_index;
+pub(crate) mod partition;
 pub(crate) mod relation;
 pub(crate) mod slots;
 pub(crate) mod suffix;
@@ -44,18 +46,20 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::anchor::AnchorKey;
 use crate::engine::anchor::{classify_anchor, Anchor, AnchorClass};
-use crate::engine::concurrent::both;
 use crate::engine::model::AnchorAttribute;
 use crate::engine::report::MatchReport;
-use crate::engine::users::{CloudUser, CloudUsers, OnPremUser, OnPremUsers};
-use anchor::anchor_join;
+use crate::engine::users::{CloudUsers, OnPremUser, OnPremUsers};
 use entries::entries;
 use findings::Findings;
-use keys::{Interner, SideKeys};
 use matcher::Matcher;
 use notices::notices;
+use partition::{key_work, KeyWork};
 
 pub use notices::DELETE_THRESHOLD;
+
+/// How many parts the join's key work is split into ([`partition`]): one for each core where
+/// there are threads; in wasm, where one worker runs the match, one.
+const PARTS: u32 = if cfg!(target_arch = "wasm32") { 1 } else { 2 };
 
 /// The tenant's settings and the anchor choice the prediction depends on.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,24 +102,11 @@ pub(crate) fn match_classified(
     options: &MatchOptions,
 ) -> MatchReport {
     debug_assert_eq!(cloud_classes.len(), cloud_users.len());
-    // The UPN and address keys and the anchor join read different columns: both at once.
-    let ((interner, onprem_keys, cloud_keys), anchors) = both(
-        || {
-            let mut interner = Interner::with_capacity(onprem_users.len());
-            let onprem_numbers = interner.numbers(onprem_users.iter().map(OnPremUser::keys));
-            let cloud_numbers = interner.numbers(cloud_users.iter().map(CloudUser::keys));
-            let onprem_keys = SideKeys::new(onprem_numbers, interner.len());
-            let cloud_keys = SideKeys::new(cloud_numbers, interner.len());
-            (interner, onprem_keys, cloud_keys)
-        },
-        || anchor_join(&onprem_users, &cloud_users, &cloud_classes, &options.anchor),
-    );
     let sides = (&onprem_users, &cloud_users);
+    let KeyWork { anchors, onprem_keys, cloud_keys } =
+        key_work(sides, &cloud_classes, &options.anchor, PARTS);
     let verdicts =
-        Matcher::new(options, sides, &cloud_classes, (&onprem_keys, &cloud_keys), &interner)
-            .verdicts(anchors);
-    // The indexes and key texts are done with: the findings need only the key numbers.
-    drop(interner);
+        Matcher::new(options, sides, &cloud_classes, (&onprem_keys, &cloud_keys)).verdicts(anchors);
     let findings = Findings::new(sides, (&onprem_keys, &cloud_keys), options);
     let entries = entries(verdicts, cloud_classes, sides, &options.anchor, &findings);
     let notices = notices(&entries, &cloud_users);

@@ -1,3 +1,7 @@
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use super::keys::{KeyedUsers, NO_KEY};
 use super::tests::match_test_users;
 use super::*;
 use uuid::Uuid;
@@ -6,7 +10,7 @@ use super::findings::takeover_changes;
 use crate::engine::guid::immutable_id;
 use crate::engine::model::RowRef;
 use crate::engine::report::{Finding, Verdict};
-use crate::engine::users::test_users::{TestCloudUser, TestOnPremUser};
+use crate::engine::users::test_users::{cloud_table, onprem_table, TestCloudUser, TestOnPremUser};
 use proptest::prelude::*;
 
 /// Small pools make collisions (shared UPNs, GUIDs, anchors) common.
@@ -55,6 +59,23 @@ fn options() -> impl Strategy<Value = MatchOptions> {
     })
 }
 
+/// Each user's (UPN, SMTP) key numbers, numbering each key text at its first appearance.
+fn first_appearances(users: &impl KeyedUsers, first: &mut HashMap<String, u32>) -> Vec<(u32, u32)> {
+    let mut number = |key: Cow<str>| match key.is_empty() {
+        true => NO_KEY,
+        false => {
+            let next = first.len() as u32 + 1;
+            *first.entry(key.into_owned()).or_insert(next)
+        }
+    };
+    (0..users.len())
+        .map(|at| {
+            let upn = number(users.upn_key(at));
+            (upn, number(users.smtp_key(at)))
+        })
+        .collect()
+}
+
 /// Anchor-like text: base64 GUIDs and their near misses (other letter case, padding,
 /// whitespace), GUID text, and plain values.
 fn anchor_text() -> impl Strategy<Value = String> {
@@ -87,11 +108,18 @@ fn address() -> impl Strategy<Value = String> {
 
 /// Users with the spellings of [`address`], joined by anchor or soft match.
 fn joinable_users() -> impl Strategy<Value = (Vec<TestOnPremUser>, Vec<TestCloudUser>)> {
+    users_of(1..4)
+}
+
+/// [`joinable_users`], `sizes` a side.
+fn users_of(
+    sizes: std::ops::Range<usize>,
+) -> impl Strategy<Value = (Vec<TestOnPremUser>, Vec<TestCloudUser>)> {
     let onprem = (address(), proptest::option::of(address()), proptest::option::of(address()))
         .prop_map(|(upn, mail, smtp)| (upn, mail, smtp));
     let cloud = (address(), address(), proptest::option::of(address()), 0..4u128);
-    (proptest::collection::vec(onprem, 1..4), proptest::collection::vec(cloud, 1..4)).prop_map(
-        |(onprem, cloud)| {
+    (proptest::collection::vec(onprem, sizes.clone()), proptest::collection::vec(cloud, sizes))
+        .prop_map(|(onprem, cloud)| {
             let onprem = onprem
                 .into_iter()
                 .enumerate()
@@ -121,8 +149,7 @@ fn joinable_users() -> impl Strategy<Value = (Vec<TestOnPremUser>, Vec<TestCloud
                 })
                 .collect();
             (onprem, cloud)
-        },
-    )
+        })
 }
 
 proptest! {
@@ -159,6 +186,25 @@ proptest! {
             let found: Vec<Finding> = entry.findings.iter().filter(|f| is_takeover(f)).cloned().collect();
             prop_assert_eq!(found, expected);
         }
+    }
+
+    /// The key work in parts, on both cores, is the one-part work; and each key's number is
+    /// its first appearance over the on-prem users, then the cloud ones, UPN before SMTP.
+    #[test]
+    fn the_key_work_in_parts_is_the_whole((onprem, cloud) in users_of(0..24), object_guid: bool) {
+        let (onprem, cloud) = (onprem_table(&onprem), cloud_table(&cloud));
+        let classes = classify_cloud_anchors(&cloud);
+        let attribute = if object_guid { AnchorAttribute::ObjectGuid } else { AnchorAttribute::default() };
+        let whole = key_work((&onprem, &cloud), &classes, &attribute, 1);
+        for parts in 2..5 {
+            prop_assert_eq!(&key_work((&onprem, &cloud), &classes, &attribute, parts), &whole);
+        }
+        let mut first = HashMap::new();
+        let onprem_expected = first_appearances(&onprem, &mut first);
+        let cloud_expected = first_appearances(&cloud, &mut first);
+        let found = |keys: &keys::SideKeys| keys.numbers.iter().map(|n| (n.upn, n.smtp)).collect::<Vec<_>>();
+        prop_assert_eq!(found(&whole.onprem_keys), onprem_expected);
+        prop_assert_eq!(found(&whole.cloud_keys), cloud_expected);
     }
 
     #[test]
