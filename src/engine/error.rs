@@ -165,6 +165,11 @@ pub enum ErrorKind {
         /// What was wrong.
         message: String,
     },
+    /// A file given as tenant context is none of the kinds the report reads.
+    UnknownContextFile {
+        /// What it looks like instead.
+        looks_like: String,
+    },
     /// The caller's progress callback asked to stop.
     Cancelled,
 }
@@ -230,6 +235,13 @@ impl fmt::Display for ErrorKind {
                 write!(f, "`{}` cannot be used: {reason}", truncate(value, 60))
             }
             ErrorKind::Usage { message } => f.write_str(message),
+            ErrorKind::UnknownContextFile { looks_like } => {
+                write!(f, "this is not a tenant context file: it looks like {looks_like}. A context file is any of these:")?;
+                for kind in crate::engine::context::ContextKind::ALL {
+                    write!(f, "\n- {kind}: {}", kind.command())?;
+                }
+                Ok(())
+            }
             ErrorKind::Cancelled => f.write_str("reading was cancelled"),
         }
     }

@@ -7,6 +7,7 @@ pub mod anchor;
 pub mod audit;
 pub mod columnar;
 pub(crate) mod concurrent;
+pub mod context;
 pub mod convert;
 pub mod error;
 pub mod guid;

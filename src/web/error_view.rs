@@ -78,6 +78,10 @@ fn advice(kind: &ErrorKind) -> (&'static str, &'static str) {
             "Fix the value named above in the file, or export it again.",
         ),
         ErrorKind::Usage { .. } => ("This cannot be done", "Check the options and files."),
+        ErrorKind::UnknownContextFile { .. } => (
+            "Not a tenant context file",
+            "Export one of the kinds listed above with its PowerShell, or leave this file out.",
+        ),
         ErrorKind::Cancelled => ("Cancelled", "The run was stopped. Change the files or options, or run again."),
     }
 }

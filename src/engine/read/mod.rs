@@ -25,6 +25,7 @@ mod decode;
 mod detection;
 mod dialect;
 mod ldif;
+mod plain;
 mod progress;
 mod row;
 mod sink;
@@ -41,6 +42,7 @@ pub use decode::TextEncoding;
 pub use detection::{Confidence, Detection, ExportKind};
 pub use dialect::{FileFormat, Quoting};
 pub use ldif::{looks_like_ldif, BINARY_ATTRIBUTES};
+pub use plain::{read_plain_table, PlainTable};
 pub use progress::Progress;
 pub use row::Row;
 pub use sink::{Header, RowCount, RowSink};
@@ -209,6 +211,12 @@ pub enum Finished<'p, S = Rows> {
     FromStart(Box<TableReader<'p, S>>),
 }
 
+/// What [`TableReader::end`] gives: what the file was read into, or the reader again.
+enum Ended<'p, S, T> {
+    Read(T),
+    FromStart(Box<TableReader<'p, S>>),
+}
+
 impl<'p> TableReader<'p> {
     /// A reader for a file of `size` bytes into a table with its own row store; `progress` is
     /// called about every 64 KiB of input and cancels reading when it returns `false`. A file
@@ -256,13 +264,24 @@ impl<'p, S: RowSink> TableReader<'p, S> {
     }
 
     /// Reads the end of the file, once every chunk has been fed.
-    pub fn finish(mut self) -> Result<Finished<'p, S>, Error> {
+    pub fn finish(self) -> Result<Finished<'p, S>, Error> {
+        Ok(match self.end(table_of)? {
+            Ended::Read(table) => Finished::Table(Box::new(table)),
+            Ended::FromStart(reader) => Finished::FromStart(reader),
+        })
+    }
+
+    /// Reads the end of the file and makes what it is read into of its text with `make`.
+    fn end<T>(
+        mut self,
+        make: impl FnOnce(StreamedText<S>, &ReadOptions, &mut Option<Side>) -> Result<T, Error>,
+    ) -> Result<Ended<'p, S, T>, Error> {
         match self.stream.end(&mut self.intake) {
             Ok(()) => {}
             Err(Stop::Restart(not_utf8)) => {
                 self.stream.restart(TextDecoder::windows_1252(not_utf8));
                 self.intake.clear();
-                return Ok(Finished::FromStart(Box::new(self)));
+                return Ok(Ended::FromStart(Box::new(self)));
             }
             Err(Stop::Error(kind)) => return Err(self.error(kind.into())),
         }
@@ -273,9 +292,7 @@ impl<'p, S: RowSink> TableReader<'p, S> {
             Err(Stop::Error(kind)) => return Err(named(kind.into(), side)),
             Err(Stop::Restart(_)) => unreachable!("only decoding restarts, and it has ended"),
         };
-        table_of(text, &options, &mut side)
-            .map(|t| Finished::Table(Box::new(t)))
-            .map_err(|e| named(e, side))
+        make(text, &options, &mut side).map(Ended::Read).map_err(|e| named(e, side))
     }
 
     /// An error of this file, with its side and name.

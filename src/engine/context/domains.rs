@@ -1,0 +1,138 @@
+//! The tenant's domains (`Get-MgDomain`): which UPN suffixes Entra accepts, and which sign in
+//! through a federation service (whose users' ImmutableID cannot be set while their UPN is there).
+
+use super::columns::{find, read_rows, Column};
+use crate::engine::error::{Error, ErrorKind};
+use crate::engine::read::{PlainTable, Reject, Row};
+
+/// The columns that name a domain, in order of preference.
+pub(super) const NAME: [&str; 3] = ["Id", "Name", "DomainName"];
+
+/// How a domain's users sign in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DomainAuthentication {
+    /// Entra checks the password (or it syncs its hash, or passes it through).
+    Managed,
+    /// A federation service (AD FS, Okta…) signs the users in.
+    Federated,
+}
+
+/// One of the tenant's domains.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TenantDomain {
+    /// Its name, lowercase.
+    pub name: String,
+    /// How its users sign in; `None` when the file has no such column.
+    pub authentication: Option<DomainAuthentication>,
+    /// Whether its ownership is verified; `None` when the file does not say.
+    pub verified: Option<bool>,
+    /// The tenant's default domain.
+    pub default: Option<bool>,
+    /// The `….onmicrosoft.com` domain the tenant was made with.
+    pub initial: Option<bool>,
+    /// The line it is on.
+    pub line: u64,
+}
+
+/// A domains file, read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TenantDomains {
+    /// Every domain, in file order.
+    pub domains: Vec<TenantDomain>,
+    /// The records that could not be read or used.
+    pub rejects: Vec<Reject>,
+}
+
+impl TenantDomains {
+    pub(super) fn read(table: PlainTable) -> Result<TenantDomains, Error> {
+        let headers = &table.headers;
+        let name = find(headers, &NAME).ok_or_else(|| ErrorKind::MissingColumn {
+            column: "`Id` (the domain's name)".into(),
+            fix: FIX.into(),
+        })?;
+        let authentication = find(headers, &["AuthenticationType", "Authentication"]);
+        let verified = find(headers, &["IsVerified", "Verified"]);
+        let default = find(headers, &["IsDefault", "Default"]);
+        let initial = find(headers, &["IsInitial", "Initial"]);
+        let flag = |column: &Option<Column>, row: &Row<'_>, file: &str| {
+            column.as_ref().map(|c| c.boolean(row, file)).transpose()
+        };
+        let (domains, rejects) = read_rows(table, |row, file| {
+            let value = name.value(row);
+            if value.is_empty() || value.contains(char::is_whitespace) || !value.contains('.') {
+                return Err(name.reject(row, file, value, "expected a domain name"));
+            }
+            let authentication = match &authentication {
+                None => None,
+                Some(column) => Some(match column.value(row) {
+                    v if v.eq_ignore_ascii_case("managed") => DomainAuthentication::Managed,
+                    v if v.eq_ignore_ascii_case("federated") => DomainAuthentication::Federated,
+                    v => return Err(column.reject(row, file, v, "expected Managed or Federated")),
+                }),
+            };
+            Ok(TenantDomain {
+                name: value.to_lowercase(),
+                authentication,
+                verified: flag(&verified, row, file)?,
+                default: flag(&default, row, file)?,
+                initial: flag(&initial, row, file)?,
+                line: row.line,
+            })
+        });
+        Ok(TenantDomains { domains, rejects })
+    }
+
+    /// The domain of this name (any case).
+    pub fn get(&self, name: &str) -> Option<&TenantDomain> {
+        self.domains.iter().find(|d| d.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// The command that makes a domains file.
+pub(super) const FIX: &str = "Get-MgDomain | Select-Object Id, AuthenticationType, IsVerified, \
+                              IsDefault, IsInitial | Export-Csv domains.csv -NoTypeInformation";
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::context::{read_context, ContextFile, DomainAuthentication};
+
+    fn domains(csv: &str) -> crate::engine::context::TenantDomains {
+        match read_context("domains.csv", csv.as_bytes()).unwrap() {
+            ContextFile::Domains(domains) => domains,
+            other => panic!("read as {:?}", other.kind()),
+        }
+    }
+
+    #[test]
+    fn reads_each_domain() {
+        let d = domains(
+            "\"Id\",\"AuthenticationType\",\"IsVerified\",\"IsDefault\",\"IsInitial\"\r\n\
+             \"Contoso.com\",\"Federated\",\"True\",\"True\",\"False\"\r\n\
+             \"contoso.onmicrosoft.com\",\"Managed\",\"True\",\"False\",\"True\"\r\n",
+        );
+        assert_eq!(d.domains.len(), 2);
+        let contoso = d.get("CONTOSO.COM").unwrap();
+        assert_eq!(contoso.name, "contoso.com");
+        assert_eq!(contoso.authentication, Some(DomainAuthentication::Federated));
+        assert_eq!(
+            (contoso.verified, contoso.default, contoso.initial),
+            (Some(true), Some(true), Some(false))
+        );
+        assert_eq!(d.get("contoso.onmicrosoft.com").unwrap().initial, Some(true));
+    }
+
+    #[test]
+    fn a_bad_value_is_rejected_where_it_is() {
+        let d =
+            domains("Id,AuthenticationType,IsVerified\na.com,Managed,yes\nb.com,Managed,True\n");
+        assert_eq!(d.domains.len(), 1);
+        let error = d.rejects[0].error.to_string();
+        assert!(
+            error.contains("domains.csv")
+                && error.contains("line 2")
+                && error.contains("IsVerified"),
+            "{error}"
+        );
+        assert!(error.contains("yes"), "{error}");
+    }
+}
