@@ -990,3 +990,185 @@ fn an_on_prem_user_whose_cloud_row_is_unreadable_is_not_said_to_be_created() {
         "would be created",
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tenant context files (`--context`)
+// ---------------------------------------------------------------------------------------------
+
+/// A fixture outside the scenarios.
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+}
+
+/// A file with `text` in the system's temporary folder, named for this test.
+fn temp_file(name: &str, text: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("anchor-audit-{}-{name}", std::process::id()));
+    std::fs::write(&path, text).expect("the temporary file is written");
+    path
+}
+
+/// `report onprem-ps7.csv cloud-mguser.csv --format FORMAT [extra…]`.
+fn context_run(format: &str, extra: &[std::ffi::OsString]) -> Run {
+    context_run_on((fixture("onprem-ps7.csv"), fixture("cloud-mguser.csv")), format, extra)
+}
+
+/// `report ONPREM CLOUD --format FORMAT [extra…]`.
+fn context_run_on(pair: (PathBuf, PathBuf), format: &str, extra: &[std::ffi::OsString]) -> Run {
+    let mut args: Vec<std::ffi::OsString> =
+        vec!["report".into(), pair.0.into(), pair.1.into(), "--format".into(), format.into()];
+    args.extend(extra.iter().cloned());
+    run(&args, None)
+}
+
+/// Whether `text` holds every one of `words`.
+fn holds_all(text: &str, words: &[&str]) -> bool {
+    words.iter().all(|w| text.contains(w))
+}
+
+fn notices(run: &Run) -> Vec<String> {
+    let json: Value = serde_json::from_slice(&run.stdout).expect("the report is JSON");
+    json["notices"]
+        .as_array()
+        .expect("notices")
+        .iter()
+        .map(|n| str_of(&n["message"]).to_string())
+        .collect()
+}
+
+#[test]
+fn context_files_set_the_switches_and_domains_and_are_accounted_for() {
+    let with_files = context_run(
+        "json",
+        &[
+            "--context".into(),
+            fixture("context/domains-ps51-semicolon.csv").into(),
+            fixture("context/sync-features-ps7.csv").into(),
+        ],
+    );
+    assert_ne!(with_files.code, 2, "{}", with_files.stderr);
+    let said = notices(&with_files);
+    assert!(
+        said.contains(
+            &"tenant context domains-ps51-semicolon.csv: domains, 6 rows = 6 used + 0 unreadable"
+                .to_string()
+        ),
+        "{said:?}"
+    );
+    assert!(
+        said.iter().any(|n| n.starts_with("tenant context sync-features-ps7.csv: sync features (BlockSoftMatchEnabled on, BlockCloudObjectTakeoverThroughHardMatchEnabled off), 1 row = 1 used")),
+        "{said:?}"
+    );
+    // The domains file checked what the cloud UPNs could only hint at.
+    assert!(said.iter().all(|n| !n.contains("UPNs on federated domains")), "{said:?}");
+
+    // The tenant's BlockSoftMatchEnabled decides the entries as the switch does.
+    let pair = || (scenario("05-soft-match/onprem.csv"), scenario("05-soft-match/cloud.csv"));
+    let json = |run: &Run| -> Value { serde_json::from_slice(&run.stdout).unwrap() };
+    let features: std::ffi::OsString = fixture("context/sync-features-ps7.csv").into();
+    let with_file = context_run_on(pair(), "json", &["--context".into(), features]);
+    let with_switch = context_run_on(pair(), "json", &["--block-soft-match".into()]);
+    assert_eq!(json(&with_file)["entries"], json(&with_switch)["entries"]);
+    let without = context_run_on(pair(), "json", &[]);
+    assert_ne!(
+        json(&with_file)["entries"],
+        json(&without)["entries"],
+        "the file changed the verdicts"
+    );
+}
+
+#[test]
+fn a_domains_file_names_unverified_suffixes_and_the_federated_fix() {
+    let domains = temp_file(
+        "domains.csv",
+        "Id,AuthenticationType,IsVerified,IsInitial\r\ncontoso.com,Federated,True,False\r\n\
+         contoso.onmicrosoft.com,Managed,True,True\r\nbad domain,Managed,True,False\r\n",
+    );
+    let run = context_run("json", &["--context".into(), domains.clone().into()]);
+    let said = notices(&run);
+    let name = domains.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        said.contains(&format!("tenant context {name}: domains, 3 rows = 2 used + 1 unreadable")),
+        "{said:?}"
+    );
+    assert!(
+        said.iter().any(|n| n.contains(&name)
+            && n.contains("line 4")
+            && n.contains("`Id`")
+            && n.contains("bad domain")),
+        "the bad row is named where it is: {said:?}"
+    );
+    assert!(
+        said.iter().any(|n| n
+            .starts_with("2 mismatched cloud users have UPNs on federated domains (contoso.com")
+            && n.contains("move the UPN to contoso.onmicrosoft.com")),
+        "{said:?}"
+    );
+
+    let unverified = temp_file("unverified.csv", "Id,IsVerified\r\ncontoso.com,False\r\n");
+    let text =
+        context_run("text", &["--context".into(), unverified.clone().into(), "--all".into()]);
+    let text = lossy(&text.stdout);
+    assert!(
+        text.contains("the UPN suffix contoso.com is not a verified domain of the tenant"),
+        "{text}"
+    );
+    let guessed = lossy(&context_run("text", &["--all".into()]).stdout);
+    assert!(
+        !guessed.contains("not a verified domain"),
+        "without the file the suffix is not questioned"
+    );
+    let _ = std::fs::remove_file(domains);
+    let _ = std::fs::remove_file(unverified);
+}
+
+#[test]
+fn a_context_file_of_no_kind_or_against_a_switch_is_refused() {
+    let run = context_run("json", &["--context".into(), fixture("cloud-mguser.csv").into()]);
+    assert_eq!(run.code, 2, "{}", lossy(&run.stdout));
+    assert!(
+        holds_all(
+            &run.stderr,
+            &["cloud-mguser.csv", "a user export", "Get-MgDomain", ".Features | Export-Csv"]
+        ),
+        "{}",
+        run.stderr
+    );
+
+    let run =
+        context_run("json", &["--context".into(), fixture("context/sync-toplevel-ps7.csv").into()]);
+    assert_eq!(run.code, 2);
+    assert!(
+        holds_all(&run.stderr, &["Features", "(Get-MgDirectoryOnPremiseSynchronization).Features"]),
+        "{}",
+        run.stderr
+    );
+
+    let run = context_run(
+        "json",
+        &[
+            "--block-cloud-takeover".into(),
+            "--context".into(),
+            fixture("context/sync-features-ps7.csv").into(),
+        ],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        holds_all(
+            &run.stderr,
+            &["BlockCloudObjectTakeoverThroughHardMatchEnabled", "says it is off"]
+        ),
+        "{}",
+        run.stderr
+    );
+
+    let run = context_run(
+        "json",
+        &[
+            "--context".into(),
+            fixture("context/domains-ps7.csv").into(),
+            fixture("context/domains-ps51-semicolon.csv").into(),
+        ],
+    );
+    assert_eq!(run.code, 2);
+    assert!(holds_all(&run.stderr, &["both domains files"]), "{}", run.stderr);
+}

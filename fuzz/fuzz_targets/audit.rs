@@ -8,6 +8,7 @@
 #![no_main]
 
 use anchor_audit::engine::audit::{audit, AuditOptions, Input};
+use anchor_audit::engine::context::KnownDomains;
 use anchor_audit::engine::join::MatchOptions;
 use anchor_audit::engine::model::AnchorAttribute;
 use anchor_audit::engine::output::{
@@ -31,6 +32,13 @@ fn options(control: u8) -> AuditOptions {
         anchor,
         block_soft_match: control & 4 != 0,
         block_cloud_takeover: control & 8 != 0,
+        // A domains file: the suffix check against its list, the federated-domain notice.
+        domains: (control & 16 != 0).then(|| KnownDomains {
+            file: "domains.csv".into(),
+            verified: vec!["contoso.com".into()],
+            federated: vec!["contoso.com".into()],
+            initial: Some("contoso.onmicrosoft.com".into()),
+        }),
     };
     AuditOptions { matching, ..AuditOptions::default() }
 }

@@ -330,6 +330,11 @@ pub enum Finding {
         /// The suffix.
         suffix: String,
     },
+    /// The UPN's suffix is not a verified domain of the tenant, by its domains file.
+    UpnSuffixNotVerified {
+        /// The suffix.
+        suffix: String,
+    },
     /// The on-prem export's own ImmutableID column disagrees with the anchor computed here.
     FileImmutableIdDiffers {
         /// The file's value.
@@ -361,6 +366,7 @@ impl Finding {
             | Finding::MailChanges { .. }
             | Finding::FileImmutableIdDiffers { .. }
             | Finding::UpnSuffixNotInTenant { .. }
+            | Finding::UpnSuffixNotVerified { .. }
             | Finding::TakesOverCloudUser { blocked: false } => Severity::Warning,
             Finding::MailCleared { .. }
             | Finding::TakesOverCloudUser { blocked: true }
@@ -439,6 +445,11 @@ impl Finding {
             Finding::UpnSuffixNotInTenant { suffix } => format!(
                 "no cloud user has the UPN suffix {suffix}: if it is not a verified domain, the \
                  cloud user gets a …onmicrosoft.com UPN"
+            ),
+            Finding::UpnSuffixNotVerified { suffix } => format!(
+                "the UPN suffix {suffix} is not a verified domain of the tenant (by its domains \
+                 file): the cloud user gets a …onmicrosoft.com UPN. Verify the domain, or change \
+                 the UPN to one that is"
             ),
             Finding::FileImmutableIdDiffers { in_file, computed } => format!(
                 "the export's own ImmutableID column says {in_file}, but the anchor computed from \

@@ -1,6 +1,8 @@
 //! The tenant's domains (`Get-MgDomain`): which UPN suffixes Entra accepts, and which sign in
 //! through a federation service (whose users' ImmutableID cannot be set while their UPN is there).
 
+use serde::{Deserialize, Serialize};
+
 use super::columns::{find, read_rows, Column};
 use crate::engine::error::{Error, ErrorKind};
 use crate::engine::read::{PlainTable, Reject, Row};
@@ -32,6 +34,20 @@ pub struct TenantDomain {
     pub initial: Option<bool>,
     /// The line it is on.
     pub line: u64,
+}
+
+/// The tenant's domains as the match uses them, lowercase. A domain whose file says nothing of
+/// its verification counts as verified: the file is the admin's word for the tenant's domains.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownDomains {
+    /// The file they come from, for the report.
+    pub file: String,
+    /// The domains Entra accepts as UPN suffixes.
+    pub verified: Vec<String>,
+    /// The domains a federation service signs in for.
+    pub federated: Vec<String>,
+    /// The tenant's initial `….onmicrosoft.com` domain, when the file says which.
+    pub initial: Option<String>,
 }
 
 /// A domains file, read.
@@ -80,6 +96,20 @@ impl TenantDomains {
             })
         });
         Ok(TenantDomains { domains, rejects })
+    }
+
+    /// What the match needs of the file: the names it was read from, the verified domains
+    /// and the federated ones.
+    pub fn known(&self, file: &str) -> KnownDomains {
+        let names = |keep: &dyn Fn(&TenantDomain) -> bool| {
+            self.domains.iter().filter(|d| keep(d)).map(|d| d.name.clone()).collect()
+        };
+        KnownDomains {
+            file: file.to_string(),
+            verified: names(&|d| d.verified != Some(false)),
+            federated: names(&|d| d.authentication == Some(DomainAuthentication::Federated)),
+            initial: self.domains.iter().find(|d| d.initial == Some(true)).map(|d| d.name.clone()),
+        }
     }
 
     /// The domain of this name (any case).

@@ -9,11 +9,13 @@ mod domains;
 mod features;
 mod kind;
 mod roles;
+mod tenant;
 
-pub use domains::{DomainAuthentication, TenantDomain, TenantDomains};
+pub use domains::{DomainAuthentication, KnownDomains, TenantDomain, TenantDomains};
 pub use features::SyncFeatures;
 pub use kind::ContextKind;
 pub use roles::{Principal, RoleAssignment, RoleAssignments, RoleGrant, RoleRef};
+pub use tenant::TenantContext;
 
 use crate::engine::error::Error;
 use crate::engine::read::{read_plain_table, PlainTable, Reject};

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::draft::EntryDraft;
 use super::keys::{Holders, KeyNumbers, SideKeys};
-use super::suffix::{domain_problem, suffix_finding, upn_domain, SuffixProblem};
+use super::suffix::{domain_problem, suffix_finding, upn_domain, SuffixProblem, TenantSuffixes};
 use super::MatchOptions;
 use crate::engine::anchor::{AnchorClass, MAX_STRING_ANCHOR_CHARS};
 use crate::engine::model::{fold_cow, AnchorAttribute, RowRef};
@@ -43,21 +43,10 @@ impl<'a> Findings<'a> {
     ) -> Findings<'a> {
         // Users of one domain come in runs (most of a tenant's are in one or two), so each
         // pass remembers the last domain as written: the same text folds, and is found, alike.
-        let mut tenant_suffixes: HashSet<String> = HashSet::default();
-        let mut last_domain = None;
-        for user in cloud.iter() {
-            let domain = upn_domain(user.upn());
-            if last_domain.replace(domain) == Some(domain) {
-                continue;
-            }
-            let suffix = fold_cow(domain);
-            if !suffix.is_empty()
-                && !suffix.ends_with(".onmicrosoft.com")
-                && !tenant_suffixes.contains(&*suffix)
-            {
-                tenant_suffixes.insert(suffix.into_owned());
-            }
-        }
+        let tenant_suffixes = match &options.domains {
+            Some(known) => TenantSuffixes::Known(known.verified.iter().cloned().collect()),
+            None => TenantSuffixes::Guessed(held_suffixes(cloud)),
+        };
         let mut last: Option<(&str, Option<SuffixProblem>)> = None;
         let mut suffix_problem = |upn: &'a str| {
             let domain = upn_domain(upn);
@@ -194,6 +183,24 @@ fn duplicate_findings(
 }
 
 /// What a takeover (hard or soft match) overwrites on the cloud user.
+/// The UPN suffixes the cloud users hold, but the initial `….onmicrosoft.com` ones: the tenant's
+/// domains, guessed where no domains file tells them.
+fn held_suffixes(cloud: &CloudUsers) -> HashSet<String> {
+    let mut held: HashSet<String> = HashSet::default();
+    let mut last_domain = None;
+    for user in cloud.iter() {
+        let domain = upn_domain(user.upn());
+        if last_domain.replace(domain) == Some(domain) {
+            continue;
+        }
+        let suffix = fold_cow(domain);
+        if !suffix.is_empty() && !suffix.ends_with(".onmicrosoft.com") && !held.contains(&*suffix) {
+            held.insert(suffix.into_owned());
+        }
+    }
+    held
+}
+
 pub(super) fn takeover_changes(p: OnPremUser<'_>, c: CloudUser<'_>, findings: &mut Vec<Finding>) {
     if !p.upn().is_empty() && !c.upn().is_empty() && p.upn() != c.upn() {
         findings.push(Finding::UpnChanges { from: c.upn().to_string(), to: p.upn().to_string() });

@@ -46,6 +46,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::anchor::AnchorKey;
 use crate::engine::anchor::{classify_anchor, Anchor, AnchorClass};
+use crate::engine::context::KnownDomains;
 use crate::engine::model::AnchorAttribute;
 use crate::engine::report::MatchReport;
 use crate::engine::users::{CloudUsers, OnPremUser, OnPremUsers};
@@ -70,6 +71,10 @@ pub struct MatchOptions {
     pub block_soft_match: bool,
     /// `BlockCloudObjectTakeoverThroughHardMatchEnabled` is on in the tenant.
     pub block_cloud_takeover: bool,
+    /// The tenant's domains, from a domains file; without one, the UPN suffixes the cloud
+    /// users hold stand in for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domains: Option<KnownDomains>,
 }
 
 /// The anchor Entra Connect will compute for an on-prem user, or `None` when it has none.
@@ -109,7 +114,7 @@ pub(crate) fn match_classified(
         Matcher::new(options, sides, &cloud_classes, (&onprem_keys, &cloud_keys)).verdicts(anchors);
     let findings = Findings::new(sides, (&onprem_keys, &cloud_keys), options);
     let entries = entries(verdicts, cloud_classes, sides, &options.anchor, &findings);
-    let notices = notices(&entries, &cloud_users);
+    let notices = notices(&entries, &cloud_users, options);
     MatchReport {
         anchor_attribute: options.anchor.clone(),
         onprem_users,

@@ -46,7 +46,15 @@ fn cloud_user() -> impl Strategy<Value = TestCloudUser> {
 }
 
 fn options() -> impl Strategy<Value = MatchOptions> {
-    (any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(object_guid, soft, takeover)| {
+    let flags = (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>());
+    flags.prop_map(|(object_guid, soft, takeover, domains_file)| {
+        // A domains file that verifies one of the users' domains and federates another.
+        let domains = domains_file.then(|| KnownDomains {
+            file: "domains.csv".into(),
+            verified: vec!["contoso.com".into(), "fabrikam.com".into()],
+            federated: vec!["fabrikam.com".into()],
+            initial: Some("contoso.onmicrosoft.com".into()),
+        });
         MatchOptions {
             anchor: if object_guid {
                 AnchorAttribute::ObjectGuid
@@ -55,6 +63,7 @@ fn options() -> impl Strategy<Value = MatchOptions> {
             },
             block_soft_match: soft,
             block_cloud_takeover: takeover,
+            domains,
         }
     })
 }

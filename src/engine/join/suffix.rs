@@ -11,20 +11,36 @@ use crate::engine::report::Finding;
 #[derive(Clone, Copy)]
 pub(super) enum SuffixProblem {
     NonRoutable,
+    /// No cloud user has it (the tenant's domains guessed from the cloud UPNs).
     NotInTenant,
+    /// The domains file does not list it as verified.
+    NotVerified,
+}
+
+/// The suffixes a UPN is checked against: the domains file's verified domains, or else those
+/// the cloud users hold.
+pub(super) enum TenantSuffixes {
+    Known(HashSet<String>),
+    Guessed(HashSet<String>),
 }
 
 /// What is wrong with the suffix a UPN's `domain` (as written) folds to.
-pub(super) fn domain_problem(domain: &str, tenant: &HashSet<String>) -> Option<SuffixProblem> {
+pub(super) fn domain_problem(domain: &str, tenant: &TenantSuffixes) -> Option<SuffixProblem> {
     let suffix = fold_cow(domain);
     if suffix.is_empty() {
         None
     } else if is_non_routable(&suffix) {
         Some(SuffixProblem::NonRoutable)
-    } else if !tenant.is_empty() && !tenant.contains(&*suffix) {
-        Some(SuffixProblem::NotInTenant)
     } else {
-        None
+        match tenant {
+            TenantSuffixes::Known(verified) if !verified.contains(&*suffix) => {
+                Some(SuffixProblem::NotVerified)
+            }
+            TenantSuffixes::Guessed(held) if !held.is_empty() && !held.contains(&*suffix) => {
+                Some(SuffixProblem::NotInTenant)
+            }
+            _ => None,
+        }
     }
 }
 
@@ -34,6 +50,7 @@ pub(super) fn suffix_finding(problem: SuffixProblem, upn: &str) -> Finding {
     match problem {
         SuffixProblem::NonRoutable => Finding::NonRoutableUpnSuffix { suffix },
         SuffixProblem::NotInTenant => Finding::UpnSuffixNotInTenant { suffix },
+        SuffixProblem::NotVerified => Finding::UpnSuffixNotVerified { suffix },
     }
 }
 
