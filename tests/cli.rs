@@ -484,8 +484,10 @@ fn blocked_cloud_takeover_stops_the_hard_match_of_a_user_whose_sync_was_turned_o
     assert_eq!(r.code, 1);
     // Hugo's cloud user has OnPremisesSyncEnabled False: a cloud-managed object the switch
     // protects from takeover through hard match.
-    let hugo = r.entry("hugo.eklund@contoso.com");
-    assert!(blocked(hugo), "{hugo:#}");
+    let hugo = r.verdict("hugo.eklund@contoso.com", "hard-match-blocked");
+    assert_eq!(str_of(&hugo["cause"]), "takeover-switch", "{hugo:#}");
+    assert!(str_of(&hugo["fix"]["powershell"])
+        .contains("blockCloudObjectTakeoverThroughHardMatchEnabled = $true"));
     // Users already synced (as Okta's show, §3) are not cloud objects being taken over.
     for upn in ["anna.abbott@contoso.com", "ben.hale@contoso.com", "carla.olsen@contoso.com"] {
         assert!(!blocked(r.verdict(upn, "hard-match")), "{upn}");
@@ -861,8 +863,21 @@ fn a_cloud_user_tied_to_another_on_prem_object_cannot_be_re_pointed() {
         assert!(!blocked(r.verdict(upn, "hard-match")), "{upn}");
     }
     // Tied to another object since July 2026: the hard match cannot re-point it (§2).
-    let david = r.entry("david.vogel@contoso.com");
-    assert!(blocked(david), "{david:#}");
+    let david = r.verdict("david.vogel@contoso.com", "hard-match-blocked");
+    assert_eq!(str_of(&david["cause"]), "tied-to-other-object", "{david:#}");
+    assert!(str_of(&david["reason"]).contains("AttributeUpdateNotAllowed (96)"), "{david:#}");
+    let fix = str_of(&david["fix"]["powershell"]);
+    assert!(
+        holds_all(
+            fix,
+            &[
+                "Invoke-MgGraphRequest -Method PATCH",
+                "/beta/users/",
+                "onPremisesObjectIdentifier = $null"
+            ]
+        ),
+        "{fix}"
+    );
 }
 
 #[test]
@@ -918,8 +933,8 @@ fn blocked_cloud_takeover_stops_the_hard_match_of_a_never_synced_user() {
     let r = report(SOFT.0, SOFT.1, &["--block-cloud-takeover"]);
     // Felix's cloud user has an empty OnPremisesSyncEnabled: Graph's null, "never synced", the
     // plainest cloud-managed user there is. The switch stops its takeover (§2).
-    let felix = r.entry("felix.jung@contoso.com");
-    assert!(blocked(felix), "{felix:#}");
+    let felix = r.verdict("felix.jung@contoso.com", "hard-match-blocked");
+    assert_eq!(str_of(&felix["cause"]), "takeover-switch", "{felix:#}");
 }
 
 /// A user whose row on the other side could not be read is not reported as missing there: not
@@ -1171,4 +1186,113 @@ fn a_context_file_of_no_kind_or_against_a_switch_is_refused() {
     );
     assert_eq!(run.code, 2);
     assert!(holds_all(&run.stderr, &["both domains files"]), "{}", run.stderr);
+}
+
+#[test]
+fn role_files_block_the_hard_match_of_privileged_users_and_the_soft_match_of_admins() {
+    // The known answers of tests/fixtures/README.md, on the soft-match scenario.
+    let roles = fixture("context/05-soft-match-roles.csv");
+    let pim = fixture("context/05-soft-match-pim.csv");
+    let pair = || (scenario("05-soft-match/onprem.csv"), scenario("05-soft-match/cloud.csv"));
+    let context = ["--context".into(), roles.clone().into(), pim.clone().into()];
+    let run = context_run_on(pair(), "json", &context);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let json: Value = serde_json::from_slice(&run.stdout).unwrap();
+    let entry = |upn: &str| -> Value {
+        let found: Vec<&Value> = json["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["cloud"]["upn"] == upn)
+            .collect();
+        assert_eq!(found.len(), 1, "{upn}");
+        found[0].clone()
+    };
+
+    let anna = entry("anna.abbott@contoso.com");
+    assert_eq!(
+        (str_of(&anna["category"]), str_of(&anna["cause"])),
+        ("hard-match-blocked", "privileged-role")
+    );
+    assert!(
+        holds_all(str_of(&anna["reason"]), &["Global Administrator", "InvalidHardMatch (103)"]),
+        "{anna:#}"
+    );
+    let fix = str_of(&anna["fix"]["powershell"]);
+    assert!(
+        holds_all(
+            fix,
+            &[
+                "Export-Clixml",
+                "Remove-MgRoleManagementDirectoryRoleAssignment",
+                "New-MgRoleManagementDirectoryRoleAssignment"
+            ]
+        ),
+        "{fix}"
+    );
+    assert!(
+        str_of(&anna["fix"]["summary"]).contains("restore them: Global Administrator (privileged)")
+    );
+
+    let ben = entry("ben.hale@contoso.com");
+    assert_eq!(
+        (str_of(&ben["category"]), str_of(&ben["cause"])),
+        ("hard-match-blocked", "privileged-eligibility")
+    );
+    assert!(
+        str_of(&ben["reason"])
+            .contains("eligible (PIM) for a privileged Entra role (Security Administrator)"),
+        "{ben:#}"
+    );
+
+    // Soft match never joins an admin; a role that is not privileged still lets a hard match
+    // through, so the fix stamps the anchor.
+    let maria = entry("maria.garcia@contoso.onmicrosoft.com");
+    assert_eq!(str_of(&maria["category"]), "soft-match-blocked");
+    assert!(str_of(&maria["reason"]).contains("Existing Admin Role Conflict"), "{maria:#}");
+    assert!(str_of(&maria["fix"]["powershell"]).contains("-OnPremisesImmutableId"), "{maria:#}");
+    let thi = entry("t.nguyen@contoso.com");
+    assert_eq!(str_of(&thi["category"]), "soft-match-blocked");
+    assert!(str_of(&thi["fix"]["powershell"])
+        .contains("Remove-MgRoleManagementDirectoryRoleAssignment"));
+
+    // Carla holds no role: still a hard match.
+    assert_eq!(str_of(&entry("carla.olsen@contoso.com")["category"]), "hard-match");
+
+    let said = notices(&run);
+    let name = |p: &PathBuf| p.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        said.contains(&format!(
+            "tenant context {}: role assignments, 4 rows = 4 used + 0 unreadable",
+            name(&roles)
+        )),
+        "{said:?}"
+    );
+    assert!(
+        said.iter().any(|n| n
+            .starts_with("1 of 5 role rows name a principal that is no user of the cloud export")),
+        "{said:?}"
+    );
+    assert!(
+        said.iter().any(|n| n.contains(&format!("{} line 5: Helpdesk Administrator granted to object 0f0e0d0c-0b0a-4908-8706-050403020100", name(&roles)))),
+        "the row is listed where it is: {said:?}"
+    );
+    assert!(
+        said.iter().all(|n| !n.contains("holding admin roles")),
+        "roles were checked: {said:?}"
+    );
+    assert!(json["counts"]["byCategory"].to_string().contains("hard-match-blocked"));
+
+    let text = lossy(&context_run_on(pair(), "text", &context).stdout);
+    assert!(
+        holds_all(
+            &text,
+            &[
+                "== HARD MATCH BLOCKED (2) ==",
+                "== SOFT MATCH BLOCKED (2) ==",
+                "2 hard matches would be refused by Entra"
+            ]
+        ),
+        "{text}"
+    );
 }

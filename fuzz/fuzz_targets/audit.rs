@@ -8,7 +8,7 @@
 #![no_main]
 
 use anchor_audit::engine::audit::{audit, AuditOptions, Input};
-use anchor_audit::engine::context::KnownDomains;
+use anchor_audit::engine::context::{KnownDomains, KnownGrant, KnownRoles};
 use anchor_audit::engine::join::MatchOptions;
 use anchor_audit::engine::model::AnchorAttribute;
 use anchor_audit::engine::output::{
@@ -18,6 +18,7 @@ use anchor_audit::engine::Side;
 use anchor_audit_fuzz::powershell::{code_lines, tokenize};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
+use uuid::Uuid;
 
 /// Between the two files in an input (the seeds are written with it: `cargo xtask fuzz`).
 const SEPARATOR: &[u8] = b"\n\xFF\x00--8<--cloud--\x00\xFF\n";
@@ -38,6 +39,26 @@ fn options(control: u8) -> AuditOptions {
             verified: vec!["contoso.com".into()],
             federated: vec!["contoso.com".into()],
             initial: Some("contoso.onmicrosoft.com".into()),
+        }),
+        // A roles file: a privileged role by UPN and one by object id, for the blocked joins.
+        roles: (control & 32 != 0).then(|| {
+            let grant = |privileged: bool, upn: Option<&str>, object_id: Option<Uuid>| KnownGrant {
+                role: "Global Administrator".into(),
+                privileged,
+                builtin: true,
+                eligible: false,
+                upn: upn.map(str::to_string),
+                object_id,
+                file: 0,
+                line: 2,
+            };
+            KnownRoles {
+                files: vec!["roles.csv".into()],
+                grants: vec![
+                    grant(true, Some("a@contoso.com"), None),
+                    grant(false, None, Some(Uuid::from_u128(1))),
+                ],
+            }
         }),
     };
     AuditOptions { matching, ..AuditOptions::default() }

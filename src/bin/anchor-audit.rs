@@ -23,7 +23,7 @@ mod cli {
         read_cloud, read_onprem, read_source, Audit, AuditOptions, CloudReader, Run, RunEvent,
         RunStep, Source, Stage,
     };
-    use anchor_audit::engine::context::{ContextKind, TenantContext};
+    use anchor_audit::engine::context::TenantContext;
     use anchor_audit::engine::convert::{convert_lines, Conversion};
     use anchor_audit::engine::error::{Error, ErrorKind};
     use anchor_audit::engine::join::MatchOptions;
@@ -176,6 +176,7 @@ mod cli {
             block_soft_match: args.block_soft_match,
             block_cloud_takeover: args.block_cloud_takeover,
             domains: None,
+            roles: None,
         };
         context.apply(&mut matching).map_err(|e| e.to_string())?;
         let options = AuditOptions {
@@ -233,17 +234,8 @@ mod cli {
                 ))
             })
             .collect::<Result<_, String>>()?;
-        let context = TenantContext::read(files.iter().map(|(n, b)| (n.as_str(), b.as_slice())))
-            .map_err(|e| e.to_string())?;
-        for kind in [ContextKind::RoleAssignments, ContextKind::RoleEligibilities] {
-            if context.has(kind) {
-                return Err(format!(
-                    "a {kind} file was given: this version reads only the domains and sync \
-                     features files; leave it out"
-                ));
-            }
-        }
-        Ok(context)
+        TenantContext::read(files.iter().map(|(n, b)| (n.as_str(), b.as_slice())))
+            .map_err(|e| e.to_string())
     }
 
     /// The report's output buffer: a report can be a gigabyte, written in pieces of a few bytes.

@@ -1,5 +1,7 @@
 //! What each verdict means for the admin, and the PowerShell that fixes it.
 
+mod blocked;
+
 use serde::{Deserialize, Serialize};
 
 use crate::engine::model::AnchorAttribute;
@@ -76,6 +78,9 @@ pub fn reason(report: &MatchReport, entry: &Entry) -> String {
                   soft-matches it: nothing will join it."
                 .to_string(),
         },
+        Verdict::HardMatchBlocked { .. } | Verdict::SoftMatchBlocked { .. } => {
+            blocked::reason(report, entry).unwrap_or_default()
+        }
         Verdict::CloudOnly => "A cloud-only user with no ImmutableID that nothing on-prem \
                                soft-matches: the sync leaves it alone."
             .to_string(),
@@ -126,6 +131,9 @@ pub fn fix(report: &MatchReport, entry: &Entry) -> Option<Fix> {
                            soft match is blocked."
                 .into();
             Some(fix)
+        }
+        (Verdict::HardMatchBlocked { .. } | Verdict::SoftMatchBlocked { .. }, _, _) => {
+            blocked::fix(report, entry)
         }
         (Verdict::CloudOrphan, _, Some(c)) => Some(Fix {
             summary: "Find the on-prem account this user belongs to (another OU or forest \

@@ -26,6 +26,19 @@ pub enum Verdict {
         /// How the two were recognised as the same person.
         found_by: PersonKey,
     },
+    /// The anchors are equal, but Entra refuses to take this cloud user over (the 2026
+    /// hardening, or the tenant's takeover switch): the export fails for this object.
+    HardMatchBlocked {
+        /// Why.
+        cause: BlockCause,
+    },
+    /// The cloud user has no ImmutableID and the key matches, but it holds an admin role, and
+    /// soft match never joins one ("Existing Admin Role Conflict"): Connect creates a second
+    /// user, which clashes on the UPN or address.
+    SoftMatchBlocked {
+        /// The attribute the soft match would have used.
+        by: SoftMatchKey,
+    },
     /// The cloud user has no ImmutableID and will be soft-matched (and stamped) on this key.
     SoftMatch {
         /// The attribute the soft match uses.
@@ -64,11 +77,42 @@ impl Verdict {
             Verdict::HardMatch => Category::HardMatch,
             Verdict::Mismatch { .. } => Category::Mismatch,
             Verdict::SoftMatch { .. } => Category::SoftMatch,
+            Verdict::HardMatchBlocked { .. } => Category::HardMatchBlocked,
+            Verdict::SoftMatchBlocked { .. } => Category::SoftMatchBlocked,
             Verdict::CloudOrphan => Category::CloudOrphan,
             Verdict::CloudOnly => Category::CloudOnly,
             Verdict::OnPremOnly => Category::OnPremOnly,
             Verdict::DuplicateAnchor { .. } => Category::DuplicateAnchor,
             Verdict::PartnerUnreadable { .. } => Category::PartnerUnreadable,
+        }
+    }
+}
+
+/// Why Entra refuses a hard match, most decisive first: a user that is blocked for several
+/// reasons gets the first, and the others show as its findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BlockCause {
+    /// `onPremisesObjectIdentifier` already names another on-prem object: since 1 July 2026 a
+    /// hard match cannot re-point it.
+    TiedToOtherObject,
+    /// The cloud user holds a privileged Entra role (by the roles file).
+    PrivilegedRole,
+    /// The cloud user is eligible (PIM) for a privileged role, and holds none actively.
+    PrivilegedEligibility,
+    /// `BlockCloudObjectTakeoverThroughHardMatchEnabled` is on and the cloud user is
+    /// cloud-managed.
+    TakeoverSwitch,
+}
+
+impl BlockCause {
+    /// The error Entra Connect reports for the object, with its code.
+    pub fn error(self) -> &'static str {
+        match self {
+            BlockCause::TiedToOtherObject => "AttributeUpdateNotAllowed (96)",
+            BlockCause::PrivilegedRole
+            | BlockCause::PrivilegedEligibility
+            | BlockCause::TakeoverSwitch => "InvalidHardMatch (103)",
         }
     }
 }
@@ -79,6 +123,10 @@ impl Verdict {
 pub enum Category {
     /// See [`Verdict::Mismatch`].
     Mismatch,
+    /// See [`Verdict::HardMatchBlocked`].
+    HardMatchBlocked,
+    /// See [`Verdict::SoftMatchBlocked`].
+    SoftMatchBlocked,
     /// See [`Verdict::DuplicateAnchor`].
     DuplicateAnchor,
     /// See [`Verdict::PartnerUnreadable`].
@@ -97,8 +145,10 @@ pub enum Category {
 
 impl Category {
     /// Every category, most urgent first: the order reports list them in.
-    pub const ALL: [Category; 8] = [
+    pub const ALL: [Category; 10] = [
         Category::Mismatch,
+        Category::HardMatchBlocked,
+        Category::SoftMatchBlocked,
         Category::DuplicateAnchor,
         Category::PartnerUnreadable,
         Category::CloudOrphan,
@@ -113,6 +163,8 @@ impl Category {
         match self {
             Category::HardMatch => "hard match",
             Category::Mismatch => "mismatch",
+            Category::HardMatchBlocked => "hard match blocked",
+            Category::SoftMatchBlocked => "soft match blocked",
             Category::SoftMatch => "soft match",
             Category::CloudOrphan => "cloud orphan",
             Category::CloudOnly => "cloud only",
@@ -291,6 +343,12 @@ pub enum Finding {
         /// The identifier it holds.
         identifier: String,
     },
+    /// The cloud user holds or is eligible for Entra roles (by the roles files): a hard match
+    /// is blocked while a privileged one is held, a soft match while any is.
+    HoldsRoles {
+        /// Each role, as the report names it.
+        roles: Vec<HeldRole>,
+    },
     /// Another row on the same side has the same UPN.
     DuplicateUpn {
         /// The side.
@@ -368,6 +426,10 @@ impl Finding {
             | Finding::UpnSuffixNotInTenant { .. }
             | Finding::UpnSuffixNotVerified { .. }
             | Finding::TakesOverCloudUser { blocked: false } => Severity::Warning,
+            Finding::HoldsRoles { roles } => match roles.iter().any(|r| r.privileged) {
+                true => Severity::Problem,
+                false => Severity::Warning,
+            },
             Finding::MailCleared { .. }
             | Finding::TakesOverCloudUser { blocked: true }
             | Finding::TiedToOtherObject { .. }
@@ -420,6 +482,19 @@ impl Finding {
                 "the cloud user is already tied to on-prem object {identifier} \
                  (onPremisesObjectIdentifier): since July 2026 a hard match cannot re-point it"
             ),
+            Finding::HoldsRoles { roles } => {
+                let privileged = roles.iter().any(|r| r.privileged);
+                format!(
+                    "the cloud user {} {}: {}",
+                    if roles.iter().all(|r| r.eligible) { "is eligible for" } else { "holds" },
+                    if roles.len() == 1 { "an Entra role" } else { "Entra roles" },
+                    held_roles(roles)
+                ) + if privileged {
+                    ". A hard match to it is blocked, and a soft match never joins it"
+                } else {
+                    ". A soft match never joins it (\"Existing Admin Role Conflict\")"
+                }
+            }
             Finding::DuplicateUpn { side, others } => {
                 format!("{} other {side} row(s) have the same UPN: {}", others.len(), lines(others))
             }
@@ -467,6 +542,31 @@ impl Finding {
             }
         }
     }
+}
+
+/// A role a cloud user holds or is eligible for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldRole {
+    /// Its display name (or definition id, for a role that is not built in).
+    pub name: String,
+    /// Whether Entra labels it privileged.
+    pub privileged: bool,
+    /// A PIM eligibility, not an active assignment.
+    pub eligible: bool,
+}
+
+/// "Global Administrator (privileged), Exchange Administrator (eligible)".
+pub fn held_roles(roles: &[HeldRole]) -> String {
+    let named: Vec<String> = roles
+        .iter()
+        .map(|r| match (r.privileged, r.eligible) {
+            (true, true) => format!("{} (privileged, eligible)", r.name),
+            (true, false) => format!("{} (privileged)", r.name),
+            (false, true) => format!("{} (eligible)", r.name),
+            (false, false) => r.name.clone(),
+        })
+        .collect();
+    named.join(", ")
 }
 
 fn lines(rows: &[RowRef]) -> String {

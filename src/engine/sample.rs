@@ -317,6 +317,8 @@ impl Expected {
                     Category::CloudOnly => a.cloud_only,
                     // Rows planted unreadable have no cloud row to be left waiting on them.
                     Category::PartnerUnreadable => 0,
+                    // No cloud user is tied to an on-prem object, nor given a role.
+                    Category::HardMatchBlocked | Category::SoftMatchBlocked => 0,
                 };
                 (c, n)
             })

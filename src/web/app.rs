@@ -6,6 +6,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::bridge::Bridge;
+use super::context_slot::ContextSlot;
 use super::converter::{Converter, ListConverter};
 use super::detail::DetailPanel;
 use super::dom::{revoke_downloads, save_blob};
@@ -83,11 +84,16 @@ pub fn app() -> Html {
         use_effect_with(state.run, move |run| {
             if *run > 0 {
                 if let [Some(a), Some(b)] = &state.slots {
+                    let context = &state.context;
                     bridge.run(
                         *run,
                         [a.name.clone(), b.name.clone()],
                         state.options.clone(),
                         [a.blob.clone(), b.blob.clone()],
+                        (
+                            context.iter().map(|f| f.name.clone()).collect(),
+                            context.iter().map(|f| f.blob.clone()).collect(),
+                        ),
                     );
                 }
             }
@@ -129,6 +135,14 @@ pub fn app() -> Html {
         let d = dispatch.clone();
         Callback::from(move |_| d.dispatch(Action::Clear(side)))
     };
+    let on_add_context = {
+        let d = dispatch.clone();
+        Callback::from(move |files| d.dispatch(Action::AddContext(files)))
+    };
+    let on_remove_context = {
+        let d = dispatch.clone();
+        Callback::from(move |at| d.dispatch(Action::RemoveContext(at)))
+    };
     let on_column = |side: Side| {
         let d = dispatch.clone();
         Callback::from(move |(field, header)| d.dispatch(Action::Column(side, field, header)))
@@ -166,7 +180,9 @@ pub fn app() -> Html {
             .forget();
         })
     };
-    let has_data = state.slots.iter().any(Option::is_some) || state.overview.is_some();
+    let has_data = state.slots.iter().any(Option::is_some)
+        || !state.context.is_empty()
+        || state.overview.is_some();
     let on_sample = {
         let bridge = bridge.clone();
         Callback::from(move |_: MouseEvent| bridge.send(&ToWorker::Sample, &[]))
@@ -283,6 +299,7 @@ pub fn app() -> Html {
                             mapping_open={*mapping_open || missing_on(Side::Cloud)}
                             on_load={on_load(Side::Cloud)} on_clear={on_clear(Side::Cloud)} on_column={on_column(Side::Cloud)} />
                     </div>
+                    <ContextSlot files={state.context.clone()} on_add={on_add_context} on_remove={on_remove_context} />
                     <details class="settings">
                         <summary>{ "Anchor and tenant settings" }</summary>
                         <MatchingOptions matching={state.options.matching.clone()} onprem_headers={state.headers[0].clone()} on_change={on_matching} />

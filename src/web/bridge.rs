@@ -363,6 +363,7 @@ impl Bridge {
         names: [String; 2],
         options: AuditOptions,
         files: [Blob; 2],
+        context: (Vec<String>, Vec<Blob>),
     ) {
         if self.busy.get() {
             self.restart();
@@ -374,7 +375,9 @@ impl Bridge {
             self.spawn(Role::Reader);
         }
         let channel = MessageChannel::new().ok().filter(|_| self.reader_usable.get());
-        let mut files: Vec<JsValue> = files.iter().map(JsValue::from).collect();
+        let (context, context_blobs) = context;
+        let mut files: Vec<JsValue> =
+            files.iter().chain(&context_blobs).map(JsValue::from).collect();
         let parallel = channel.is_some();
         let mut transfer = None;
         if let Some(channel) = channel {
@@ -386,7 +389,7 @@ impl Bridge {
             files.push(theirs.clone().into());
             transfer = Some(Array::of1(&theirs));
         }
-        let message = ToWorker::Run { run, names, options, parallel };
+        let message = ToWorker::Run { run, names, options, parallel, context };
         self.main.borrow_mut().post(message_array(&message, &files), transfer);
     }
 

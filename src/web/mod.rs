@@ -7,6 +7,7 @@
 
 mod app;
 pub mod bridge;
+pub mod context_slot;
 mod converter;
 pub mod detail;
 pub mod dom;

@@ -27,6 +27,9 @@ pub enum ToWorker {
         /// [`ToWorker::ReadCloudHere`]). The cloud Blob still comes, to tell swapped files and to
         /// find its headers after an error.
         parallel: bool,
+        /// The tenant context files' names: their Blobs follow the two exports'.
+        #[serde(default)]
+        context: Vec<String>,
     },
     /// To the reader worker: read Blob 1 as the cloud file, send [`ToWorker::CloudHalf`]
     /// through the `MessagePort` in slot 2 (the main worker holds the other end), and close.
@@ -190,7 +193,8 @@ pub struct Overview {
     pub headline: String,
     /// The two files.
     pub files: [FileSummary; 2],
-    /// Entries per category, in [`Category::ALL`] order.
+    /// Entries per category, in [`Category::ALL`] order, as the report shows them
+    /// ([`shown_counts`](crate::engine::output::shown_counts)).
     pub counts: Vec<(Category, u64)>,
     /// Entries with a custom cloud anchor.
     pub custom_anchor: u64,

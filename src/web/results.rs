@@ -12,6 +12,8 @@ use crate::engine::report::{Category, Severity};
 pub fn category_key(category: Category) -> &'static str {
     match category {
         Category::Mismatch => "mismatch",
+        Category::HardMatchBlocked => "hard-match-blocked",
+        Category::SoftMatchBlocked => "soft-match-blocked",
         Category::DuplicateAnchor => "duplicate-anchor",
         Category::PartnerUnreadable => "partner-unreadable",
         Category::CloudOrphan => "cloud-orphan",

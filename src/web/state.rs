@@ -11,6 +11,7 @@ use crate::engine::audit::{AuditOptions, Stage};
 use crate::engine::error::{Error, ErrorKind, Side};
 use crate::engine::join::MatchOptions;
 use crate::engine::read::Field;
+use crate::engine::report::Category;
 use crate::engine::view::{Query, RowSummary};
 
 /// One loaded file (or pasted text), kept as a Blob: the page never reads its bytes.
@@ -104,6 +105,8 @@ pub struct RowWindow {
 pub struct State {
     /// On-prem, cloud.
     pub slots: [Option<LoadedFile>; 2],
+    /// The tenant context files, in the order given.
+    pub context: Vec<LoadedFile>,
     /// The admin's choices.
     pub options: AuditOptions,
     /// Where the run is.
@@ -182,6 +185,10 @@ pub enum Action {
     Load(Side, LoadedFile),
     /// A slot was emptied.
     Clear(Side),
+    /// Tenant context files were added.
+    AddContext(Vec<LoadedFile>),
+    /// The tenant context file at this index was removed.
+    RemoveContext(usize),
     /// Exchange the two files and run again.
     Swap,
     /// The anchor attribute or tenant switches changed.
@@ -238,6 +245,16 @@ impl Reducible for State {
                 s.phase = Phase::Idle;
                 s.open = None;
                 s.detail = None;
+            }
+            Action::AddContext(files) => {
+                s.context.extend(files);
+                s.start_run();
+            }
+            Action::RemoveContext(at) => {
+                if at < s.context.len() {
+                    s.context.remove(at);
+                }
+                s.start_run();
             }
             Action::Swap => {
                 s.slots.swap(0, 1);
@@ -331,6 +348,11 @@ impl Reducible for State {
                     }
                     s.headers =
                         [overview.files[0].headers.clone(), overview.files[1].headers.clone()];
+                    // A category this run has no entries in (a context file removed…) would
+                    // filter the table down to nothing, with no chip left to undo it.
+                    let present =
+                        |c: &Category| overview.counts.iter().any(|(k, n)| k == c && *n > 0);
+                    s.query.categories.retain(present);
                     s.overview = Some(Rc::new(*overview));
                     s.phase = Phase::Done;
                     s.want = 0;

@@ -23,11 +23,13 @@ use crate::engine::audit::{
     cloud_half, read_options, tab_fit, Audit, AuditOptions, CloudBuffers, CloudHalf, CloudReader,
     FileSize, Run, RunEvent, RunStep, Stage,
 };
+use crate::engine::context::TenantContext;
 use crate::engine::error::{Error, ErrorKind, Side};
 use crate::engine::output::{
-    entry_view, fix_script, headline, write_csv, write_json, write_unreadable_csv,
+    entry_view, fix_script, headline, shown_counts, write_csv, write_json, write_unreadable_csv,
 };
 use crate::engine::read::{Finished, Next, Progress, RowCount, RowSink, Table, TableReader};
+use crate::engine::report::Notice;
 use crate::engine::sample::{generate, SampleSpec};
 use crate::engine::users::{CloudBuilder, ColumnBuffers, OnPremBuilder};
 use crate::engine::view::{window, Query, SortKey, ViewIndex};
@@ -42,6 +44,8 @@ struct Kept {
     selection: Option<(Query, Vec<u32>)>,
     /// A parallel run's on-prem half, waiting for the reader's cloud table.
     pending: Option<Pending>,
+    /// What the run's tenant context files say, put first in its report's notes.
+    context_notices: Vec<Notice>,
 }
 
 /// A run between its messages: the files stream in, so the reader's cloud users (or word that
@@ -133,7 +137,7 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
     let blobs: Vec<Blob> = extras.iter().filter_map(|e| e.clone().dyn_into().ok()).collect();
     let blobs = blobs.as_slice();
     match message {
-        ToWorker::Run { run, names, options, parallel } => {
+        ToWorker::Run { run, names, mut options, parallel, context } => {
             KEPT.with(|k| *k.borrow_mut() = Kept::default());
             // The reader's table comes through this run's channel, once this returns.
             let port = extras.iter().find_map(|e| e.clone().dyn_into::<MessagePort>().ok());
@@ -159,6 +163,12 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
             }
             if let Some(message) = fit.warning() {
                 post(&FromWorker::MemoryWarning { run, message }, &[]);
+            }
+            let tenant = read_context(&context, &blobs[2..])
+                .and_then(|tenant| tenant.apply(&mut options.matching).map(|()| tenant));
+            match tenant {
+                Ok(tenant) => KEPT.with(|k| k.borrow_mut().context_notices = tenant.notices()),
+                Err(error) => return failed(run, error, blobs),
             }
             // The run's steps, awaiting each file's chunks; the reader (if any) reads the cloud
             // file meanwhile.
@@ -367,7 +377,10 @@ fn release<T>(buffer: &ArrayBuffer, copied: T) -> T {
 /// Keeps a finished run's report, or says why it failed.
 fn finished(run: u32, result: Result<Audit, Error>, blobs: &[Blob]) {
     match result {
-        Ok(audit) => {
+        Ok(mut audit) => {
+            // The context files' notes first: they say what the rest of the report rests on.
+            let context = KEPT.with(|k| std::mem::take(&mut k.borrow_mut().context_notices));
+            audit.report.notices.splice(0..0, context);
             let overview = overview(&audit);
             KEPT.with(|k| k.borrow_mut().audit = Some(audit));
             post(&FromWorker::Done { run, overview: Box::new(overview) }, &[]);
@@ -471,6 +484,30 @@ fn too_big(size: u64) -> Error {
     ))
 }
 
+/// Tenant context files are a few hundred kilobytes; one far larger is an export in the
+/// wrong zone, refused before it is read whole.
+const MAX_CONTEXT_BYTES: f64 = 64e6;
+
+/// Reads the tenant context files (synchronously: they are small, and workers may).
+fn read_context(names: &[String], blobs: &[Blob]) -> Result<TenantContext, Error> {
+    let mut files = Vec::with_capacity(names.len());
+    for (name, blob) in names.iter().zip(blobs) {
+        if blob.size() > MAX_CONTEXT_BYTES {
+            return Err(usage(format!(
+                "{name} is {:.0} MB: a tenant context file (roles, domains, sync features) is a \
+                 few hundred kilobytes. Is it one of the user exports? Put those in the first two \
+                 zones",
+                blob.size() / 1e6
+            )));
+        }
+        let bytes = FileReaderSync::new()
+            .and_then(|reader| reader.read_as_array_buffer(blob))
+            .map_err(|_| usage(format!("{name} could not be read")))?;
+        files.push((name.as_str(), Uint8Array::new(&bytes).to_vec()));
+    }
+    TenantContext::read(files.iter().map(|(name, bytes)| (*name, bytes.as_slice())))
+}
+
 /// The start of a file, enough to find its header line (read synchronously: workers may).
 fn file_head(blob: &Blob) -> Option<Vec<u8>> {
     let head = blob.slice_with_f64_and_f64(0.0, SNIFF_BYTES as f64).ok()?;
@@ -498,7 +535,7 @@ pub fn overview(audit: &Audit) -> Overview {
         safe: line.safe,
         headline: line.text,
         files: [audit.onprem.clone(), audit.cloud.clone()],
-        counts: counts.by_category.clone(),
+        counts: shown_counts(counts),
         custom_anchor: counts.custom_anchor,
         duplicates: counts.duplicates,
         entries: audit.report.entries.len() as u64,

@@ -692,3 +692,52 @@ test("a reader that fails as it starts leaves the run to the main worker", { tim
   app.assertNoLeaks(seen);
   await page.close();
 });
+
+test("tenant context: role files in the third zone block the hard match of admins, with the cause and fix", { timeout: 90_000 }, async () => {
+  const { page, seen } = await app.open();
+  const scenario = path.join(FIXTURES, "scenarios/05-soft-match");
+  await loadFiles(page, path.join(scenario, "onprem.csv"), path.join(scenario, "cloud.csv"));
+  await waitForReport(page, seen);
+  const before = await counts(page);
+  assert.equal(before["hard-match-blocked"], undefined, "no blocked row without a cause to check");
+  assert.equal(before["hard-match"], 5);
+
+  // Both role files at once, through the zone's own (multiple) file input.
+  await page.setInputFiles("#file-context", [
+    path.join(FIXTURES, "context/05-soft-match-roles.csv"),
+    path.join(FIXTURES, "context/05-soft-match-pim.csv"),
+  ]);
+  await page.locator("[data-context-files] li").nth(1).waitFor({ timeout: TIMEOUT });
+  await page.waitForFunction(() => document.querySelector("[data-counts] tr[data-category='hard-match-blocked']"), null, { timeout: TIMEOUT });
+  await waitForReport(page, seen);
+  const c = await counts(page);
+  assert.equal(c["hard-match-blocked"], 2);
+  assert.equal(c["soft-match-blocked"], 2);
+  assert.equal(c["hard-match"], 3);
+  assert.match(await page.locator("#verdict").textContent(), /2 hard matches would be refused by Entra, 2 admins would be duplicated/);
+  const notes = await page.locator("body").textContent();
+  assert.match(notes, /tenant context 05-soft-match-roles\.csv: role assignments, 4 rows = 4 used \+ 0 unreadable/i);
+  assert.match(notes, /05-soft-match-roles\.csv line 5: Helpdesk Administrator granted to object 0f0e0d0c/);
+  await shot(page, "app-context");
+
+  // The category filters the table; the detail gives the cause and the fix that restores the roles.
+  await page.getByRole("button", { name: "Show hard match blocked only" }).click();
+  await page.waitForFunction(() => [...document.querySelectorAll(".grid-row.body [data-category]")].every((p) => p.dataset.category === "hard-match-blocked"), null, { timeout: TIMEOUT });
+  const row = page.locator(".grid-row.body", { hasText: "anna.abbott@contoso.com" }).first();
+  await row.waitFor({ timeout: TIMEOUT });
+  await row.click();
+  const detail = page.locator("[data-detail]");
+  await detail.waitFor({ timeout: TIMEOUT });
+  const text = await detail.textContent();
+  assert.match(text, /Global Administrator/);
+  assert.match(text, /InvalidHardMatch \(103\)/);
+  assert.match(text, /Export-Clixml/);
+  await page.screenshot({ path: path.join(ARTIFACTS, "app-context-detail.png") });
+
+  // Removing the files runs again without them.
+  await page.getByRole("button", { name: "Remove 05-soft-match-pim.csv" }).click();
+  await page.getByRole("button", { name: "Remove 05-soft-match-roles.csv" }).click();
+  await page.waitForFunction(() => !document.querySelector("[data-counts] tr[data-category='hard-match-blocked']"), null, { timeout: TIMEOUT });
+  await waitForReport(page, seen);
+  assert.deepEqual(await counts(page), before);
+});

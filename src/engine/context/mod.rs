@@ -4,16 +4,20 @@
 //! what its columns hold ([`ContextKind`]), not by one exact header set, and read as the exports
 //! are: every encoding and delimiter, bad records kept with their line, every row accounted for.
 
+mod builtin_roles;
 mod columns;
 mod domains;
 mod features;
 mod kind;
+mod known_roles;
 mod roles;
 mod tenant;
 
+pub use builtin_roles::{BuiltinRole, BUILTIN_ROLES};
 pub use domains::{DomainAuthentication, KnownDomains, TenantDomain, TenantDomains};
 pub use features::SyncFeatures;
 pub use kind::ContextKind;
+pub use known_roles::{KnownGrant, KnownRoles};
 pub use roles::{Principal, RoleAssignment, RoleAssignments, RoleGrant, RoleRef};
 pub use tenant::TenantContext;
 
@@ -124,6 +128,8 @@ mod tests {
             ("roles-ps51-utf16le.csv", RoleAssignments),
             ("roles-member-per-role.csv", RoleAssignments),
             ("pim-ps7.csv", RoleEligibilities),
+            ("05-soft-match-roles.csv", RoleAssignments),
+            ("05-soft-match-pim.csv", RoleEligibilities),
             ("domains-ps7.csv", Domains),
             ("domains-ps51-semicolon.csv", Domains),
             ("sync-features-ps7.csv", SyncFeatures),

@@ -36,15 +36,17 @@ impl TenantContext {
         Ok(context)
     }
 
-    /// Sets what the files tell in the match's options: the tenant's domains and its sync
-    /// switches. A switch the caller set that the tenant's file contradicts is refused, so the
+    /// Sets what the files tell in the match's options: who holds or is eligible for a role,
+    /// the tenant's domains and its sync switches. A switch the caller set that the tenant's file contradicts is refused, so the
     /// report never rests on a setting the tenant does not have.
     pub fn apply(&self, options: &mut MatchOptions) -> Result<(), Error> {
         for (name, file) in &self.files {
             match file {
                 ContextFile::Domains(domains) => options.domains = Some(domains.known(name)),
                 ContextFile::Features(features) => apply_features(features, name, options)?,
-                ContextFile::Roles(_) => {}
+                ContextFile::Roles(roles) => {
+                    options.roles.get_or_insert_with(Default::default).add(name, roles)
+                }
             }
         }
         Ok(())

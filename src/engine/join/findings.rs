@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::draft::EntryDraft;
 use super::keys::{Holders, KeyNumbers, SideKeys};
+use super::roles::CloudRoles;
 use super::suffix::{domain_problem, suffix_finding, upn_domain, SuffixProblem, TenantSuffixes};
 use super::MatchOptions;
 use crate::engine::anchor::{AnchorClass, MAX_STRING_ANCHOR_CHARS};
@@ -21,6 +22,7 @@ pub(super) struct Findings<'a> {
     cloud: &'a CloudUsers,
     onprem_keys: &'a SideKeys,
     cloud_keys: &'a SideKeys,
+    roles: &'a CloudRoles,
     /// Each on-prem user's [`OnPremChecks`].
     onprem_checks: Vec<OnPremChecks>,
     options: &'a MatchOptions,
@@ -39,6 +41,7 @@ impl<'a> Findings<'a> {
     pub(super) fn new(
         (onprem, cloud): (&'a OnPremUsers, &'a CloudUsers),
         (onprem_keys, cloud_keys): (&'a SideKeys, &'a SideKeys),
+        roles: &'a CloudRoles,
         options: &'a MatchOptions,
     ) -> Findings<'a> {
         // Users of one domain come in runs (most of a tenant's are in one or two), so each
@@ -62,7 +65,7 @@ impl<'a> Findings<'a> {
                 has_file_immutable_id: p.file_immutable_id().is_some(),
             })
             .collect();
-        Findings { onprem, cloud, onprem_keys, cloud_keys, onprem_checks, options }
+        Findings { onprem, cloud, onprem_keys, cloud_keys, roles, onprem_checks, options }
     }
 
     /// Reads what [`Findings::add`] reads of on-prem user `i` away from its cloud partner (its
@@ -73,11 +76,19 @@ impl<'a> Findings<'a> {
     }
 
     pub(super) fn add(&self, entry: &mut EntryDraft) {
-        let Findings { onprem, cloud, onprem_keys, cloud_keys, options, .. } = *self;
+        let Findings { onprem, cloud, onprem_keys, cloud_keys, roles, options, .. } = *self;
         let p = entry.onprem.map(|i| onprem.get(i as usize));
         let c = entry.cloud.map(|i| cloud.get(i as usize));
         let findings = &mut entry.findings;
-        let joins = matches!(entry.verdict, Verdict::HardMatch | Verdict::SoftMatch { .. });
+        // A blocked join is told what the join will change once its block is lifted.
+        let joins = matches!(
+            entry.verdict,
+            Verdict::HardMatch
+                | Verdict::SoftMatch { .. }
+                | Verdict::HardMatchBlocked { .. }
+                | Verdict::SoftMatchBlocked { .. }
+        );
+        let hard = matches!(entry.verdict, Verdict::HardMatch | Verdict::HardMatchBlocked { .. });
 
         if let (true, Some(i), Some(j), Some(p), Some(c)) = (joins, entry.onprem, entry.cloud, p, c)
         {
@@ -89,7 +100,7 @@ impl<'a> Findings<'a> {
             if !(upn_stays && mail_stays) {
                 takeover_changes(p, c, findings);
             }
-            if matches!(entry.verdict, Verdict::HardMatch) && c.synced() == Some(false) {
+            if hard && c.synced() == Some(false) {
                 findings
                     .push(Finding::TakesOverCloudUser { blocked: options.block_cloud_takeover });
             }
@@ -126,6 +137,9 @@ impl<'a> Findings<'a> {
             }
         }
         if let (Some(j), Some(c)) = (entry.cloud, c) {
+            if let Some(held) = roles.of(j) {
+                findings.push(Finding::HoldsRoles { roles: held.to_vec() });
+            }
             let keys = cloud_keys.numbers[j as usize];
             let at = |j: u32| cloud.get(j as usize).at();
             duplicate_findings(Side::Cloud, j, keys, cloud_keys, at, findings);

@@ -6,15 +6,17 @@ use rustc_hash::FxHashSet as HashSet;
 use uuid::Uuid;
 
 use super::anchor::AnchorJoin;
+use super::findings::is_hyphenated_guid;
 use super::key_index::KeyIndex;
 use super::keys::{Holders, SideKeys, NO_USER};
 use super::onprem_index::{OnPremIndex, Sought};
 use super::relation::{big_endian, relation};
+use super::roles::CloudRoles;
 use super::slots::hash32;
 use super::MatchOptions;
 use crate::engine::anchor::AnchorClass;
 use crate::engine::model::fold_cow;
-use crate::engine::report::{AnchorRelation, PersonKey, SoftMatchKey, Verdict};
+use crate::engine::report::{AnchorRelation, BlockCause, PersonKey, SoftMatchKey, Verdict};
 use crate::engine::users::{CloudUsers, OnPremUsers};
 use crate::engine::Side;
 
@@ -26,6 +28,7 @@ pub(super) struct Matcher<'a> {
     cloud_classes: &'a [AnchorClass],
     onprem_keys: &'a SideKeys,
     cloud_keys: &'a SideKeys,
+    roles: &'a CloudRoles,
     index: OnPremIndex<'a>,
     /// For each cloud user, the first on-prem user holding its anchor, or [`NO_USER`].
     anchor_holder: Vec<u32>,
@@ -47,6 +50,7 @@ impl<'a> Matcher<'a> {
         (onprem, cloud): (&'a OnPremUsers, &'a CloudUsers),
         cloud_classes: &'a [AnchorClass],
         (onprem_keys, cloud_keys): (&'a SideKeys, &'a SideKeys),
+        roles: &'a CloudRoles,
     ) -> Matcher<'a> {
         Matcher {
             options,
@@ -55,6 +59,7 @@ impl<'a> Matcher<'a> {
             cloud_classes,
             onprem_keys,
             cloud_keys,
+            roles,
             index: OnPremIndex::new(onprem),
             anchor_holder: vec![NO_USER; cloud.len()],
             onprem_claimed: vec![false; onprem.len()],
@@ -138,7 +143,8 @@ impl<'a> Matcher<'a> {
         }
     }
 
-    /// Hard match: the cloud ImmutableID equals the on-prem anchor, case-sensitively.
+    /// Hard match: the cloud ImmutableID equals the on-prem anchor, case-sensitively, unless
+    /// Entra refuses to take the cloud user over.
     fn hard_matches(&mut self) {
         for c in 0..self.cloud.len() as u32 {
             if self.cloud_done[c as usize] {
@@ -146,9 +152,29 @@ impl<'a> Matcher<'a> {
             }
             let i = self.anchor_holder[c as usize];
             if i != NO_USER && !self.onprem_claimed[i as usize] {
-                self.push(Verdict::HardMatch, Some(i), Some(c));
+                let verdict = match self.hard_match_block(i, c) {
+                    Some(cause) => Verdict::HardMatchBlocked { cause },
+                    None => Verdict::HardMatch,
+                };
+                self.push(verdict, Some(i), Some(c));
             }
         }
+    }
+
+    /// Why Entra refuses the hard match of on-prem user `i` to cloud user `c`, in the order
+    /// of [`BlockCause`].
+    fn hard_match_block(&self, i: u32, c: u32) -> Option<BlockCause> {
+        let user = self.cloud.get(c as usize);
+        let identifier = user.on_premises_object_identifier().trim();
+        let guid = || self.onprem.get(i as usize).object_guid();
+        if !identifier.is_empty() && !is_hyphenated_guid(identifier, guid()) {
+            return Some(BlockCause::TiedToOtherObject);
+        }
+        self.roles.blocks_hard_match(c).or_else(|| {
+            let cloud_managed = user.synced() == Some(false);
+            (self.options.block_cloud_takeover && cloud_managed)
+                .then_some(BlockCause::TakeoverSwitch)
+        })
     }
 
     /// Soft match, as the engine runs it for each on-prem object left: a cloud user without an
@@ -171,7 +197,11 @@ impl<'a> Matcher<'a> {
                         && self.cloud.get(c as usize).immutable_id().is_empty()
                 };
                 if let Some(c) = holders.of(wanted).find(open) {
-                    self.push(Verdict::SoftMatch { by }, Some(i as u32), Some(c));
+                    let verdict = match self.roles.blocks_soft_match(c) {
+                        true => Verdict::SoftMatchBlocked { by },
+                        false => Verdict::SoftMatch { by },
+                    };
+                    self.push(verdict, Some(i as u32), Some(c));
                 }
             }
         }

@@ -18,6 +18,7 @@
 //! - `onprem_index` and `key_index`: the on-prem lookups by GUID and value, built only for
 //!   the cloud users no join took;
 //! - `relation`: how a mismatched cloud anchor relates to the person found;
+//! - `roles`: the role files' grants joined to the cloud users;
 //! - `findings` and `suffix`: what each entry is told besides its verdict;
 //! - `draft`: an entry as it is made, what its findings are worked out from;
 //! - `entries`: the verdicts made into the report's entries, in its order;
@@ -34,6 +35,7 @@ pub(crate) mod notices;
 pub(crate) mod onprem_index;
 pub(crate) mod partition;
 pub(crate) mod relation;
+pub(crate) mod roles;
 pub(crate) mod slots;
 pub(crate) mod suffix;
 
@@ -46,7 +48,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::anchor::AnchorKey;
 use crate::engine::anchor::{classify_anchor, Anchor, AnchorClass};
-use crate::engine::context::KnownDomains;
+use crate::engine::context::{KnownDomains, KnownRoles};
 use crate::engine::model::AnchorAttribute;
 use crate::engine::report::MatchReport;
 use crate::engine::users::{CloudUsers, OnPremUser, OnPremUsers};
@@ -55,6 +57,7 @@ use findings::Findings;
 use matcher::Matcher;
 use notices::notices;
 use partition::{key_work, KeyWork};
+use roles::CloudRoles;
 
 pub use notices::DELETE_THRESHOLD;
 
@@ -75,6 +78,10 @@ pub struct MatchOptions {
     /// users hold stand in for them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domains: Option<KnownDomains>,
+    /// Who holds or is eligible for an Entra role, from role files; without them, what the
+    /// roles block cannot be told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<KnownRoles>,
 }
 
 /// The anchor Entra Connect will compute for an on-prem user, or `None` when it has none.
@@ -110,11 +117,12 @@ pub(crate) fn match_classified(
     let sides = (&onprem_users, &cloud_users);
     let KeyWork { anchors, onprem_keys, cloud_keys } =
         key_work(sides, &cloud_classes, &options.anchor, PARTS);
-    let verdicts =
-        Matcher::new(options, sides, &cloud_classes, (&onprem_keys, &cloud_keys)).verdicts(anchors);
-    let findings = Findings::new(sides, (&onprem_keys, &cloud_keys), options);
+    let roles = CloudRoles::new(options.roles.as_ref(), &cloud_users);
+    let keys = (&onprem_keys, &cloud_keys);
+    let verdicts = Matcher::new(options, sides, &cloud_classes, keys, &roles).verdicts(anchors);
+    let findings = Findings::new(sides, keys, &roles, options);
     let entries = entries(verdicts, cloud_classes, sides, &options.anchor, &findings);
-    let notices = notices(&entries, &cloud_users, options);
+    let notices = notices(&entries, &cloud_users, &roles, options);
     MatchReport {
         anchor_attribute: options.anchor.clone(),
         onprem_users,

@@ -7,9 +7,10 @@ use super::*;
 use uuid::Uuid;
 
 use super::findings::takeover_changes;
+use crate::engine::context::{KnownGrant, KnownRoles};
 use crate::engine::guid::immutable_id;
 use crate::engine::model::RowRef;
-use crate::engine::report::{Finding, Verdict};
+use crate::engine::report::{BlockCause, Finding, Verdict};
 use crate::engine::users::test_users::{cloud_table, onprem_table, TestCloudUser, TestOnPremUser};
 use proptest::prelude::*;
 
@@ -34,20 +35,49 @@ fn cloud_user() -> impl Strategy<Value = TestCloudUser> {
         Just("00ub0oNGTSWTBKOLGLNR".to_string()),
         (0..5u8).prop_map(|n| format!("u{n}@contoso.com")),
     ];
-    (anchor, 0..5u8, 0..4u8, proptest::option::of(any::<bool>())).prop_map(
-        |(immutable_id, upn, mail, synced)| TestCloudUser {
+    // Tied to no on-prem object, or to one of the on-prem users' GUIDs (its own or another's).
+    let tied = proptest::option::of(0..6u128);
+    (anchor, 0..5u8, 0..4u8, proptest::option::of(any::<bool>()), tied).prop_map(
+        |(immutable_id, upn, mail, synced, tied)| TestCloudUser {
             upn: format!("u{upn}@contoso.com"),
             mail: if mail == 0 { String::new() } else { format!("m{mail}@contoso.com") },
             immutable_id,
             synced,
+            on_premises_object_identifier: tied
+                .map(|g| Uuid::from_u128(g + 1).hyphenated().to_string())
+                .unwrap_or_default(),
             ..TestCloudUser::default()
         },
     )
 }
 
+/// A roles file: a privileged role held, a role that is not privileged, a privileged role
+/// one is only eligible for, and a grant to a principal in no export.
+fn known_roles() -> KnownRoles {
+    let grant = |role: &str, privileged: bool, eligible: bool, upn: &str| KnownGrant {
+        role: role.into(),
+        privileged,
+        builtin: true,
+        eligible,
+        upn: Some(upn.into()),
+        object_id: None,
+        file: u32::from(eligible),
+        line: 2,
+    };
+    KnownRoles {
+        files: vec!["roles.csv".into(), "pim.csv".into()],
+        grants: vec![
+            grant("Global Administrator", true, false, "U1@contoso.com"),
+            grant("Exchange Administrator", false, false, "u2@contoso.com"),
+            grant("Security Administrator", true, true, "u3@contoso.com"),
+            grant("User Administrator", true, false, "gone@contoso.com"),
+        ],
+    }
+}
+
 fn options() -> impl Strategy<Value = MatchOptions> {
-    let flags = (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>());
-    flags.prop_map(|(object_guid, soft, takeover, domains_file)| {
+    let flags = (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>());
+    flags.prop_map(|(object_guid, soft, takeover, domains_file, roles_files)| {
         // A domains file that verifies one of the users' domains and federates another.
         let domains = domains_file.then(|| KnownDomains {
             file: "domains.csv".into(),
@@ -64,6 +94,7 @@ fn options() -> impl Strategy<Value = MatchOptions> {
             block_soft_match: soft,
             block_cloud_takeover: takeover,
             domains,
+            roles: roles_files.then(known_roles),
         }
     })
 }
@@ -216,6 +247,44 @@ proptest! {
         prop_assert_eq!(found(&whole.cloud_keys), cloud_expected);
     }
 
+    /// Roles change no pairing: they turn a hard match to a privileged role holder (by role
+    /// or eligibility) into a blocked one, and a soft match to any role holder; nothing else.
+    #[test]
+    fn roles_only_block_joins(
+        onprem in proptest::collection::vec(onprem_user(), 0..10),
+        cloud in proptest::collection::vec(cloud_user(), 0..10),
+        options in options(),
+    ) {
+        let without = MatchOptions { roles: None, ..options.clone() };
+        let with = MatchOptions { roles: Some(known_roles()), ..options };
+        let before = match_test_users(onprem.clone(), cloud.clone(), &without);
+        let after = match_test_users(onprem, cloud, &with);
+        prop_assert_eq!(before.entries.len(), after.entries.len());
+        for (b, a) in before.entries().zip(after.entries()) {
+            prop_assert_eq!((b.onprem, b.cloud), (a.onprem, a.cloud));
+            let upn = a.cloud.map(|c| after.cloud_users.get(c as usize).upn().to_lowercase());
+            let role = match upn.as_deref() {
+                Some("u1@contoso.com") => Some(BlockCause::PrivilegedRole),
+                Some("u3@contoso.com") => Some(BlockCause::PrivilegedEligibility),
+                _ => None,
+            };
+            let any_role = role.is_some() || upn.as_deref() == Some("u2@contoso.com");
+            let expected = match (&b.verdict, role) {
+                (Verdict::HardMatch, Some(cause)) => Verdict::HardMatchBlocked { cause },
+                (Verdict::HardMatchBlocked { cause: BlockCause::TakeoverSwitch }, Some(cause)) => {
+                    Verdict::HardMatchBlocked { cause }
+                }
+                (Verdict::SoftMatch { by }, _) if any_role => Verdict::SoftMatchBlocked { by: *by },
+                (verdict, _) => verdict.clone(),
+            };
+            prop_assert_eq!(&a.verdict, &expected);
+            let holds = a.findings.iter().any(|f| matches!(f, Finding::HoldsRoles { .. }));
+            prop_assert_eq!(holds, any_role);
+        }
+        let unmatched = after.notices.iter().any(|n| n.message.contains("gone@contoso.com"));
+        prop_assert!(unmatched, "{:?}", after.notices);
+    }
+
     #[test]
     fn every_row_is_in_exactly_one_entry(
         mut onprem in proptest::collection::vec(onprem_user(), 0..12),
@@ -232,11 +301,18 @@ proptest! {
             prop_assert!(entry.onprem.is_some() || entry.cloud.is_some());
             if let Some(i) = entry.onprem { onprem_seen[i as usize] += 1; }
             if let Some(c) = entry.cloud { cloud_seen[c as usize] += 1; }
-            if entry.verdict == Verdict::HardMatch {
+            if let Verdict::HardMatch | Verdict::HardMatchBlocked { .. } = entry.verdict {
                 let c = report.cloud_users.get(entry.cloud.unwrap() as usize);
                 prop_assert_eq!(Some(c.immutable_id()), entry.anchor.as_deref());
             }
-            if let Verdict::SoftMatch { .. } = entry.verdict {
+            if let Verdict::HardMatchBlocked { cause: BlockCause::TiedToOtherObject } = entry.verdict {
+                let c = report.cloud_users.get(entry.cloud.unwrap() as usize);
+                let p = report.onprem_users.get(entry.onprem.unwrap() as usize);
+                let own = p.object_guid().map(|g| g.hyphenated().to_string());
+                prop_assert!(!c.on_premises_object_identifier().is_empty());
+                prop_assert_ne!(Some(c.on_premises_object_identifier().to_string()), own);
+            }
+            if let Verdict::SoftMatch { .. } | Verdict::SoftMatchBlocked { .. } = entry.verdict {
                 prop_assert!(report.cloud_users.get(entry.cloud.unwrap() as usize).immutable_id().is_empty());
             }
         }

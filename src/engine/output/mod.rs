@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::engine::advice::{fix, reason, Fix};
 use crate::engine::anchor::{Anchor, AnchorClass};
 use crate::engine::audit::Audit;
-use crate::engine::report::{Category, Entry, MatchReport, Severity};
+use crate::engine::report::{BlockCause, Category, Counts, Entry, MatchReport, Severity, Verdict};
 
 /// The one-line answer to "is it safe to cut over?".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -34,11 +34,21 @@ pub fn headline(audit: &Audit) -> Headline {
     let counts = &audit.counts;
     let unreadable = audit.unreadable.len() as u64;
     // What would break, most urgent first: (count, singular, plural).
-    let phrases: [(u64, &str, &str); 8] = [
+    let phrases: [(u64, &str, &str); 10] = [
         (
             counts.get(Category::Mismatch),
             "user would be duplicated (mismatched anchor)",
             "users would be duplicated (mismatched anchors)",
+        ),
+        (
+            counts.get(Category::HardMatchBlocked),
+            "hard match would be refused by Entra",
+            "hard matches would be refused by Entra",
+        ),
+        (
+            counts.get(Category::SoftMatchBlocked),
+            "admin would be duplicated (soft match refused)",
+            "admins would be duplicated (soft match refused)",
         ),
         (
             counts.get(Category::DuplicateAnchor),
@@ -84,6 +94,15 @@ pub fn headline(audit: &Audit) -> Headline {
     }
 }
 
+/// The per-category counts a report shows: every category, but a blocked one only where it
+/// has entries. A blocked join needs its cause in the exports or a context file; where none
+/// is, a row of zeros would claim a check the run could not make.
+pub fn shown_counts(counts: &Counts) -> Vec<(Category, u64)> {
+    let blocked =
+        |c: Category| matches!(c, Category::HardMatchBlocked | Category::SoftMatchBlocked);
+    counts.by_category.iter().copied().filter(|&(c, n)| n > 0 || !blocked(c)).collect()
+}
+
 /// 1234567 → "1,234,567".
 pub fn group_digits(n: u64) -> String {
     let digits = n.to_string();
@@ -104,6 +123,9 @@ pub fn group_digits(n: u64) -> String {
 pub struct EntryView<'a> {
     /// The category.
     pub category: Category,
+    /// Why Entra refuses the hard match, for a blocked one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<BlockCause>,
     /// The on-prem row.
     pub onprem: Option<OnPremView<'a>>,
     /// The cloud row.
@@ -171,6 +193,10 @@ pub struct FindingView {
 pub fn entry_view<'a>(report: &'a MatchReport, entry: &Entry<'_>) -> EntryView<'a> {
     EntryView {
         category: entry.category(),
+        cause: match entry.verdict {
+            Verdict::HardMatchBlocked { cause } => Some(cause),
+            _ => None,
+        },
         onprem: report.onprem_of(entry).map(|p| OnPremView {
             line: p.at().line,
             upn: p.upn(),

@@ -73,12 +73,17 @@ pub fn fix_script(audit: &Audit) -> String {
         );
     }
     let counts = &audit.counts;
-    let manual: Vec<String> =
-        [Category::DuplicateAnchor, Category::CloudOrphan, Category::OnPremOnly]
-            .into_iter()
-            .filter(|c| counts.get(*c) > 0)
-            .map(|c| format!("{} {}", group_digits(counts.get(c)), c.label()))
-            .collect();
+    let manual: Vec<String> = [
+        Category::HardMatchBlocked,
+        Category::SoftMatchBlocked,
+        Category::DuplicateAnchor,
+        Category::CloudOrphan,
+        Category::OnPremOnly,
+    ]
+    .into_iter()
+    .filter(|c| counts.get(*c) > 0)
+    .map(|c| format!("{} {}", group_digits(counts.get(c)), c.label()))
+    .collect();
     if !manual.is_empty() || !audit.unreadable.is_empty() {
         let _ = write!(
             s,

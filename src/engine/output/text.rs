@@ -4,7 +4,7 @@
 use std::io;
 
 use crate::engine::audit::{Audit, FileSummary};
-use crate::engine::output::{entry_view, group_digits, headline, is_notable};
+use crate::engine::output::{entry_view, group_digits, headline, is_notable, shown_counts};
 use crate::engine::report::{Category, Severity};
 
 /// Writes the text report. With `all`, clean hard matches and cloud-only users are listed too.
@@ -18,8 +18,8 @@ pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Res
     writeln!(out, "{}", headline(audit).text)?;
     writeln!(out)?;
     let counts = &audit.counts;
-    for (category, n) in &counts.by_category {
-        writeln!(out, "  {:<22}{:>10}", category.label(), group_digits(*n))?;
+    for (category, n) in shown_counts(counts) {
+        writeln!(out, "  {:<22}{:>10}", category.label(), group_digits(n))?;
     }
     writeln!(
         out,

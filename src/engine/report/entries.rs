@@ -239,9 +239,10 @@ impl VerdictCode {
                     None => Self::detailed(Category::Mismatch),
                 }
             }
-            Verdict::PartnerUnreadable { .. } | Verdict::DuplicateAnchor { .. } => {
-                Self::detailed(verdict.category())
-            }
+            Verdict::PartnerUnreadable { .. }
+            | Verdict::DuplicateAnchor { .. }
+            | Verdict::HardMatchBlocked { .. }
+            | Verdict::SoftMatchBlocked { .. } => Self::detailed(verdict.category()),
         }
     }
 

@@ -12,16 +12,17 @@ use uuid::Uuid;
 
 use super::{category_rank, search_guid, search_texts, sort_source, Query, SortKey, SortSource};
 use crate::engine::model::lower_case;
-use crate::engine::report::{Entry, MatchReport};
+use crate::engine::report::{Category, Entry, MatchReport};
 
 /// Each entry's category rank (its position in [`Category::ALL`]) in the low bits of its flags.
 ///
 /// [`Category::ALL`]: crate::engine::report::Category::ALL
-const RANK: u8 = 0b0111;
+const RANK: u8 = 0b1111;
+const _: () = assert!(Category::ALL.len() <= RANK as usize + 1, "a rank must fit in RANK");
 /// The entry has a custom cloud anchor.
-const CUSTOM_ANCHOR: u8 = 0b1000;
+const CUSTOM_ANCHOR: u8 = 0b1_0000;
 /// The entry involves a duplicate value.
-const DUPLICATE: u8 = 0b1_0000;
+const DUPLICATE: u8 = 0b10_0000;
 /// Ends each value in the search text: never part of UTF-8, so no match spans two values.
 const END: u8 = 0xFF;
 /// Every [`SortKey`], in declaration order (`key as usize` indexes [`ViewIndex::orders`]).
@@ -80,7 +81,7 @@ impl ViewIndex {
         let entries = &report.entries;
         let flags = (0..entries.len())
             .map(|i| {
-                // The rank is below 8: every category is in `Category::ALL`.
+                // The rank is below 16: every category is in `Category::ALL`.
                 category_rank(entries.category(i)) as u8
                     | if entries.has_custom_anchor(i) { CUSTOM_ANCHOR } else { 0 }
                     | if entries.has_duplicate(i) { DUPLICATE } else { 0 }
@@ -94,7 +95,8 @@ impl ViewIndex {
         assert_eq!(report.entries.len(), self.flags.len(), "a ViewIndex is for one report");
         let needle = query.search.trim().to_lowercase();
         let found = (!needle.is_empty()).then(|| self.search(report, &needle));
-        let categories = query.categories.iter().fold(0u8, |mask, c| mask | 1 << category_rank(*c));
+        let categories =
+            query.categories.iter().fold(0u16, |mask, c| mask | 1 << category_rank(*c));
         let mut required = 0;
         if query.custom_anchor_only {
             required |= CUSTOM_ANCHOR;
