@@ -1,9 +1,9 @@
 //! The third drop zone: optional tenant context files (role assignments, PIM eligibilities,
 //! domains, sync features), any number, each recognised by its columns in the worker.
 
-use web_sys::{DragEvent, HtmlInputElement};
 use yew::prelude::*;
 
+use super::file_drop::{use_file_drop, FileDrop};
 use super::state::LoadedFile;
 use crate::engine::context::ContextKind;
 
@@ -21,54 +21,11 @@ pub struct ContextSlotProps {
 /// The drop zone for tenant context files.
 #[function_component(ContextSlot)]
 pub fn context_slot(props: &ContextSlotProps) -> Html {
-    let dragging = use_state(|| false);
-    let take_files = {
-        let on_add = props.on_add.clone();
-        move |files: Option<web_sys::FileList>| {
-            let Some(files) = files else { return };
-            let loaded: Vec<LoadedFile> = (0..files.length())
-                .filter_map(|i| files.get(i))
-                .map(|file| LoadedFile {
-                    name: file.name(),
-                    size: file.size() as u64,
-                    blob: file.into(),
-                })
-                .collect();
-            if !loaded.is_empty() {
-                on_add.emit(loaded);
-            }
-        }
-    };
-    let onchange = {
-        let take = take_files.clone();
-        Callback::from(move |e: Event| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            take(input.files());
-            input.set_value("");
-        })
-    };
-    let ondragover = {
-        let dragging = dragging.clone();
-        Callback::from(move |e: DragEvent| {
-            e.prevent_default();
-            dragging.set(true);
-        })
-    };
-    let ondragleave = {
-        let dragging = dragging.clone();
-        Callback::from(move |_: DragEvent| dragging.set(false))
-    };
-    let ondrop = {
-        let dragging = dragging.clone();
-        Callback::from(move |e: DragEvent| {
-            e.prevent_default();
-            dragging.set(false);
-            take_files(e.data_transfer().and_then(|d| d.files()));
-        })
-    };
+    let FileDrop { dragging, ondragover, ondragleave, ondrop, onchange } =
+        use_file_drop(props.on_add.clone());
     html! {
         <section
-            class={classes!("slot", "context-slot", (*dragging).then_some("dragging"), (!props.files.is_empty()).then_some("filled"))}
+            class={classes!("slot", "context-slot", dragging.then_some("dragging"), (!props.files.is_empty()).then_some("filled"))}
             aria-labelledby="slot-context-title"
             data-slot="context"
             {ondragover} {ondragleave} {ondrop}

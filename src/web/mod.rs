@@ -12,6 +12,7 @@ mod converter;
 pub mod detail;
 pub mod dom;
 pub mod error_view;
+mod file_drop;
 pub mod options;
 pub mod panic;
 pub mod protocol;

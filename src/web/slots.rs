@@ -4,10 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use web_sys::{DragEvent, HtmlInputElement, HtmlTextAreaElement};
+use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 use super::dom::text_blob;
+use super::file_drop::{use_file_drop, FileDrop};
 use super::state::LoadedFile;
 use crate::engine::audit::{Accounting, FileSummary};
 use crate::engine::error::Side;
@@ -104,50 +105,17 @@ pub fn file_slot(props: &FileSlotProps) -> Html {
             ("Entra ID (cloud) export", "Get-MgUser | Export-Csv, Get-AzureADUser, Get-MsolUser")
         }
     };
-    let dragging = use_state(|| false);
     let pasting = use_state(|| false);
     let paste_text = use_state(String::new);
-
-    let take_files = {
+    let FileDrop { dragging, ondragover, ondragleave, ondrop, onchange } = use_file_drop({
         let on_load = props.on_load.clone();
-        move |files: Option<web_sys::FileList>| {
-            if let Some(file) = files.and_then(|f| f.get(0)) {
-                on_load.emit(LoadedFile {
-                    name: file.name(),
-                    size: file.size() as u64,
-                    blob: file.into(),
-                });
+        // One export a slot: of several dropped files, the first.
+        Callback::from(move |files: Vec<LoadedFile>| {
+            if let Some(file) = files.into_iter().next() {
+                on_load.emit(file);
             }
-        }
-    };
-    let onchange = {
-        let take = take_files.clone();
-        Callback::from(move |e: Event| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            take(input.files());
-            input.set_value(""); // so choosing the same file again still loads it
         })
-    };
-    let ondragover = {
-        let dragging = dragging.clone();
-        Callback::from(move |e: DragEvent| {
-            e.prevent_default();
-            dragging.set(true);
-        })
-    };
-    let ondragleave = {
-        let dragging = dragging.clone();
-        Callback::from(move |_: DragEvent| dragging.set(false))
-    };
-    let ondrop = {
-        let dragging = dragging.clone();
-        let take = take_files.clone();
-        Callback::from(move |e: DragEvent| {
-            e.prevent_default();
-            dragging.set(false);
-            take(e.data_transfer().and_then(|d| d.files()));
-        })
-    };
+    });
     let toggle_paste = {
         let pasting = pasting.clone();
         Callback::from(move |_: MouseEvent| pasting.set(!*pasting))
@@ -182,7 +150,7 @@ pub fn file_slot(props: &FileSlotProps) -> Html {
     let unsure = summary.is_some_and(|s| s.info.detection.confidence == Confidence::Unsure);
     html! {
         <section
-            class={classes!("slot", (*dragging).then_some("dragging"), props.slot.is_some().then_some("filled"))}
+            class={classes!("slot", dragging.then_some("dragging"), props.slot.is_some().then_some("filled"))}
             aria-labelledby={format!("slot-{key}-title")}
             data-slot={key}
             {ondragover} {ondragleave} {ondrop}

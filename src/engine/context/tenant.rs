@@ -1,7 +1,7 @@
 //! The context files of one run together: what they set in the match, and what the report says
 //! of them.
 
-use super::{ContextFile, ContextKind, SyncFeatures};
+use super::{ContextFile, SyncFeatures};
 use crate::engine::error::{Error, ErrorKind};
 use crate::engine::join::MatchOptions;
 use crate::engine::report::{Notice, Severity};
@@ -91,11 +91,6 @@ impl TenantContext {
             }
         }
         notices
-    }
-
-    /// Whether a file of this kind was given.
-    pub fn has(&self, kind: ContextKind) -> bool {
-        self.files.iter().any(|(_, f)| f.kind() == kind)
     }
 }
 
