@@ -69,45 +69,147 @@ fn is_formula(cell: &str) -> bool {
     cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
-/// The code the fix script's template writes, with its literals as `'…'`: the header, then per
-/// mismatched user one guarded update.
-const HEADER: [&str; 4] = [
-    "[CmdletBinding(SupportsShouldProcess)]",
-    "param()",
-    "$ErrorActionPreference = '…'",
-    "Connect-MgGraph -Scopes '…' -NoWelcome",
-];
-const BLOCK: [&str; 3] = [
-    "if ($PSCmdlet.ShouldProcess('…', '…' + '…')) {",
-    "Update-MgUser -UserId '…' -OnPremisesImmutableId '…'",
+/// The code the fix script's template writes, with its literals as `'…'`: the header; when
+/// there is something to change, the connection, one data row a change, and the code that
+/// saves, writes the undo script and applies the rows.
+const HEADER: [&str; 3] =
+    ["[CmdletBinding(SupportsShouldProcess)]", "param()", "$ErrorActionPreference = '…'"];
+const SET_ROW: &str = "[pscustomobject]@{ UserId = '…'; Api = '…'; Property = '…'; Value = '…' }";
+const CLEAR_ROW: &str =
+    "[pscustomobject]@{ UserId = '…'; Api = '…'; Property = '…'; Value = $null }";
+const APPLY: [&str; 20] = [
+    ")",
+    "$here = if ($PSScriptRoot) { $PSScriptRoot } else { (Get-Location).Path }",
+    "$stamp = Get-Date -Format '…'",
+    "$backup = Join-Path $here ('…' + $stamp + '…')",
+    "$undo = Join-Path $here ('…' + $stamp + '…')",
+    "$saved = @(foreach ($change in $changes) {",
+    "$user = Invoke-MgGraphRequest -Method GET -Uri ('…' + $change.Api + '…' + [uri]::EscapeDataString($change.UserId) + '…' + $change.Property)",
+    "[pscustomobject]@{ Id = $user.id; UserPrincipalName = $user.userPrincipalName; Api = $change.Api; Property = $change.Property; WasNull = ($null -eq $user[$change.Property]); Value = $user[$change.Property] }",
+    "})",
+    "$saved | Export-Csv -LiteralPath $backup -NoTypeInformation -Encoding UTF8",
+    "$undoScript = @'…'@",
+    "Set-Content -LiteralPath $undo -Value $undoScript.Replace('…', (Split-Path -Leaf $backup)) -Encoding UTF8",
+    "Write-Host ('…' + $backup + '…' + $undo)",
+    "for ($i = 0; $i -lt $changes.Count; $i++) {",
+    "$change = $changes[$i]",
+    "$shown = if ($null -eq $change.Value) { '…' } else { $change.Value }",
+    "if ($PSCmdlet.ShouldProcess($change.UserId, '…' + $change.Property + '…' + $shown)) {",
+    "Invoke-MgGraphRequest -Method PATCH -Uri ('…' + $change.Api + '…' + $saved[$i].Id) -Body @{ ($change.Property) = $change.Value }",
+    "}",
     "}",
 ];
+/// The literals of [`APPLY`], the undo script's here-string (checked on its own) as None.
+const APPLY_LITERALS: [Option<&str>; 17] = [
+    Some("yyyyMMdd-HHmmss"),
+    Some("anchor-audit-backup-"),
+    Some(".csv"),
+    Some("anchor-audit-undo-"),
+    Some(".ps1"),
+    Some("https://graph.microsoft.com/"),
+    Some("/users/"),
+    Some("?$select=id,userPrincipalName,"),
+    None,
+    Some("__BACKUP__"),
+    Some("Saved the values it changes to "),
+    Some(". To undo, run "),
+    Some("null"),
+    Some("Set "),
+    Some(" to "),
+    Some("https://graph.microsoft.com/"),
+    Some("/users/"),
+];
+/// The undo script's code: it holds no value from the exports.
+const UNDO: [&str; 14] = [
+    "[CmdletBinding(SupportsShouldProcess)]",
+    "param([string]$Backup = (Join-Path $PSScriptRoot '…'))",
+    "$ErrorActionPreference = '…'",
+    "Connect-MgGraph -Scopes '…' -NoWelcome",
+    "foreach ($row in Import-Csv -LiteralPath $Backup) {",
+    "if ($row.Property -eq '…') {",
+    "Write-Warning ('…' + $row.UserPrincipalName + '…' + $row.Value)",
+    "continue",
+    "}",
+    "$value = if ($row.WasNull -eq '…') { $null } else { $row.Value }",
+    "if ($PSCmdlet.ShouldProcess($row.UserPrincipalName, '…' + $row.Property)) {",
+    "Invoke-MgGraphRequest -Method PATCH -Uri ('…' + $row.Api + '…' + $row.Id) -Body @{ ($row.Property) = $value }",
+    "}",
+    "}",
+];
+const UNDO_LITERALS: [&str; 10] = [
+    "__BACKUP__",
+    "Stop",
+    "User.ReadWrite.All",
+    "onPremisesObjectIdentifier",
+    "Not restored, Graph only clears it: ",
+    " onPremisesObjectIdentifier was ",
+    "True",
+    "Restore ",
+    "https://graph.microsoft.com/",
+    "/users/",
+];
+const USER_SCOPE: &str = "User.ReadWrite.All";
+const SYNC_BEHAVIOR_SCOPE: &str = "User-OnPremisesSyncBehavior.ReadWrite.All";
 
-/// The fix script holds only its template's code, and its literals are the report's values:
-/// for the n-th mismatched user with a cloud row and an anchor, the target user and the anchor.
+/// The fix script holds only its template's code, and its literals are the report's values: for
+/// each mismatched user with a cloud row and an anchor, its UPN (else object id) and the anchor;
+/// for each user tied to another on-prem object, its UPN and a clear.
 fn check_script(script: &str, json: &Value) {
     let tokens = tokenize(script).unwrap_or_else(|e| panic!("{e:?}\n{script}"));
-    let fixed: Vec<&Value> = json["entries"]
+    let changes: Vec<(&Value, bool)> = json["entries"]
         .as_array()
         .expect("entries")
         .iter()
-        .filter(|e| e["category"] == "mismatch" && !e["cloud"].is_null() && e["anchor"].is_string())
+        .filter(|e| !e["cloud"].is_null())
+        .filter_map(|e| match (e["category"].as_str(), e["cause"].as_str()) {
+            (Some("mismatch"), _) if e["anchor"].is_string() => Some((e, true)),
+            (Some("hard-match-blocked"), Some("tied-to-other-object")) => Some((e, false)),
+            _ => None,
+        })
         .collect();
-    let mut expected: Vec<&str> = HEADER.to_vec();
-    for _ in &fixed {
-        expected.extend(BLOCK);
-    }
-    assert_eq!(code_lines(&tokens.skeleton), expected, "{script}");
+    let clears = changes.iter().any(|(_, set)| !set);
+    let lines = code_lines(&tokens.skeleton);
     let literals = &tokens.literals;
-    assert_eq!(literals[..2], ["Stop", "User.ReadWrite.All"], "{script}");
-    for (entry, block) in fixed.iter().zip(literals[2..].chunks(5)) {
-        let [target, what, value, target_again, value_again] = block else { panic!("{script}") };
-        assert_eq!(what, "Set OnPremisesImmutableId to ");
-        assert_eq!((target, value), (target_again, value_again), "{script}");
-        assert_eq!(Some(value.as_str()), entry["anchor"].as_str(), "{script}");
+    assert_eq!(lines[..3], HEADER, "{script}");
+    assert_eq!(literals[0], "Stop");
+    if changes.is_empty() {
+        assert_eq!(lines.len(), 3, "{script}");
+        assert_eq!(literals.len(), 1, "{script}");
+        return;
+    }
+    let scopes: &[&str] = if clears { &[USER_SCOPE, SYNC_BEHAVIOR_SCOPE] } else { &[USER_SCOPE] };
+    let connect = format!("Connect-MgGraph -Scopes {} -NoWelcome", vec!["'…'"; scopes.len()].join(", "));
+    let mut expected: Vec<&str> = vec![&connect, "$changes = @("];
+    expected.extend(changes.iter().map(|(_, set)| if *set { SET_ROW } else { CLEAR_ROW }));
+    expected.extend(APPLY);
+    assert_eq!(lines[3..], expected, "{script}");
+
+    assert_eq!(literals[1..1 + scopes.len()], *scopes, "{script}");
+    let mut rest = &literals[1 + scopes.len()..];
+    for (entry, set) in &changes {
+        let n = if *set { 4 } else { 3 };
+        let (row, tail) = rest.split_at(n);
+        rest = tail;
         let upn = entry["cloud"]["upn"].as_str().unwrap_or_default();
         if !upn.is_empty() {
-            assert_eq!(target, upn, "{script}");
+            assert_eq!(row[0], upn, "{script}");
+        }
+        if *set {
+            assert_eq!(row[1..3], ["v1.0", "onPremisesImmutableId"], "{script}");
+            assert_eq!(Some(row[3].as_str()), entry["anchor"].as_str(), "{script}");
+        } else {
+            assert_eq!(row[1..3], ["beta", "onPremisesObjectIdentifier"], "{script}");
+        }
+    }
+    assert_eq!(rest.len(), APPLY_LITERALS.len(), "{script}");
+    for (literal, expected) in rest.iter().zip(APPLY_LITERALS) {
+        match expected {
+            Some(expected) => assert_eq!(literal, expected, "{script}"),
+            None => {
+                let undo = tokenize(literal).unwrap_or_else(|e| panic!("{e:?}\n{script}"));
+                assert_eq!(code_lines(&undo.skeleton), UNDO, "{script}");
+                assert_eq!(undo.literals, UNDO_LITERALS, "{script}");
+            }
         }
     }
 }

@@ -5,12 +5,15 @@
 //! The rules are PowerShell's (about_Quoting_Rules, about_Comments): a single-quoted string
 //! opens and closes with any of `'` U+2018 U+2019 U+201A U+201B, a quote of these doubled stands
 //! for one, and nothing in it is expanded; `#` at the start of a token comments to the end of
-//! the line (CR or LF); `<#` … `#>` is a block comment.
+//! the line (CR or LF); `<#` … `#>` is a block comment. A single-quoted here-string opens with
+//! `@'` at the end of a line and closes with `'@` at the start of one; nothing in it is
+//! expanded and no quote in it needs doubling.
 
 /// A script split into the code outside literals and comments, and the literals' values.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Tokens {
-    /// The code, each literal replaced by `'…'` and each comment by nothing.
+    /// The code, each literal replaced by `'…'` (a here-string by `@'…'@`) and each comment by
+    /// nothing.
     pub skeleton: String,
     /// The single-quoted literals' values, in order, their doubled quotes undone.
     pub literals: Vec<String>,
@@ -23,6 +26,8 @@ pub enum TokenError {
     UnclosedLiteral(usize),
     /// A block comment opened at this character index never closes.
     UnclosedComment(usize),
+    /// A here-string opened at this character index has more on its opening line.
+    HereStringNotAtLineEnd(usize),
 }
 
 /// PowerShell's single-quote characters.
@@ -51,6 +56,37 @@ pub fn tokenize(script: &str) -> Result<Tokens, TokenError> {
             while i < chars.len() && !is_newline(chars[i]) {
                 i += 1;
             }
+        } else if c == '@' && chars.get(i + 1).copied().is_some_and(is_single_quote) {
+            let open = i;
+            // The rest of the opening line must be blank.
+            let mut j = i + 2;
+            while chars.get(j).is_some_and(|&c| c == ' ' || c == '\t') {
+                j += 1;
+            }
+            match (chars.get(j), chars.get(j + 1)) {
+                (Some('\r'), Some('\n')) => j += 2,
+                (Some('\n' | '\r'), _) => j += 1,
+                _ => return Err(TokenError::HereStringNotAtLineEnd(open)),
+            }
+            let start = j;
+            let close = (start..chars.len())
+                .find(|&k| {
+                    (k == start || is_newline(chars[k - 1]))
+                        && is_single_quote(chars[k])
+                        && chars.get(k + 1) == Some(&'@')
+                })
+                .ok_or(TokenError::UnclosedLiteral(open))?;
+            // The newline before the closing quote is not part of the value.
+            let mut end = close;
+            if end > start && chars[end - 1] == '\n' {
+                end -= 1;
+            }
+            if end > start && chars[end - 1] == '\r' {
+                end -= 1;
+            }
+            tokens.skeleton.push_str("@'…'@");
+            tokens.literals.push(chars[start..end.max(start)].iter().collect());
+            i = close + 2;
         } else if is_single_quote(c) {
             let open = i;
             let mut value = String::new();
@@ -106,6 +142,16 @@ mod tests {
         assert_eq!(tokenize("x 'abc''"), Err(TokenError::UnclosedLiteral(2)));
         assert_eq!(tokenize("x 'a\u{2019}\u{2019}"), Err(TokenError::UnclosedLiteral(2)));
         assert_eq!(tokenize("<# x #"), Err(TokenError::UnclosedComment(0)));
+    }
+
+    #[test]
+    fn here_strings_are_one_literal_each() {
+        let script = "$a = @'\r\nx 'y' #z\n '@ no\n'@\n$b = 1\n";
+        let tokens = tokenize(script).unwrap();
+        assert_eq!(tokens.literals, ["x 'y' #z\n '@ no"]);
+        assert_eq!(code_lines(&tokens.skeleton), ["$a = @'…'@", "$b = 1"]);
+        assert_eq!(tokenize("$a = @' x\n'@"), Err(TokenError::HereStringNotAtLineEnd(5)));
+        assert_eq!(tokenize("$a = @'\nx\n '@"), Err(TokenError::UnclosedLiteral(5)));
     }
 
     #[test]

@@ -126,8 +126,11 @@ test("fixture exports through the file inputs: counts, rows, detail, downloads",
   assert.match(csvBytes.toString("utf8"), /grace\.hopper@contoso\.com/);
   const [ps1] = await Promise.all([page.waitForEvent("download"), page.locator("[data-download='anchor-audit-fix.ps1']").click()]);
   const script = await fs.readFile(await ps1.path(), "utf8");
-  assert.match(script, /Update-MgUser -UserId 'grace\.hopper@contoso\.com' -OnPremisesImmutableId 'Pmovm00cj06gscLT5PWmtw=='/);
-  assert.match(script, /Update-MgUser -UserId 'margaret\.hamilton@contoso\.com' -OnPremisesImmutableId 'LBtKfl49YE\+BcpOktcbX6A=='/);
+  assert.match(script, /UserId = 'grace\.hopper@contoso\.com'; Api = 'v1\.0'; Property = 'onPremisesImmutableId'; Value = 'Pmovm00cj06gscLT5PWmtw=='/);
+  assert.match(script, /UserId = 'margaret\.hamilton@contoso\.com'; Api = 'v1\.0'; Property = 'onPremisesImmutableId'; Value = 'LBtKfl49YE\+BcpOktcbX6A=='/);
+  // It saves what it changes and writes its own undo script before changing anything.
+  assert.ok(script.indexOf("Export-Csv -LiteralPath $backup") < script.indexOf("-Method PATCH"), "backup first");
+  assert.match(script, /\$undoScript = @'\r?\n[\s\S]*Import-Csv -LiteralPath \$Backup[\s\S]*\n'@/);
   const [json] = await Promise.all([page.waitForEvent("download"), page.locator("[data-download='anchor-audit-report.json']").click()]);
   assert.equal(JSON.parse(await fs.readFile(await json.path(), "utf8")).counts.byCategory.mismatch, 2);
 

@@ -167,7 +167,7 @@ async function scenario(context, url, name) {
   assert.deepEqual([...csv.subarray(0, 3)], [0xef, 0xbb, 0xbf], "the CSV starts with a UTF-8 BOM");
   assert.match(csv.toString("utf8"), /grace\.hopper@contoso\.com/);
   const script = await download(page, "anchor-audit-fix.ps1");
-  assert.match(script.toString("utf8"), /Update-MgUser -UserId 'grace\.hopper@contoso\.com' -OnPremisesImmutableId 'Pmovm00cj06gscLT5PWmtw=='/);
+  assert.match(script.toString("utf8"), /UserId = 'grace\.hopper@contoso\.com'; Api = 'v1\.0'; Property = 'onPremisesImmutableId'; Value = 'Pmovm00cj06gscLT5PWmtw=='/);
 
   // Clear: everything goes (files, report, typed values), a fresh worker takes over.
   await page.locator("#converter-input").fill("35918bc9-196d-40ea-9779-889d79b753f0");
