@@ -1296,3 +1296,96 @@ fn role_files_block_the_hard_match_of_privileged_users_and_the_soft_match_of_adm
         "{text}"
     );
 }
+
+/// The IdFix findings of an entry: (rule, value, suggested).
+fn idfix_findings(entry: &Value) -> Vec<(String, String, Option<String>)> {
+    entry["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule"].is_string())
+        .map(|f| {
+            let suggested = f["suggested"].as_str().map(str::to_string);
+            (str_of(&f["rule"]).to_string(), str_of(&f["value"]).to_string(), suggested)
+        })
+        .collect()
+}
+
+fn finding_messages(entry: &Value) -> Vec<&str> {
+    entry["findings"].as_array().into_iter().flatten().map(|f| str_of(&f["message"])).collect()
+}
+
+#[test]
+fn idfix_rules_flag_on_prem_values_with_a_suggested_fix_and_no_known_false_positive() {
+    let r = report("13-idfix/onprem.csv", "13-idfix/cloud.csv", &[]);
+    r.assert_counts(&[("hard-match", 12)]);
+    assert_eq!(r.code, 1, "problems to fix first");
+    let rules = |upn: &str| idfix_findings(r.verdict(upn, "hard-match"));
+    let one = |rule: &str, value: &str, suggested: Option<&str>| {
+        vec![(rule.to_string(), value.to_string(), suggested.map(str::to_string))]
+    };
+    // userPrincipalName: whitespace and umlauts; an RFC 2822 dot-atom; under 64 before the @.
+    assert_eq!(
+        rules("jurgen.weiss@contoso.com"),
+        one("upn-characters", "jürgen weiß@contoso.com", Some("jurgenweiss@contoso.com"))
+    );
+    assert_eq!(
+        rules("ada.lovelace@contoso.com"),
+        one("upn-format", "ada..lovelace@contoso.com", Some("ada.lovelace@contoso.com"))
+    );
+    let long = "bartholomew.wolfeschlegelsteinhausenbergerdorff.the.third.esquire@contoso.com";
+    assert_eq!(rules(long), one("upn-local-part-length", long, None));
+    // An SMTP proxy address with a space, and mail on a top-level domain there is none of; the
+    // X500 address with parentheses and an apostrophe is valid (idfix#16, #79).
+    let grace = rules("grace.hopper@contoso.com");
+    assert_eq!(grace.len(), 2, "{grace:?}");
+    assert!(grace.contains(&(
+        "proxy-address-characters".into(),
+        "smtp:grace hopper@contoso.com".into(),
+        Some("smtp:gracehopper@contoso.com".into())
+    )));
+    assert!(grace.contains(&(
+        "mail-top-level-domain".into(),
+        "grace.hopper@contoso.con".into(),
+        None
+    )));
+    // mailNickname may not begin with a period.
+    assert_eq!(
+        rules("carla.olsen@contoso.com"),
+        one("mail-nickname-period", ".carla", Some("carla"))
+    );
+    // Apostrophes are allowed in UPNs and addresses; IdFix's exclusions (HealthMailbox…) are
+    // not checked; a clean user has nothing.
+    for upn in [
+        "o'brien@contoso.com",
+        "HealthMailbox0123abc@contoso.onmicrosoft.com",
+        "anna.abbott@contoso.com",
+    ] {
+        assert_eq!(rules(upn), [], "{upn}");
+    }
+
+    // Duplicates across the set, in any letter case, shown on both rows with the other's line.
+    let sam = finding_messages(r.verdict("sam.sales@contoso.com", "hard-match"));
+    assert!(
+        sam.iter().any(|m| m.contains("smtp:sales@contoso.com") && m.contains("line 8")),
+        "{sam:?}"
+    );
+    let sue = finding_messages(r.verdict("sue.sales@contoso.com", "hard-match"));
+    assert!(
+        sue.iter().any(|m| m.contains("smtp:Sales@Contoso.com") && m.contains("line 7")),
+        "{sue:?}"
+    );
+    let david = finding_messages(r.verdict("david.vogel@contoso.com", "hard-match"));
+    assert!(
+        david.iter().any(|m| m.contains("mailNickname dvogel") && m.contains("line 11")),
+        "{david:?}"
+    );
+    let dana = finding_messages(r.verdict("dana.vogel@contoso.com", "hard-match"));
+    assert!(
+        dana.iter().any(|m| m.contains("mailNickname DVogel") && m.contains("line 10")),
+        "{dana:?}"
+    );
+    // Each rule cites its source.
+    let jurgen = finding_messages(r.verdict("jurgen.weiss@contoso.com", "hard-match"));
+    assert!(jurgen.iter().any(|m| m.contains("Errors supported by the IdFix tool")), "{jurgen:?}");
+}

@@ -11,6 +11,7 @@ pub mod context;
 pub mod convert;
 pub mod error;
 pub mod guid;
+pub mod idfix;
 pub mod join;
 pub mod model;
 pub mod output;

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::idfix::IdFixRule;
 use crate::engine::model::{AnchorAttribute, RowRef};
 use crate::engine::users::{CloudUser, CloudUsers, OnPremUser, OnPremUsers};
 use crate::engine::Side;
@@ -412,6 +413,31 @@ pub enum Finding {
         /// Its length in characters.
         chars: usize,
     },
+    /// An on-prem value breaks one of IdFix's rules.
+    IdFix {
+        /// The rule.
+        rule: IdFixRule,
+        /// The value, as exported.
+        value: String,
+        /// The value with the fault fixed, where one can be made.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        suggested: Option<String>,
+    },
+    /// Another on-prem row holds this proxyAddresses value (or this mail as one), in any letter
+    /// case: Entra refuses the second (IdFix: proxyAddresses, no duplicates).
+    DuplicateProxyAddress {
+        /// The value, as this row holds it.
+        address: String,
+        /// The other rows.
+        others: Vec<RowRef>,
+    },
+    /// Another on-prem row has the same mailNickname (IdFix: mailNickName, no duplicates).
+    DuplicateMailNickname {
+        /// The value, as this row holds it.
+        value: String,
+        /// The other rows.
+        others: Vec<RowRef>,
+    },
 }
 
 impl Finding {
@@ -426,6 +452,8 @@ impl Finding {
             | Finding::UpnSuffixNotInTenant { .. }
             | Finding::UpnSuffixNotVerified { .. }
             | Finding::TakesOverCloudUser { blocked: false } => Severity::Warning,
+            Finding::IdFix { rule, .. } => rule.severity(),
+            Finding::DuplicateMailNickname { .. } => Severity::Warning,
             Finding::HoldsRoles { roles } => match roles.iter().any(|r| r.privileged) {
                 true => Severity::Problem,
                 false => Severity::Warning,
@@ -435,6 +463,7 @@ impl Finding {
             | Finding::TiedToOtherObject { .. }
             | Finding::DuplicateUpn { .. }
             | Finding::DuplicatePrimarySmtp { .. }
+            | Finding::DuplicateProxyAddress { .. }
             | Finding::UpnTaken { .. }
             | Finding::SmtpTaken { .. }
             | Finding::NonRoutableUpnSuffix { .. }
@@ -448,6 +477,8 @@ impl Finding {
             self,
             Finding::DuplicateUpn { .. }
                 | Finding::DuplicatePrimarySmtp { .. }
+                | Finding::DuplicateProxyAddress { .. }
+                | Finding::DuplicateMailNickname { .. }
                 | Finding::UpnTaken { .. }
                 | Finding::SmtpTaken { .. }
         )
@@ -540,6 +571,30 @@ impl Finding {
             Finding::AnchorTooLong { chars } => {
                 format!("the anchor is {chars} characters long; a string anchor must be under 60")
             }
+            Finding::IdFix { rule, value, suggested } => format!(
+                "{} {value} breaks IdFix's rule \u{201c}{}\u{201d}: {}. {} (microsoft/idfix, \
+                 Errors supported by the IdFix tool)",
+                rule.attribute(),
+                rule.rule(),
+                rule.explain(value),
+                match suggested {
+                    Some(fixed) => format!("Suggested: {fixed}"),
+                    None => "Change it in AD".to_string(),
+                }
+            ),
+            Finding::DuplicateProxyAddress { address, others } => format!(
+                "{} other on-prem row(s) hold the address {address} too ({}): Entra keeps it \
+                 on one object and quarantines it on the others (AttributeValueMustBeUnique). \
+                 Keep it on one account (IdFix: proxyAddresses, no duplicates)",
+                others.len(),
+                lines(others)
+            ),
+            Finding::DuplicateMailNickname { value, others } => format!(
+                "{} other on-prem row(s) have the mailNickname {value} too ({}): give each a \
+                 unique alias (IdFix: mailNickName, no duplicates)",
+                others.len(),
+                lines(others)
+            ),
         }
     }
 }

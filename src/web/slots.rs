@@ -58,6 +58,7 @@ fn mappable(side: Side) -> &'static [Field] {
             Field::ObjectGuid,
             Field::ConsistencyGuid,
             Field::EmployeeId,
+            Field::MailNickname,
         ],
         Side::Cloud => &[
             Field::UserPrincipalName,

@@ -1,7 +1,7 @@
 //! What each entry is told besides its verdict: attribute changes on takeover, duplicates and
 //! clashes of UPN and address, UPN suffixes, and checks of the exports' own computed columns.
 
-use rustc_hash::FxHashSet as HashSet;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use uuid::Uuid;
 
 use super::draft::EntryDraft;
@@ -10,6 +10,8 @@ use super::roles::CloudRoles;
 use super::suffix::{domain_problem, suffix_finding, upn_domain, SuffixProblem, TenantSuffixes};
 use super::MatchOptions;
 use crate::engine::anchor::{AnchorClass, MAX_STRING_ANCHOR_CHARS};
+use crate::engine::idfix::duplicates::shared_values;
+use crate::engine::idfix::IdFixChecker;
 use crate::engine::model::{fold_cow, AnchorAttribute, RowRef};
 use crate::engine::report::{Finding, Verdict};
 use crate::engine::users::{CloudUser, CloudUsers, OnPremUser, OnPremUsers};
@@ -25,6 +27,8 @@ pub(super) struct Findings<'a> {
     roles: &'a CloudRoles,
     /// Each on-prem user's [`OnPremChecks`].
     onprem_checks: Vec<OnPremChecks>,
+    /// IdFix's findings, by on-prem user: few users have any.
+    idfix: HashMap<u32, Vec<Finding>>,
     options: &'a MatchOptions,
 }
 
@@ -58,14 +62,23 @@ impl<'a> Findings<'a> {
                 _ => last.insert((domain, domain_problem(domain, &tenant_suffixes))).1,
             }
         };
+        let mut idfix: HashMap<u32, Vec<Finding>> = HashMap::default();
+        let mut found = Vec::new();
+        let mut checker = IdFixChecker::default();
         let onprem_checks = onprem
             .iter()
-            .map(|p| OnPremChecks {
-                suffix: suffix_problem(p.upn()),
-                has_file_immutable_id: p.file_immutable_id().is_some(),
+            .enumerate()
+            .map(|(i, p)| {
+                let suffix = suffix_problem(p.upn());
+                checker.check(p, suffix.is_some(), &mut found);
+                if !found.is_empty() {
+                    idfix.insert(i as u32, std::mem::take(&mut found));
+                }
+                OnPremChecks { suffix, has_file_immutable_id: p.file_immutable_id().is_some() }
             })
             .collect();
-        Findings { onprem, cloud, onprem_keys, cloud_keys, roles, onprem_checks, options }
+        shared_values(onprem, &mut idfix);
+        Findings { onprem, cloud, onprem_keys, cloud_keys, roles, onprem_checks, idfix, options }
     }
 
     /// Reads what [`Findings::add`] reads of on-prem user `i` away from its cloud partner (its
@@ -118,6 +131,9 @@ impl<'a> Findings<'a> {
             clashes(p, keys, own, cloud, cloud_keys, findings);
             if let Some(problem) = checks.suffix {
                 findings.push(suffix_finding(problem, p.upn()));
+            }
+            if let Some(found) = self.idfix.get(&i) {
+                findings.extend(found.iter().cloned());
             }
             let file_immutable_id = || p.file_immutable_id();
             let in_file = checks.has_file_immutable_id.then(file_immutable_id).flatten();

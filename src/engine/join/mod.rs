@@ -48,6 +48,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::anchor::AnchorKey;
 use crate::engine::anchor::{classify_anchor, Anchor, AnchorClass};
+use crate::engine::concurrent::both;
 use crate::engine::context::{KnownDomains, KnownRoles};
 use crate::engine::model::AnchorAttribute;
 use crate::engine::report::MatchReport;
@@ -119,8 +120,12 @@ pub(crate) fn match_classified(
         key_work(sides, &cloud_classes, &options.anchor, PARTS);
     let roles = CloudRoles::new(options.roles.as_ref(), &cloud_users);
     let keys = (&onprem_keys, &cloud_keys);
-    let verdicts = Matcher::new(options, sides, &cloud_classes, keys, &roles).verdicts(anchors);
-    let findings = Findings::new(sides, keys, &roles, options);
+    // The per-user checks (IdFix's rules, the suffixes) need no verdict: the second core makes
+    // them while the first decides the verdicts.
+    let (verdicts, findings) = both(
+        || Matcher::new(options, sides, &cloud_classes, keys, &roles).verdicts(anchors),
+        || Findings::new(sides, keys, &roles, options),
+    );
     let entries = entries(verdicts, cloud_classes, sides, &options.anchor, &findings);
     let notices = notices(&entries, &cloud_users, &roles, options);
     MatchReport {

@@ -18,7 +18,10 @@ use uuid::Uuid;
 use crate::engine::advice::{fix, reason, Fix};
 use crate::engine::anchor::{Anchor, AnchorClass};
 use crate::engine::audit::Audit;
-use crate::engine::report::{BlockCause, Category, Counts, Entry, MatchReport, Severity, Verdict};
+use crate::engine::idfix::IdFixRule;
+use crate::engine::report::{
+    BlockCause, Category, Counts, Entry, Finding, MatchReport, Severity, Verdict,
+};
 
 /// The one-line answer to "is it safe to cut over?".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -187,6 +190,24 @@ pub struct FindingView {
     pub severity: Severity,
     /// The sentence.
     pub message: String,
+    /// For an IdFix rule: which one, the value it refuses and the suggested value.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub idfix: Option<IdFixView>,
+}
+
+/// The machine-readable half of an IdFix finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdFixView {
+    /// The rule (`upn-characters`…).
+    pub rule: IdFixRule,
+    /// The attribute it checks.
+    pub attribute: &'static str,
+    /// The value, as exported.
+    pub value: String,
+    /// The suggested value, where one can be made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggested: Option<String>,
 }
 
 /// Resolves an entry for display.
@@ -220,7 +241,19 @@ pub fn entry_view<'a>(report: &'a MatchReport, entry: &Entry<'_>) -> EntryView<'
         findings: entry
             .findings
             .iter()
-            .map(|f| FindingView { severity: f.severity(), message: f.message() })
+            .map(|f| FindingView {
+                severity: f.severity(),
+                message: f.message(),
+                idfix: match f {
+                    Finding::IdFix { rule, value, suggested } => Some(IdFixView {
+                        rule: *rule,
+                        attribute: rule.attribute(),
+                        value: value.clone(),
+                        suggested: suggested.clone(),
+                    }),
+                    _ => None,
+                },
+            })
             .collect(),
         fix: fix(report, entry),
     }

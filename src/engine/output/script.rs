@@ -243,7 +243,8 @@ fn write_not_fixed(audit: &Audit, changes: &[Change], s: &mut String) {
         manual.push(format!("{} unreadable row(s)", group_digits(audit.unreadable.len() as u64)));
     }
     if !manual.is_empty() {
-        let _ = write!(s, "\n# Not fixed by this script (see the report): {}.\n", manual.join(", "));
+        let _ =
+            write!(s, "\n# Not fixed by this script (see the report): {}.\n", manual.join(", "));
     }
 }
 
@@ -305,7 +306,8 @@ mod tests {
     #[test]
     fn it_saves_what_it_changes_and_writes_the_undo_script_first() {
         let onprem = "UserPrincipalName,objectGUID\r\nada@contoso.com,fcc7e67f-fec6-4a65-b821-2f40a292d185\r\n";
-        let cloud = "UserPrincipalName,OnPremisesImmutableId\r\nada@contoso.com,00ub0oNGTSWTBKOLGLNR\r\n";
+        let cloud =
+            "UserPrincipalName,OnPremisesImmutableId\r\nada@contoso.com,00ub0oNGTSWTBKOLGLNR\r\n";
         let script = run(onprem, cloud);
         let at = |needle: &str| script.find(needle).unwrap_or_else(|| panic!("{needle}\n{script}"));
         let (read, backup, undo, patch) = (
@@ -320,10 +322,13 @@ mod tests {
         let here = &script[at("$undoScript = @'\n")..at("\n'@\n")];
         assert!(here.contains("param([string]$Backup = (Join-Path $PSScriptRoot '__BACKUP__'))"));
         assert!(here.contains("Import-Csv -LiteralPath $Backup"));
-        assert!(here.contains("$value = if ($row.WasNull -eq 'True') { $null } else { $row.Value }"));
+        assert!(
+            here.contains("$value = if ($row.WasNull -eq 'True') { $null } else { $row.Value }")
+        );
         assert!(script.contains("$undoScript.Replace('__BACKUP__', (Split-Path -Leaf $backup))"));
         // Each change is made by the object id read for the backup, so both name one user.
-        assert!(script.contains("'/users/' + $saved[$i].Id) -Body @{ ($change.Property) = $change.Value }"));
+        assert!(script
+            .contains("'/users/' + $saved[$i].Id) -Body @{ ($change.Property) = $change.Value }"));
         assert!(script.contains("if ($PSCmdlet.ShouldProcess($change.UserId, "));
     }
 
@@ -336,7 +341,9 @@ mod tests {
         assert!(script.contains(
             "    [pscustomobject]@{ UserId = 'ada@contoso.com'; Api = 'beta'; Property = 'onPremisesObjectIdentifier'; Value = $null }\n"
         ), "{script}");
-        assert!(script.contains("#    onPremisesObjectIdentifier now: 38023ff9-cca8-49a4-9e2f-884e9b427d57\n"));
+        assert!(script.contains(
+            "#    onPremisesObjectIdentifier now: 38023ff9-cca8-49a4-9e2f-884e9b427d57\n"
+        ));
         assert!(script.contains(
             "Connect-MgGraph -Scopes 'User.ReadWrite.All', 'User-OnPremisesSyncBehavior.ReadWrite.All' -NoWelcome\n"
         ));
@@ -354,7 +361,10 @@ mod tests {
         let script = run(onprem, cloud);
         assert!(script.contains("\n# Nothing for this script to change.\n"), "{script}");
         assert!(!script.contains("Connect-MgGraph"), "{script}");
-        assert!(script.ends_with("# Not fixed by this script (see the report): 1 on-prem only.\n"), "{script}");
+        assert!(
+            script.ends_with("# Not fixed by this script (see the report): 1 on-prem only.\n"),
+            "{script}"
+        );
     }
 
     #[test]

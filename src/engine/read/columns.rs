@@ -44,11 +44,13 @@ pub enum Field {
     AccountEnabled,
     /// `UserType` (Member / Guest).
     UserType,
+    /// `mailNickname`, the Exchange alias (on-prem; checked by IdFix's rules).
+    MailNickname,
 }
 
 impl Field {
     /// Every field, in declaration order.
-    pub const ALL: [Field; 16] = [
+    pub const ALL: [Field; 17] = [
         Field::UserPrincipalName,
         Field::DisplayName,
         Field::SamAccountName,
@@ -65,6 +67,7 @@ impl Field {
         Field::EmployeeId,
         Field::AccountEnabled,
         Field::UserType,
+        Field::MailNickname,
     ];
 
     /// The field's usual column name, as Get-ADUser or Get-AzureADUser spell it.
@@ -86,6 +89,7 @@ impl Field {
             Field::EmployeeId => "EmployeeID",
             Field::AccountEnabled => "Enabled",
             Field::UserType => "UserType",
+            Field::MailNickname => "mailNickname",
         }
     }
 
@@ -113,6 +117,7 @@ impl Field {
             Field::EmployeeId => &["employeeid"],
             Field::AccountEnabled => &["enabled", "accountenabled"],
             Field::UserType => &["usertype"],
+            Field::MailNickname => &["mailnickname"],
         }
     }
 }
@@ -286,6 +291,7 @@ mod tests {
             ("AccountEnabled", Field::AccountEnabled),
             ("Account enabled", Field::AccountEnabled),
             ("UserType", Field::UserType),
+            ("mailNickname", Field::MailNickname),
         ];
         for &(header, field) in cases {
             let map = ColumnMap::detect(&headers(&["Other", header]));

@@ -35,6 +35,7 @@ pub struct OnPremUsers {
     /// The export's own ImmutableID column (the seed tutorial computes one): empty is none.
     pub(super) file_immutable_id: Utf8Column,
     pub(super) employee_id: Utf8Column,
+    pub(super) mail_nickname: Utf8Column,
 }
 
 /// One on-prem user's values, as read from its row, for [`OnPremUsers::push`].
@@ -64,6 +65,8 @@ pub struct OnPremRow<'a> {
     pub file_immutable_id: &'a str,
     /// `employeeID`, when exported (a common custom anchor).
     pub employee_id: &'a str,
+    /// `mailNickname`, when exported.
+    pub mail_nickname: &'a str,
 }
 
 /// How many users and bytes of each text column an [`OnPremUsers`] gets room for up front (tests
@@ -93,6 +96,8 @@ pub struct OnPremSizes {
     pub file_immutable_id: usize,
     /// Bytes of `employee_id`.
     pub employee_id: usize,
+    /// Bytes of `mail_nickname`.
+    pub mail_nickname: usize,
 }
 
 impl OnPremUsers {
@@ -114,6 +119,7 @@ impl OnPremUsers {
             string_anchor: sizes.string_anchor.map(text),
             file_immutable_id: text(sizes.file_immutable_id),
             employee_id: text(sizes.employee_id),
+            mail_nickname: text(sizes.mail_nickname),
         }
     }
 
@@ -127,6 +133,7 @@ impl OnPremUsers {
             (Some(&mut self.dn_rdn), split_dn(row.distinguished_name).0),
             (Some(&mut self.file_immutable_id), row.file_immutable_id),
             (Some(&mut self.employee_id), row.employee_id),
+            (Some(&mut self.mail_nickname), row.mail_nickname),
             (self.mail.as_mut(), row.mail),
             (self.string_anchor.as_mut(), row.string_anchor),
         ];
@@ -150,6 +157,7 @@ impl OnPremUsers {
             (&mut self.sam_account_name, row.sam_account_name),
             (&mut self.file_immutable_id, row.file_immutable_id),
             (&mut self.employee_id, row.employee_id),
+            (&mut self.mail_nickname, row.mail_nickname),
         ];
         for (column, value) in texts {
             column.push(value).map_err(column_error)?;
@@ -269,6 +277,11 @@ impl<'a> OnPremUser<'a> {
     /// `employeeID`, trimmed, when exported (a common custom anchor).
     pub fn employee_id(self) -> &'a str {
         text(&self.users.employee_id, self.index)
+    }
+
+    /// `mailNickname`, trimmed; empty when the export has none.
+    pub fn mail_nickname(self) -> &'a str {
+        text(&self.users.mail_nickname, self.index)
     }
 
     /// The primary SMTP address: the `SMTP:` proxy address, else `mail`. Lower-cased, and

@@ -118,6 +118,7 @@ impl RowSink for OnPremBuilder {
             Field::Mail => users.mail = None,
             Field::ProxyAddresses => users.proxy_addresses = Utf8ListColumn::empty_rows(rows),
             Field::EmployeeId => users.employee_id = Utf8Column::empty_rows(rows),
+            Field::MailNickname => users.mail_nickname = Utf8Column::empty_rows(rows),
             // The others are not kept, or are essential (a type name in them fails the read).
             _ => {}
         }
@@ -162,6 +163,7 @@ fn onprem_user<'t>(
         string_anchor,
         file_immutable_id: r.get(Field::ImmutableId),
         employee_id: r.get(Field::EmployeeId).trim(),
+        mail_nickname: r.get(Field::MailNickname).trim(),
     })
 }
 

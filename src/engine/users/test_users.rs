@@ -22,6 +22,7 @@ pub struct TestOnPremUser {
     pub string_anchor: Option<String>,
     pub file_immutable_id: Option<String>,
     pub employee_id: String,
+    pub mail_nickname: String,
 }
 
 /// A cloud user for a test. `file_object_guid`: the table gets the column when any of its
@@ -67,6 +68,7 @@ pub fn onprem_table(users: &[TestOnPremUser]) -> OnPremUsers {
                 string_anchor: u.string_anchor.as_deref().unwrap_or_default(),
                 file_immutable_id: u.file_immutable_id.as_deref().unwrap_or_default(),
                 employee_id: &u.employee_id,
+                mail_nickname: &u.mail_nickname,
             })
             .expect("a test's users fit a column");
     }
