@@ -744,3 +744,22 @@ test("tenant context: role files in the third zone block the hard match of admin
   await waitForReport(page, seen);
   assert.deepEqual(await counts(page), before);
 });
+
+test("IdFix's rules: the on-prem row's finding in the detail shows the value, the suggestion and the rule's source", { timeout: 90_000 }, async () => {
+  const { page, seen } = await app.open();
+  const scenario = path.join(FIXTURES, "scenarios/13-idfix");
+  await loadFiles(page, path.join(scenario, "onprem.csv"), path.join(scenario, "cloud.csv"));
+  await waitForReport(page, seen);
+  assert.equal((await counts(page))["hard-match"], 12);
+  assert.match(await page.locator("#verdict").textContent(), /users have problems to fix first/);
+  await page.locator("#search").fill("jurgen");
+  await page.waitForFunction(() => document.querySelector("[data-row-total]")?.textContent.trim().startsWith("1 shown"), null, { timeout: TIMEOUT });
+  await page.locator(".grid-row.body", { hasText: "jurgen.weiss@contoso.com" }).first().click();
+  const detail = page.locator("[data-detail]");
+  await detail.waitFor({ timeout: TIMEOUT });
+  const text = await detail.textContent();
+  assert.match(text, /jürgen weiß@contoso\.com breaks IdFix's rule/);
+  assert.match(text, /Suggested: jurgenweiss@contoso\.com/);
+  assert.match(text, /Errors supported by the IdFix tool/);
+  await page.screenshot({ path: path.join(ARTIFACTS, "app-idfix-detail.png") });
+});
