@@ -175,3 +175,25 @@ fn cloud_rows_come_in_another_order() {
     };
     assert_ne!(onprem_order, sorted, "entries follow the cloud file, which is shuffled");
 }
+
+#[test]
+fn the_roles_file_blocks_exactly_the_joins_expected_with_it() {
+    use anchor_audit::engine::context::TenantContext;
+    use anchor_audit::engine::sample::generate_roles;
+    for spec in specs().into_iter().filter(|s| s.users >= 50) {
+        let (onprem, cloud, _) = generate(&spec);
+        let mut roles = Vec::new();
+        let expected = generate_roles(&spec, &mut roles).expect("a Vec takes every byte");
+        let context = TenantContext::read([("roles.csv", roles.as_slice())]).expect("recognised");
+        let mut options = AuditOptions::default();
+        context.apply(&mut options.matching).expect("applies");
+        let result = audit(
+            Input { name: "onprem.csv", bytes: &onprem },
+            Input { name: "cloud.csv", bytes: &cloud },
+            &options,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        check(&spec, &result, &expected);
+        assert!(expected.get(Category::HardMatchBlocked) >= 1, "{spec:?}");
+    }
+}

@@ -34,7 +34,7 @@ mod cli {
     use anchor_audit::engine::read::{ChunkSink, Field, Progress, RowCount};
     use anchor_audit::engine::report::Category;
     use anchor_audit::engine::sample::{
-        generate_into, Anomalies, CloudFormat, OnPremFormat, SampleSpec,
+        generate_into, generate_roles, Anomalies, CloudFormat, OnPremFormat, SampleSpec,
     };
     use anchor_audit::engine::Side;
     use clap::{Parser, Subcommand, ValueEnum};
@@ -478,6 +478,26 @@ mod cli {
         ]);
         for (label, n) in lines {
             writeln!(out, "  {label:<24} {n}").map_err(|e| e.to_string())?;
+        }
+        // The tenant's roles for the same users: with them, admins' joins are refused.
+        let roles = dir.join("roles.csv");
+        let with_roles = generate_roles(&spec, &mut create(&roles)?)
+            .map_err(|e| format!("cannot write {}: {e}", roles.display()))?;
+        writeln!(
+            out,
+            "wrote {}; with --context {}, the report must say:",
+            roles.display(),
+            roles.display()
+        )
+        .map_err(|e| e.to_string())?;
+        for category in [
+            Category::HardMatch,
+            Category::HardMatchBlocked,
+            Category::SoftMatch,
+            Category::SoftMatchBlocked,
+        ] {
+            writeln!(out, "  {:<24} {}", category.label(), with_roles.get(category))
+                .map_err(|e| e.to_string())?;
         }
         Ok(ExitCode::SUCCESS)
     }

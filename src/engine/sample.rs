@@ -396,6 +396,58 @@ pub fn generate(spec: &SampleSpec) -> (Vec<u8>, Vec<u8>, Expected) {
     (onprem, cloud, expected)
 }
 
+/// The most role holders a generated roles file names of each kind.
+const MAX_ROLE_HOLDERS: u64 = 20;
+
+/// A tenant roles file for the pair of `spec`, as the member-per-role export of the README
+/// writes it (PowerShell 7 `Export-Csv`: `RoleName`, the member's `Id`, `UserPrincipalName`,
+/// `DisplayName`): Global Administrator for the first clean hard matches (one in a hundred
+/// users, at least one), Exchange Administrator for the first half of the soft matches (at
+/// most twenty of each). Returns what the report on the pair given this file too must say: the
+/// first become hard match blocked, the second soft match blocked.
+pub fn generate_roles(spec: &SampleSpec, out: &mut dyn Write) -> io::Result<Expected> {
+    let plan = Plan::new(spec);
+    let mut expected = Expected::of(plan.users, &plan.anomalies);
+    let soft = expected.get(Category::SoftMatch);
+    let mut admins = (plan.users / 100).clamp(1, MAX_ROLE_HOLDERS);
+    let mut soft_admins = soft.div_ceil(2).min(MAX_ROLE_HOLDERS);
+    let mut out = Out::new(out, Encoding::Utf8).records();
+    out.row(&["RoleName", "Id", "UserPrincipalName", "DisplayName"])?;
+    let (mut blocked, mut soft_blocked) = (0, 0);
+    let mut person = Person::default();
+    for slot in 0..plan.users {
+        if admins == 0 && soft_admins == 0 {
+            break;
+        }
+        let role = match plan.kind(slot) {
+            Kind::Clean if admins > 0 => {
+                admins -= 1;
+                blocked += 1;
+                "Global Administrator"
+            }
+            Kind::SoftMatchSmtp | Kind::SoftMatchUpn if soft_admins > 0 => {
+                soft_admins -= 1;
+                soft_blocked += 1;
+                "Exchange Administrator"
+            }
+            _ => continue,
+        };
+        plan.person(slot, &mut person, false);
+        out.row(&[role, &person.object_id_text, &person.cloud_upn, &person.name])?;
+    }
+    out.finish()?;
+    for (category, n) in expected.by_category.iter_mut() {
+        match category {
+            Category::HardMatch => *n -= blocked,
+            Category::HardMatchBlocked => *n += blocked,
+            Category::SoftMatch => *n -= soft_blocked,
+            Category::SoftMatchBlocked => *n += soft_blocked,
+            _ => {}
+        }
+    }
+    Ok(expected)
+}
+
 // ---------------------------------------------------------------------------------------------
 // The random numbers.
 
