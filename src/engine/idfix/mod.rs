@@ -12,13 +12,10 @@ mod tlds;
 
 use serde::{Deserialize, Serialize};
 
-#[cfg(test)]
-use rustc_hash::FxHashMap as HashMap;
-
 use crate::engine::report::{Finding, Severity};
 use crate::engine::users::OnPremUser;
 
-pub use tlds::{has_known_tld, list_version as tld_list_version};
+use tlds::has_known_tld;
 
 /// One rule of IdFix's list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -430,6 +427,8 @@ fn check_proxy_address(value: &str, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
+    use rustc_hash::FxHashMap as HashMap;
+
     use super::*;
     use crate::engine::users::test_users::{onprem_table, TestOnPremUser};
 

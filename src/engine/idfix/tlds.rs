@@ -9,7 +9,7 @@ use rustc_hash::FxHashSet as HashSet;
 const LIST: &str = include_str!("tlds.txt");
 
 /// The list's version line, for messages: "version 2026-10-22_08-36-41_UTC".
-pub fn list_version() -> &'static str {
+pub(super) fn list_version() -> &'static str {
     LIST.lines()
         .find_map(|l| l.strip_prefix("# version "))
         .and_then(|l| l.split(',').next())
@@ -22,7 +22,7 @@ fn list() -> &'static HashSet<&'static str> {
 }
 
 /// Whether `domain`'s last label is a top-level domain, in any letter case.
-pub fn has_known_tld(domain: &str) -> bool {
+pub(super) fn has_known_tld(domain: &str) -> bool {
     let tld = domain.rsplit('.').next().unwrap_or_default();
     if tld.bytes().all(|b| b.is_ascii_lowercase()) {
         list().contains(tld)
