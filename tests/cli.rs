@@ -1119,6 +1119,22 @@ fn a_domains_file_names_unverified_suffixes_and_the_federated_fix() {
         "{said:?}"
     );
 
+    // The fix script moves those two through the initial domain around their ImmutableID.
+    let script =
+        lossy(&context_run("script", &["--context".into(), domains.clone().into()]).stdout);
+    assert_eq!(script.matches("@contoso.onmicrosoft.com' }\n").count(), 2, "{script}");
+    assert!(
+        holds_all(
+            &script,
+            &[
+                "moves each of the 2 cloud user(s) on a federated domain (contoso.com",
+                "'User-PasswordProfile.ReadWrite.All'",
+                "Invoke-OnManagedDomain $uri $change.ManagedUpn $saved[$i].UserPrincipalName $body",
+            ]
+        ),
+        "{script}"
+    );
+
     let unverified = temp_file("unverified.csv", "Id,IsVerified\r\ncontoso.com,False\r\n");
     let text =
         context_run("text", &["--context".into(), unverified.clone().into(), "--all".into()]);

@@ -36,9 +36,9 @@ fn options(control: u8) -> AuditOptions {
         // A domains file: the suffix check against its list, the federated-domain notice.
         domains: (control & 16 != 0).then(|| KnownDomains {
             file: "domains.csv".into(),
-            verified: vec!["contoso.com".into()],
-            federated: vec!["contoso.com".into()],
-            initial: Some("contoso.onmicrosoft.com".into()),
+            verified: vec![FEDERATED.into()],
+            federated: vec![FEDERATED.into()],
+            initial: Some(INITIAL.into()),
         }),
         // A roles file: a privileged role by UPN and one by object id, for the blocked joins.
         roles: (control & 32 != 0).then(|| {
@@ -75,9 +75,11 @@ fn is_formula(cell: &str) -> bool {
 const HEADER: [&str; 3] =
     ["[CmdletBinding(SupportsShouldProcess)]", "param()", "$ErrorActionPreference = '…'"];
 const SET_ROW: &str = "[pscustomobject]@{ UserId = '…'; Api = '…'; Property = '…'; Value = '…' }";
+const MOVING_ROW: &str = "[pscustomobject]@{ UserId = '…'; Api = '…'; Property = '…'; Value = '…'; ManagedUpn = '…' }";
 const CLEAR_ROW: &str =
     "[pscustomobject]@{ UserId = '…'; Api = '…'; Property = '…'; Value = $null }";
-const APPLY: [&str; 20] = [
+/// Saves what will change and writes the undo script.
+const SAVE: [&str; 14] = [
     ")",
     "$here = if ($PSScriptRoot) { $PSScriptRoot } else { (Get-Location).Path }",
     "$stamp = Get-Date -Format '…'",
@@ -85,22 +87,17 @@ const APPLY: [&str; 20] = [
     "$undo = Join-Path $here ('…' + $stamp + '…')",
     "$saved = @(foreach ($change in $changes) {",
     "$user = Invoke-MgGraphRequest -Method GET -Uri ('…' + $change.Api + '…' + [uri]::EscapeDataString($change.UserId) + '…' + $change.Property)",
-    "[pscustomobject]@{ Id = $user.id; UserPrincipalName = $user.userPrincipalName; Api = $change.Api; Property = $change.Property; WasNull = ($null -eq $user[$change.Property]); Value = $user[$change.Property] }",
+    "[pscustomobject]@{ Id = $user.id; UserPrincipalName = $user.userPrincipalName; Api = $change.Api; Property = $change.Property; WasNull = ($null -eq $user[$change.Property]); Value = $user[$change.Property]; ManagedUpn = $change.ManagedUpn }",
     "})",
     "$saved | Export-Csv -LiteralPath $backup -NoTypeInformation -Encoding UTF8",
     "$undoScript = @'…'@",
     "Set-Content -LiteralPath $undo -Value $undoScript.Replace('…', (Split-Path -Leaf $backup)) -Encoding UTF8",
     "Write-Host ('…' + $backup + '…' + $undo)",
-    "for ($i = 0; $i -lt $changes.Count; $i++) {",
-    "$change = $changes[$i]",
-    "$shown = if ($null -eq $change.Value) { '…' } else { $change.Value }",
-    "if ($PSCmdlet.ShouldProcess($change.UserId, '…' + $change.Property + '…' + $shown)) {",
-    "Invoke-MgGraphRequest -Method PATCH -Uri ('…' + $change.Api + '…' + $saved[$i].Id) -Body @{ ($change.Property) = $change.Value }",
-    "}",
-    "}",
+    // Followed by CHANGE, or ON_MANAGED_DOMAIN and CHANGE_MOVING.
+    "",
 ];
-/// The literals of [`APPLY`], the undo script's here-string (checked on its own) as None.
-const APPLY_LITERALS: [Option<&str>; 17] = [
+/// The literals of [`SAVE`], the undo script's here-string (checked on its own) as None.
+const SAVE_LITERALS: [Option<&str>; 12] = [
     Some("yyyyMMdd-HHmmss"),
     Some("anchor-audit-backup-"),
     Some(".csv"),
@@ -113,105 +110,241 @@ const APPLY_LITERALS: [Option<&str>; 17] = [
     Some("__BACKUP__"),
     Some("Saved the values it changes to "),
     Some(". To undo, run "),
-    Some("null"),
-    Some("Set "),
-    Some(" to "),
-    Some("https://graph.microsoft.com/"),
-    Some("/users/"),
 ];
-/// The undo script's code: it holds no value from the exports.
-const UNDO: [&str; 14] = [
+const CHANGE: [&str; 7] = [
+    "for ($i = 0; $i -lt $changes.Count; $i++) {",
+    "$change = $changes[$i]",
+    "$shown = if ($null -eq $change.Value) { '…' } else { $change.Value }",
+    "if ($PSCmdlet.ShouldProcess($change.UserId, '…' + $change.Property + '…' + $shown)) {",
+    "Invoke-MgGraphRequest -Method PATCH -Uri ('…' + $change.Api + '…' + $saved[$i].Id) -Body @{ ($change.Property) = $change.Value }",
+    "}",
+    "}",
+];
+const CHANGE_LITERALS: [&str; 5] =
+    ["null", "Set ", " to ", "https://graph.microsoft.com/", "/users/"];
+/// The function that writes a federated user's value from the managed domain: the same in the
+/// fix script and its undo script.
+const ON_MANAGED_DOMAIN: [&str; 11] = [
+    "function Invoke-OnManagedDomain([string]$Uri, [string]$ManagedUpn, [string]$Upn, [hashtable]$Body) {",
+    "$bytes = [byte[]]::new(24)",
+    "[Security.Cryptography.RandomNumberGenerator]::Create().GetBytes($bytes)",
+    "$password = [Convert]::ToBase64String($bytes) + '…'",
+    "Invoke-MgGraphRequest -Method PATCH -Uri $Uri -Body @{ userPrincipalName = $ManagedUpn; passwordProfile = @{ password = $password; forceChangePasswordNextSignIn = $false } }",
+    "try {",
+    "Invoke-MgGraphRequest -Method PATCH -Uri $Uri -Body $Body",
+    "} finally {",
+    "Invoke-MgGraphRequest -Method PATCH -Uri $Uri -Body @{ userPrincipalName = $Upn }",
+    "}",
+    "}",
+];
+const ON_MANAGED_DOMAIN_LITERALS: [&str; 1] = ["aA1!"];
+const CHANGE_MOVING: [&str; 14] = [
+    "for ($i = 0; $i -lt $changes.Count; $i++) {",
+    "$change = $changes[$i]",
+    "$shown = if ($null -eq $change.Value) { '…' } else { $change.Value }",
+    "$uri = '…' + $change.Api + '…' + $saved[$i].Id",
+    "$body = @{ ($change.Property) = $change.Value }",
+    "if ($change.ManagedUpn) {",
+    "if ($PSCmdlet.ShouldProcess($change.UserId, '…' + $change.ManagedUpn + '…' + $change.Property + '…' + $shown + '…')) {",
+    "Invoke-OnManagedDomain $uri $change.ManagedUpn $saved[$i].UserPrincipalName $body",
+    "}",
+    "} elseif ($PSCmdlet.ShouldProcess($change.UserId, '…' + $change.Property + '…' + $shown)) {",
+    "Invoke-MgGraphRequest -Method PATCH -Uri $uri -Body $body",
+    "}",
+    "}",
+    "",
+];
+const CHANGE_MOVING_LITERALS: [&str; 9] = [
+    "null",
+    "https://graph.microsoft.com/",
+    "/users/",
+    "Move to ",
+    ", set ",
+    " to ",
+    ", move back",
+    "Set ",
+    " to ",
+];
+/// The undo script's code: it holds no value from the exports. `…MOVING` lines replace the
+/// plain restore when the fix script moves federated users.
+const UNDO_HEAD: [&str; 4] = [
     "[CmdletBinding(SupportsShouldProcess)]",
     "param([string]$Backup = (Join-Path $PSScriptRoot '…'))",
     "$ErrorActionPreference = '…'",
-    "Connect-MgGraph -Scopes '…' -NoWelcome",
+    "",
+];
+const UNDO_BODY: [&str; 12] = [
     "foreach ($row in Import-Csv -LiteralPath $Backup) {",
     "if ($row.Property -eq '…') {",
     "Write-Warning ('…' + $row.UserPrincipalName + '…' + $row.Value)",
     "continue",
     "}",
     "$value = if ($row.WasNull -eq '…') { $null } else { $row.Value }",
+    "$uri = '…' + $row.Api + '…' + $row.Id",
+    "$body = @{ ($row.Property) = $value }",
     "if ($PSCmdlet.ShouldProcess($row.UserPrincipalName, '…' + $row.Property)) {",
-    "Invoke-MgGraphRequest -Method PATCH -Uri ('…' + $row.Api + '…' + $row.Id) -Body @{ ($row.Property) = $value }",
+    "",
     "}",
     "}",
 ];
-const UNDO_LITERALS: [&str; 10] = [
-    "__BACKUP__",
-    "Stop",
-    "User.ReadWrite.All",
+const UNDO_RESTORE: [&str; 1] = ["Invoke-MgGraphRequest -Method PATCH -Uri $uri -Body $body"];
+const UNDO_RESTORE_MOVING: [&str; 5] = [
+    "if ($row.ManagedUpn) {",
+    "Invoke-OnManagedDomain $uri $row.ManagedUpn $row.UserPrincipalName $body",
+    "} else {",
+    "Invoke-MgGraphRequest -Method PATCH -Uri $uri -Body $body",
+    "}",
+];
+const UNDO_BODY_LITERALS: [&str; 7] = [
     "onPremisesObjectIdentifier",
     "Not restored, Graph only clears it: ",
     " onPremisesObjectIdentifier was ",
     "True",
-    "Restore ",
     "https://graph.microsoft.com/",
     "/users/",
+    "Restore ",
 ];
 const USER_SCOPE: &str = "User.ReadWrite.All";
 const SYNC_BEHAVIOR_SCOPE: &str = "User-OnPremisesSyncBehavior.ReadWrite.All";
+const PASSWORD_SCOPE: &str = "User-PasswordProfile.ReadWrite.All";
+/// The domain [`options`] marks federated, and its initial domain.
+const FEDERATED: &str = "contoso.com";
+const INITIAL: &str = "contoso.onmicrosoft.com";
+
+/// `Connect-MgGraph` with this many scopes, its literals as `'…'`.
+fn connect(scopes: usize) -> String {
+    format!("Connect-MgGraph -Scopes {} -NoWelcome", vec!["'…'"; scopes].join(", "))
+}
+
+/// Lines without the `""` that marks where others go.
+fn lines<'a>(parts: &[&[&'a str]]) -> Vec<&'a str> {
+    parts.iter().flat_map(|p| p.iter().copied()).filter(|l| !l.is_empty()).collect()
+}
+
+/// The undo script the fix script writes: its code and literals.
+fn check_undo(undo: &str, moves: bool, script: &str) {
+    let undo = tokenize(undo).unwrap_or_else(|e| panic!("{e:?}\n{script}"));
+    let scopes: &[&str] = if moves { &[USER_SCOPE, PASSWORD_SCOPE] } else { &[USER_SCOPE] };
+    let connect = connect(scopes.len());
+    let (function, restore): (&[&str], &[&str]) = if moves {
+        (&ON_MANAGED_DOMAIN, &UNDO_RESTORE_MOVING)
+    } else {
+        (&[], &UNDO_RESTORE)
+    };
+    let body_end = UNDO_BODY.len() - 3;
+    let expected =
+        lines(&[&UNDO_HEAD, &[&connect], function, &UNDO_BODY[..body_end], restore, &UNDO_BODY[body_end..]]);
+    assert_eq!(code_lines(&undo.skeleton), expected, "{script}");
+    let mut literals = vec!["__BACKUP__", "Stop"];
+    literals.extend(scopes);
+    if moves {
+        literals.extend(ON_MANAGED_DOMAIN_LITERALS);
+    }
+    literals.extend(UNDO_BODY_LITERALS);
+    assert_eq!(undo.literals, literals, "{script}");
+}
+
+/// One change the script must make: the report's entry, whether it sets (else clears), and the
+/// UPN on the initial domain a federated user moves to.
+struct Change<'a> {
+    entry: &'a Value,
+    set: bool,
+    managed_upn: Option<String>,
+}
 
 /// The fix script holds only its template's code, and its literals are the report's values: for
-/// each mismatched user with a cloud row and an anchor, its UPN (else object id) and the anchor;
-/// for each user tied to another on-prem object, its UPN and a clear.
-fn check_script(script: &str, json: &Value) {
+/// each mismatched user with a cloud row and an anchor, its UPN (else object id) and the anchor,
+/// and for one on the federated domain the UPN it moves to; for each user tied to another
+/// on-prem object, its UPN and a clear.
+fn check_script(script: &str, json: &Value, domains: bool) {
     let tokens = tokenize(script).unwrap_or_else(|e| panic!("{e:?}\n{script}"));
-    let changes: Vec<(&Value, bool)> = json["entries"]
+    let managed_upn = |entry: &Value| {
+        let upn = entry["cloud"]["upn"].as_str()?;
+        let (name, domain) = upn.rsplit_once('@')?;
+        (domains && domain.trim().to_lowercase() == FEDERATED).then(|| format!("{name}@{INITIAL}"))
+    };
+    let changes: Vec<Change> = json["entries"]
         .as_array()
         .expect("entries")
         .iter()
         .filter(|e| !e["cloud"].is_null())
         .filter_map(|e| match (e["category"].as_str(), e["cause"].as_str()) {
-            (Some("mismatch"), _) if e["anchor"].is_string() => Some((e, true)),
-            (Some("hard-match-blocked"), Some("tied-to-other-object")) => Some((e, false)),
+            (Some("mismatch"), _) if e["anchor"].is_string() => {
+                Some(Change { entry: e, set: true, managed_upn: managed_upn(e) })
+            }
+            (Some("hard-match-blocked"), Some("tied-to-other-object")) => {
+                Some(Change { entry: e, set: false, managed_upn: None })
+            }
             _ => None,
         })
         .collect();
-    let clears = changes.iter().any(|(_, set)| !set);
-    let lines = code_lines(&tokens.skeleton);
+    let clears = changes.iter().any(|c| !c.set);
+    let moves = changes.iter().any(|c| c.managed_upn.is_some());
+    let code = code_lines(&tokens.skeleton);
     let literals = &tokens.literals;
-    assert_eq!(lines[..3], HEADER, "{script}");
+    assert_eq!(code[..3], HEADER, "{script}");
     assert_eq!(literals[0], "Stop");
     if changes.is_empty() {
-        assert_eq!(lines.len(), 3, "{script}");
+        assert_eq!(code.len(), 3, "{script}");
         assert_eq!(literals.len(), 1, "{script}");
         return;
     }
-    let scopes: &[&str] = if clears { &[USER_SCOPE, SYNC_BEHAVIOR_SCOPE] } else { &[USER_SCOPE] };
-    let connect = format!("Connect-MgGraph -Scopes {} -NoWelcome", vec!["'…'"; scopes.len()].join(", "));
-    let mut expected: Vec<&str> = vec![&connect, "$changes = @("];
-    expected.extend(changes.iter().map(|(_, set)| if *set { SET_ROW } else { CLEAR_ROW }));
-    expected.extend(APPLY);
-    assert_eq!(lines[3..], expected, "{script}");
+    let mut scopes = vec![USER_SCOPE];
+    if clears {
+        scopes.push(SYNC_BEHAVIOR_SCOPE);
+    }
+    if moves {
+        scopes.push(PASSWORD_SCOPE);
+    }
+    let connect = connect(scopes.len());
+    let rows: Vec<&str> = changes
+        .iter()
+        .map(|c| match (c.set, &c.managed_upn) {
+            (false, _) => CLEAR_ROW,
+            (true, None) => SET_ROW,
+            (true, Some(_)) => MOVING_ROW,
+        })
+        .collect();
+    let change: Vec<&str> =
+        if moves { lines(&[&ON_MANAGED_DOMAIN, &CHANGE_MOVING]) } else { lines(&[&CHANGE]) };
+    let expected = lines(&[&[&connect, "$changes = @("], &rows, &SAVE, &change]);
+    assert_eq!(code[3..], expected, "{script}");
 
     assert_eq!(literals[1..1 + scopes.len()], *scopes, "{script}");
     let mut rest = &literals[1 + scopes.len()..];
-    for (entry, set) in &changes {
-        let n = if *set { 4 } else { 3 };
+    for c in &changes {
+        let n = match (c.set, &c.managed_upn) {
+            (false, _) => 3,
+            (true, None) => 4,
+            (true, Some(_)) => 5,
+        };
         let (row, tail) = rest.split_at(n);
         rest = tail;
-        let upn = entry["cloud"]["upn"].as_str().unwrap_or_default();
+        let upn = c.entry["cloud"]["upn"].as_str().unwrap_or_default();
         if !upn.is_empty() {
             assert_eq!(row[0], upn, "{script}");
         }
-        if *set {
+        if c.set {
             assert_eq!(row[1..3], ["v1.0", "onPremisesImmutableId"], "{script}");
-            assert_eq!(Some(row[3].as_str()), entry["anchor"].as_str(), "{script}");
+            assert_eq!(Some(row[3].as_str()), c.entry["anchor"].as_str(), "{script}");
+            assert_eq!(row.get(4), c.managed_upn.as_ref(), "{script}");
         } else {
             assert_eq!(row[1..3], ["beta", "onPremisesObjectIdentifier"], "{script}");
         }
     }
-    assert_eq!(rest.len(), APPLY_LITERALS.len(), "{script}");
-    for (literal, expected) in rest.iter().zip(APPLY_LITERALS) {
+    let (save, rest) = rest.split_at(SAVE_LITERALS.len());
+    for (literal, expected) in save.iter().zip(SAVE_LITERALS) {
         match expected {
             Some(expected) => assert_eq!(literal, expected, "{script}"),
-            None => {
-                let undo = tokenize(literal).unwrap_or_else(|e| panic!("{e:?}\n{script}"));
-                assert_eq!(code_lines(&undo.skeleton), UNDO, "{script}");
-                assert_eq!(undo.literals, UNDO_LITERALS, "{script}");
-            }
+            None => check_undo(literal, moves, script),
         }
     }
+    let change: Vec<&str> = if moves {
+        ON_MANAGED_DOMAIN_LITERALS.iter().chain(&CHANGE_MOVING_LITERALS).copied().collect()
+    } else {
+        CHANGE_LITERALS.to_vec()
+    };
+    assert_eq!(rest, change, "{script}");
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -276,5 +409,5 @@ fuzz_target!(|data: &[u8]| {
     }
     assert_eq!(records, entries + 1, "a header and one row per entry");
 
-    check_script(&fix_script(&audit), &json);
+    check_script(&fix_script(&audit), &json, control & 16 != 0);
 });

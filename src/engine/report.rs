@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::context::KnownDomains;
 use crate::engine::idfix::IdFixRule;
 use crate::engine::model::{AnchorAttribute, RowRef};
 use crate::engine::users::{CloudUser, CloudUsers, OnPremUser, OnPremUsers};
@@ -676,6 +677,9 @@ pub struct MatchReport {
     pub entries: Entries,
     /// Run-level notices (delete threshold, what this report cannot check…).
     pub notices: Vec<Notice>,
+    /// The tenant's domains the verdicts used, from a domains file: the fix script moves
+    /// federated users through the initial domain.
+    pub domains: Option<KnownDomains>,
 }
 
 impl MatchReport {

@@ -157,7 +157,8 @@ fn is_cloud(name: &str) -> bool {
 }
 
 /// Each scenario's pair, and each top-level export beside a clean one of the other side, after
-/// the control byte (`3` reads the string-anchor scenario by employeeID).
+/// the control byte (`3` reads the string-anchor scenario by employeeID; `48` adds the tenant
+/// context).
 fn audit_seeds(fixtures: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
     let pair = |control: u8, onprem: &[u8], cloud: &[u8]| {
         let (onprem, cloud) = (head(onprem, AUDIT_SEED_LINES), head(cloud, AUDIT_SEED_LINES));
@@ -180,6 +181,8 @@ fn audit_seeds(fixtures: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
         if let (Some((_, onprem)), Some((_, cloud))) = (onprem, cloud) {
             let control = if scenario.contains("string-anchor") { 3 } else { 0 };
             seeds.push((scenario.to_owned(), pair(control, onprem, cloud)));
+            // Again with the target's domains and roles files, whose rules the plain run skips.
+            seeds.push((format!("{scenario}-context"), pair(control | 48, onprem, cloud)));
         }
     }
     let (Some(clean_onprem), Some(clean_cloud)) =

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::columns::{find, read_rows, Column};
 use crate::engine::error::{Error, ErrorKind};
+use crate::engine::model::fold_cow;
 use crate::engine::read::{PlainTable, Reject, Row};
 
 /// The columns that name a domain, in order of preference.
@@ -48,6 +49,24 @@ pub struct KnownDomains {
     pub federated: Vec<String>,
     /// The tenant's initial `….onmicrosoft.com` domain, when the file says which.
     pub initial: Option<String>,
+}
+
+impl KnownDomains {
+    /// Whether this UPN's domain is federated: Entra keeps such a user's ImmutableID until the
+    /// UPN moves to a managed domain.
+    pub fn is_federated(&self, upn: &str) -> bool {
+        let Some((_, domain)) = upn.rsplit_once('@') else { return false };
+        let domain = fold_cow(domain);
+        self.federated.iter().any(|f| *f == domain)
+    }
+
+    /// The UPN on the initial (managed) domain that a federated user moves to while its
+    /// ImmutableID is set: the same name before the `@`. `None` when the file names no initial
+    /// domain.
+    pub fn managed_upn(&self, upn: &str) -> Option<String> {
+        let name = upn.rsplit_once('@').map_or(upn, |(name, _)| name);
+        Some(format!("{name}@{}", self.initial.as_deref()?))
+    }
 }
 
 /// A domains file, read.
@@ -108,7 +127,25 @@ impl TenantDomains {
             file: file.to_string(),
             verified: names(&|d| d.verified != Some(false)),
             federated: names(&|d| d.authentication == Some(DomainAuthentication::Federated)),
-            initial: self.domains.iter().find(|d| d.initial == Some(true)).map(|d| d.name.clone()),
+            initial: self.initial().map(|d| d.name.clone()),
+        }
+    }
+
+    /// The initial domain: the one the file marks so, else the only `….onmicrosoft.com` domain
+    /// in it (a hand-made file may leave `IsInitial` out; `….mail.onmicrosoft.com` is Exchange
+    /// Online's routing domain, never the initial one).
+    fn initial(&self) -> Option<&TenantDomain> {
+        if let Some(marked) = self.domains.iter().find(|d| d.initial == Some(true)) {
+            return Some(marked);
+        }
+        let mut onmicrosoft = self.domains.iter().filter(|d| {
+            d.initial != Some(false)
+                && d.name.ends_with(".onmicrosoft.com")
+                && !d.name.ends_with(".mail.onmicrosoft.com")
+        });
+        match (onmicrosoft.next(), onmicrosoft.next()) {
+            (Some(only), None) => Some(only),
+            _ => None,
         }
     }
 
@@ -149,6 +186,37 @@ mod tests {
             (Some(true), Some(true), Some(false))
         );
         assert_eq!(d.get("contoso.onmicrosoft.com").unwrap().initial, Some(true));
+    }
+
+    #[test]
+    fn a_federated_user_moves_through_the_initial_domain() {
+        let known = domains(
+            "Id,AuthenticationType,IsInitial\r\nContoso.com,Federated,False\r\n\
+             contoso.onmicrosoft.com,Managed,True\r\nfabrikam.com,Managed,False\r\n",
+        )
+        .known("domains.csv");
+        assert!(known.is_federated("o'brien@CONTOSO.com"));
+        assert!(!known.is_federated("ada@fabrikam.com") && !known.is_federated("no-at-sign"));
+        assert_eq!(
+            known.managed_upn("o'brien@contoso.com").as_deref(),
+            Some("o'brien@contoso.onmicrosoft.com")
+        );
+    }
+
+    #[test]
+    fn without_is_initial_the_only_onmicrosoft_domain_is_the_initial_one() {
+        let known = |csv: &str| domains(csv).known("domains.csv").initial;
+        assert_eq!(
+            known(
+                "Id,AuthenticationType\nContoso.com,Federated\ncontoso.mail.onmicrosoft.com,Managed\n\
+                 Contoso.onmicrosoft.com,Managed\n"
+            )
+            .as_deref(),
+            Some("contoso.onmicrosoft.com")
+        );
+        // Two of them, and the file does not say which: no guess.
+        assert_eq!(known("Id,IsVerified\na.onmicrosoft.com,True\nb.onmicrosoft.com,True\n"), None);
+        assert_eq!(known("Id,IsVerified\ncontoso.com,True\n"), None);
     }
 
     #[test]

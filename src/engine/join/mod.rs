@@ -134,5 +134,6 @@ pub(crate) fn match_classified(
         cloud_users,
         entries,
         notices,
+        domains: options.domains.clone(),
     }
 }

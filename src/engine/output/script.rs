@@ -13,12 +13,14 @@ use std::fmt::Write as _;
 use crate::engine::advice::ps_quote;
 use crate::engine::audit::Audit;
 use crate::engine::output::{entry_view, group_digits};
-use crate::engine::report::{BlockCause, Category, Entry, Verdict};
+use crate::engine::report::{BlockCause, Category, Entry, MatchReport, Verdict};
 
 /// The Graph scope for user writes.
 const USER_SCOPE: &str = "User.ReadWrite.All";
 /// The Graph scope to clear `onPremisesObjectIdentifier`.
 const SYNC_BEHAVIOR_SCOPE: &str = "User-OnPremisesSyncBehavior.ReadWrite.All";
+/// The Graph scope to set a password, which moving a user off a federated domain requires.
+const PASSWORD_SCOPE: &str = "User-PasswordProfile.ReadWrite.All";
 
 /// One property write the script makes.
 struct Change<'a> {
@@ -30,12 +32,17 @@ struct Change<'a> {
     property: &'static str,
     /// None clears the value.
     value: Option<String>,
+    /// For a user on a federated domain, the UPN on the initial domain it moves to while its
+    /// ImmutableID is set: Entra keeps a federated user's ImmutableID.
+    managed_upn: Option<String>,
 }
 
 /// What the script changes, in report order: the anchor of each mismatch with a cloud row, and
-/// the identifier of each user whose hard match it blocks.
+/// the identifier of each user whose hard match it blocks. A mismatch on a federated domain is
+/// left out when the domains file names no initial domain to move it through.
 fn changes(audit: &Audit) -> Vec<Change<'_>> {
     let report = &audit.report;
+    let domains = report.domains.as_ref();
     (0..report.entries.len())
         .map(|i| report.entry(i))
         .filter_map(|entry| {
@@ -50,7 +57,13 @@ fn changes(audit: &Audit) -> Vec<Change<'_>> {
                 }
                 _ => return None,
             };
-            Some(Change { entry, user_id, api, property, value })
+            let managed_upn = match domains {
+                Some(domains) if value.is_some() && domains.is_federated(cloud.upn()) => {
+                    Some(domains.managed_upn(cloud.upn())?)
+                }
+                _ => None,
+            };
+            Some(Change { entry, user_id, api, property, value, managed_upn })
         })
         .collect()
 }
@@ -60,9 +73,13 @@ pub fn fix_script(audit: &Audit) -> String {
     let changes = changes(audit);
     let sets = changes.iter().filter(|c| c.value.is_some()).count();
     let clears = changes.len() - sets;
+    let moves = changes.iter().filter(|c| c.managed_upn.is_some()).count();
     let mut scopes = vec![USER_SCOPE];
     if clears > 0 {
         scopes.push(SYNC_BEHAVIOR_SCOPE);
+    }
+    if moves > 0 {
+        scopes.push(PASSWORD_SCOPE);
     }
     let scope_list = scopes.join(", ");
     let scopes = scopes.iter().map(|s| ps_quote(s)).collect::<Vec<_>>().join(", ");
@@ -82,6 +99,7 @@ pub fn fix_script(audit: &Audit) -> String {
          \x20 - clears onPremisesObjectIdentifier (to null, the only value Graph accepts) on {clears}\n\
          \x20   cloud user(s) tied to another on-premises object, which since July 2026 blocks their\n\
          \x20   hard match.\n\
+         {federated}\
          \n\
          \x20 It can be undone. Before it changes anything it reads every value it will change from\n\
          \x20 Graph, saves them to anchor-audit-backup-<time>.csv beside itself, and writes\n\
@@ -93,10 +111,8 @@ pub fn fix_script(audit: &Audit) -> String {
          \x20 - Read every row below. Run it first with -WhatIf to see what it would change.\n\
          \x20 - Requires Microsoft Graph PowerShell: Install-Module Microsoft.Graph.Authentication\n\
          \x20 - Graph scopes: {scope_list}.\n\
-         \x20 - Run it as a User Administrator.{clear_role}\n\
-         \x20 - A user whose UPN is on a federated domain must first be moved to a managed domain\n\
-         \x20   (e.g. …onmicrosoft.com): Entra does not change its ImmutableID while the UPN is\n\
-         \x20   federated. Change it back after the anchor is set.\n\
+         \x20 - Run it as a User Administrator.{clear_role}{move_role}\n\
+         {federated_note}\
          \x20 - While Okta (or another engine) still provisions these users it may write the old\n\
          \x20   value back: turn its ImmutableID mapping or provisioning off first.\n\
          #>\n\
@@ -109,8 +125,23 @@ pub fn fix_script(audit: &Audit) -> String {
         anchor = report.anchor_attribute.describe(),
         sets = group_digits(sets as u64),
         clears = group_digits(clears as u64),
+        federated = federated_lines(report, moves),
         clear_role = if clears > 0 {
             "\n  - The identifier clears need a Global or Hybrid Identity Administrator."
+        } else {
+            ""
+        },
+        move_role = if moves > 0 {
+            "\n  - Setting a password on a user who holds an admin role needs a Privileged\n\
+             \x20   Authentication Administrator."
+        } else {
+            ""
+        },
+        federated_note = if report.domains.is_none() {
+            "  - A user whose UPN is on a federated domain must first be moved to a managed domain\n\
+             \x20   (e.g. …onmicrosoft.com): Entra does not change its ImmutableID while the UPN is\n\
+             \x20   federated. Change it back after the anchor is set. Give the report a domains\n\
+             \x20   file and this script does it.\n"
         } else {
             ""
         },
@@ -121,11 +152,57 @@ pub fn fix_script(audit: &Audit) -> String {
         let _ = writeln!(s, "Connect-MgGraph -Scopes {scopes} -NoWelcome");
         write_changes(audit, &changes, &mut s);
         s.push_str(APPLY);
-        s.push_str(&undo_script());
+        s.push_str(&undo_script(moves > 0));
         s.push_str(APPLY_TAIL);
+        if moves > 0 {
+            s.push_str(ON_MANAGED_DOMAIN);
+            s.push_str(CHANGE_MOVING_FEDERATED);
+        } else {
+            s.push_str(CHANGE);
+        }
     }
     write_not_fixed(audit, &changes, &mut s);
     s
+}
+
+/// What the header says of users on federated domains, from the domains file: how many the
+/// script moves through the initial domain, and how many it leaves out for want of one.
+fn federated_lines(report: &MatchReport, moves: usize) -> String {
+    let Some(domains) = &report.domains else { return String::new() };
+    let mut lines = String::new();
+    if let (true, Some(initial)) = (moves > 0, &domains.initial) {
+        let _ = write!(
+            lines,
+            "  - moves each of the {moves} cloud user(s) on a federated domain ({federated}, by\n\
+             \x20   {file}) to {initial} and back around its ImmutableID: Entra does\n\
+             \x20   not change the ImmutableID of a user whose UPN is on a federated domain. Graph\n\
+             \x20   requires a password to move a user off a federated domain, so the script sets a\n\
+             \x20   random one that nobody is told; it is unused once the UPN is back on the\n\
+             \x20   federated domain. The user cannot sign in for the seconds in between. Where\n\
+             \x20   another user holds the UPN on {initial}, the move fails and the script\n\
+             \x20   stops before it changes that user.\n",
+            moves = group_digits(moves as u64),
+            federated = comment_safe(&domains.federated.join(", ")),
+            file = comment_safe(&domains.file),
+        );
+    }
+    let left_out = (0..report.entries.len())
+        .map(|i| report.entry(i))
+        .filter(|e| matches!(e.verdict, Verdict::Mismatch { .. }))
+        .filter_map(|e| report.cloud_of(&e))
+        .filter(|c| domains.initial.is_none() && domains.is_federated(c.upn()))
+        .count();
+    if left_out > 0 {
+        let _ = write!(
+            lines,
+            "  - leaves out {left_out} mismatched cloud user(s) on a federated domain: {file}\n\
+             \x20   names no initial (…onmicrosoft.com) domain to move them through while their\n\
+             \x20   ImmutableID is set. Export it with IsInitial and run the report again.\n",
+            left_out = group_digits(left_out as u64),
+            file = comment_safe(&domains.file),
+        );
+    }
+    lines
 }
 
 /// One commented row a change, in `$changes`.
@@ -146,7 +223,8 @@ fn write_changes(audit: &Audit, changes: &[Change], s: &mut String) {
              \x20   #    {property} now: {now}\n\
              \x20   #    set to: {set_to}\n\
              \x20   #    why:    {reason}\n\
-             \x20   [pscustomobject]@{{ UserId = {user}; Api = '{api}'; Property = '{property}'; Value = {value} }}\n",
+             {moves_note}\
+             \x20   [pscustomobject]@{{ UserId = {user}; Api = '{api}'; Property = '{property}'; Value = {value}{moves_to} }}\n",
             number = i + 1,
             upn = comment_safe(cloud.upn()),
             cloud_line = cloud.at().line,
@@ -157,6 +235,13 @@ fn write_changes(audit: &Audit, changes: &[Change], s: &mut String) {
             user = ps_quote(change.user_id),
             api = change.api,
             value = change.value.as_deref().map_or_else(|| "$null".to_string(), ps_quote),
+            moves_note = change.managed_upn.as_deref().map_or_else(String::new, |upn| {
+                format!("    #    its domain is federated: it moves to {} and back\n", comment_safe(upn))
+            }),
+            moves_to = change
+                .managed_upn
+                .as_deref()
+                .map_or_else(String::new, |upn| format!("; ManagedUpn = {}", ps_quote(upn))),
         );
     }
     s.push_str(")\n");
@@ -171,7 +256,7 @@ $backup = Join-Path $here ('anchor-audit-backup-' + $stamp + '.csv')
 $undo = Join-Path $here ('anchor-audit-undo-' + $stamp + '.ps1')
 $saved = @(foreach ($change in $changes) {
     $user = Invoke-MgGraphRequest -Method GET -Uri ('https://graph.microsoft.com/' + $change.Api + '/users/' + [uri]::EscapeDataString($change.UserId) + '?$select=id,userPrincipalName,' + $change.Property)
-    [pscustomobject]@{ Id = $user.id; UserPrincipalName = $user.userPrincipalName; Api = $change.Api; Property = $change.Property; WasNull = ($null -eq $user[$change.Property]); Value = $user[$change.Property] }
+    [pscustomobject]@{ Id = $user.id; UserPrincipalName = $user.userPrincipalName; Api = $change.Api; Property = $change.Property; WasNull = ($null -eq $user[$change.Property]); Value = $user[$change.Property]; ManagedUpn = $change.ManagedUpn }
 })
 $saved | Export-Csv -LiteralPath $backup -NoTypeInformation -Encoding UTF8
 
@@ -179,11 +264,14 @@ $saved | Export-Csv -LiteralPath $backup -NoTypeInformation -Encoding UTF8
 $undoScript = @'
 ";
 
-/// Closes the here-string, writes the undo script, then makes the changes by the saved ids.
+/// Closes the here-string and writes the undo script.
 const APPLY_TAIL: &str = "'@
 Set-Content -LiteralPath $undo -Value $undoScript.Replace('__BACKUP__', (Split-Path -Leaf $backup)) -Encoding UTF8
 Write-Host ('Saved the values it changes to ' + $backup + '. To undo, run ' + $undo)
+";
 
+/// Makes the changes by the object ids read for the backup.
+const CHANGE: &str = "
 # 3. Make the changes.
 for ($i = 0; $i -lt $changes.Count; $i++) {
     $change = $changes[$i]
@@ -194,10 +282,60 @@ for ($i = 0; $i -lt $changes.Count; $i++) {
 }
 ";
 
+/// [`CHANGE`], with each user that has a `ManagedUpn` written through [`ON_MANAGED_DOMAIN`].
+const CHANGE_MOVING_FEDERATED: &str = "
+# 3. Make the changes. A user on a federated domain moves to the initial domain and back.
+for ($i = 0; $i -lt $changes.Count; $i++) {
+    $change = $changes[$i]
+    $shown = if ($null -eq $change.Value) { 'null' } else { $change.Value }
+    $uri = 'https://graph.microsoft.com/' + $change.Api + '/users/' + $saved[$i].Id
+    $body = @{ ($change.Property) = $change.Value }
+    if ($change.ManagedUpn) {
+        if ($PSCmdlet.ShouldProcess($change.UserId, 'Move to ' + $change.ManagedUpn + ', set ' + $change.Property + ' to ' + $shown + ', move back')) {
+            Invoke-OnManagedDomain $uri $change.ManagedUpn $saved[$i].UserPrincipalName $body
+        }
+    } elseif ($PSCmdlet.ShouldProcess($change.UserId, 'Set ' + $change.Property + ' to ' + $shown)) {
+        Invoke-MgGraphRequest -Method PATCH -Uri $uri -Body $body
+    }
+}
+";
+
+/// Writes a federated user's ImmutableID, in the fix script and its undo script. Entra keeps
+/// the ImmutableID of a user whose UPN is on a federated domain, so the UPN moves to the managed
+/// initial domain (which Graph allows only with a password: a random one nobody is told) and
+/// back, in a `finally` so that a failed write does not leave the user there.
+const ON_MANAGED_DOMAIN: &str = "
+function Invoke-OnManagedDomain([string]$Uri, [string]$ManagedUpn, [string]$Upn, [hashtable]$Body) {
+    $bytes = [byte[]]::new(24)
+    [Security.Cryptography.RandomNumberGenerator]::Create().GetBytes($bytes)
+    $password = [Convert]::ToBase64String($bytes) + 'aA1!'
+    Invoke-MgGraphRequest -Method PATCH -Uri $Uri -Body @{ userPrincipalName = $ManagedUpn; passwordProfile = @{ password = $password; forceChangePasswordNextSignIn = $false } }
+    try {
+        Invoke-MgGraphRequest -Method PATCH -Uri $Uri -Body $Body
+    } finally {
+        Invoke-MgGraphRequest -Method PATCH -Uri $Uri -Body @{ userPrincipalName = $Upn }
+    }
+}
+";
+
 /// The undo script, the body of a single-quoted here-string: nothing in it is expanded when
-/// the fix script writes it, and it holds no value from the exports.
-fn undo_script() -> String {
-    let scope = ps_quote(USER_SCOPE);
+/// the fix script writes it, and it holds no value from the exports. With `moves`, it moves
+/// the federated users through the initial domain as the fix script did.
+fn undo_script(moves: bool) -> String {
+    let mut scopes = vec![USER_SCOPE];
+    if moves {
+        scopes.push(PASSWORD_SCOPE);
+    }
+    let scopes = scopes.iter().map(|s| ps_quote(s)).collect::<Vec<_>>().join(", ");
+    let restore = if moves {
+        "\x20       if ($row.ManagedUpn) {\n\
+         \x20           Invoke-OnManagedDomain $uri $row.ManagedUpn $row.UserPrincipalName $body\n\
+         \x20       } else {\n\
+         \x20           Invoke-MgGraphRequest -Method PATCH -Uri $uri -Body $body\n\
+         \x20       }\n"
+    } else {
+        "\x20       Invoke-MgGraphRequest -Method PATCH -Uri $uri -Body $body\n"
+    };
     format!(
         "<#\n\
          \x20 Anchor Audit undo script: puts back the values its fix script saved in __BACKUP__\n\
@@ -207,17 +345,20 @@ fn undo_script() -> String {
          [CmdletBinding(SupportsShouldProcess)]\n\
          param([string]$Backup = (Join-Path $PSScriptRoot '__BACKUP__'))\n\
          $ErrorActionPreference = 'Stop'\n\
-         Connect-MgGraph -Scopes {scope} -NoWelcome\n\
+         Connect-MgGraph -Scopes {scopes} -NoWelcome\n{function}\
          foreach ($row in Import-Csv -LiteralPath $Backup) {{\n\
          \x20   if ($row.Property -eq 'onPremisesObjectIdentifier') {{\n\
          \x20       Write-Warning ('Not restored, Graph only clears it: ' + $row.UserPrincipalName + ' onPremisesObjectIdentifier was ' + $row.Value)\n\
          \x20       continue\n\
          \x20   }}\n\
          \x20   $value = if ($row.WasNull -eq 'True') {{ $null }} else {{ $row.Value }}\n\
+         \x20   $uri = 'https://graph.microsoft.com/' + $row.Api + '/users/' + $row.Id\n\
+         \x20   $body = @{{ ($row.Property) = $value }}\n\
          \x20   if ($PSCmdlet.ShouldProcess($row.UserPrincipalName, 'Restore ' + $row.Property)) {{\n\
-         \x20       Invoke-MgGraphRequest -Method PATCH -Uri ('https://graph.microsoft.com/' + $row.Api + '/users/' + $row.Id) -Body @{{ ($row.Property) = $value }}\n\
+         {restore}\
          \x20   }}\n\
-         }}\n"
+         }}\n",
+        function = if moves { ON_MANAGED_DOMAIN } else { "" },
     )
 }
 
@@ -225,6 +366,7 @@ fn undo_script() -> String {
 fn write_not_fixed(audit: &Audit, changes: &[Change], s: &mut String) {
     let counts = &audit.counts;
     let mut manual: Vec<String> = [
+        Category::Mismatch,
         Category::HardMatchBlocked,
         Category::SoftMatchBlocked,
         Category::DuplicateAnchor,
@@ -268,12 +410,17 @@ mod tests {
     use super::*;
 
     use crate::engine::audit::{audit, AuditOptions, Input};
+    use crate::engine::context::KnownDomains;
 
     fn run(onprem: &str, cloud: &str) -> String {
+        run_with(onprem, cloud, &AuditOptions::default())
+    }
+
+    fn run_with(onprem: &str, cloud: &str, options: &AuditOptions) -> String {
         let result = audit(
             Input { name: "onprem.csv", bytes: onprem.as_bytes() },
             Input { name: "cloud.csv", bytes: cloud.as_bytes() },
-            &AuditOptions::default(),
+            options,
         )
         .unwrap();
         let script = fix_script(&result);
@@ -351,6 +498,97 @@ mod tests {
         // Graph takes only null for it, so the undo script says so instead of trying.
         assert!(script.contains("Write-Warning ('Not restored, Graph only clears it: '"));
         assert!(!script.contains("# Not fixed by this script"), "{script}");
+    }
+
+    /// Ada is on federated contoso.com, Bob on managed fabrikam.com; both mismatch.
+    fn federated(initial: Option<&str>) -> String {
+        let onprem = "UserPrincipalName,objectGUID\r\n\
+                      ada@contoso.com,fcc7e67f-fec6-4a65-b821-2f40a292d185\r\n\
+                      bob@fabrikam.com,35918bc9-196d-40ea-9779-889d79b753f0\r\n";
+        let cloud = "UserPrincipalName,OnPremisesImmutableId\r\n\
+                     ada@contoso.com,00ub0oNGTSWTBKOLGLNR\r\nbob@fabrikam.com,00ub0oNGTSWTBKOLGLNS\r\n";
+        let mut options = AuditOptions::default();
+        options.matching.domains = Some(KnownDomains {
+            file: "domains.csv".into(),
+            verified: vec!["contoso.com".into(), "fabrikam.com".into()],
+            federated: vec!["contoso.com".into()],
+            initial: initial.map(str::to_string),
+        });
+        run_with(onprem, cloud, &options)
+    }
+
+    #[test]
+    fn a_federated_user_moves_to_the_initial_domain_and_back_around_its_change() {
+        let script = federated(Some("contoso.onmicrosoft.com"));
+        assert!(script.contains(
+            "    #    its domain is federated: it moves to ada@contoso.onmicrosoft.com and back\n\
+             \x20   [pscustomobject]@{ UserId = 'ada@contoso.com'; Api = 'v1.0'; Property = 'onPremisesImmutableId'; Value = 'f+bH/Mb+ZUq4IS9AopLRhQ==';\
+             \x20ManagedUpn = 'ada@contoso.onmicrosoft.com' }\n"
+        ), "{script}");
+        assert!(script.contains(
+            "[pscustomobject]@{ UserId = 'bob@fabrikam.com'; Api = 'v1.0'; Property = 'onPremisesImmutableId'; Value = 'yYuRNW0Z6kCXeYidebdT8A==' }\n"
+        ), "{script}");
+        assert!(script.contains(
+            "moves each of the 1 cloud user(s) on a federated domain (contoso.com, by\n"
+        ));
+        assert!(script.contains(
+            "Connect-MgGraph -Scopes 'User.ReadWrite.All', 'User-PasswordProfile.ReadWrite.All' -NoWelcome\n"
+        ), "{script}");
+        assert!(script.contains("Privileged\n    Authentication Administrator."), "{script}");
+        assert!(!script.contains("Give the report a domains"), "{script}");
+        // The move: to the managed UPN with a password Graph requires, the write, and the move
+        // back in a finally, whatever the write did.
+        let at =
+            |needle: &str| script.rfind(needle).unwrap_or_else(|| panic!("{needle}\n{script}"));
+        let function = &script[at("\nfunction Invoke-OnManagedDomain")..];
+        let (away, write, back) = (
+            at("-Body @{ userPrincipalName = $ManagedUpn; passwordProfile = @{ password = $password;"),
+            at("        Invoke-MgGraphRequest -Method PATCH -Uri $Uri -Body $Body\n    } finally {\n"),
+            at("-Body @{ userPrincipalName = $Upn }"),
+        );
+        assert!(away < write && write < back, "{function}");
+        assert!(script.contains(
+            "Invoke-OnManagedDomain $uri $change.ManagedUpn $saved[$i].UserPrincipalName $body\n"
+        ));
+        // The backup keeps where each user moved, and the undo script moves it the same way.
+        assert!(script.contains("; ManagedUpn = $change.ManagedUpn }"));
+        let here =
+            &script[script.find("$undoScript = @'\n").unwrap()..script.find("\n'@\n").unwrap()];
+        assert!(here.contains("function Invoke-OnManagedDomain"), "{here}");
+        assert!(here
+            .contains("Invoke-OnManagedDomain $uri $row.ManagedUpn $row.UserPrincipalName $body"));
+        assert!(here.contains("'User.ReadWrite.All', 'User-PasswordProfile.ReadWrite.All'"));
+    }
+
+    #[test]
+    fn without_an_initial_domain_a_federated_user_is_left_out_and_said_so() {
+        let script = federated(None);
+        assert_eq!(script.matches("[pscustomobject]@{ UserId =").count(), 1, "{script}");
+        assert!(
+            !script.contains("UserId = 'ada@contoso.com'") && !script.contains("ManagedUpn = '")
+        );
+        assert!(script.contains(
+            "leaves out 1 mismatched cloud user(s) on a federated domain: domains.csv\n"
+        ));
+        assert!(
+            script.ends_with("# Not fixed by this script (see the report): 1 mismatch.\n"),
+            "{script}"
+        );
+        assert!(!script.contains("Invoke-OnManagedDomain") && !script.contains("PasswordProfile"));
+    }
+
+    #[test]
+    fn without_a_domains_file_the_header_says_what_to_do_by_hand() {
+        let onprem = "UserPrincipalName,objectGUID\r\nada@contoso.com,fcc7e67f-fec6-4a65-b821-2f40a292d185\r\n";
+        let cloud =
+            "UserPrincipalName,OnPremisesImmutableId\r\nada@contoso.com,00ub0oNGTSWTBKOLGLNR\r\n";
+        let script = run(onprem, cloud);
+        assert!(script.contains("must first be moved to a managed domain"), "{script}");
+        assert!(
+            script.contains("Give the report a domains\n    file and this script does it.\n"),
+            "{script}"
+        );
+        assert!(!script.contains("Invoke-OnManagedDomain") && !script.contains("ManagedUpn = '"));
     }
 
     #[test]
