@@ -1405,3 +1405,53 @@ fn idfix_rules_flag_on_prem_values_with_a_suggested_fix_and_no_known_false_posit
     let jurgen = finding_messages(r.verdict("jurgen.weiss@contoso.com", "hard-match"));
     assert!(jurgen.iter().any(|m| m.contains("Errors supported by the IdFix tool")), "{jurgen:?}");
 }
+
+/// `generate` writes the pair and the tenant's three files, and the report on them, with and
+/// without `--context`, says what `generate` printed it must.
+#[test]
+fn generate_writes_the_tenant_files_and_the_report_says_what_it_printed() {
+    let dir = std::env::temp_dir().join(format!("anchor-audit-{}-generate", std::process::id()));
+    let out = run(&["generate".as_ref(), "--out-dir".as_ref(), dir.as_os_str()], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let printed = lossy(&out.stdout);
+    // The two "must say" blocks: without the context, then with it.
+    let (without, with) = printed.split_once("with --context").expect("the context block");
+    let promised = |block: &str, label: &str| -> u64 {
+        block
+            .lines()
+            .filter_map(|l| l.trim().rsplit_once(' '))
+            .find(|(name, _)| name.trim_end() == label)
+            .and_then(|(_, n)| n.parse().ok())
+            .unwrap_or_else(|| panic!("{label:?} in {block}"))
+    };
+    let path = |name: &str| dir.join(name).into_os_string();
+    let json_of = |extra: &[std::ffi::OsString]| -> Value {
+        let run = context_run_on((dir.join("onprem.csv"), dir.join("cloud.csv")), "json", extra);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        serde_json::from_slice(&run.stdout).expect("the report is JSON")
+    };
+    let plain = json_of(&[]);
+    let context: Vec<std::ffi::OsString> =
+        vec!["--context".into(), path("roles.csv"), path("pim.csv"), path("domains.csv")];
+    let tenant = json_of(&context);
+    for (label, key) in [
+        ("hard match", "hard-match"),
+        ("hard match blocked", "hard-match-blocked"),
+        ("soft match", "soft-match"),
+        ("soft match blocked", "soft-match-blocked"),
+    ] {
+        assert_eq!(plain["counts"]["byCategory"][key].as_u64(), Some(promised(without, label)));
+        assert_eq!(tenant["counts"]["byCategory"][key].as_u64(), Some(promised(with, label)));
+    }
+    assert!(promised(with, "hard match blocked") > promised(without, "hard match blocked"));
+    let said: Vec<String> = tenant["notices"]
+        .as_array()
+        .expect("notices")
+        .iter()
+        .map(|n| str_of(&n["message"]).to_string())
+        .collect();
+    for kind in ["role assignments, ", "PIM role eligibilities, ", "domains, 5 rows = 5 used"] {
+        assert!(said.iter().any(|n| n.contains(kind)), "{kind} in {said:#?}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -3,6 +3,7 @@
 //! and the same spec always gives the same bytes.
 
 use anchor_audit::engine::audit::{audit, Audit, AuditOptions, Input};
+use anchor_audit::engine::idfix::IdFixRule;
 use anchor_audit::engine::report::{AnchorRelation, Category, Finding, PersonKey, Verdict};
 use anchor_audit::engine::sample::{
     generate, generate_into, Anomalies, CloudFormat, Expected, OnPremFormat, SampleSpec,
@@ -31,6 +32,18 @@ fn check(spec: &SampleSpec, result: &Audit, expected: &Expected) {
     assert_eq!(cloud.unreadable, 0, "{spec:?}");
     assert_eq!(counts.onprem_rows, expected.onprem_rows - expected.unreadable_onprem, "{spec:?}");
     assert_eq!(counts.cloud_rows, expected.cloud_rows, "{spec:?}");
+    let entries_with = |wanted: fn(&Finding) -> bool| {
+        result.report.entries().filter(|e| e.findings.iter().any(wanted)).count() as u64
+    };
+    let upn_characters =
+        entries_with(|f| matches!(f, Finding::IdFix { rule: IdFixRule::UpnCharacters, .. }));
+    assert_eq!(upn_characters, expected.upn_characters, "{spec:?}");
+    let shared = entries_with(|f| matches!(f, Finding::DuplicateProxyAddress { .. }));
+    assert_eq!(shared, expected.shared_proxy_address, "{spec:?}");
+    let unknown = entries_with(|f| {
+        matches!(f, Finding::UpnSuffixNotInTenant { .. } | Finding::UpnSuffixNotVerified { .. })
+    });
+    assert_eq!(unknown, expected.unknown_upn_suffix, "{spec:?}");
 }
 
 fn specs() -> Vec<SampleSpec> {
@@ -152,10 +165,10 @@ fn the_default_showcase_is_stable() {
             (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
         })
     };
-    assert_eq!((onprem.len(), cloud.len()), (56384, 42542), "sizes");
+    assert_eq!((onprem.len(), cloud.len()), (56440, 42566), "sizes");
     assert_eq!(
         (fnv(&onprem), fnv(&cloud)),
-        (0xb621_8bb6_d1e8_7f3a, 0x76b4_f889_c4a7_9646),
+        (0xfab7_4633_b768_fcd0, 0x4739_206c_4a0f_268c),
         "hashes"
     );
 }
@@ -176,24 +189,62 @@ fn cloud_rows_come_in_another_order() {
     assert_ne!(onprem_order, sorted, "entries follow the cloud file, which is shuffled");
 }
 
-#[test]
-fn the_roles_file_blocks_exactly_the_joins_expected_with_it() {
+/// The pair with the tenant's three files, read as the page and `--context` read them.
+fn run_with_tenant(spec: &SampleSpec) -> (Audit, Expected) {
     use anchor_audit::engine::context::TenantContext;
-    use anchor_audit::engine::sample::generate_roles;
+    use anchor_audit::engine::sample::generate_tenant;
+    let (onprem, cloud, _) = generate(spec);
+    let tenant = generate_tenant(spec);
+    let files = tenant.files.iter().map(|(name, bytes)| (*name, bytes.as_slice()));
+    let context = TenantContext::read(files).expect("recognised");
+    let mut options = AuditOptions::default();
+    context.apply(&mut options.matching).expect("applies");
+    let result = audit(
+        Input { name: "onprem.csv", bytes: &onprem },
+        Input { name: "cloud.csv", bytes: &cloud },
+        &options,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    (result, tenant.expected)
+}
+
+#[test]
+fn the_tenant_files_block_exactly_the_joins_expected_with_them() {
     for spec in specs().into_iter().filter(|s| s.users >= 50) {
-        let (onprem, cloud, _) = generate(&spec);
-        let mut roles = Vec::new();
-        let expected = generate_roles(&spec, &mut roles).expect("a Vec takes every byte");
-        let context = TenantContext::read([("roles.csv", roles.as_slice())]).expect("recognised");
-        let mut options = AuditOptions::default();
-        context.apply(&mut options.matching).expect("applies");
-        let result = audit(
-            Input { name: "onprem.csv", bytes: &onprem },
-            Input { name: "cloud.csv", bytes: &cloud },
-            &options,
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let (result, expected) = run_with_tenant(&spec);
         check(&spec, &result, &expected);
-        assert!(expected.get(Category::HardMatchBlocked) >= 1, "{spec:?}");
+        assert!(expected.get(Category::HardMatchBlocked) >= 2, "{spec:?}");
+        let with_cause = |eligible: bool| {
+            result
+                .report
+                .entries()
+                .filter(|e| {
+                    e.findings.iter().any(|f| match f {
+                        Finding::HoldsRoles { roles } => {
+                            roles.iter().any(|r| r.eligible == eligible)
+                        }
+                        _ => false,
+                    })
+                })
+                .count()
+        };
+        assert!(with_cause(true) >= 1 && with_cause(false) >= 1, "{spec:?}");
     }
+}
+
+#[test]
+fn with_the_domains_file_the_lab_suffix_is_not_verified() {
+    let spec = SampleSpec::showcase();
+    let (result, _) = run_with_tenant(&spec);
+    let suffixes: Vec<&str> = result
+        .report
+        .entries()
+        .flat_map(|e| e.findings)
+        .filter_map(|f| match f {
+            Finding::UpnSuffixNotVerified { suffix } => Some(suffix.as_str()),
+            Finding::UpnSuffixNotInTenant { suffix } => panic!("guessed {suffix} with the file"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(suffixes, ["contoso-labs.com"; 2]);
 }

@@ -34,7 +34,7 @@ mod cli {
     use anchor_audit::engine::read::{ChunkSink, Field, Progress, RowCount};
     use anchor_audit::engine::report::Category;
     use anchor_audit::engine::sample::{
-        generate_into, generate_roles, Anomalies, CloudFormat, OnPremFormat, SampleSpec,
+        generate_into, generate_tenant, Anomalies, CloudFormat, OnPremFormat, SampleSpec,
     };
     use anchor_audit::engine::Side;
     use clap::{Parser, Subcommand, ValueEnum};
@@ -55,7 +55,8 @@ mod cli {
         /// Convert GUIDs / ImmutableIDs in any spelling (arguments, or one per line on stdin).
         Convert(ConvertArgs),
         /// Write a realistic on-prem / cloud export pair with known anomalies (onprem.csv and
-        /// cloud.csv) and print what the report on them must say.
+        /// cloud.csv) and the tenant's context files (roles.csv, pim.csv, domains.csv), and print
+        /// what the report on them must say, without and with the context.
         Generate(GenerateArgs),
     }
 
@@ -116,7 +117,7 @@ mod cli {
         /// Same seed, same bytes.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// The folder to write onprem.csv and cloud.csv into.
+        /// The folder to write the five files into.
         #[arg(long, value_name = "DIR", default_value = ".")]
         out_dir: PathBuf,
         /// How the on-prem export is written.
@@ -475,29 +476,36 @@ mod cli {
         let lines = Category::ALL.iter().map(|&c| (c.label(), expected.get(c))).chain([
             ("custom anchor", expected.custom_anchor),
             ("unreadable on-prem rows", expected.unreadable_onprem),
+            ("UPN characters (IdFix)", expected.upn_characters),
+            ("shared proxyAddresses", expected.shared_proxy_address),
+            ("UPN suffix not in tenant", expected.unknown_upn_suffix),
         ]);
         for (label, n) in lines {
             writeln!(out, "  {label:<24} {n}").map_err(|e| e.to_string())?;
         }
-        // The tenant's roles for the same users: with them, admins' joins are refused.
-        let roles = dir.join("roles.csv");
-        let with_roles = generate_roles(&spec, &mut create(&roles)?)
-            .map_err(|e| format!("cannot write {}: {e}", roles.display()))?;
-        writeln!(
-            out,
-            "wrote {}; with --context {}, the report must say:",
-            roles.display(),
-            roles.display()
-        )
-        .map_err(|e| e.to_string())?;
-        for category in [
+        // The tenant's context for the same users: with it, admins' joins are refused.
+        let tenant = generate_tenant(&spec);
+        let mut names = Vec::new();
+        for (name, bytes) in &tenant.files {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            names.push(path.display().to_string());
+        }
+        let with = &tenant.expected;
+        writeln!(out, "wrote {}; with --context {0}, the report must say:", names.join(" "))
+            .map_err(|e| e.to_string())?;
+        let lines = [
             Category::HardMatch,
             Category::HardMatchBlocked,
             Category::SoftMatch,
             Category::SoftMatchBlocked,
-        ] {
-            writeln!(out, "  {:<24} {}", category.label(), with_roles.get(category))
-                .map_err(|e| e.to_string())?;
+        ]
+        .map(|c| (c.label(), with.get(c)));
+        for (label, n) in
+            lines.into_iter().chain([("UPN suffix not verified", with.unknown_upn_suffix)])
+        {
+            writeln!(out, "  {label:<24} {n}").map_err(|e| e.to_string())?;
         }
         Ok(ExitCode::SUCCESS)
     }

@@ -104,6 +104,16 @@ pub struct Anomalies {
     pub non_routable_upn: u64,
     /// Hard matches whose display name is a `<script>` element: the report must show it as text.
     pub script_in_name: u64,
+    /// Hard matches whose AD UPN has a space for the `.` (`ada lovelace@…`): IdFix's UPN
+    /// characters rule.
+    pub upn_with_space: u64,
+    /// Pairs of hard matches whose AD accounts both hold `smtp:team{k}@contoso.com`: IdFix's
+    /// no-duplicate proxyAddresses rule, on both.
+    pub shared_alias_pairs: u64,
+    /// Cloud users on `…@contoso.onmicrosoft.com` whose AD UPN suffix, `contoso-labs.com`, the
+    /// tenant has not verified (Entra substituted the initial domain): hard matches, the suffix
+    /// not in the tenant, or not verified with the domains file.
+    pub unverified_upn: u64,
 }
 
 impl Anomalies {
@@ -126,6 +136,9 @@ impl Anomalies {
             cloud_only: 2,
             non_routable_upn: 3,
             script_in_name: 1,
+            upn_with_space: 2,
+            shared_alias_pairs: 1,
+            unverified_upn: 2,
         }
     }
 
@@ -150,6 +163,9 @@ impl Anomalies {
             cloud_only: half,
             non_routable_upn: half,
             script_in_name: 0,
+            upn_with_space: users / 1000,
+            shared_alias_pairs: users / 2000,
+            unverified_upn: users / 1000,
         }
     }
 
@@ -179,6 +195,9 @@ impl Anomalies {
             cloud_only: self.cloud_only,
             non_routable_upn: take(self.non_routable_upn, 1),
             script_in_name: take(self.script_in_name, 1),
+            upn_with_space: take(self.upn_with_space, 1),
+            shared_alias_pairs: take(self.shared_alias_pairs, 2),
+            unverified_upn: take(self.unverified_upn, 1),
         }
     }
 }
@@ -282,6 +301,13 @@ pub struct Expected {
     pub onprem_rows: u64,
     /// Data records in the cloud file (all readable).
     pub cloud_rows: u64,
+    /// Entries whose AD UPN breaks IdFix's characters rule.
+    pub upn_characters: u64,
+    /// Entries whose AD account shares a proxyAddresses value with another.
+    pub shared_proxy_address: u64,
+    /// Entries whose AD UPN suffix the tenant lacks: not in the tenant, as guessed from the cloud
+    /// UPNs; with the domains file, not verified.
+    pub unknown_upn_suffix: u64,
     /// The anomalies actually planted: the spec's, fitted to its users ([`Anomalies::fit`]).
     pub anomalies: Anomalies,
 }
@@ -329,6 +355,9 @@ impl Expected {
             unreadable_onprem: a.bad_guid_rows,
             onprem_rows: users,
             cloud_rows: users - no_cloud_row + a.orphan + a.cloud_only,
+            upn_characters: a.upn_with_space,
+            shared_proxy_address: 2 * a.shared_alias_pairs,
+            unknown_upn_suffix: a.unverified_upn,
             anomalies: *a,
         }
     }
@@ -399,43 +428,118 @@ pub fn generate(spec: &SampleSpec) -> (Vec<u8>, Vec<u8>, Expected) {
 /// The most role holders a generated roles file names of each kind.
 const MAX_ROLE_HOLDERS: u64 = 20;
 
-/// A tenant roles file for the pair of `spec`, as the member-per-role export of the README
-/// writes it (PowerShell 7 `Export-Csv`: `RoleName`, the member's `Id`, `UserPrincipalName`,
-/// `DisplayName`): Global Administrator for the first clean hard matches (one in a hundred
-/// users, at least one), Exchange Administrator for the first half of the soft matches (at
-/// most twenty of each). Returns what the report on the pair given this file too must say: the
-/// first become hard match blocked, the second soft match blocked.
-pub fn generate_roles(spec: &SampleSpec, out: &mut dyn Write) -> io::Result<Expected> {
+/// The most users a generated PIM file makes eligible.
+const MAX_ELIGIBLE: u64 = 10;
+
+/// Privileged Role Administrator's template id: what the PIM file makes users eligible for.
+const PRIVILEGED_ROLE_ADMINISTRATOR: &str = "e8611ab8-c189-46e8-94e1-60213ab1f814";
+
+/// The tenant's domains, as `Get-MgDomain | Select Id, AuthenticationType, IsVerified,
+/// IsDefault, IsInitial` lists them: the users' domain is federated (so the fix script moves
+/// them), the former forest's is managed, the lab suffix was added and never verified.
+const DOMAINS: [[&str; 5]; 5] = [
+    ["contoso.com", "Federated", "True", "True", "False"],
+    ["contoso.onmicrosoft.com", "Managed", "True", "False", "True"],
+    ["contoso.mail.onmicrosoft.com", "Managed", "True", "False", "False"],
+    ["fabrikam.com", "Managed", "True", "False", "False"],
+    ["contoso-labs.com", "Managed", "False", "False", "False"],
+];
+
+/// A tenant's context files for a generated pair, and what the report given them too must say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TenantSample {
+    /// (file name, bytes): the roles, PIM eligibility and domains files.
+    pub files: [(&'static str, Vec<u8>); 3],
+    /// The report on the pair with all three files.
+    pub expected: Expected,
+}
+
+/// The tenant context for the pair of `spec`, each file as PowerShell 7 `Export-Csv` writes it:
+/// - `roles.csv`, the README's member-per-role export (`RoleName`, the member's `Id`,
+///   `UserPrincipalName`, `DisplayName`): Global Administrator for the first clean hard matches
+///   (one in a hundred users, at least one), Exchange Administrator for the first half of the
+///   soft matches (at most twenty of each);
+/// - `pim.csv`, `Get-MgRoleManagementDirectoryRoleEligibilitySchedule -All` cut to its id
+///   columns: Privileged Role Administrator eligibility for the next clean hard matches (one in
+///   two hundred users, at least one, at most ten);
+/// - `domains.csv`: [`DOMAINS`].
+///
+/// With them, the admins' and the eligible users' hard matches are blocked, the soft matches to
+/// admins blocked too, and the lab suffix is named as not verified.
+pub fn generate_tenant(spec: &SampleSpec) -> TenantSample {
     let plan = Plan::new(spec);
     let mut expected = Expected::of(plan.users, &plan.anomalies);
     let soft = expected.get(Category::SoftMatch);
     let mut admins = (plan.users / 100).clamp(1, MAX_ROLE_HOLDERS);
+    let mut eligible = (plan.users / 200).clamp(1, MAX_ELIGIBLE);
     let mut soft_admins = soft.div_ceil(2).min(MAX_ROLE_HOLDERS);
-    let mut out = Out::new(out, Encoding::Utf8).records();
-    out.row(&["RoleName", "Id", "UserPrincipalName", "DisplayName"])?;
-    let (mut blocked, mut soft_blocked) = (0, 0);
-    let mut person = Person::default();
-    for slot in 0..plan.users {
-        if admins == 0 && soft_admins == 0 {
-            break;
+    let (mut roles, mut pim, mut domains) = (Vec::new(), Vec::new(), Vec::new());
+    let written: io::Result<(u64, u64)> = (|| {
+        let mut roles = Out::new(&mut roles, Encoding::Utf8).records();
+        roles.row(&["RoleName", "Id", "UserPrincipalName", "DisplayName"])?;
+        let mut pim = Out::new(&mut pim, Encoding::Utf8).records();
+        pim.row(&[
+            "Id",
+            "PrincipalId",
+            "RoleDefinitionId",
+            "DirectoryScopeId",
+            "MemberType",
+            "Status",
+        ])?;
+        let (mut blocked, mut soft_blocked) = (0, 0);
+        let mut person = Person::default();
+        let mut schedule = String::new();
+        for slot in 0..plan.users {
+            if admins == 0 && soft_admins == 0 && eligible == 0 {
+                break;
+            }
+            // A role to hold, or (None) eligibility for Privileged Role Administrator.
+            let role = match plan.kind(slot) {
+                Kind::Clean if admins > 0 => {
+                    admins -= 1;
+                    blocked += 1;
+                    Some("Global Administrator")
+                }
+                Kind::Clean if eligible > 0 => {
+                    eligible -= 1;
+                    blocked += 1;
+                    None
+                }
+                Kind::SoftMatchSmtp | Kind::SoftMatchUpn if soft_admins > 0 => {
+                    soft_admins -= 1;
+                    soft_blocked += 1;
+                    Some("Exchange Administrator")
+                }
+                _ => continue,
+            };
+            plan.person(slot, &mut person, false);
+            match role {
+                Some(role) => {
+                    roles.row(&[role, &person.object_id_text, &person.cloud_upn, &person.name])?
+                }
+                None => {
+                    guid_text(
+                        &SplitMix64::at(plan.seed, STREAM_TENANT, slot).guid(),
+                        &mut schedule,
+                    );
+                    let (id, principal) = (&schedule, &person.object_id_text);
+                    let role = PRIVILEGED_ROLE_ADMINISTRATOR;
+                    pim.row(&[id, principal, role, "/", "Direct", "Provisioned"])?
+                }
+            }
         }
-        let role = match plan.kind(slot) {
-            Kind::Clean if admins > 0 => {
-                admins -= 1;
-                blocked += 1;
-                "Global Administrator"
-            }
-            Kind::SoftMatchSmtp | Kind::SoftMatchUpn if soft_admins > 0 => {
-                soft_admins -= 1;
-                soft_blocked += 1;
-                "Exchange Administrator"
-            }
-            _ => continue,
-        };
-        plan.person(slot, &mut person, false);
-        out.row(&[role, &person.object_id_text, &person.cloud_upn, &person.name])?;
-    }
-    out.finish()?;
+        roles.finish()?;
+        pim.finish()?;
+        let mut out = Out::new(&mut domains, Encoding::Utf8).records();
+        out.row(&["Id", "AuthenticationType", "IsVerified", "IsDefault", "IsInitial"])?;
+        for domain in &DOMAINS {
+            out.row(domain)?;
+        }
+        out.finish()?;
+        Ok((blocked, soft_blocked))
+    })();
+    let (blocked, soft_blocked) =
+        written.unwrap_or_else(|e| unreachable!("writing to a Vec cannot fail: {e}"));
     for (category, n) in expected.by_category.iter_mut() {
         match category {
             Category::HardMatch => *n -= blocked,
@@ -445,7 +549,10 @@ pub fn generate_roles(spec: &SampleSpec, out: &mut dyn Write) -> io::Result<Expe
             _ => {}
         }
     }
-    Ok(expected)
+    TenantSample {
+        files: [("roles.csv", roles), ("pim.csv", pim), ("domains.csv", domains)],
+        expected,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -502,6 +609,7 @@ const STREAM_NAMES: u64 = 3;
 const STREAM_DUPLICATE: u64 = 4;
 const STREAM_ORPHAN: u64 = 5;
 const STREAM_SHUFFLE: u64 = 6;
+const STREAM_TENANT: u64 = 7;
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {
     while b != 0 {
@@ -644,6 +752,9 @@ enum Kind {
     BadGuid(u64),
     NonRoutableUpn,
     ScriptInName,
+    UpnWithSpace,
+    SharedAlias(u64),
+    UnverifiedUpn,
 }
 
 /// Makes the kind of the `k`-th account of a range (`k` numbers duplicate pairs and bad rows).
@@ -663,7 +774,7 @@ struct Plan {
 impl Plan {
     fn new(spec: &SampleSpec) -> Plan {
         let a = spec.anomalies.fit(spec.users);
-        let kinds: [(u64, KindOf); 16] = [
+        let kinds: [(u64, KindOf); 20] = [
             (a.okta_id, |_| Kind::OktaId),
             (a.upn_as_anchor, |_| Kind::UpnAsAnchor),
             (a.big_endian, |_| Kind::BigEndian),
@@ -679,6 +790,10 @@ impl Plan {
             (a.bad_guid_rows, Kind::BadGuid),
             (a.non_routable_upn, |_| Kind::NonRoutableUpn),
             (a.script_in_name, |_| Kind::ScriptInName),
+            (a.upn_with_space, |_| Kind::UpnWithSpace),
+            (a.shared_alias_pairs, Kind::SharedAlias),
+            (a.shared_alias_pairs, Kind::SharedAlias),
+            (a.unverified_upn, |_| Kind::UnverifiedUpn),
             (0, |_| Kind::Clean),
         ];
         let mut ranges = Vec::new();
@@ -803,6 +918,8 @@ impl Plan {
         p.cloud_proxies_on = true;
         p.synced = true;
         p.anchor_kind = AnchorKind::Computed;
+        p.upn_with_space = false;
+        p.shared_alias = None;
 
         match kind {
             Kind::Clean => {}
@@ -874,6 +991,16 @@ impl Plan {
             Kind::ScriptInName => {
                 p.name.clear();
                 p.name.push_str("<script>alert(\"sample\")</script>");
+            }
+            Kind::UpnWithSpace => p.upn_with_space = true,
+            Kind::SharedAlias(k) => {
+                // A team mailbox's address left on both members' accounts.
+                p.mail_on = true;
+                p.shared_alias = Some(k);
+            }
+            Kind::UnverifiedUpn => {
+                p.upn_domain = "contoso-labs.com";
+                p.cloud_upn_domain = Some("contoso.onmicrosoft.com");
             }
         }
         p.ou = ou;
@@ -972,6 +1099,10 @@ struct Person {
     okta_id: String,
     synced: bool,
     anchor_kind: AnchorKind,
+    /// The AD UPN has a space where the local part has its `.`.
+    upn_with_space: bool,
+    /// The AD account also holds `smtp:team{k}@contoso.com`.
+    shared_alias: Option<u64>,
     // Derived by `finish`.
     upn: String,
     cloud_upn: String,
@@ -1023,6 +1154,10 @@ impl Person {
     }
 
     fn finish_onprem(&mut self, mail_domain: &str) {
+        if self.upn_with_space {
+            let spaced = self.local.replacen('.', " ", 1);
+            set(&mut self.upn, &[&spaced, "@", self.upn_domain]);
+        }
         self.mail.clear();
         self.proxies.clear();
         if self.mail_on {
@@ -1031,6 +1166,9 @@ impl Person {
                 &mut self.proxies,
                 &["SMTP:", &self.mail, ";smtp:", &self.local, "@contoso.mail.onmicrosoft.com"],
             );
+            if let Some(k) = self.shared_alias {
+                self.proxies.push_str(&format!(";smtp:team{k}@contoso.com"));
+            }
         }
         // RFC 4514 escaping, as AD shows distinguished names.
         let special = |b: u8| matches!(b, b',' | b'+' | b'"' | b'\\' | b'<' | b'>' | b';' | b'=');
