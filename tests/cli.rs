@@ -1135,10 +1135,20 @@ fn a_domains_file_names_unverified_suffixes_and_the_federated_fix() {
         "{script}"
     );
 
+    // Each of them gets the move in its own fix too, stated, not hedged.
+    let fixes = lossy(&context_run("text", &["--context".into(), domains.clone().into()]).stdout);
+    let definite = format!("federated by {name}, where Entra does not change an ImmutableID");
+    assert_eq!(fixes.matches(&definite).count(), 2, "{fixes}");
+    assert_eq!(fixes.matches("-UserPrincipalName '").count(), 4, "to and back: {fixes}");
+    assert!(!fixes.contains("(if its UPN is on a federated domain"), "{fixes}");
+    let hedged = lossy(&context_run("text", &[]).stdout);
+    assert!(hedged.contains("(if its UPN is on a federated domain") && !hedged.contains(&definite));
+
     let unverified = temp_file("unverified.csv", "Id,IsVerified\r\ncontoso.com,False\r\n");
     let text =
         context_run("text", &["--context".into(), unverified.clone().into(), "--all".into()]);
     let text = lossy(&text.stdout);
+    assert!(!text.contains("federated"), "not federated by that file: no move, no hedge");
     assert!(
         text.contains("the UPN suffix contoso.com is not a verified domain of the tenant"),
         "{text}"

@@ -4,6 +4,7 @@ mod blocked;
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::context::KnownDomains;
 use crate::engine::model::AnchorAttribute;
 use crate::engine::report::{AnchorRelation, Entry, MatchReport, SoftMatchKey, Verdict};
 use crate::engine::users::{CloudUser, OnPremUser};
@@ -122,15 +123,17 @@ pub fn fix(report: &MatchReport, entry: &Entry) -> Option<Fix> {
     match (&entry.verdict, p, c) {
         (Verdict::Mismatch { .. }, Some(p), Some(c)) => {
             let anchor = entry.anchor.as_deref()?;
-            Some(set_immutable_id(c, p, anchor))
+            Some(set_anchor_of(report.domains.as_ref(), c, p, anchor))
         }
-        (Verdict::SoftMatch { .. }, Some(p), Some(c)) => {
+        (Verdict::SoftMatch { .. }, Some(_), Some(c)) => {
             let anchor = entry.anchor.as_deref()?;
-            let mut fix = set_immutable_id(c, p, anchor);
-            fix.summary = "Optional: stamp the anchor now, so the join is a hard match even if \
-                           soft match is blocked."
-                .into();
-            Some(fix)
+            Some(set_immutable_id(
+                report.domains.as_ref(),
+                c,
+                anchor,
+                "Optional: stamp the anchor now, so the join is a hard match even if soft match \
+                 is blocked",
+            ))
         }
         (Verdict::HardMatchBlocked { .. } | Verdict::SoftMatchBlocked { .. }, _, _) => {
             blocked::fix(report, entry)
@@ -188,18 +191,98 @@ pub fn fix(report: &MatchReport, entry: &Entry) -> Option<Fix> {
     }
 }
 
-fn set_immutable_id(c: CloudUser<'_>, p: OnPremUser<'_>, anchor: &str) -> Fix {
-    Fix {
-        summary: format!(
-            "Set the cloud user's ImmutableID to the anchor Entra Connect will compute for {} \
-             (if its UPN is on a federated domain, move it to the onmicrosoft.com domain first).",
-            p.label()
+/// Where the cloud user's UPN is, as far as a fix that sets its ImmutableID cares: Entra does
+/// not change the ImmutableID of a user on a federated domain.
+enum UpnDomain {
+    /// No domains file: it cannot be told.
+    Unknown,
+    /// The domains file does not name it federated.
+    NotFederated,
+    /// Federated, by the domains file; `managed` is the UPN to move through, when the file
+    /// names the initial domain.
+    Federated { domain: String, file: String, managed: Option<String> },
+}
+
+impl UpnDomain {
+    fn of(domains: Option<&KnownDomains>, upn: &str) -> UpnDomain {
+        match domains {
+            None => UpnDomain::Unknown,
+            Some(d) if !d.is_federated(upn) => UpnDomain::NotFederated,
+            Some(d) => UpnDomain::Federated {
+                domain: upn.rsplit_once('@').map_or("", |(_, domain)| domain).to_string(),
+                file: d.file.clone(),
+                managed: d.managed_upn(upn),
+            },
+        }
+    }
+
+    /// The sentence a fix adds about the move, starting with a space; empty if none.
+    fn sentence(&self) -> String {
+        match self {
+            UpnDomain::Unknown | UpnDomain::NotFederated => String::new(),
+            UpnDomain::Federated { domain, file, managed: Some(managed) } => format!(
+                " Its UPN is on {domain}, federated by {file}, where Entra does not change an \
+                 ImmutableID: move the UPN to {managed} (a managed domain needs a password, set \
+                 at random here), set the ImmutableID, then move the UPN back."
+            ),
+            UpnDomain::Federated { domain, file, managed: None } => format!(
+                " Its UPN is on {domain}, federated by {file}, where Entra does not change an \
+                 ImmutableID: move the UPN to the tenant's initial onmicrosoft.com domain ({file} \
+                 does not say which), set the ImmutableID, then move the UPN back."
+            ),
+        }
+    }
+}
+
+/// Sets the cloud user's ImmutableID to `anchor`, through the initial domain when its UPN is on
+/// a federated one; `lead` is the fix's first sentence, without its full stop.
+fn set_immutable_id(
+    domains: Option<&KnownDomains>,
+    c: CloudUser<'_>,
+    anchor: &str,
+    lead: &str,
+) -> Fix {
+    let upn = c.upn();
+    let user_id = ps_quote(if upn.is_empty() { c.object_id() } else { upn });
+    let step = UpnDomain::of(domains, upn);
+    let powershell = match &step {
+        UpnDomain::Federated { managed: Some(managed), .. } => format!(
+            "$id = (Get-MgUser -UserId {user_id}).Id\n\
+             $bytes = [byte[]]::new(24); [Security.Cryptography.RandomNumberGenerator]::Create().GetBytes($bytes)\n\
+             Update-MgUser -UserId $id -UserPrincipalName {} -PasswordProfile @{{ Password = [Convert]::ToBase64String($bytes) + 'aA1!'; ForceChangePasswordNextSignIn = $false }}\n\
+             Update-MgUser -UserId $id -OnPremisesImmutableId {}\n\
+             Update-MgUser -UserId $id -UserPrincipalName {}",
+            ps_quote(managed),
+            ps_quote(anchor),
+            ps_quote(upn),
         ),
-        powershell: format!(
-            "Update-MgUser -UserId {} -OnPremisesImmutableId {}",
-            ps_quote(if c.upn().is_empty() { c.object_id() } else { c.upn() }),
-            ps_quote(anchor)
+        _ => format!("Update-MgUser -UserId {user_id} -OnPremisesImmutableId {}", ps_quote(anchor)),
+    };
+    Fix { summary: format!("{lead}.{}", step.sentence()), powershell }
+}
+
+/// The fix that sets the anchor of a user the cut-over would otherwise duplicate.
+fn set_anchor_of(
+    domains: Option<&KnownDomains>,
+    c: CloudUser<'_>,
+    p: OnPremUser<'_>,
+    anchor: &str,
+) -> Fix {
+    let lead = format!(
+        "Set the cloud user's ImmutableID to the anchor Entra Connect will compute for {}",
+        p.label()
+    );
+    match domains {
+        None => set_immutable_id(
+            domains,
+            c,
+            anchor,
+            &format!(
+                "{lead} (if its UPN is on a federated domain, move it to the onmicrosoft.com \
+                 domain first)"
+            ),
         ),
+        Some(_) => set_immutable_id(domains, c, anchor, &lead),
     }
 }
 

@@ -28,7 +28,7 @@ pub fn app() -> Html {
     let mapping_open = use_state(|| false);
 
     // One worker for the page's life (restarted on cancel). Its answers become actions; the
-    // Blobs it sends (downloads, the sample pair) are handled here, outside the reducer.
+    // Blobs it sends (downloads, the sample files) are handled here, outside the reducer.
     let bridge = {
         let dispatch = state.dispatcher();
         use_memo((), move |_| {
@@ -48,19 +48,15 @@ pub fn app() -> Html {
                             }
                         }
                         FromWorker::Sample { names, sizes } => {
-                            if let [a, b] = blobs.as_slice() {
-                                dispatch.dispatch(Action::Sample([
-                                    LoadedFile {
-                                        name: names[0].clone(),
-                                        size: sizes[0],
-                                        blob: a.clone(),
-                                    },
-                                    LoadedFile {
-                                        name: names[1].clone(),
-                                        size: sizes[1],
-                                        blob: b.clone(),
-                                    },
-                                ]));
+                            let mut files =
+                                names.iter().zip(sizes).zip(&blobs).map(|((name, &size), blob)| {
+                                    LoadedFile { name: name.clone(), size, blob: blob.clone() }
+                                });
+                            if let (Some(onprem), Some(cloud)) = (files.next(), files.next()) {
+                                dispatch.dispatch(Action::Sample {
+                                    pair: [onprem, cloud],
+                                    context: files.collect(),
+                                });
                             }
                         }
                         FromWorker::Ready => {

@@ -74,7 +74,8 @@ pub enum ToWorker {
     },
     /// Build a download (answered with a Blob in slot 1).
     Download(DownloadKind),
-    /// Generate the showcase sample pair (answered with two Blobs).
+    /// Generate the showcase sample: the pair and its tenant context files (answered with their
+    /// Blobs).
     Sample,
 }
 
@@ -168,12 +169,13 @@ pub enum FromWorker {
     Detail(Box<Detail>),
     /// A download's Blob is in slot 1.
     Download(DownloadKind),
-    /// The sample pair's Blobs are in slots 1 and 2.
+    /// The sample's Blobs, in the order of `names`: the pair (on-prem, cloud), then its tenant
+    /// context files.
     Sample {
-        /// File names: on-prem, cloud.
-        names: [String; 2],
+        /// File names.
+        names: Vec<String>,
         /// Sizes in bytes.
-        sizes: [u64; 2],
+        sizes: Vec<u64>,
     },
     /// The worker panicked; it must be replaced.
     Panic(String),

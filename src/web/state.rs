@@ -208,8 +208,13 @@ pub enum Action {
     Want(u32),
     /// Open (or close) an entry's detail panel.
     Open(Option<u32>),
-    /// The sample pair was generated: load it and run.
-    Sample([LoadedFile; 2]),
+    /// The sample was generated: load it in place of what was loaded, and run.
+    Sample {
+        /// On-prem, cloud.
+        pair: [LoadedFile; 2],
+        /// The tenant context files.
+        context: Vec<LoadedFile>,
+    },
     /// A message from the worker.
     Worker(FromWorker),
     /// Show an error from the page itself (a file that cannot be read…).
@@ -310,9 +315,9 @@ impl Reducible for State {
                     s.detail = None;
                 }
             }
-            Action::Sample(slots) => {
-                let [onprem, cloud] = slots;
+            Action::Sample { pair: [onprem, cloud], context } => {
                 s.slots = [Some(onprem), Some(cloud)];
+                s.context = context;
                 s.headers = Default::default();
                 s.options.onprem_columns.clear();
                 s.options.cloud_columns.clear();

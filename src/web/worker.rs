@@ -30,7 +30,7 @@ use crate::engine::output::{
 };
 use crate::engine::read::{Finished, Next, Progress, RowCount, RowSink, Table, TableReader};
 use crate::engine::report::Notice;
-use crate::engine::sample::{generate, SampleSpec};
+use crate::engine::sample::{generate, generate_tenant, SampleSpec};
 use crate::engine::users::{CloudBuilder, ColumnBuffers, OnPremBuilder};
 use crate::engine::view::{window, Query, SortKey, ViewIndex};
 
@@ -231,10 +231,17 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
             None => post(&FromWorker::Download(kind), &[]),
         }),
         ToWorker::Sample => {
-            let (onprem, cloud, _expected) = generate(&SampleSpec::showcase());
-            let names = ["sample-onprem.csv".to_string(), "sample-cloud.csv".to_string()];
-            let sizes = [onprem.len() as u64, cloud.len() as u64];
-            let blobs = [blob(&onprem, "text/csv"), blob(&cloud, "text/csv")];
+            let spec = SampleSpec::showcase();
+            let (onprem, cloud, _expected) = generate(&spec);
+            let tenant = generate_tenant(&spec);
+            let files =
+                [("onprem.csv", onprem), ("cloud.csv", cloud)].into_iter().chain(tenant.files);
+            let (mut names, mut sizes, mut blobs) = (Vec::new(), Vec::new(), Vec::new());
+            for (name, bytes) in files {
+                names.push(format!("sample-{name}"));
+                sizes.push(bytes.len() as u64);
+                blobs.push(blob(&bytes, "text/csv"));
+            }
             post(&FromWorker::Sample { names, sizes }, &blobs);
         }
     }

@@ -266,22 +266,56 @@ test("pasted text works like files", { timeout: 60_000 }, async () => {
   await page.close();
 });
 
-test("sample data: generated in the browser, every category, the generator's counts", { timeout: 60_000 }, async () => {
+test("sample data: generated in the browser with its tenant files, every category, the generator's counts", { timeout: 90_000 }, async () => {
   const { page, seen } = await app.open();
   await page.getByRole("button", { name: "Try with sample data" }).click();
   await waitForReport(page, seen);
-  // `anchor-audit generate` (the same SampleSpec::showcase) says the report must show these.
+  // The tenant's roles, PIM and domains files come with the pair, in the context zone.
+  const context = await page.locator("[data-context-files] li").allTextContents();
+  assert.equal(context.length, 3);
+  for (const [i, name] of ["sample-roles.csv", "sample-pim.csv", "sample-domains.csv"].entries()) assert.match(context[i], new RegExp(name.replace(".", "\\.")));
+  // `anchor-audit generate` (the same SampleSpec::showcase) says the report must show these with
+  // --context roles.csv pim.csv domains.csv.
   const c = await counts(page);
   assert.deepEqual(c, {
     "mismatch": 13,
+    "hard-match-blocked": 3,
+    "soft-match-blocked": 2,
     "duplicate-anchor": 3,
     "partner-unreadable": 0,
     "cloud-orphan": 3,
     "on-prem-only": 3,
-    "soft-match": 4,
-    "hard-match": 176,
+    "soft-match": 2,
+    "hard-match": 173,
     "cloud-only": 2,
   });
+  const notes = await page.locator("body").textContent();
+  assert.match(notes, /tenant context sample-pim\.csv: PIM role eligibilities, 1 row = 1 used \+ 0 unreadable/i);
+  assert.match(notes, /13 mismatched cloud users have UPNs on federated domains \(contoso\.com, by sample-domains\.csv\)/);
+  // The lab suffix is in the domains file, unverified: both of its users are told so.
+  await page.locator("#search").fill("contoso-labs.com");
+  await page.waitForFunction(() => document.querySelector("[data-row-total]")?.textContent.trim().startsWith("2 shown"), null, { timeout: TIMEOUT });
+  await page.locator(".grid-row.body", { hasText: "contoso-labs.com" }).first().click();
+  const lab = page.locator("[data-detail]");
+  await lab.waitFor({ timeout: TIMEOUT });
+  assert.match(await lab.textContent(), /the UPN suffix contoso-labs\.com is not a verified domain of the tenant/);
+  await page.keyboard.press("Escape");
+  await lab.waitFor({ state: "detached", timeout: TIMEOUT });
+  // The PIM-eligible user's hard match is blocked, with that cause in the detail.
+  await page.locator("#search").fill("soren.muller");
+  await page.waitForFunction(() => document.querySelector("[data-row-total]")?.textContent.trim().startsWith("1 shown"), null, { timeout: TIMEOUT });
+  const eligible = page.locator(".grid-row.body", { hasText: "soren.muller@contoso.com" }).first();
+  assert.equal(await eligible.locator("[data-category]").first().getAttribute("data-category"), "hard-match-blocked");
+  await eligible.click();
+  const detail = page.locator("[data-detail]");
+  await detail.waitFor({ timeout: TIMEOUT });
+  const why = await detail.textContent();
+  assert.match(why, /eligible \(PIM\) for a privileged Entra role \(Privileged Role Administrator\)/);
+  assert.match(why, /InvalidHardMatch \(103\)/);
+  await page.screenshot({ path: path.join(ARTIFACTS, "app-sample-pim-detail.png") });
+  await page.keyboard.press("Escape");
+  await page.locator("#search").fill("");
+  await page.waitForFunction(() => !document.querySelector("[data-row-total]")?.textContent.trim().startsWith("1 shown"), null, { timeout: TIMEOUT });
   assert.match(await page.locator("[data-accounting='on-prem']").textContent(), /200 rows read = 198 in the report \+ 2 unreadable/);
   assert.match(await page.locator("[data-tag='custom-anchor']").textContent(), /^7 /);
   // The unreadable rows are listed with file and line.
@@ -305,7 +339,7 @@ test("sample data: generated in the browser, every category, the generator's cou
   assert.equal((await counts(page))["mismatch"], 17);
   await page.getByLabel("BlockSoftMatchEnabled").uncheck();
   await page.getByLabel("objectGUID only").check();
-  await page.waitForFunction(() => document.querySelector("[data-counts] tr[data-category='hard-match'] [data-count]")?.textContent === "179");
+  await page.waitForFunction(() => document.querySelector("[data-counts] tr[data-category='hard-match'] [data-count]")?.textContent === "176");
   assert.equal((await counts(page))["mismatch"], 11);
   // A string anchor column, picked from the on-prem file's headers.
   await page.getByLabel("A string attribute").check();

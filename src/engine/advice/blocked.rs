@@ -1,7 +1,7 @@
 //! What a blocked join means and how to lift the block: the 2026 hard-match hardening (roles,
 //! `onPremisesObjectIdentifier`), the tenant's takeover switch, and soft match to an admin.
 
-use super::{ps_quote, set_immutable_id, Fix};
+use super::{ps_quote, set_anchor_of, Fix};
 use crate::engine::report::{held_roles, BlockCause, Entry, Finding, HeldRole, MatchReport};
 use crate::engine::report::{SoftMatchKey, Verdict};
 use crate::engine::users::CloudUser;
@@ -119,7 +119,7 @@ pub(super) fn fix(report: &MatchReport, entry: &Entry) -> Option<Fix> {
             // A hard match is not refused for a role that is not privileged: stamping the
             // anchor turns the refused soft match into one.
             let p = report.onprem_of(entry)?;
-            let mut fix = set_immutable_id(c, p, entry.anchor.as_deref()?);
+            let mut fix = set_anchor_of(report.domains.as_ref(), c, p, entry.anchor.as_deref()?);
             fix.summary = format!(
                 "Stamp the anchor on the cloud user, so the sync hard-matches it (a hard match is \
                  not refused for roles that are not privileged). {}",
