@@ -1465,3 +1465,86 @@ fn generate_writes_the_tenant_files_and_the_report_says_what_it_printed() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+// ---------------------------------------------------------------------------------------------
+// The run record: build, time, inputs and settings in every output
+// ---------------------------------------------------------------------------------------------
+
+/// SHA-256 of a file, lowercase hex, computed here independently of the report.
+fn sha256_of(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(std::fs::read(path).expect("the fixture is read")))
+}
+
+/// Whether `text` is an RFC 3339 UTC time to the second, as `2026-12-05T16:18:57Z`.
+fn is_utc_second(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 20
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            4 | 7 => c == b'-',
+            10 => c == b'T',
+            13 | 16 => c == b':',
+            19 => c == b'Z',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+#[test]
+fn every_output_records_the_build_the_time_each_input_s_sha_256_and_the_settings() {
+    let (onprem, cloud) = (fixture("onprem-ps7.csv"), fixture("cloud-mguser.csv"));
+    let features = temp_file(
+        "record-features.csv",
+        "BlockSoftMatchEnabled,BlockCloudObjectTakeoverThroughHardMatchEnabled\r\nTrue,False\r\n",
+    );
+    let context: Vec<std::ffi::OsString> = vec!["--context".into(), features.clone().into()];
+    let digests = [sha256_of(&onprem), sha256_of(&cloud), sha256_of(&features)];
+
+    // Text: the head names the build and time, then each input with its digest.
+    let text = lossy(&context_run("text", &context).stdout);
+    let head: Vec<&str> = text.lines().take(6).collect();
+    let tool = head[0].strip_prefix("Anchor Audit ").expect("the build comes first");
+    let (build, at) = tool.split_once(", report made ").expect("and the time");
+    assert!(build.starts_with(env!("CARGO_PKG_VERSION")) && build.contains("(commit "), "{build}");
+    assert!(is_utc_second(at), "{at}");
+    for (line, digest) in head[1..4].iter().zip(&digests) {
+        assert!(line.ends_with(&format!("SHA-256 {digest})")), "{line}");
+    }
+    assert!(head[3].starts_with("context: ") && head[3].contains("sync features"), "{}", head[3]);
+    assert_eq!(
+        head[5],
+        format!(
+            "tenant:  BlockSoftMatchEnabled on, BlockCloudObjectTakeoverThroughHardMatchEnabled off \
+             (from the tenant's file {})",
+            features.file_name().unwrap().to_string_lossy()
+        )
+    );
+
+    // JSON (version 2): the same, as fields.
+    let json: Value = serde_json::from_slice(&context_run("json", &context).stdout).unwrap();
+    assert_eq!(json["version"], 2);
+    let record = &json["run"];
+    assert_eq!(record["toolVersion"], env!("CARGO_PKG_VERSION"));
+    assert!(is_utc_second(record["madeAt"].as_str().unwrap()), "{record}");
+    assert_eq!(json["files"]["onprem"]["sha256"], digests[0].as_str());
+    assert_eq!(json["files"]["cloud"]["sha256"], digests[1].as_str());
+    assert_eq!(record["context"][0]["sha256"], digests[2].as_str());
+    assert_eq!(record["blockSoftMatch"], true);
+    assert_eq!(record["blockCloudTakeover"], false);
+
+    // The fix script's header carries the record as comments.
+    let script = lossy(&context_run("script", &context).stdout);
+    let header = &script[..script.find("#>").expect("a comment block")];
+    assert!(digests.iter().all(|d| header.contains(d.as_str())), "{header}");
+    assert!(header.contains("counts:  ") && header.contains(", report made "), "{header}");
+
+    // A CSV report stays a plain table; its record is written beside it.
+    let out = std::env::temp_dir().join(format!("anchor-audit-{}-record.csv", std::process::id()));
+    let mut args = context.clone();
+    args.extend(["-o".into(), out.clone().into()]);
+    context_run("csv", &args);
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(csv.trim_start_matches('\u{feff}').starts_with("Category,"), "{}", &csv[..40]);
+    let sidecar = std::fs::read_to_string(format!("{}.record.txt", out.display())).unwrap();
+    assert!(digests.iter().all(|d| sidecar.contains(d.as_str())), "{sidecar}");
+    assert!(sidecar.lines().any(|l| l.starts_with("rows:    on-prem file ")), "{sidecar}");
+}

@@ -18,6 +18,7 @@ mod cli {
     use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
     use std::path::{Path, PathBuf};
     use std::process::ExitCode;
+    use std::time::{SystemTime, UNIX_EPOCH};
 
     use anchor_audit::engine::audit::{
         read_cloud, read_onprem, read_source, Audit, AuditOptions, CloudReader, Run, RunEvent,
@@ -29,7 +30,7 @@ mod cli {
     use anchor_audit::engine::join::MatchOptions;
     use anchor_audit::engine::model::AnchorAttribute;
     use anchor_audit::engine::output::{
-        fix_script, headline, write_csv, write_json, write_text, write_unreadable_csv,
+        fix_script, headline, record_lines, write_csv, write_json, write_text, write_unreadable_csv,
     };
     use anchor_audit::engine::read::{ChunkSink, Field, Progress, RowCount};
     use anchor_audit::engine::report::Category;
@@ -191,6 +192,9 @@ mod cli {
         let mut result = audit_in_parallel(onprem, cloud, &options).map_err(|e| e.to_string())?;
         // The context files' notes first: they say what the rest of the report rests on.
         result.report.notices.splice(0..0, context.notices());
+        result.record.context = context.inputs.clone();
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
+        result.record.stamp(i64::try_from(now).unwrap_or(i64::MAX));
 
         match &args.output {
             Some(path) => {
@@ -200,6 +204,16 @@ mod cli {
                 write_report(&args, &result, &mut out)
                     .and_then(|()| out.flush())
                     .map_err(|e| e.to_string())?;
+                if matches!(args.format, Format::Csv) {
+                    // A CSV report is a table for Excel: its run record goes beside it.
+                    let mut record = path.clone().into_os_string();
+                    record.push(".record.txt");
+                    let text: String =
+                        record_lines(&result).iter().map(|l| l.clone() + "\n").collect();
+                    std::fs::write(&record, text).map_err(|e| {
+                        format!("cannot write {}: {e}", Path::new(&record).display())
+                    })?;
+                }
                 eprintln!("{}", headline(&result).text);
             }
             None => {

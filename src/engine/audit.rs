@@ -34,6 +34,7 @@ use crate::engine::read::{
     RowCount, RowSink, Table, Warning, AD_EXPORT,
 };
 use crate::engine::report::{Category, Counts, MatchReport, Notice, Severity, Verdict};
+use crate::engine::run_record::RunRecord;
 use crate::engine::users::{CloudBuilder, CloudUsers, OnPremBuilder, OnPremUsers};
 
 mod run;
@@ -151,6 +152,9 @@ pub struct Audit {
     pub unreadable: Vec<Reject>,
     /// On-prem, then cloud.
     pub accounting: [Accounting; 2],
+    /// The build, the time, the tenant context files and the switches: what the outputs
+    /// record of the run. The caller stamps the time and adds the context files.
+    pub record: RunRecord,
 }
 
 /// A stage of the run, for progress reports.
@@ -373,6 +377,7 @@ fn finish(
         counts,
         unreadable,
         accounting: [accounting[0], accounting[1]],
+        record: RunRecord::new(&options.matching),
     })
 }
 

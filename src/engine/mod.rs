@@ -17,6 +17,7 @@ pub mod model;
 pub mod output;
 pub mod read;
 pub mod report;
+pub mod run_record;
 pub mod sample;
 pub mod str_like;
 pub mod users;

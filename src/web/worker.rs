@@ -30,6 +30,7 @@ use crate::engine::output::{
 };
 use crate::engine::read::{Finished, Next, Progress, RowCount, RowSink, Table, TableReader};
 use crate::engine::report::Notice;
+use crate::engine::run_record::InputFile;
 use crate::engine::sample::{generate, generate_tenant, SampleSpec};
 use crate::engine::users::{CloudBuilder, ColumnBuffers, OnPremBuilder};
 use crate::engine::view::{window, Query, SortKey, ViewIndex};
@@ -46,6 +47,8 @@ struct Kept {
     pending: Option<Pending>,
     /// What the run's tenant context files say, put first in its report's notes.
     context_notices: Vec<Notice>,
+    /// The run's tenant context files, for its run record.
+    context_inputs: Vec<InputFile>,
 }
 
 /// A run between its messages: the files stream in, so the reader's cloud users (or word that
@@ -167,7 +170,11 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
             let tenant = read_context(&context, &blobs[2..])
                 .and_then(|tenant| tenant.apply(&mut options.matching).map(|()| tenant));
             match tenant {
-                Ok(tenant) => KEPT.with(|k| k.borrow_mut().context_notices = tenant.notices()),
+                Ok(tenant) => KEPT.with(|k| {
+                    let mut kept = k.borrow_mut();
+                    kept.context_notices = tenant.notices();
+                    kept.context_inputs = tenant.inputs;
+                }),
                 Err(error) => return failed(run, error, blobs),
             }
             // The run's steps, awaiting each file's chunks; the reader (if any) reads the cloud
@@ -386,8 +393,16 @@ fn finished(run: u32, result: Result<Audit, Error>, blobs: &[Blob]) {
     match result {
         Ok(mut audit) => {
             // The context files' notes first: they say what the rest of the report rests on.
-            let context = KEPT.with(|k| std::mem::take(&mut k.borrow_mut().context_notices));
-            audit.report.notices.splice(0..0, context);
+            let (notices, inputs) = KEPT.with(|k| {
+                let mut kept = k.borrow_mut();
+                (
+                    std::mem::take(&mut kept.context_notices),
+                    std::mem::take(&mut kept.context_inputs),
+                )
+            });
+            audit.report.notices.splice(0..0, notices);
+            audit.record.context = inputs;
+            audit.record.stamp(js_sys::Date::now() as i64);
             let overview = overview(&audit);
             KEPT.with(|k| k.borrow_mut().audit = Some(audit));
             post(&FromWorker::Done { run, overview: Box::new(overview) }, &[]);

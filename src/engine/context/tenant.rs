@@ -5,12 +5,15 @@ use super::{ContextFile, SyncFeatures};
 use crate::engine::error::{Error, ErrorKind};
 use crate::engine::join::MatchOptions;
 use crate::engine::report::{Notice, Severity};
+use crate::engine::run_record::InputFile;
 
 /// The tenant context files given for a run, each read, at most one of a kind.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TenantContext {
     /// Each file's name and what was read of it, in the order given.
     pub files: Vec<(String, ContextFile)>,
+    /// Each file's name, kind, size and SHA-256, for the run record.
+    pub inputs: Vec<InputFile>,
 }
 
 /// How many of a file's unreadable records the report lists by line (the rest are counted).
@@ -31,6 +34,13 @@ impl TenantContext {
                 );
                 return Err(ErrorKind::Usage { message }.into());
             }
+            let kind = match &file {
+                ContextFile::Features(features) => {
+                    format!("{} ({})", file.kind(), switches(features))
+                }
+                _ => file.kind().to_string(),
+            };
+            context.inputs.push(InputFile::of(name, &kind, bytes));
             context.files.push((name.to_string(), file));
         }
         Ok(context)
@@ -56,16 +66,11 @@ impl TenantContext {
     /// unreadable record with where and why.
     pub fn notices(&self) -> Vec<Notice> {
         let mut notices = Vec::new();
-        for (name, file) in &self.files {
+        for ((name, file), input) in self.files.iter().zip(&self.inputs) {
             let rejects = file.rejects();
             let used = file.used();
             let records = used + rejects.len();
-            let what = match file {
-                ContextFile::Features(features) => {
-                    format!("{} ({})", file.kind(), switches(features))
-                }
-                _ => file.kind().to_string(),
-            };
+            let what = &input.kind;
             let rows = if records == 1 { "row" } else { "rows" };
             notices.push(Notice {
                 severity: if rejects.is_empty() { Severity::Info } else { Severity::Problem },

@@ -11,13 +11,20 @@ use crate::engine::concurrent::both;
 use crate::engine::output::{entry_view, headline, EntryView, Headline};
 use crate::engine::read::Reject;
 use crate::engine::report::{Category, MatchReport, Notice};
+use crate::engine::run_record::RunRecord;
+
+/// The JSON document's shape version. 2 added `run` (the run record) and each file's
+/// `sha256`.
+pub const JSON_VERSION: u32 = 2;
 
 /// The JSON document. Field names are camelCase; `version` changes when the shape does.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JsonReport<'a> {
-    /// The shape's version: 1.
+    /// The shape's version: [`JSON_VERSION`].
     pub version: u32,
+    /// The build, the time, the tenant context files and the switches.
+    pub run: &'a RunRecord,
     /// Safe or not, in a sentence.
     pub headline: Headline,
     /// The two files.
@@ -57,6 +64,8 @@ pub struct FileView {
     pub encoding: String,
     /// Size in bytes.
     pub bytes: u64,
+    /// SHA-256 of its bytes, lowercase hex.
+    pub sha256: String,
     /// File-level warnings.
     pub warnings: Vec<String>,
 }
@@ -105,6 +114,7 @@ pub fn write_json<W: io::Write>(audit: &Audit, mut out: W) -> io::Result<()> {
     // so where the mark stands is known from the ends alone, whatever the values hold.
     let before = DocumentHead {
         version: head.version,
+        run: &audit.record,
         headline: head.headline,
         files: head.files,
         anchor_attribute: head.anchor_attribute,
@@ -187,6 +197,7 @@ fn format_entries(report: &MatchReport, entries: Range<usize>) -> io::Result<Vec
 #[serde(rename_all = "camelCase")]
 struct DocumentHead<'a> {
     version: u32,
+    run: &'a RunRecord,
     headline: Headline,
     files: Files,
     anchor_attribute: String,
@@ -248,10 +259,11 @@ impl Head {
             source: f.info.detection.kind.describe().to_string(),
             encoding: f.info.encoding.label().to_string(),
             bytes: f.info.bytes,
+            sha256: f.info.sha256.clone(),
             warnings: f.warnings.iter().map(|w| w.message.clone()).collect(),
         };
         Head {
-            version: 1,
+            version: JSON_VERSION,
             headline: headline(audit),
             files: Files { onprem: file(&audit.onprem), cloud: file(&audit.cloud) },
             anchor_attribute: audit.report.anchor_attribute.describe(),
@@ -271,6 +283,7 @@ pub fn to_json(audit: &Audit) -> JsonReport<'_> {
     let head = Head::of(audit);
     JsonReport {
         version: head.version,
+        run: &audit.record,
         headline: head.headline,
         files: head.files,
         anchor_attribute: head.anchor_attribute,

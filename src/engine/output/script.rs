@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use crate::engine::advice::ps_quote;
 use crate::engine::audit::Audit;
-use crate::engine::output::{entry_view, group_digits};
+use crate::engine::output::{entry_view, group_digits, record_lines};
 use crate::engine::report::{BlockCause, Category, Entry, MatchReport, Verdict};
 
 /// The Graph scope for user writes.
@@ -87,10 +87,8 @@ pub fn fix_script(audit: &Audit) -> String {
     let _ = write!(
         s,
         "<#\n\
-         \x20 Anchor Audit fix script\n\
-         \x20 on-prem export: {onprem}\n\
-         \x20 cloud export:   {cloud}\n\
-         \x20 anchor:         {anchor}\n\
+         \x20 Anchor Audit fix script, made from this run:\n\
+         {record}\
          \n\
          \x20 What it does:\n\
          \x20 - sets onPremisesImmutableId on {sets} cloud user(s) to the anchor Entra Connect will\n\
@@ -120,9 +118,10 @@ pub fn fix_script(audit: &Audit) -> String {
          [CmdletBinding(SupportsShouldProcess)]\n\
          param()\n\
          $ErrorActionPreference = 'Stop'\n",
-        onprem = comment_safe(&audit.onprem.info.name),
-        cloud = comment_safe(&audit.cloud.info.name),
-        anchor = report.anchor_attribute.describe(),
+        record = record_lines(audit)
+            .iter()
+            .map(|line| format!("    {}\n", comment_safe(line)))
+            .collect::<String>(),
         sets = group_digits(sets as u64),
         clears = group_digits(clears as u64),
         federated = federated_lines(report, moves),

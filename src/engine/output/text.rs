@@ -4,16 +4,22 @@
 use std::io;
 
 use crate::engine::audit::{Audit, FileSummary};
+use crate::engine::output::record::{context_line, export_line, settings_lines, tool_line};
 use crate::engine::output::{entry_view, group_digits, headline, is_notable, shown_counts};
 use crate::engine::report::{Category, Severity};
 
 /// Writes the text report. With `all`, clean hard matches and cloud-only users are listed too.
 pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Result<()> {
     let report = &audit.report;
-    writeln!(out, "Anchor Audit")?;
-    file_line(&mut out, "on-prem", &audit.onprem)?;
-    file_line(&mut out, "cloud  ", &audit.cloud)?;
-    writeln!(out, "anchor:  {}", report.anchor_attribute.describe())?;
+    writeln!(out, "{}", tool_line(&audit.record))?;
+    file_lines(&mut out, "on-prem", &audit.onprem)?;
+    file_lines(&mut out, "cloud  ", &audit.cloud)?;
+    for file in &audit.record.context {
+        writeln!(out, "{}", context_line(file))?;
+    }
+    for line in settings_lines(audit) {
+        writeln!(out, "{line}")?;
+    }
     writeln!(out)?;
     writeln!(out, "{}", headline(audit).text)?;
     writeln!(out)?;
@@ -108,15 +114,8 @@ fn label<'a>(upn: &'a str, sam: &'a str) -> &'a str {
     }
 }
 
-fn file_line<W: io::Write>(out: &mut W, side: &str, file: &FileSummary) -> io::Result<()> {
-    writeln!(
-        out,
-        "{side}: {} ({}, {}, {} bytes)",
-        file.info.name,
-        file.info.detection.kind.describe(),
-        file.info.encoding.label(),
-        group_digits(file.info.bytes)
-    )?;
+fn file_lines<W: io::Write>(out: &mut W, side: &str, file: &FileSummary) -> io::Result<()> {
+    writeln!(out, "{}", export_line(side, file))?;
     for warning in &file.warnings {
         writeln!(out, "  warning: {}", warning.message)?;
     }

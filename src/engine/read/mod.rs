@@ -32,6 +32,7 @@ mod sink;
 mod table;
 mod warning;
 
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -325,6 +326,7 @@ fn table_of<S: RowSink>(
 ) -> Result<Table<S>, Error> {
     let StreamedText {
         bytes: size,
+        sha256,
         encoding,
         mut warnings,
         format,
@@ -388,6 +390,7 @@ fn table_of<S: RowSink>(
     let info = FileInfo {
         name: options.file_name.clone(),
         bytes: size,
+        sha256,
         encoding,
         format,
         type_line,
@@ -399,6 +402,7 @@ fn table_of<S: RowSink>(
 /// What [`TextStream`] read: the file's text, decoded and parsed.
 struct StreamedText<S> {
     bytes: u64,
+    sha256: String,
     encoding: TextEncoding,
     warnings: Vec<Warning>,
     format: FileFormat,
@@ -419,6 +423,8 @@ struct TextStream<'p> {
     base: usize,
     /// Input bytes so far.
     bytes: u64,
+    /// SHA-256 of the input bytes so far, for the report's record of its inputs.
+    digest: Sha256,
     /// Whether the text has outgrown what `u32` offsets index; it is then only decoded.
     too_large: bool,
     /// Whether a character that is neither white space nor a byte-order mark was seen.
@@ -463,6 +469,7 @@ impl<'p> TextStream<'p> {
             text: String::new(),
             base: 0,
             bytes: 0,
+            digest: Sha256::new(),
             too_large: false,
             has_content: false,
             body: Body::Head(HeadScan::default()),
@@ -479,6 +486,7 @@ impl<'p> TextStream<'p> {
     /// Reads the next chunk of the file.
     fn feed<S: RowSink>(&mut self, bytes: &[u8], intake: &mut Intake<S>) -> Result<(), Stop> {
         let before = self.text.len();
+        self.digest.update(bytes);
         self.decoder.feed(bytes, &mut self.text)?;
         self.bytes += bytes.len() as u64;
         self.read(bytes.len(), before, false, intake)
@@ -525,6 +533,7 @@ impl<'p> TextStream<'p> {
         };
         Ok(StreamedText {
             bytes: self.bytes,
+            sha256: format!("{:x}", self.digest.finalize()),
             encoding,
             warnings,
             format,
