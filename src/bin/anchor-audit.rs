@@ -24,6 +24,7 @@ mod cli {
         read_cloud, read_onprem, read_source, Audit, AuditOptions, CloudReader, Run, RunEvent,
         RunStep, Source, Stage,
     };
+    use anchor_audit::engine::compare::{compare, EarlierReport};
     use anchor_audit::engine::context::TenantContext;
     use anchor_audit::engine::convert::{convert_lines, Conversion};
     use anchor_audit::engine::error::{Error, ErrorKind};
@@ -95,10 +96,15 @@ mod cli {
         /// Also write the unreadable rows of each file as CSV into this folder, to fix and reload.
         #[arg(long, value_name = "DIR")]
         unreadable_dir: Option<PathBuf>,
-        /// Tenant context files, recognised by their columns: the tenant's domains
-        /// (Get-MgDomain) and its sync features (Get-MgDirectoryOnPremiseSynchronization).
+        /// Tenant context files, recognised by their columns: role assignments and PIM
+        /// eligibilities, the tenant's domains (Get-MgDomain) and its sync features
+        /// (Get-MgDirectoryOnPremiseSynchronization).
         #[arg(long, value_name = "FILE", num_args = 1..)]
         context: Vec<PathBuf>,
+        /// An earlier run's JSON report: the report then says, per category, who was fixed,
+        /// who is new and who is unchanged since.
+        #[arg(long, value_name = "EARLIER.json")]
+        compare: Option<PathBuf>,
     }
 
     #[derive(clap::Args)]
@@ -193,6 +199,13 @@ mod cli {
         // The context files' notes first: they say what the rest of the report rests on.
         result.report.notices.splice(0..0, context.notices());
         result.record.context = context.inputs.clone();
+        if let Some(path) = &args.compare {
+            let bytes =
+                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let earlier =
+                EarlierReport::read(&display_name(path), &bytes).map_err(|e| e.to_string())?;
+            result.since = Some(compare(&earlier, &result.report).map_err(|e| e.to_string())?);
+        }
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
         result.record.stamp(i64::try_from(now).unwrap_or(i64::MAX));
 
@@ -240,13 +253,7 @@ mod cli {
             .map(|path| {
                 let bytes = std::fs::read(path)
                     .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                Ok((
-                    path.file_name().map_or_else(
-                        || path.display().to_string(),
-                        |n| n.to_string_lossy().into_owned(),
-                    ),
-                    bytes,
-                ))
+                Ok((display_name(path), bytes))
             })
             .collect::<Result<_, String>>()?;
         TenantContext::read(files.iter().map(|(n, b)| (n.as_str(), b.as_slice())))

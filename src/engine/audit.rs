@@ -26,6 +26,7 @@ use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::anchor::AnchorClass;
+use crate::engine::compare::RunDiff;
 use crate::engine::error::{Error, ErrorKind, Side};
 use crate::engine::join::{classify_cloud_anchors, match_classified, MatchOptions};
 use crate::engine::model::AnchorAttribute;
@@ -155,6 +156,8 @@ pub struct Audit {
     /// The build, the time, the tenant context files and the switches: what the outputs
     /// record of the run. The caller stamps the time and adds the context files.
     pub record: RunRecord,
+    /// This run beside an earlier one, when the caller gave one to compare with.
+    pub since: Option<RunDiff>,
 }
 
 /// A stage of the run, for progress reports.
@@ -378,6 +381,7 @@ fn finish(
         unreadable,
         accounting: [accounting[0], accounting[1]],
         record: RunRecord::new(&options.matching),
+        since: None,
     })
 }
 

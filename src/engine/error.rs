@@ -170,6 +170,12 @@ pub enum ErrorKind {
         /// What it looks like instead.
         looks_like: String,
     },
+    /// An earlier report given to compare with cannot be: not a report of ours, of a newer
+    /// version, or of other exports.
+    EarlierReport {
+        /// What was found, and what was expected.
+        problem: String,
+    },
     /// The caller's progress callback asked to stop.
     Cancelled,
 }
@@ -241,6 +247,9 @@ impl fmt::Display for ErrorKind {
                     write!(f, "\n- {kind}: {}", kind.command())?;
                 }
                 Ok(())
+            }
+            ErrorKind::EarlierReport { problem } => {
+                write!(f, "cannot compare with this earlier report: {problem}")
             }
             ErrorKind::Cancelled => f.write_str("reading was cancelled"),
         }

@@ -82,6 +82,10 @@ fn advice(kind: &ErrorKind) -> (&'static str, &'static str) {
             "Not a tenant context file",
             "Export one of the kinds listed above with its PowerShell, or leave this file out.",
         ),
+        ErrorKind::EarlierReport { .. } => (
+            "This earlier report cannot be compared with",
+            "Choose the JSON report an earlier run of these exports wrote (\u{201c}Report (JSON)\u{201d}).",
+        ),
         ErrorKind::Cancelled => ("Cancelled", "The run was stopped. Change the files or options, or run again."),
     }
 }

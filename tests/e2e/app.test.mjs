@@ -475,7 +475,14 @@ async function until(check, what) {
 /** The JSON report as downloaded: the whole result, to compare two runs byte for byte. */
 async function jsonReport(page) {
   const [download] = await Promise.all([page.waitForEvent("download"), page.locator("[data-download='anchor-audit-report.json']").click()]);
-  return fs.readFile(await download.path(), "utf8");
+  return unstamped(await fs.readFile(await download.path(), "utf8"));
+}
+
+/** A JSON report without the time it was made (its one field that differs between two runs). */
+function unstamped(json) {
+  const stamp = /"madeAt": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"/;
+  assert.match(json, stamp, "the report records when it was made");
+  return json.replace(stamp, '"madeAt": null');
 }
 
 /** Which of a tab's workers have ended, from now on (those running already and new ones). */
@@ -571,9 +578,9 @@ function assertSameText(actual, expected, what) {
 /** The CLI's JSON report of the same files (it exits 1 when the cut-over is not safe). */
 function cliReport(onprem, cloud) {
   try {
-    return execFileSync("cargo", ["run", "-q", "--bin", "anchor-audit", "--", "report", "--format", "json", onprem, cloud], { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 30 });
+    return unstamped(execFileSync("cargo", ["run", "-q", "--bin", "anchor-audit", "--", "report", "--format", "json", onprem, cloud], { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 30 }));
   } catch (e) {
-    if (e.status === 1 && e.stdout) return e.stdout;
+    if (e.status === 1 && e.stdout) return unstamped(e.stdout);
     throw e;
   }
 }

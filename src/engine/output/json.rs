@@ -7,6 +7,7 @@ use serde::ser::Serializer;
 use serde::Serialize;
 
 use crate::engine::audit::{Accounting, Audit};
+use crate::engine::compare::RunDiff;
 use crate::engine::concurrent::both;
 use crate::engine::output::{entry_view, headline, EntryView, Headline};
 use crate::engine::read::Reject;
@@ -27,6 +28,9 @@ pub struct JsonReport<'a> {
     pub run: &'a RunRecord,
     /// Safe or not, in a sentence.
     pub headline: Headline,
+    /// This run beside an earlier one, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since_earlier: Option<&'a RunDiff>,
     /// The two files.
     pub files: Files,
     /// The anchor attribute assumed, e.g. "mS-DS-ConsistencyGuid, else objectGUID".
@@ -116,6 +120,7 @@ pub fn write_json<W: io::Write>(audit: &Audit, mut out: W) -> io::Result<()> {
         version: head.version,
         run: &audit.record,
         headline: head.headline,
+        since_earlier: audit.since.as_ref(),
         files: head.files,
         anchor_attribute: head.anchor_attribute,
         counts: head.counts,
@@ -199,6 +204,8 @@ struct DocumentHead<'a> {
     version: u32,
     run: &'a RunRecord,
     headline: Headline,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    since_earlier: Option<&'a RunDiff>,
     files: Files,
     anchor_attribute: String,
     counts: JsonCounts,
@@ -285,6 +292,7 @@ pub fn to_json(audit: &Audit) -> JsonReport<'_> {
         version: head.version,
         run: &audit.record,
         headline: head.headline,
+        since_earlier: audit.since.as_ref(),
         files: head.files,
         anchor_attribute: head.anchor_attribute,
         counts: head.counts,

@@ -9,7 +9,7 @@ mod script;
 mod text;
 
 pub use self::csv::{write_csv, write_unreadable_csv};
-pub use self::json::{to_json, write_json, JsonReport};
+pub use self::json::{to_json, write_json, JsonReport, JSON_VERSION};
 pub use self::record::record_lines;
 pub use self::script::fix_script;
 pub use self::text::write_text;

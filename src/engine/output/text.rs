@@ -4,6 +4,7 @@
 use std::io;
 
 use crate::engine::audit::{Audit, FileSummary};
+use crate::engine::compare::RunDiff;
 use crate::engine::output::record::{context_line, export_line, settings_lines, tool_line};
 use crate::engine::output::{entry_view, group_digits, headline, is_notable, shown_counts};
 use crate::engine::report::{Category, Severity};
@@ -22,6 +23,9 @@ pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Res
     }
     writeln!(out)?;
     writeln!(out, "{}", headline(audit).text)?;
+    if let Some(since) = &audit.since {
+        writeln!(out, "{}", since.summary())?;
+    }
     writeln!(out)?;
     let counts = &audit.counts;
     for (category, n) in shown_counts(counts) {
@@ -96,6 +100,9 @@ pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Res
             }
         }
     }
+    if let Some(since) = &audit.since {
+        write_since(&mut out, since)?;
+    }
     if !audit.unreadable.is_empty() {
         writeln!(out)?;
         writeln!(out, "== UNREADABLE ROWS ({}) ==", group_digits(audit.unreadable.len() as u64))?;
@@ -118,6 +125,42 @@ fn file_lines<W: io::Write>(out: &mut W, side: &str, file: &FileSummary) -> io::
     writeln!(out, "{}", export_line(side, file))?;
     for warning in &file.warnings {
         writeln!(out, "  warning: {}", warning.message)?;
+    }
+    Ok(())
+}
+
+/// Per category, who was fixed, who is new and who is unchanged since the earlier run.
+fn write_since<W: io::Write>(out: &mut W, since: &RunDiff) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "== SINCE {} ==", since.earlier.to_uppercase())?;
+    writeln!(out, "{}", since.summary())?;
+    for note in &since.notes {
+        writeln!(out, "note: {note}")?;
+    }
+    let category = |c: Option<Category>, none: &'static str| c.map_or(none, |c| c.label());
+    for diff in &since.categories {
+        writeln!(
+            out,
+            "{}: {} fixed, {} new, {} unchanged",
+            diff.category.label(),
+            group_digits(diff.fixed.len() as u64),
+            group_digits(diff.new.len() as u64),
+            group_digits(diff.unchanged.len() as u64)
+        )?;
+        for m in &diff.fixed {
+            writeln!(out, "  fixed: {} (now {})", m.user, category(m.now, "in neither export"))?;
+        }
+        for m in &diff.new {
+            writeln!(
+                out,
+                "  new:   {} (was {})",
+                m.user,
+                category(m.before, "not in the earlier run")
+            )?;
+        }
+        for m in &diff.unchanged {
+            writeln!(out, "  still: {}", m.user)?;
+        }
     }
     Ok(())
 }
