@@ -285,6 +285,7 @@ pub fn read_options(
         side: slot,
         columns: columns.clone(),
         max_bytes: options.max_bytes,
+        defer_digest: false,
     };
     (read_options, reading)
 }

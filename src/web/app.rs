@@ -79,17 +79,13 @@ pub fn app() -> Html {
         let state = state.clone();
         use_effect_with(state.run, move |run| {
             if *run > 0 {
-                if let [Some(a), Some(b)] = &state.slots {
-                    let context = &state.context;
+                if let [Some(onprem), Some(cloud)] = &state.slots {
                     bridge.run(
                         *run,
-                        [a.name.clone(), b.name.clone()],
                         state.options.clone(),
-                        [a.blob.clone(), b.blob.clone()],
-                        (
-                            context.iter().map(|f| f.name.clone()).collect(),
-                            context.iter().map(|f| f.blob.clone()).collect(),
-                        ),
+                        [onprem, cloud],
+                        &state.context,
+                        state.earlier.as_ref(),
                     );
                 }
             }

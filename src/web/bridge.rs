@@ -30,6 +30,7 @@ use web_sys::{Blob, BlobPropertyBag, MessageChannel, MessageEvent, Url, Worker};
 use yew::Callback;
 
 use super::protocol::{FromWorker, ToWorker};
+use super::state::LoadedFile;
 use crate::engine::audit::AuditOptions;
 
 /// Where the page's loader leaves the worker's code: `{ glue: string, module: WebAssembly.Module }`.
@@ -360,10 +361,10 @@ impl Bridge {
     pub fn run(
         self: &Rc<Self>,
         run: u32,
-        names: [String; 2],
         options: AuditOptions,
-        files: [Blob; 2],
-        context: (Vec<String>, Vec<Blob>),
+        exports: [&LoadedFile; 2],
+        context: &[LoadedFile],
+        earlier: Option<&LoadedFile>,
     ) {
         if self.busy.get() {
             self.restart();
@@ -375,9 +376,15 @@ impl Bridge {
             self.spawn(Role::Reader);
         }
         let channel = MessageChannel::new().ok().filter(|_| self.reader_usable.get());
-        let (context, context_blobs) = context;
-        let mut files: Vec<JsValue> =
-            files.iter().chain(&context_blobs).map(JsValue::from).collect();
+        let names = exports.map(|f| f.name.clone());
+        let mut files: Vec<JsValue> = exports
+            .into_iter()
+            .chain(context)
+            .chain(earlier)
+            .map(|f| JsValue::from(&f.blob))
+            .collect();
+        let context = context.iter().map(|f| f.name.clone()).collect();
+        let earlier = earlier.map(|f| f.name.clone());
         let parallel = channel.is_some();
         let mut transfer = None;
         if let Some(channel) = channel {
@@ -389,7 +396,7 @@ impl Bridge {
             files.push(theirs.clone().into());
             transfer = Some(Array::of1(&theirs));
         }
-        let message = ToWorker::Run { run, names, options, parallel, context };
+        let message = ToWorker::Run { run, names, options, parallel, context, earlier };
         self.main.borrow_mut().post(message_array(&message, &files), transfer);
     }
 

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::engine::audit::{Accounting, AuditOptions, FileSummary, Stage};
+use crate::engine::compare::{Moved, RunDiff};
 use crate::engine::error::{Error, Side};
 use crate::engine::report::{Category, Notice, Severity};
 use crate::engine::view::{Query, RowSummary};
@@ -30,6 +31,10 @@ pub enum ToWorker {
         /// The tenant context files' names: their Blobs follow the two exports'.
         #[serde(default)]
         context: Vec<String>,
+        /// An earlier run's JSON report to compare this one with: its Blob follows the
+        /// context files'.
+        #[serde(default)]
+        earlier: Option<String>,
     },
     /// To the reader worker: read Blob 1 as the cloud file, send [`ToWorker::CloudHalf`]
     /// through the `MessagePort` in slot 2 (the main worker holds the other end), and close.
@@ -143,6 +148,9 @@ pub enum FromWorker {
         run: u32,
         /// Its numbers.
         overview: Box<Overview>,
+        /// Why the earlier report could not be compared with it (the report stands).
+        #[serde(default)]
+        since_error: Option<Error>,
     },
     /// The run failed.
     Failed {
@@ -212,6 +220,70 @@ pub struct Overview {
     pub anchor_attribute: String,
     /// The first [`UNREADABLE_SHOWN`] unreadable rows' errors (all are in the download).
     pub unreadable: Vec<Error>,
+    /// This run beside the earlier report, when one was given and could be compared.
+    #[serde(default)]
+    pub since: Option<SinceView>,
+}
+
+/// This run beside an earlier report, as the page shows it: a [`RunDiff`] with each list cut
+/// to its first [`SINCE_SHOWN`] users (the JSON report has them all).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SinceView {
+    /// The verdict's line ("Since earlier.json (made …): 7 fixed, 1 new, 6 still to fix.").
+    pub summary: String,
+    /// What makes the comparison less than exact.
+    pub notes: Vec<String>,
+    /// The categories that need attention, each with anyone in it then or now.
+    pub categories: Vec<SinceCategory>,
+}
+
+/// One category's change, for [`SinceView`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SinceCategory {
+    /// The category.
+    pub category: Category,
+    /// In it then and not now.
+    pub fixed: SinceList,
+    /// In it now and not then.
+    pub new: SinceList,
+    /// In it both times.
+    pub unchanged: SinceList,
+}
+
+/// Some of a list of users: how many it has, and the first of them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SinceList {
+    /// Users in the whole list.
+    pub total: u64,
+    /// Its first [`SINCE_SHOWN`] users.
+    pub users: Vec<Moved>,
+}
+
+/// How many users of each since-list the page lists.
+pub const SINCE_SHOWN: usize = 50;
+
+impl SinceView {
+    /// The page's view of `diff`.
+    pub fn of(diff: &RunDiff) -> SinceView {
+        let list = |users: &[Moved]| SinceList {
+            total: users.len() as u64,
+            users: users.iter().take(SINCE_SHOWN).cloned().collect(),
+        };
+        SinceView {
+            summary: diff.summary(),
+            notes: diff.notes.clone(),
+            categories: diff
+                .categories
+                .iter()
+                .map(|c| SinceCategory {
+                    category: c.category,
+                    fixed: list(&c.fixed),
+                    new: list(&c.new),
+                    unchanged: list(&c.unchanged),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// How many unreadable rows the page lists (the download has them all).

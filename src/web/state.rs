@@ -107,6 +107,8 @@ pub struct State {
     pub slots: [Option<LoadedFile>; 2],
     /// The tenant context files, in the order given.
     pub context: Vec<LoadedFile>,
+    /// An earlier run's JSON report, to compare each run with.
+    pub earlier: Option<LoadedFile>,
     /// The admin's choices.
     pub options: AuditOptions,
     /// Where the run is.
@@ -189,6 +191,8 @@ pub enum Action {
     AddContext(Vec<LoadedFile>),
     /// The tenant context file at this index was removed.
     RemoveContext(usize),
+    /// An earlier report was given (or removed): compare the run with it.
+    Earlier(Option<LoadedFile>),
     /// Exchange the two files and run again.
     Swap,
     /// The anchor attribute or tenant switches changed.
@@ -261,6 +265,10 @@ impl Reducible for State {
                 }
                 s.start_run();
             }
+            Action::Earlier(file) => {
+                s.earlier = file;
+                s.start_run();
+            }
             Action::Swap => {
                 s.slots.swap(0, 1);
                 s.headers.swap(0, 1);
@@ -318,6 +326,8 @@ impl Reducible for State {
             Action::Sample { pair: [onprem, cloud], context } => {
                 s.slots = [Some(onprem), Some(cloud)];
                 s.context = context;
+                // An earlier report of the admin's exports is not one of the sample's.
+                s.earlier = None;
                 s.headers = Default::default();
                 s.options.onprem_columns.clear();
                 s.options.cloud_columns.clear();
@@ -347,7 +357,7 @@ impl Reducible for State {
                     }
                     progress.update(stage, done, total);
                 }
-                FromWorker::Done { run, overview } => {
+                FromWorker::Done { run, overview, since_error } => {
                     if !s.running() || run != s.run {
                         return self;
                     }
@@ -359,6 +369,7 @@ impl Reducible for State {
                         |c: &Category| overview.counts.iter().any(|(k, n)| k == c && *n > 0);
                     s.query.categories.retain(present);
                     s.overview = Some(Rc::new(*overview));
+                    s.error = since_error;
                     s.phase = Phase::Done;
                     s.want = 0;
                     s.seq += 1;

@@ -18,11 +18,14 @@ use web_sys::{
     ReadableStreamDefaultReader, ReadableStreamReadResult,
 };
 
-use super::protocol::{Detail, DownloadKind, FromWorker, Overview, ToWorker, UNREADABLE_SHOWN};
+use super::protocol::{
+    Detail, DownloadKind, FromWorker, Overview, SinceView, ToWorker, UNREADABLE_SHOWN,
+};
 use crate::engine::audit::{
     cloud_half, read_options, tab_fit, Audit, AuditOptions, CloudBuffers, CloudHalf, CloudReader,
     FileSize, Run, RunEvent, RunStep, Stage,
 };
+use crate::engine::compare::{compare, EarlierReport};
 use crate::engine::context::TenantContext;
 use crate::engine::error::{Error, ErrorKind, Side};
 use crate::engine::output::{
@@ -34,6 +37,7 @@ use crate::engine::run_record::InputFile;
 use crate::engine::sample::{generate, generate_tenant, SampleSpec};
 use crate::engine::users::{CloudBuilder, ColumnBuffers, OnPremBuilder};
 use crate::engine::view::{window, Query, SortKey, ViewIndex};
+use sha2::{Digest, Sha256};
 
 /// What the worker keeps between messages.
 #[derive(Default)]
@@ -49,6 +53,72 @@ struct Kept {
     context_notices: Vec<Notice>,
     /// The run's tenant context files, for its run record.
     context_inputs: Vec<InputFile>,
+    /// The two exports' SHA-256, computed after the report.
+    digests: Option<Digests>,
+    /// The earlier report the run is compared with once it is done, or why it cannot be read.
+    earlier: Option<Result<EarlierReport, Error>>,
+}
+
+/// The two exports' SHA-256, made after the report a slice at a time, the file read again
+/// with `FileReaderSync` (from the browser's cache of it, not from the page).
+struct Digests {
+    /// On-prem, then cloud: each Blob, its hash so far and how far it has read.
+    files: Vec<(Blob, Sha256, f64)>,
+}
+
+/// How much of a file one digest step reads.
+const DIGEST_STEP: f64 = (4 << 20) as f64;
+
+impl Digests {
+    fn new(blobs: [Blob; 2]) -> Digests {
+        Digests { files: blobs.into_iter().map(|b| (b, Sha256::new(), 0.0)).collect() }
+    }
+
+    /// Hashes the next step; `true` once both files are hashed.
+    fn step(&mut self) -> Result<bool, JsValue> {
+        let Some((blob, digest, done)) =
+            self.files.iter_mut().find(|(b, _, done)| *done < b.size())
+        else {
+            return Ok(true);
+        };
+        let end = (*done + DIGEST_STEP).min(blob.size());
+        let bytes = FileReaderSync::new()?
+            .read_as_array_buffer(&blob.slice_with_f64_and_f64(*done, end)?)?;
+        digest.update(Uint8Array::new(&bytes).to_vec());
+        *done = end;
+        Ok(false)
+    }
+
+    /// Writes the digests into the report's file records, once every step is done.
+    fn finish(self, audit: &mut Audit) {
+        let mut hex =
+            self.files.into_iter().map(|(_, digest, _)| format!("{:x}", digest.finalize()));
+        for info in [&mut audit.onprem.info, &mut audit.cloud.info] {
+            info.sha256 = hex.next().unwrap_or_default();
+        }
+    }
+}
+
+/// Hashes what is left of the exports now: an output records them.
+fn finish_digests(kept: &mut Kept) {
+    let (Some(mut digests), Some(audit)) = (kept.digests.take(), kept.audit.as_mut()) else {
+        return;
+    };
+    loop {
+        match digests.step() {
+            Ok(false) => {}
+            Ok(true) => return digests.finish(audit),
+            // The file is gone (moved, or the page's Blob released): say so where the digest goes.
+            Err(_) => {
+                for info in [&mut audit.onprem.info, &mut audit.cloud.info] {
+                    if info.sha256.is_empty() {
+                        info.sha256 = "(not computed: the file could not be read again)".into();
+                    }
+                }
+                return;
+            }
+        }
+    }
 }
 
 /// A run between its messages: the files stream in, so the reader's cloud users (or word that
@@ -140,7 +210,7 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
     let blobs: Vec<Blob> = extras.iter().filter_map(|e| e.clone().dyn_into().ok()).collect();
     let blobs = blobs.as_slice();
     match message {
-        ToWorker::Run { run, names, mut options, parallel, context } => {
+        ToWorker::Run { run, names, mut options, parallel, context, earlier } => {
             KEPT.with(|k| *k.borrow_mut() = Kept::default());
             // The reader's table comes through this run's channel, once this returns.
             let port = extras.iter().find_map(|e| e.clone().dyn_into::<MessagePort>().ok());
@@ -177,6 +247,8 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
                 }),
                 Err(error) => return failed(run, error, blobs),
             }
+            let earlier = earlier.map(|name| read_earlier(&name, blobs.get(2 + context.len())));
+            KEPT.with(|k| k.borrow_mut().earlier = earlier);
             // The run's steps, awaiting each file's chunks; the reader (if any) reads the cloud
             // file meanwhile.
             let blobs = [onprem_blob.clone(), cloud_blob.clone()];
@@ -232,10 +304,14 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
                 }
             }
         }),
-        ToWorker::Download(kind) => KEPT.with(|k| match &k.borrow().audit {
-            Some(audit) => post(&FromWorker::Download(kind), &[download(audit, kind)]),
-            // Answered all the same (with nothing to save), so the button is freed.
-            None => post(&FromWorker::Download(kind), &[]),
+        ToWorker::Download(kind) => KEPT.with(|k| {
+            let mut kept = k.borrow_mut();
+            finish_digests(&mut kept);
+            match &kept.audit {
+                Some(audit) => post(&FromWorker::Download(kind), &[download(audit, kind)]),
+                // Answered all the same (with nothing to save), so the button is freed.
+                None => post(&FromWorker::Download(kind), &[]),
+            }
         }),
         ToWorker::Sample => {
             let spec = SampleSpec::showcase();
@@ -291,16 +367,20 @@ fn warm_slice(generation: u32) {
         let started = js_sys::Date::now();
         let done = KEPT.with(|k| {
             let mut kept = k.borrow_mut();
-            let Kept { audit: Some(audit), index, .. } = &mut *kept else { return true };
+            let Kept { audit: Some(audit), index, digests, .. } = &mut *kept else { return true };
             let index = index.get_or_insert_with(|| ViewIndex::new(&audit.report));
+            // The table's orders first (the admin is using it), then the files' digests.
             loop {
-                if index.warm(&audit.report, &WARM_SORTS, WARM_STEP) {
-                    return true;
+                let warm = index.warm(&audit.report, &WARM_SORTS, WARM_STEP);
+                if warm && digests.as_mut().is_none_or(|d| !matches!(d.step(), Ok(false))) {
+                    break;
                 }
                 if js_sys::Date::now() - started >= WARM_SLICE_MS {
                     return false;
                 }
             }
+            finish_digests(&mut kept);
+            true
         });
         if !done {
             warm_slice(generation);
@@ -393,19 +473,36 @@ fn finished(run: u32, result: Result<Audit, Error>, blobs: &[Blob]) {
     match result {
         Ok(mut audit) => {
             // The context files' notes first: they say what the rest of the report rests on.
-            let (notices, inputs) = KEPT.with(|k| {
+            let (notices, inputs, earlier) = KEPT.with(|k| {
                 let mut kept = k.borrow_mut();
                 (
                     std::mem::take(&mut kept.context_notices),
                     std::mem::take(&mut kept.context_inputs),
+                    kept.earlier.take(),
                 )
             });
             audit.report.notices.splice(0..0, notices);
             audit.record.context = inputs;
             audit.record.stamp(js_sys::Date::now() as i64);
+            let since = earlier.map(|earlier| compare(&earlier?, &audit.report));
+            let since_error = match since {
+                Some(Ok(diff)) => {
+                    audit.since = Some(diff);
+                    None
+                }
+                Some(Err(error)) => Some(error),
+                None => None,
+            };
             let overview = overview(&audit);
-            KEPT.with(|k| k.borrow_mut().audit = Some(audit));
-            post(&FromWorker::Done { run, overview: Box::new(overview) }, &[]);
+            KEPT.with(|k| {
+                let mut kept = k.borrow_mut();
+                kept.audit = Some(audit);
+                kept.digests = match blobs {
+                    [onprem, cloud, ..] => Some(Digests::new([onprem.clone(), cloud.clone()])),
+                    _ => None,
+                };
+            });
+            post(&FromWorker::Done { run, overview: Box::new(overview), since_error }, &[]);
             warm_up();
         }
         Err(error) => failed(run, error, blobs),
@@ -444,7 +541,9 @@ async fn read_blob<S: RowSink>(
     let unreadable = |e: JsValue| in_file(usage(format!("the file could not be read: {e:?}")));
     let size = blob.size() as u64;
     reserve_room(size).map_err(in_file)?;
-    let (read_options, stage) = read_options(name, slot, options);
+    let (mut read_options, stage) = read_options(name, slot, options);
+    // Hashed after the report instead (see `Digests`): in wasm SHA-256 is as slow as reading.
+    read_options.defer_digest = true;
     let mut progress = progress_of(run);
     let progress = Box::new(move |p| progress(stage, p));
     let mut reader =
@@ -530,6 +629,15 @@ fn read_context(names: &[String], blobs: &[Blob]) -> Result<TenantContext, Error
     TenantContext::read(files.iter().map(|(name, bytes)| (*name, bytes.as_slice())))
 }
 
+/// Reads an earlier run's JSON report (synchronously: workers may; it is read whole anyway).
+fn read_earlier(name: &str, blob: Option<&Blob>) -> Result<EarlierReport, Error> {
+    let unreadable = || usage(format!("{name} could not be read"));
+    let reader = FileReaderSync::new().map_err(|_| unreadable())?;
+    let bytes =
+        reader.read_as_array_buffer(blob.ok_or_else(unreadable)?).map_err(|_| unreadable())?;
+    EarlierReport::read(name, &Uint8Array::new(&bytes).to_vec())
+}
+
 /// The start of a file, enough to find its header line (read synchronously: workers may).
 fn file_head(blob: &Blob) -> Option<Vec<u8>> {
     let head = blob.slice_with_f64_and_f64(0.0, SNIFF_BYTES as f64).ok()?;
@@ -570,6 +678,7 @@ pub fn overview(audit: &Audit) -> Overview {
             .take(UNREADABLE_SHOWN)
             .map(|r| r.error.clone())
             .collect(),
+        since: audit.since.as_ref().map(SinceView::of),
     }
 }
 

@@ -6,7 +6,7 @@ mod earlier;
 
 pub use earlier::{EarlierEntry, EarlierReport, EarlierUser};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::entry_index::{EntryIndex, Identity};
 use crate::engine::error::{Error, ErrorKind};
@@ -14,7 +14,7 @@ use crate::engine::output::group_digits;
 use crate::engine::report::{Category, MatchReport};
 
 /// A user on one side of a category's change.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Moved {
     /// Who: the UPN, or the anchor.

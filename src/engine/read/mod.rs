@@ -71,6 +71,10 @@ pub struct ReadOptions {
     pub columns: BTreeMap<Field, String>,
     /// Files larger than this many bytes are refused with [`ErrorKind::TooLarge`].
     pub max_bytes: Option<u64>,
+    /// Leave [`FileInfo::sha256`] empty, for the caller to fill in later: the browser worker
+    /// hashes the files after the report, off the path to it (SHA-256 in wasm has no SHA-NI).
+    #[serde(default)]
+    pub defer_digest: bool,
 }
 
 /// Reads an export's bytes into a table.
@@ -242,7 +246,7 @@ impl<'p, S: RowSink> TableReader<'p, S> {
         let reader = TableReader {
             options: options.clone(),
             side: options.side,
-            stream: TextStream::new(TextDecoder::new(), size, progress),
+            stream: TextStream::new(TextDecoder::new(), size, progress, !options.defer_digest),
             intake: Intake::new(options.columns.clone(), sink),
         };
         if let Some(limit) = options.max_bytes.filter(|&limit| size > limit) {
@@ -423,8 +427,9 @@ struct TextStream<'p> {
     base: usize,
     /// Input bytes so far.
     bytes: u64,
-    /// SHA-256 of the input bytes so far, for the report's record of its inputs.
-    digest: Sha256,
+    /// SHA-256 of the input bytes so far, for the report's record of its inputs; `None` when
+    /// the caller hashes the file itself ([`ReadOptions::defer_digest`]).
+    digest: Option<Sha256>,
     /// Whether the text has outgrown what `u32` offsets index; it is then only decoded.
     too_large: bool,
     /// Whether a character that is neither white space nor a byte-order mark was seen.
@@ -458,18 +463,19 @@ impl<'p> TextStream<'p> {
         decoder: TextDecoder,
         size: u64,
         progress: Box<dyn FnMut(Progress) -> bool + 'p>,
+        digest: bool,
     ) -> TextStream<'p> {
-        TextStream::with_ticker(decoder, Ticker::new(progress, size))
+        TextStream::with_ticker(decoder, Ticker::new(progress, size), digest)
     }
 
-    fn with_ticker(decoder: TextDecoder, ticker: Ticker<'p>) -> TextStream<'p> {
+    fn with_ticker(decoder: TextDecoder, ticker: Ticker<'p>, digest: bool) -> TextStream<'p> {
         TextStream {
             decoder,
             ticker,
             text: String::new(),
             base: 0,
             bytes: 0,
-            digest: Sha256::new(),
+            digest: digest.then(Sha256::new),
             too_large: false,
             has_content: false,
             body: Body::Head(HeadScan::default()),
@@ -480,13 +486,16 @@ impl<'p> TextStream<'p> {
     /// Forgets everything read, to read the file again from its start with `decoder`.
     fn restart(&mut self, decoder: TextDecoder) {
         let ticker = std::mem::replace(&mut self.ticker, Ticker::new(Box::new(|_| true), 0));
-        *self = TextStream::with_ticker(decoder, ticker.restarted());
+        let digest = self.digest.is_some();
+        *self = TextStream::with_ticker(decoder, ticker.restarted(), digest);
     }
 
     /// Reads the next chunk of the file.
     fn feed<S: RowSink>(&mut self, bytes: &[u8], intake: &mut Intake<S>) -> Result<(), Stop> {
         let before = self.text.len();
-        self.digest.update(bytes);
+        if let Some(digest) = &mut self.digest {
+            digest.update(bytes);
+        }
         self.decoder.feed(bytes, &mut self.text)?;
         self.bytes += bytes.len() as u64;
         self.read(bytes.len(), before, false, intake)
@@ -533,7 +542,7 @@ impl<'p> TextStream<'p> {
         };
         Ok(StreamedText {
             bytes: self.bytes,
-            sha256: format!("{:x}", self.digest.finalize()),
+            sha256: self.digest.map_or_else(String::new, |d| format!("{:x}", d.finalize())),
             encoding,
             warnings,
             format,

@@ -292,7 +292,8 @@ pub struct FileInfo {
     pub name: String,
     /// Its size in bytes.
     pub bytes: u64,
-    /// SHA-256 of its bytes, lowercase hex: which file it was, for an audit trail.
+    /// SHA-256 of its bytes, lowercase hex: which file it was, for an audit trail. Empty
+    /// until the caller fills it in when it was read with `defer_digest`.
     pub sha256: String,
     /// How its bytes were decoded.
     pub encoding: TextEncoding,
