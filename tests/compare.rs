@@ -162,7 +162,30 @@ fn an_earlier_report_that_cannot_be_compared_with_is_refused_saying_what_it_is()
         stderr.contains("file other.json: cannot compare with this earlier report: it shares "),
         "{stderr}"
     );
-    assert!(stderr.contains(" of its 204 users with this run (by anchor or UPN), so it is a report of other exports"), "{stderr}");
+    assert!(stderr.contains(" of its 204 users with this run (the same anchor, or the same UPN where a side has no anchor), so it is a report of other exports"), "{stderr}");
+
+    // Another directory with the same naming rules: six of this run's nine UPNs are in it, but
+    // under other anchors (objectGUIDs), so it is not this directory's report.
+    let scenarios = fixtures.join("scenarios");
+    let okta = scenarios.join("01-okta-app-ids");
+    let (_, okta_json, _) =
+        report(&okta.join("OnPremIDs.csv"), &okta.join("MsolSyncedIDs.csv"), "json", &[]);
+    let okta_path = dir.join("okta.json");
+    std::fs::write(&okta_path, okta_json).unwrap();
+    let soft = scenarios.join("05-soft-match");
+    let (code, _, stderr) = report(
+        &soft.join("onprem.csv"),
+        &soft.join("cloud.csv"),
+        "text",
+        &[Path::new("--compare"), &okta_path],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(
+            "file okta.json: cannot compare with this earlier report: it shares 0 of its 43 users"
+        ),
+        "{stderr}"
+    );
 
     // One from a newer version, and a CSV given for a JSON report.
     let newer = dir.join("newer.json");

@@ -10,6 +10,7 @@ use super::context_slot::ContextSlot;
 use super::converter::{Converter, ListConverter};
 use super::detail::DetailPanel;
 use super::dom::{revoke_downloads, save_blob};
+use super::earlier_slot::EarlierSlot;
 use super::error_view::{ErrorView, Problem};
 use super::options::MatchingOptions;
 use super::protocol::{FromWorker, ToWorker};
@@ -135,6 +136,10 @@ pub fn app() -> Html {
         let d = dispatch.clone();
         Callback::from(move |at| d.dispatch(Action::RemoveContext(at)))
     };
+    let on_earlier = {
+        let d = dispatch.clone();
+        Callback::from(move |file| d.dispatch(Action::Earlier(file)))
+    };
     let on_column = |side: Side| {
         let d = dispatch.clone();
         Callback::from(move |(field, header)| d.dispatch(Action::Column(side, field, header)))
@@ -174,6 +179,7 @@ pub fn app() -> Html {
     };
     let has_data = state.slots.iter().any(Option::is_some)
         || !state.context.is_empty()
+        || state.earlier.is_some()
         || state.overview.is_some();
     let on_sample = {
         let bridge = bridge.clone();
@@ -292,6 +298,7 @@ pub fn app() -> Html {
                             on_load={on_load(Side::Cloud)} on_clear={on_clear(Side::Cloud)} on_column={on_column(Side::Cloud)} />
                     </div>
                     <ContextSlot files={state.context.clone()} on_add={on_add_context} on_remove={on_remove_context} />
+                    <EarlierSlot file={state.earlier.clone()} on_change={on_earlier} />
                     <details class="settings">
                         <summary>{ "Anchor and tenant settings" }</summary>
                         <MatchingOptions matching={state.options.matching.clone()} onprem_headers={state.headers[0].clone()} on_change={on_matching} />
@@ -320,7 +327,7 @@ pub fn app() -> Html {
                     <ErrorView {problem} on_swap={Some(on_swap)} on_map_columns={Some(on_map_columns)} on_dismiss={Some(on_dismiss)} />
                 }
                 if let (Some(o), Phase::Done) = (&state.overview, &state.phase) {
-                    <Results overview={o.clone()} preparing={state.preparing.clone()} {on_download} {on_category} />
+                    <Results overview={o.clone()} preparing={state.preparing.clone()} {on_download} {on_category} on_open={on_open.clone()} />
                     <div class={classes!("report-area", state.open.is_some().then_some("with-detail"))}>
                         <ReportTable rows={state.rows.clone()} query={state.query.clone()} overview={o.clone()}
                             open={state.open} {on_query} {on_want} {on_open} />

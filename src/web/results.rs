@@ -4,6 +4,7 @@
 use yew::prelude::*;
 
 use super::protocol::{DownloadKind, Overview, UNREADABLE_SHOWN};
+use super::since_panel::SincePanel;
 use crate::engine::error::Side;
 use crate::engine::output::group_digits;
 use crate::engine::report::{Category, Severity};
@@ -36,6 +37,8 @@ pub struct ResultsProps {
     pub on_download: Callback<DownloadKind>,
     /// A category bar was clicked: filter the table to it.
     pub on_category: Callback<Category>,
+    /// A user in the comparison with the earlier report was clicked: open its detail.
+    pub on_open: Callback<u32>,
 }
 
 /// Everything above the table once a run is done.
@@ -66,7 +69,12 @@ pub fn results(props: &ResultsProps) -> Html {
         <section class="results" aria-labelledby="verdict">
             <div class={classes!("verdict", if o.safe { "safe" } else { "unsafe" })} role="status">
                 <span class="verdict-icon" aria-hidden="true">{ if o.safe { "✓" } else { "!" } }</span>
-                <h2 id="verdict">{ &o.headline }</h2>
+                <div>
+                    <h2 id="verdict">{ &o.headline }</h2>
+                    if let Some(since) = &o.since {
+                        <p class="since-line" data-since-line="">{ &since.summary }</p>
+                    }
+                </div>
             </div>
             <div class="overview-grid">
                 <div class="counts">
@@ -145,6 +153,9 @@ pub fn results(props: &ResultsProps) -> Html {
                     <p class="muted small">{ "Made in this browser. Read the fix script before running it, and run it with -WhatIf first to see what it would change." }</p>
                 </div>
             </div>
+            if let Some(since) = &o.since {
+                <SincePanel since={since.clone()} on_open={props.on_open.clone()} />
+            }
             if !o.unreadable.is_empty() {
                 <details class="unreadable" data-unreadable="">
                     <summary>{ format!("Unreadable rows ({})", group_digits(o.accounting.iter().map(|a| a.unreadable).sum())) }</summary>

@@ -804,3 +804,77 @@ test("IdFix's rules: the on-prem row's finding in the detail shows the value, th
   assert.match(text, /Errors supported by the IdFix tool/);
   await page.screenshot({ path: path.join(ARTIFACTS, "app-idfix-detail.png") });
 });
+
+/** The CLI's JSON report of a pair, with `--context` files, written to `out`. */
+function cliJsonFile(onprem, cloud, context, out) {
+  const args = ["run", "-q", "--bin", "anchor-audit", "--", "report", "--format", "json", "-o", out, onprem, cloud];
+  if (context.length) args.push("--context", ...context);
+  try {
+    execFileSync("cargo", args, { cwd: ROOT, stdio: "ignore" });
+  } catch (e) {
+    if (e.status !== 1) throw e; // 1: the cut-over is not safe, the report is written
+  }
+  return out;
+}
+
+test("compare with an earlier report: the verdict's since line, who was fixed per category, and the refusals", { timeout: 120_000 }, async () => {
+  const scenario = path.join(FIXTURES, "scenarios/05-soft-match");
+  const pair = [path.join(scenario, "onprem.csv"), path.join(scenario, "cloud.csv")];
+  // The earlier run saw the admins' roles (their joins blocked); since, the roles were removed.
+  const roles = ["05-soft-match-roles.csv", "05-soft-match-pim.csv"].map((f) => path.join(FIXTURES, "context", f));
+  const earlier = cliJsonFile(...pair, roles, path.join(tmp, "earlier-05.json"));
+  const { page, seen } = await app.open();
+  await loadFiles(page, ...pair);
+  await waitForReport(page, seen);
+  assert.equal(await page.locator("[data-since-line]").count(), 0, "no since line without an earlier report");
+
+  await page.setInputFiles("#file-earlier", earlier);
+  const line = page.locator("[data-since-line]");
+  await line.waitFor({ timeout: TIMEOUT });
+  await waitForReport(page, seen);
+  assert.match(await line.textContent(), /^Since earlier-05\.json \(made \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\): 2 fixed, 0 new, 3 still to fix\.$/);
+  const cells = await page.$$eval("[data-since-panel] tbody tr", (rows) =>
+    Object.fromEntries(rows.map((r) => [r.dataset.category, Object.fromEntries([...r.querySelectorAll("[data-since]")].map((c) => [c.dataset.since, Number(c.textContent.match(/\d+/)[0])]))])));
+  assert.deepEqual(cells, {
+    "hard-match-blocked": { fixed: 2, new: 0, unchanged: 0 },
+    "soft-match-blocked": { fixed: 2, new: 0, unchanged: 0 },
+    "on-prem-only": { fixed: 0, new: 0, unchanged: 1 },
+    "soft-match": { fixed: 0, new: 2, unchanged: 0 },
+  });
+  const fixed = page.locator("[data-since-panel] tr[data-category='hard-match-blocked'] [data-since='fixed']");
+  await fixed.locator("summary").click();
+  const users = await fixed.locator("li").allTextContents();
+  assert.deepEqual(users.map((u) => u.replace(/ \(.*/, "")).sort(), ["anna.abbott@contoso.com", "ben.hale@contoso.com"].sort());
+  assert.ok(users.every((u) => u.endsWith("(hard match blocked → hard match)")), users.join("; "));
+  await shot(page, "app-since");
+  // A user in the list opens its detail.
+  await fixed.getByRole("button", { name: "anna.abbott@contoso.com" }).click();
+  await page.locator("[data-detail]", { hasText: "anna.abbott@contoso.com" }).waitFor({ timeout: TIMEOUT });
+  await page.getByRole("button", { name: "Close" }).click();
+  // The downloads carry the comparison too.
+  const json = JSON.parse(await jsonReport(page));
+  assert.equal(json.sinceEarlier.earlier, "earlier-05.json");
+  assert.deepEqual([json.sinceEarlier.fixed, json.sinceEarlier.new, json.sinceEarlier.still], [2, 0, 3]);
+
+  // A report of other exports is refused, and this run's report stays.
+  const other = path.join(FIXTURES, "scenarios/01-okta-app-ids");
+  const foreign = cliJsonFile(path.join(other, "OnPremIDs.csv"), path.join(other, "MsolSyncedIDs.csv"), [], path.join(tmp, "other.json"));
+  await page.setInputFiles("#file-earlier", foreign);
+  const error = page.locator("section.error", { hasText: "other.json" });
+  await error.waitFor({ timeout: TIMEOUT });
+  assert.match(await error.textContent(), /shares 0 of its \d+ users with this run .*expected an earlier report of the same directory and tenant/);
+  await waitForReport(page, seen);
+  assert.equal(await line.count(), 0);
+  await shot(page, "app-since-refused");
+  // So is a file that is not a JSON report.
+  await page.setInputFiles("#file-earlier", pair[1]);
+  await page.locator("section.error", { hasText: "it is not JSON" }).waitFor({ timeout: TIMEOUT });
+  await waitForReport(page, seen);
+  // Removed, the run stands alone again.
+  await page.getByRole("button", { name: "Remove cloud.csv" }).click();
+  await page.locator("section.error").waitFor({ state: "detached", timeout: TIMEOUT });
+  await waitForReport(page, seen);
+  assert.equal(await line.count(), 0);
+  app.assertNoLeaks(seen);
+  await page.close();
+});

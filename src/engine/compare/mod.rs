@@ -76,6 +76,12 @@ pub fn compare(earlier: &EarlierReport, report: &MatchReport) -> Result<RunDiff,
     let index = EntryIndex::of(report);
     let mut earlier_of: Vec<Option<u32>> = vec![None; report.entries.len()];
     let mut unmatched = Vec::new();
+    // An object's anchor comes from its objectGUID, which never changes: the same user has
+    // the same anchor in both runs, unless the anchor attribute changed. A UPN alone is
+    // shared by chance between directories that use the same naming rules.
+    let same_attribute = earlier.anchor_attribute.is_empty()
+        || earlier.anchor_attribute == report.anchor_attribute.describe();
+    let mut shared = 0;
     for (j, e) in earlier.entries.iter().enumerate() {
         let who = Identity {
             anchor: e.anchor.as_deref(),
@@ -90,17 +96,25 @@ pub fn compare(earlier: &EarlierReport, report: &MatchReport) -> Result<RunDiff,
             .filter(free)
             .or_else(|| index.find(Identity { anchor: None, ..who }).filter(free));
         match found {
-            Some(i) => earlier_of[i as usize] = Some(j as u32),
+            Some(i) => {
+                earlier_of[i as usize] = Some(j as u32);
+                let now = report.entry(i as usize).anchor;
+                let agree = match (e.anchor.as_deref(), now) {
+                    (Some(then), Some(now)) => then == now.as_str() || !same_attribute,
+                    _ => true,
+                };
+                shared += usize::from(agree);
+            }
             None => unmatched.push(j),
         }
     }
-    let matched = earlier.entries.len() - unmatched.len();
     let smaller = earlier.entries.len().min(report.entries.len());
-    if smaller > 0 && matched * 2 < smaller {
+    if smaller > 0 && shared * 2 < smaller {
         let problem = format!(
-            "it shares {} of its {} users with this run (by anchor or UPN), so it is a report of \
-             other exports; expected an earlier report of the same directory and tenant",
-            group_digits(matched as u64),
+            "it shares {} of its {} users with this run (the same anchor, or the same UPN where \
+             a side has no anchor), so it is a report of other exports; expected an earlier \
+             report of the same directory and tenant",
+            group_digits(shared as u64),
             group_digits(earlier.entries.len() as u64)
         );
         return Err(Error::new(ErrorKind::EarlierReport { problem }).in_file(None, &earlier.name));
