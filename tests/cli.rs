@@ -1554,4 +1554,12 @@ fn every_output_records_the_build_the_time_each_input_s_sha_256_and_the_settings
     let sidecar = std::fs::read_to_string(format!("{}.record.txt", out.display())).unwrap();
     assert!(digests.iter().all(|d| sidecar.contains(d.as_str())), "{sidecar}");
     assert!(sidecar.lines().any(|l| l.starts_with("rows:    on-prem file ")), "{sidecar}");
+
+    // The printable page: the record, the verdict the text report gives, and no script.
+    let html = lossy(&context_run("html", &context).stdout);
+    assert!(html.starts_with("<!DOCTYPE html>"), "{}", &html[..40]);
+    assert!(digests.iter().all(|d| html.contains(d.as_str())), "{html}");
+    let verdict = text.lines().nth(7).expect("the verdict after the head");
+    assert!(html.contains(&format!("id=\"verdict\">{verdict}</p>")), "{verdict} in {html}");
+    assert!(html.contains("BlockSoftMatchEnabled on") && !html.contains("<script"), "{html}");
 }

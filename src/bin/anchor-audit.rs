@@ -31,7 +31,8 @@ mod cli {
     use anchor_audit::engine::join::MatchOptions;
     use anchor_audit::engine::model::AnchorAttribute;
     use anchor_audit::engine::output::{
-        fix_script, headline, record_lines, write_csv, write_json, write_text, write_unreadable_csv,
+        fix_script, headline, record_lines, write_csv, write_html, write_json, write_text,
+        write_unreadable_csv,
     };
     use anchor_audit::engine::read::{ChunkSink, Field, Progress, RowCount};
     use anchor_audit::engine::report::Category;
@@ -150,6 +151,9 @@ mod cli {
         Csv,
         /// The Microsoft Graph PowerShell script that fixes the mismatches (review it first).
         Script,
+        /// One standalone page to print or save as PDF: the verdict, chart, counts, run
+        /// record and every user to act on.
+        Html,
     }
 
     #[derive(Clone, Copy, ValueEnum)]
@@ -275,6 +279,7 @@ mod cli {
             }
             Format::Csv => write_csv(result, &mut *out),
             Format::Script => out.write_all(fix_script(result).as_bytes()),
+            Format::Html => write_html(result, &mut *out),
         }
     }
 

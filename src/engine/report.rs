@@ -176,6 +176,22 @@ impl Category {
         }
     }
 
+    /// A stable name for files and styles, as the JSON report spells the category.
+    pub fn key(self) -> &'static str {
+        match self {
+            Category::Mismatch => "mismatch",
+            Category::HardMatchBlocked => "hard-match-blocked",
+            Category::SoftMatchBlocked => "soft-match-blocked",
+            Category::DuplicateAnchor => "duplicate-anchor",
+            Category::PartnerUnreadable => "partner-unreadable",
+            Category::CloudOrphan => "cloud-orphan",
+            Category::OnPremOnly => "on-prem-only",
+            Category::SoftMatch => "soft-match",
+            Category::HardMatch => "hard-match",
+            Category::CloudOnly => "cloud-only",
+        }
+    }
+
     /// Whether entries of this category need the admin's attention before cut-over.
     pub fn needs_attention(self) -> bool {
         !matches!(self, Category::HardMatch | Category::CloudOnly)

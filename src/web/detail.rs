@@ -7,7 +7,8 @@ use yew::prelude::*;
 
 use super::dom::copy_text;
 use super::protocol::Detail;
-use super::results::{category_key, severity_class, severity_label};
+use super::results::{severity_class, severity_label};
+use crate::engine::report::Category;
 
 /// Props of [`DetailPanel`].
 #[derive(Properties, PartialEq)]
@@ -76,7 +77,7 @@ pub fn detail_panel(props: &DetailProps) -> Html {
             copied.set(true);
         })
     });
-    let key = d.category.map(category_key).unwrap_or("none");
+    let key = d.category.map(Category::key).unwrap_or("none");
     html! {
         <aside class="detail" role="dialog" aria-modal="false" aria-labelledby="detail-title" {onkeydown} data-detail={d.entry.to_string()}>
             <div class="detail-head">

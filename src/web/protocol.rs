@@ -93,6 +93,8 @@ pub enum DownloadKind {
     Json,
     /// The fix script (.ps1).
     Script,
+    /// The printable report: one standalone HTML page to print or save as PDF.
+    Html,
     /// One side's unreadable rows, in its file's shape, to correct and load again.
     Unreadable(Side),
 }
@@ -104,6 +106,7 @@ impl DownloadKind {
             DownloadKind::Csv => "anchor-audit-report.csv",
             DownloadKind::Json => "anchor-audit-report.json",
             DownloadKind::Script => "anchor-audit-fix.ps1",
+            DownloadKind::Html => "anchor-audit-report.html",
             DownloadKind::Unreadable(Side::OnPrem) => "onprem-unreadable-rows.csv",
             DownloadKind::Unreadable(Side::Cloud) => "cloud-unreadable-rows.csv",
         }
@@ -114,6 +117,7 @@ impl DownloadKind {
         match self {
             DownloadKind::Json => "application/json",
             DownloadKind::Script => "text/plain;charset=utf-8",
+            DownloadKind::Html => "text/html;charset=utf-8",
             _ => "text/csv;charset=utf-8",
         }
     }

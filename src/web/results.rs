@@ -9,22 +9,6 @@ use crate::engine::error::Side;
 use crate::engine::output::group_digits;
 use crate::engine::report::{Category, Severity};
 
-/// A stable CSS/test name for a category (as the JSON report spells it).
-pub fn category_key(category: Category) -> &'static str {
-    match category {
-        Category::Mismatch => "mismatch",
-        Category::HardMatchBlocked => "hard-match-blocked",
-        Category::SoftMatchBlocked => "soft-match-blocked",
-        Category::DuplicateAnchor => "duplicate-anchor",
-        Category::PartnerUnreadable => "partner-unreadable",
-        Category::CloudOrphan => "cloud-orphan",
-        Category::OnPremOnly => "on-prem-only",
-        Category::SoftMatch => "soft-match",
-        Category::HardMatch => "hard-match",
-        Category::CloudOnly => "cloud-only",
-    }
-}
-
 /// Props of [`Results`].
 #[derive(Properties, PartialEq)]
 pub struct ResultsProps {
@@ -85,11 +69,11 @@ pub fn results(props: &ResultsProps) -> Html {
                                 let cb = props.on_category.clone();
                                 let c = *c;
                                 html! {
-                                    <tr data-category={category_key(c)}>
+                                    <tr data-category={c.key()}>
                                         <th scope="row">
                                             <button type="button" class="link" onclick={move |_| cb.emit(c)}
                                                 aria-label={format!("Show {} only", c.label())}>
-                                                <span class={classes!("swatch", format!("cat-{}", category_key(c)))} aria-hidden="true"></span>
+                                                <span class={classes!("swatch", format!("cat-{}", c.key()))} aria-hidden="true"></span>
                                                 { c.label() }
                                             </button>
                                         </th>
@@ -102,7 +86,7 @@ pub fn results(props: &ResultsProps) -> Html {
                                                     { for o.counts.iter().enumerate().map(|(j, (c, n))| {
                                                         let w = if *n == 0 { 0.0 } else { (*n as f64 / max as f64 * bar_width).max(2.0) };
                                                         html! {
-                                                            <rect class={format!("bar cat-{}", category_key(*c))}
+                                                            <rect class={format!("bar cat-{}", c.key())}
                                                                 x="0" y={(j as i32 * row_h + 5).to_string()}
                                                                 width={format!("{w:.1}")} height={(row_h - 10).to_string()} rx="2">
                                                                 <title>{ format!("{}: {}", c.label(), group_digits(*n)) }</title>
@@ -143,6 +127,7 @@ pub fn results(props: &ResultsProps) -> Html {
                         { download(DownloadKind::Csv, "Report (CSV)") }
                         { download(DownloadKind::Json, "Report (JSON)") }
                         { download(DownloadKind::Script, "Fix script (.ps1)") }
+                        { download(DownloadKind::Html, "Printable report (HTML)") }
                         if unreadable(Side::OnPrem) > 0 {
                             { download(DownloadKind::Unreadable(Side::OnPrem), "On-prem unreadable rows") }
                         }
@@ -150,7 +135,7 @@ pub fn results(props: &ResultsProps) -> Html {
                             { download(DownloadKind::Unreadable(Side::Cloud), "Cloud unreadable rows") }
                         }
                     </div>
-                    <p class="muted small">{ "Made in this browser. Read the fix script before running it, and run it with -WhatIf first to see what it would change." }</p>
+                    <p class="muted small">{ "Made in this browser. Read the fix script before running it, and run it with -WhatIf first to see what it would change. Open the printable report and print it, or save it as PDF, for the change record." }</p>
                 </div>
             </div>
             if let Some(since) = &o.since {

@@ -4,7 +4,6 @@
 use yew::prelude::*;
 
 use super::protocol::{SinceList, SinceView};
-use super::results::category_key;
 use crate::engine::compare::Moved;
 use crate::engine::output::group_digits;
 
@@ -51,9 +50,9 @@ pub fn since_panel(props: &SincePanelProps) -> Html {
                     </thead>
                     <tbody>
                         { for since.categories.iter().map(|c| html! {
-                            <tr data-category={category_key(c.category)}>
+                            <tr data-category={c.category.key()}>
                                 <th scope="row">
-                                    <span class={classes!("swatch", format!("cat-{}", category_key(c.category)))} aria-hidden="true"></span>
+                                    <span class={classes!("swatch", format!("cat-{}", c.category.key()))} aria-hidden="true"></span>
                                     { c.category.label() }
                                 </th>
                                 { cell(&c.fixed, "fixed") }

@@ -10,7 +10,6 @@ use web_sys::{HtmlElement, HtmlInputElement, KeyboardEvent};
 use yew::prelude::*;
 
 use super::protocol::Overview;
-use super::results::category_key;
 use super::state::RowWindow;
 use crate::engine::output::group_digits;
 use crate::engine::report::{Category, Severity};
@@ -205,8 +204,8 @@ pub fn report_table(props: &TableProps) -> Html {
                 { for Category::ALL.iter().copied().filter(|c| count(*c) > 0).map(|c| {
                     let on = q.categories.contains(&c);
                     html! {
-                        <button type="button" class={classes!("chip", format!("cat-{}", category_key(c)))} aria-pressed={on.to_string()}
-                            data-chip={category_key(c)}
+                        <button type="button" class={classes!("chip", format!("cat-{}", c.key()))} aria-pressed={on.to_string()}
+                            data-chip={c.key()}
                             onclick={set(Box::new(move |q: &mut Query| {
                                 if let Some(i) = q.categories.iter().position(|k| *k == c) { q.categories.remove(i); } else { q.categories.push(c); }
                             }))}>
@@ -337,7 +336,7 @@ fn row(i: u32, r: &RowSummary, open: bool, on_open: &Callback<u32>) -> Html {
             _ => {}
         })
     };
-    let key = category_key(r.category);
+    let key = r.category.key();
     html! {
         <div key={entry} class={classes!("grid-row", "body", open.then_some("open"))} role="row" tabindex="0"
             aria-rowindex={(i + 2).to_string()} aria-selected={open.to_string()} data-entry={entry.to_string()}

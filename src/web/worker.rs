@@ -29,7 +29,8 @@ use crate::engine::compare::{compare, EarlierReport};
 use crate::engine::context::TenantContext;
 use crate::engine::error::{Error, ErrorKind, Side};
 use crate::engine::output::{
-    entry_view, fix_script, headline, shown_counts, write_csv, write_json, write_unreadable_csv,
+    entry_view, fix_script, headline, shown_counts, write_csv, write_html, write_json,
+    write_unreadable_csv,
 };
 use crate::engine::read::{Finished, Next, Progress, RowCount, RowSink, Table, TableReader};
 use crate::engine::report::Notice;
@@ -744,6 +745,7 @@ fn download(audit: &Audit, kind: DownloadKind) -> Blob {
         // Ended by a newline, as the CLI writes it: the same bytes either way.
         DownloadKind::Json => write_json(audit, &mut out).and_then(|()| out.write_all(b"\n")),
         DownloadKind::Script => out.write_all(fix_script(audit).as_bytes()),
+        DownloadKind::Html => write_html(audit, &mut out),
         DownloadKind::Unreadable(side) => write_unreadable_csv(audit, side, &mut out),
     };
     out.into_blob(kind.mime())

@@ -878,3 +878,69 @@ test("compare with an earlier report: the verdict's since line, who was fixed pe
   app.assertNoLeaks(seen);
   await page.close();
 });
+
+/** A PDF's page count and each page's text (poppler's pdfinfo and pdftotext). */
+function pdfPages(pdf) {
+  const info = execFileSync("pdfinfo", [pdf], { encoding: "utf8" });
+  const count = Number(info.match(/^Pages:\s+(\d+)/m)[1]);
+  const pages = [];
+  for (let i = 1; i <= count; i++) pages.push(execFileSync("pdftotext", ["-f", String(i), "-l", String(i), pdf, "-"], { encoding: "utf8" }));
+  return pages;
+}
+
+test("the printable report: downloaded, printed to PDF and read page by page, with every user to act on", { timeout: 180_000 }, async () => {
+  const { page, seen } = await app.open();
+  await page.getByRole("button", { name: "Try with sample data" }).click();
+  await waitForReport(page, seen);
+  await page.locator("[data-context-files] li").nth(2).waitFor({ timeout: TIMEOUT });
+  const [download] = await Promise.all([page.waitForEvent("download"), page.locator("[data-download='anchor-audit-report.html']").click()]);
+  assert.equal(download.suggestedFilename(), "anchor-audit-report.html");
+  const html = await fs.readFile(await download.path(), "utf8");
+  const json = JSON.parse(await jsonReport(page));
+  const verdict = await page.locator("#verdict").textContent();
+  const shown = await counts(page);
+  const label = Object.fromEntries(await page.$$eval("[data-counts] tr", (rows) => rows.map((r) => [r.dataset.category, r.querySelector("th").textContent.trim()])));
+  app.assertNoLeaks(seen);
+  await page.close();
+
+  // Printed as a browser prints it ("Save as PDF": the page's own A4 size and margins).
+  const printer = await app.context.newPage();
+  const requests = [];
+  printer.on("request", (r) => requests.push(r.url()));
+  await printer.setContent(html, { waitUntil: "load" });
+  assert.equal(await printer.locator("#verdict").textContent(), verdict);
+  const pdf = path.join(tmp, "report.pdf");
+  await printer.pdf({ path: pdf, preferCSSPageSize: true, printBackground: true });
+  assert.deepEqual(requests, [], "the printable report makes no request");
+  await printer.close();
+
+  const pages = pdfPages(pdf);
+  assert.ok(pages.length >= 3, `${pages.length} pages`);
+  pages.forEach((text, i) => {
+    assert.match(text, new RegExp(`Page ${i + 1} of ${pages.length}`), `page ${i + 1} is numbered`);
+    assert.match(text, /Anchor Audit report/, `page ${i + 1} has the running footer`);
+    assert.ok(text.replace(/Anchor Audit report|Page \d+ of \d+/g, "").trim().length > 200, `page ${i + 1} is not (nearly) blank`);
+    execFileSync("pdftoppm", ["-r", "60", "-png", "-f", String(i + 1), "-l", String(i + 1), "-singlefile", pdf, path.join(ARTIFACTS, `print-page-${i + 1}`)]);
+  });
+  // Page 1: the verdict, the counts, the accounting and the run record with each input's hash.
+  // Compared without white space and hyphens: pdftotext breaks lines and drops a hyphen at a
+  // line's end.
+  const bare = (text) => text.replace(/[\s-]+/g, "");
+  const first = bare(pages[0]);
+  assert.ok(first.includes(bare(verdict)), pages[0].slice(0, 300));
+  for (const [key, n] of Object.entries(shown)) assert.ok(first.includes(bare(`${label[key]} ${n.toLocaleString("en-US")}`)), `${key} ${n} on page 1`);
+  assert.match(first, /Onprem:\d+rowsread=\d+inthereport\+\d+unreadable/);
+  for (const file of Object.values(json.files)) assert.ok(first.includes(file.sha256), `${file.name}'s SHA-256 on page 1`);
+  assert.ok(first.includes("BlockSoftMatchEnabled"));
+  // Every user to act on, with its reason, is on some page; no clean hard match is listed.
+  const all = bare(pages.join(""));
+  const act = json.entries.filter((e) => !["hard-match", "cloud-only"].includes(e.category));
+  assert.ok(act.length > 20, `${act.length} users to act on`);
+  for (const e of act) {
+    const who = e.onprem?.upn || e.onprem?.samAccountName || e.cloud?.upn;
+    assert.ok(all.includes(bare(who)), `${who} (${e.category}) is printed`);
+    assert.ok(all.includes(bare(e.reason)), `${who}'s reason is printed`);
+  }
+  const clean = json.entries.find((e) => e.category === "hard-match" && !e.findings.length);
+  assert.ok(!all.includes(bare(clean.reason)), "a clean hard match is counted, not listed");
+});

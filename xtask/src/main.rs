@@ -17,6 +17,8 @@ const TRUNK_VERSION: &str = "0.21.14";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// Poppler's PDF-to-image tool, from the same package as `pdftotext` and `pdfinfo`.
+const PDFTOPPM: &str = "/usr/bin/pdftoppm";
 const DEFAULT_PORT: u16 = 8080;
 
 const USAGE: &str = "\
@@ -37,9 +39,9 @@ commands:
                              dist; Trunk's post_build hook runs this with its staging folder)
 
 All install what is missing first: the wasm32 target, trunk, wasm-bindgen-cli, and for `test`
-Debian's chromium + chromium-driver and the e2e npm packages; `fuzz` installs cargo-fuzz and
-the nightly toolchain it needs. Every release build (trunk build
---release, serve, test, build) writes dist/anchor-audit.html and prints its size and SHA-256.";
+Debian's chromium, chromium-driver, poppler-utils and the e2e npm packages; `fuzz` installs
+cargo-fuzz and the nightly toolchain it needs. Every release build (trunk build --release,
+serve, test, build) writes dist/anchor-audit.html and prints its size and SHA-256.";
 
 pub(crate) type Result<T = ()> = std::result::Result<T, String>;
 
@@ -518,20 +520,21 @@ impl Workspace {
         Ok(())
     }
 
-    /// Debian's Chromium and its WebDriver, for the wasm and end-to-end tests.
+    /// Debian's Chromium and its WebDriver, for the wasm and end-to-end tests, and poppler's
+    /// PDF tools, with which the e2e tests read the printed report page by page.
     fn install_browser(&self) -> Result {
-        if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        if [CHROMIUM, CHROMEDRIVER, PDFTOPPM].iter().all(|tool| Path::new(tool).exists()) {
             return Ok(());
         }
-        let packages = "chromium chromium-driver";
+        let packages = "chromium chromium-driver poppler-utils";
         if !self.is_root() {
             return Err(format!(
-                "{CHROMIUM} or {CHROMEDRIVER} is missing; install them, then retry:\n    \
+                "{CHROMIUM}, {CHROMEDRIVER} or {PDFTOPPM} is missing; install them, then retry:\n    \
                  sudo apt-get update && sudo apt-get install -y {packages}"
             ));
         }
         step(&format!("installing Debian's {packages} (about a minute, once)"));
-        self.apt_install(&["chromium", "chromium-driver"])
+        self.apt_install(&["chromium", "chromium-driver", "poppler-utils"])
     }
 
     /// Node's packages for the end-to-end tests (only `playwright-core`: it never downloads a

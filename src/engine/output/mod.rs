@@ -3,12 +3,14 @@
 //! All three are built from the same [`EntryView`]s, so they never disagree.
 
 mod csv;
+mod html;
 mod json;
 mod record;
 mod script;
 mod text;
 
 pub use self::csv::{write_csv, write_unreadable_csv};
+pub use self::html::write_html;
 pub use self::json::{to_json, write_json, JsonReport, JSON_VERSION};
 pub use self::record::record_lines;
 pub use self::script::fix_script;
