@@ -502,6 +502,7 @@ async fn a_download_being_prepared_says_so_until_it_comes() {
         preparing: state.preparing.clone(),
         on_download: Callback::noop(),
         on_category: Callback::noop(),
+        on_open: Callback::noop(),
     };
     Renderer::<Results>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;

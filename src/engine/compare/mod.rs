@@ -64,12 +64,6 @@ pub struct RunDiff {
     pub notes: Vec<String>,
 }
 
-/// Whether users in `category` need something done before the cut-over: all but a clean hard
-/// match and a cloud-only user.
-pub fn needs_attention(category: Category) -> bool {
-    !matches!(category, Category::HardMatch | Category::CloudOnly)
-}
-
 /// Compares `earlier` with this run's `report`. An earlier report that shares fewer than half
 /// of its users with this run is refused: it is of other exports.
 pub fn compare(earlier: &EarlierReport, report: &MatchReport) -> Result<RunDiff, Error> {
@@ -144,7 +138,7 @@ pub fn compare(earlier: &EarlierReport, report: &MatchReport) -> Result<RunDiff,
         Moved { user: e.label().to_string(), before: Some(e.category), now: None, entry: None }
     }));
 
-    let attention = |c: Option<Category>| c.is_some_and(needs_attention);
+    let attention = |c: Option<Category>| c.is_some_and(Category::needs_attention);
     let count = |f: &dyn Fn(&Moved) -> bool| users.iter().filter(|m| f(m)).count() as u64;
     let fixed = count(&|m| attention(m.before) && m.now.is_some() && !attention(m.now));
     let new = count(&|m| attention(m.now) && !attention(m.before));
@@ -153,7 +147,7 @@ pub fn compare(earlier: &EarlierReport, report: &MatchReport) -> Result<RunDiff,
 
     let categories = Category::ALL
         .into_iter()
-        .filter(|&c| needs_attention(c))
+        .filter(|&c| c.needs_attention())
         .map(|c| CategoryDiff {
             category: c,
             fixed: users
