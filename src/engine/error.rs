@@ -176,6 +176,12 @@ pub enum ErrorKind {
         /// What was found, and what was expected.
         problem: String,
     },
+    /// A pending-exports file cannot be read: another connector's, truncated, or not
+    /// csexport's XML.
+    PendingExports {
+        /// What was found, and what was expected.
+        problem: String,
+    },
     /// The caller's progress callback asked to stop.
     Cancelled,
 }
@@ -250,6 +256,9 @@ impl fmt::Display for ErrorKind {
             }
             ErrorKind::EarlierReport { problem } => {
                 write!(f, "cannot compare with this earlier report: {problem}")
+            }
+            ErrorKind::PendingExports { problem } => {
+                write!(f, "cannot read these pending exports: {problem}")
             }
             ErrorKind::Cancelled => f.write_str("reading was cancelled"),
         }

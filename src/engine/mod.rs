@@ -17,6 +17,7 @@ pub mod idfix;
 pub mod join;
 pub mod model;
 pub mod output;
+pub mod pending;
 pub mod read;
 pub mod report;
 pub mod run_record;

@@ -86,6 +86,10 @@ fn advice(kind: &ErrorKind) -> (&'static str, &'static str) {
             "This earlier report cannot be compared with",
             "Choose the JSON report an earlier run of these exports wrote (\u{201c}Report (JSON)\u{201d}).",
         ),
+        ErrorKind::PendingExports { .. } => (
+            "These pending exports cannot be read",
+            "Export the Entra ID connector's pending exports again with csexport \u{2026} /f:x, on the staging server.",
+        ),
         ErrorKind::Cancelled => ("Cancelled", "The run was stopped. Change the files or options, or run again."),
     }
 }
