@@ -10,6 +10,10 @@
 //! `<pending-import-hologram>` / `<unapplied-export-hologram>` each an `<entry>` with the
 //! object's `<attr name="sourceAnchor">` and `userPrincipalName` as `<value>`s.
 
+mod cross_check;
+
+pub use cross_check::{CrossCheck, Disagreement, DisagreementKind, Predicted};
+
 use crate::engine::error::{Error, ErrorKind, Position};
 
 /// What the engine will do to a cloud object.
