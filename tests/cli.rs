@@ -1563,3 +1563,68 @@ fn every_output_records_the_build_the_time_each_input_s_sha_256_and_the_settings
     assert!(html.contains(&format!("id=\"verdict\">{verdict}</p>")), "{verdict} in {html}");
     assert!(html.contains("BlockSoftMatchEnabled on") && !html.contains("<script"), "{html}");
 }
+
+#[test]
+fn pending_exports_put_entra_connects_disagreements_first_with_both_sides() {
+    let pending = |name: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/pending-exports")
+            .join(name)
+            .to_string_lossy()
+            .into_owned()
+    };
+    let pair = ("05-soft-match/onprem.csv", "05-soft-match/cloud.csv");
+    let with = |format: &str, file: &str| {
+        report_run(pair.0, pair.1, format, &["--pending-exports", &pending(file)])
+    };
+
+    let text = with("text", "aad-pending.xml");
+    assert_eq!(text.code, 1, "{}", text.stderr);
+    let text = lossy(&text.stdout);
+    let verdict = text.lines().find(|l| l.starts_with("Not safe")).unwrap();
+    assert!(
+        verdict.starts_with(
+            "Not safe to cut over: Entra Connect's own pending exports disagree for 2 users, "
+        ),
+        "{verdict}"
+    );
+    assert!(text.contains(
+        "\nEntra Connect's own pending exports (aad-pending.xml) disagree for 2 users; they agree for 2.\n"
+    ));
+    assert!(text.contains(
+        "- m.garcia@contoso.com: report soft match; Entra Connect add (aad-pending.xml line 60)\n    \
+         the report predicts a join; Entra Connect will add a new cloud object (a duplicate)\n"
+    ), "{text}");
+    assert!(
+        text.contains(
+            "- old.contractor@contoso.com: report not in these exports; Entra Connect delete \
+         (aad-pending.xml line 40)\n    Entra Connect will delete this cloud object\n"
+        ),
+        "{text}"
+    );
+
+    let json: Value = serde_json::from_slice(&with("json", "aad-pending.xml").stdout).unwrap();
+    let check = &json["pendingExports"];
+    assert_eq!(check["agree"], 2);
+    assert_eq!(check["disagreements"][0]["kind"], "adds-what-we-join");
+    assert_eq!(check["disagreements"][0]["category"], "soft-match");
+    assert_eq!(check["disagreements"][0]["pending"], "add");
+    assert_eq!(check["disagreements"][1]["kind"], "deletes");
+    let html = lossy(&with("html", "aad-pending.xml").stdout);
+    assert!(html.contains("<h2>Entra Connect disagrees (2)</h2>"), "{html}");
+    assert!(
+        html.contains("<tr><td>m.garcia@contoso.com</td><td>soft match</td><td>add (line 60)</td>")
+    );
+    // Without the file the report says nothing of it.
+    let plain: Value =
+        serde_json::from_slice(&report_run(pair.0, pair.1, "json", &[]).stdout).unwrap();
+    assert!(plain.get("pendingExports").is_none());
+
+    // The AD connector's export and a truncated one are refused, saying what they are.
+    let ad = with("text", "ad-pending.xml");
+    assert_eq!(ad.code, 2);
+    assert!(ad.stderr.contains("file ad-pending.xml, line 3: cannot read these pending exports: its objects are of the connector `contoso.com`"), "{}", ad.stderr);
+    let cut = with("text", "aad-truncated.xml");
+    assert_eq!(cut.code, 2);
+    assert!(cut.stderr.contains("the file is truncated"), "{}", cut.stderr);
+}

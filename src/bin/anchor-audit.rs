@@ -34,6 +34,7 @@ mod cli {
         fix_script, headline, record_lines, write_csv, write_html, write_json, write_text,
         write_unreadable_csv,
     };
+    use anchor_audit::engine::pending::{self, CrossCheck};
     use anchor_audit::engine::read::{ChunkSink, Field, Progress, RowCount};
     use anchor_audit::engine::report::Category;
     use anchor_audit::engine::sample::{
@@ -106,6 +107,11 @@ mod cli {
         /// who is new and who is unchanged since.
         #[arg(long, value_name = "EARLIER.json")]
         compare: Option<PathBuf>,
+        /// Entra Connect's pending exports for its Entra ID connector, from a staging-mode
+        /// server (`csexport "<tenant> - AAD" export.xml /f:x`): the report then lists every
+        /// user on which the engine and its prediction disagree, first.
+        #[arg(long, value_name = "EXPORT.xml")]
+        pending_exports: Option<PathBuf>,
     }
 
     #[derive(clap::Args)]
@@ -209,6 +215,13 @@ mod cli {
             let earlier =
                 EarlierReport::read(&display_name(path), &bytes).map_err(|e| e.to_string())?;
             result.since = Some(compare(&earlier, &result.report).map_err(|e| e.to_string())?);
+        }
+        if let Some(path) = &args.pending_exports {
+            let bytes =
+                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let name = display_name(path);
+            let pending = pending::read(&name, &bytes).map_err(|e| e.to_string())?;
+            result.pending = Some(CrossCheck::of(&result.report, &name, &pending));
         }
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis());
         result.record.stamp(i64::try_from(now).unwrap_or(i64::MAX));

@@ -30,6 +30,7 @@ use crate::engine::compare::RunDiff;
 use crate::engine::error::{Error, ErrorKind, Side};
 use crate::engine::join::{classify_cloud_anchors, match_classified, MatchOptions};
 use crate::engine::model::AnchorAttribute;
+use crate::engine::pending::CrossCheck;
 use crate::engine::read::{
     read_bytes_into, read_table_into, ChunkSink, Field, FileInfo, Progress, ReadOptions, Reject,
     RowCount, RowSink, Table, Warning, AD_EXPORT,
@@ -158,6 +159,8 @@ pub struct Audit {
     pub record: RunRecord,
     /// This run beside an earlier one, when the caller gave one to compare with.
     pub since: Option<RunDiff>,
+    /// The prediction beside Entra Connect's own pending exports, when the caller gave them.
+    pub pending: Option<CrossCheck>,
 }
 
 /// A stage of the run, for progress reports.
@@ -383,6 +386,7 @@ fn finish(
         accounting: [accounting[0], accounting[1]],
         record: RunRecord::new(&options.matching),
         since: None,
+        pending: None,
     })
 }
 

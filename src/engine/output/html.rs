@@ -14,6 +14,7 @@ use crate::engine::error::Side;
 use crate::engine::output::record::{context_line, export_line, settings_lines, tool_line};
 use crate::engine::output::{entry_view, group_digits, headline, is_notable, shown_counts};
 use crate::engine::output::{EntryView, FindingView};
+use crate::engine::pending::CrossCheck;
 use crate::engine::report::{Category, Severity};
 
 /// The page's policy: its own `<style>` and `style` attributes, nothing else.
@@ -42,7 +43,13 @@ pub fn write_html<W: io::Write>(audit: &Audit, mut out: W) -> io::Result<()> {
     if let Some(since) = &audit.since {
         writeln!(out, "<p class=\"since-line\">{}</p>", text(&since.summary()))?;
     }
+    if let Some(pending) = &audit.pending {
+        writeln!(out, "<p class=\"since-line\">{}</p>", text(&pending.summary()))?;
+    }
     writeln!(out, "</header>")?;
+    if let Some(pending) = audit.pending.as_ref().filter(|p| !p.disagreements.is_empty()) {
+        write_disagreements(pending, &mut out)?;
+    }
 
     write_counts(audit, &mut out)?;
     write_record(audit, &mut out)?;
@@ -140,6 +147,35 @@ fn write_record<W: io::Write>(audit: &Audit, out: &mut W) -> io::Result<()> {
         }
     }
     writeln!(out, "</ul></section>")
+}
+
+/// Every user on which Entra Connect's pending exports and the report disagree, both sides.
+fn write_disagreements<W: io::Write>(pending: &CrossCheck, out: &mut W) -> io::Result<()> {
+    writeln!(
+        out,
+        "<section class=\"disagreements\"><h2>Entra Connect disagrees ({})</h2>",
+        pending.disagreements.len()
+    )?;
+    writeln!(
+        out,
+        "<table class=\"grid\"><thead><tr><th>User</th><th>The report</th><th>Entra Connect \
+         ({})</th><th>What it means</th></tr></thead><tbody>",
+        text(&pending.file)
+    )?;
+    for d in &pending.disagreements {
+        let connect = match (d.pending, d.line) {
+            (Some(op), Some(line)) => format!("{} (line {line})", op.label()),
+            _ => "nothing pending".to_string(),
+        };
+        writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{connect}</td><td>{}</td></tr>",
+            text(&d.user),
+            d.category.map_or("not in these exports", |c| c.label()),
+            d.kind.describe()
+        )?;
+    }
+    writeln!(out, "</tbody></table></section>")
 }
 
 /// Per category, how many were fixed, are new and are unchanged since the earlier run, with

@@ -10,6 +10,7 @@ use crate::engine::audit::{Accounting, Audit};
 use crate::engine::compare::RunDiff;
 use crate::engine::concurrent::both;
 use crate::engine::output::{entry_view, headline, EntryView, Headline};
+use crate::engine::pending::CrossCheck;
 use crate::engine::read::Reject;
 use crate::engine::report::{Category, MatchReport, Notice};
 use crate::engine::run_record::RunRecord;
@@ -31,6 +32,9 @@ pub struct JsonReport<'a> {
     /// This run beside an earlier one, when one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub since_earlier: Option<&'a RunDiff>,
+    /// The prediction beside Entra Connect's pending exports, when they were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_exports: Option<&'a CrossCheck>,
     /// The two files.
     pub files: Files,
     /// The anchor attribute assumed, e.g. "mS-DS-ConsistencyGuid, else objectGUID".
@@ -121,6 +125,7 @@ pub fn write_json<W: io::Write>(audit: &Audit, mut out: W) -> io::Result<()> {
         run: &audit.record,
         headline: head.headline,
         since_earlier: audit.since.as_ref(),
+        pending_exports: audit.pending.as_ref(),
         files: head.files,
         anchor_attribute: head.anchor_attribute,
         counts: head.counts,
@@ -206,6 +211,8 @@ struct DocumentHead<'a> {
     headline: Headline,
     #[serde(skip_serializing_if = "Option::is_none")]
     since_earlier: Option<&'a RunDiff>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pending_exports: Option<&'a CrossCheck>,
     files: Files,
     anchor_attribute: String,
     counts: JsonCounts,
@@ -293,6 +300,7 @@ pub fn to_json(audit: &Audit) -> JsonReport<'_> {
         run: &audit.record,
         headline: head.headline,
         since_earlier: audit.since.as_ref(),
+        pending_exports: audit.pending.as_ref(),
         files: head.files,
         anchor_attribute: head.anchor_attribute,
         counts: head.counts,

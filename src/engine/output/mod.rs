@@ -85,10 +85,20 @@ pub fn headline(audit: &Audit) -> Headline {
         ),
         (unreadable, "row could not be read", "rows could not be read"),
     ];
-    let problems: Vec<String> = phrases
-        .iter()
-        .filter(|(n, _, _)| *n > 0)
-        .map(|&(n, one, many)| format!("{} {}", group_digits(n), if n == 1 { one } else { many }))
+    // Entra Connect's own word goes first: it outweighs any prediction.
+    let disagree = audit.pending.as_ref().map_or(0, |p| p.disagreements.len() as u64);
+    let problems: Vec<String> = (disagree > 0)
+        .then(|| {
+            let users = if disagree == 1 { "user" } else { "users" };
+            format!(
+                "Entra Connect's own pending exports disagree for {} {users}",
+                group_digits(disagree)
+            )
+        })
+        .into_iter()
+        .chain(phrases.iter().filter(|(n, _, _)| *n > 0).map(|&(n, one, many)| {
+            format!("{} {}", group_digits(n), if n == 1 { one } else { many })
+        }))
         .collect();
     let hard = counts.get(Category::HardMatch);
     if problems.is_empty() {

@@ -7,6 +7,7 @@ use crate::engine::audit::{Audit, FileSummary};
 use crate::engine::compare::RunDiff;
 use crate::engine::output::record::{context_line, export_line, settings_lines, tool_line};
 use crate::engine::output::{entry_view, group_digits, headline, is_notable, shown_counts};
+use crate::engine::pending::CrossCheck;
 use crate::engine::report::{Category, Severity};
 
 /// Writes the text report. With `all`, clean hard matches and cloud-only users are listed too.
@@ -25,6 +26,9 @@ pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Res
     writeln!(out, "{}", headline(audit).text)?;
     if let Some(since) = &audit.since {
         writeln!(out, "{}", since.summary())?;
+    }
+    if let Some(pending) = &audit.pending {
+        writeln!(out, "{}", pending.summary())?;
     }
     writeln!(out)?;
     let counts = &audit.counts;
@@ -54,6 +58,9 @@ pub fn write_text<W: io::Write>(audit: &Audit, all: bool, mut out: W) -> io::Res
         writeln!(out, "note: {}", notice.message)?;
     }
 
+    if let Some(pending) = audit.pending.as_ref().filter(|p| !p.disagreements.is_empty()) {
+        write_disagreements(&mut out, pending)?;
+    }
     for category in Category::ALL {
         let entries: Vec<usize> = (0..report.entries.len())
             .filter(|&i| report.entries.category(i) == category && (all || is_notable(report, i)))
@@ -125,6 +132,26 @@ fn file_lines<W: io::Write>(out: &mut W, side: &str, file: &FileSummary) -> io::
     writeln!(out, "{}", export_line(side, file))?;
     for warning in &file.warnings {
         writeln!(out, "  warning: {}", warning.message)?;
+    }
+    Ok(())
+}
+
+/// Every user on which Entra Connect's pending exports and the report disagree, both sides.
+fn write_disagreements<W: io::Write>(out: &mut W, pending: &CrossCheck) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "== ENTRA CONNECT'S PENDING EXPORTS DISAGREE ({}) ==",
+        group_digits(pending.disagreements.len() as u64)
+    )?;
+    for d in &pending.disagreements {
+        let report = d.category.map_or("not in these exports", |c| c.label());
+        let connect = match (d.pending, d.line) {
+            (Some(op), Some(line)) => format!("{} ({} line {line})", op.label(), pending.file),
+            _ => "nothing pending".to_string(),
+        };
+        writeln!(out, "- {}: report {report}; Entra Connect {connect}", d.user)?;
+        writeln!(out, "    {}", d.kind.describe())?;
     }
     Ok(())
 }

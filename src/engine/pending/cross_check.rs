@@ -2,6 +2,8 @@
 //! update and delete joined to its entry (by anchor, then UPN), and each entry the report says
 //! Connect will create checked for its add. Where they differ, both sides are given.
 
+use serde::Serialize;
+
 use crate::engine::entry_index::{EntryIndex, Identity};
 use crate::engine::output::group_digits;
 use crate::engine::pending::{PendingExport, PendingExports, PendingOperation};
@@ -35,7 +37,8 @@ impl Predicted {
 }
 
 /// How Connect's pending export and the report differ for one user.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum DisagreementKind {
     /// The report predicts a join; Connect will add a new object (a duplicate user).
     AddsWhatWeJoin,
@@ -78,7 +81,8 @@ impl DisagreementKind {
 }
 
 /// One user on which the two disagree.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Disagreement {
     /// How.
     pub kind: DisagreementKind,
@@ -95,7 +99,8 @@ pub struct Disagreement {
 }
 
 /// The cross-check.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CrossCheck {
     /// The pending-exports file's name.
     pub file: String,

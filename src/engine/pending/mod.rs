@@ -17,7 +17,8 @@ pub use cross_check::{CrossCheck, Disagreement, DisagreementKind, Predicted};
 use crate::engine::error::{Error, ErrorKind, Position};
 
 /// What the engine will do to a cloud object.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum PendingOperation {
     /// Create it: no cloud object was joined.
     Add,
@@ -25,6 +26,17 @@ pub enum PendingOperation {
     Update,
     /// Delete the joined cloud object.
     Delete,
+}
+
+impl PendingOperation {
+    /// "add", "update", "delete".
+    pub fn label(self) -> &'static str {
+        match self {
+            PendingOperation::Add => "add",
+            PendingOperation::Update => "update",
+            PendingOperation::Delete => "delete",
+        }
+    }
 }
 
 /// One user object the engine will export.
@@ -72,17 +84,21 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<PendingExports, Error> {
         }
     };
     let text = decode(bytes).map_err(|problem| refuse(problem, 0))?;
-    let document = roxmltree::Document::parse(&text).map_err(|e| {
-        let at = e.pos();
-        let problem = match e {
-            roxmltree::Error::UnexpectedEndOfStream => format!(
-                "the XML ends at line {}, column {}, before its elements are closed: the file is \
-                 truncated (copied before csexport finished?); export it again",
-                at.row, at.col
-            ),
-            e => format!("it is not well-formed XML ({e}); expected csexport's output"),
-        };
-        refuse(problem, u64::from(at.row))
+    let document = roxmltree::Document::parse(&text).map_err(|e| match e {
+        // The parser places this error at the start; where the text stops says more.
+        roxmltree::Error::UnexpectedEndOfStream => {
+            let line = text.lines().count().max(1);
+            let column = text.lines().last().map_or(0, |l| l.chars().count()) + 1;
+            let problem = format!(
+                "the XML ends at line {line}, column {column}, before its elements are closed: \
+                 the file is truncated (copied before csexport finished?); export it again"
+            );
+            refuse(problem, line as u64)
+        }
+        e => {
+            let problem = format!("it is not well-formed XML ({e}); expected csexport's output");
+            refuse(problem, u64::from(e.pos().row))
+        }
     })?;
     let root = document.root_element();
     if root.tag_name().name() != "cs-objects" {
@@ -261,7 +277,13 @@ mod tests {
         let error = read("aad-truncated.xml", &fixture("aad-truncated.xml")).unwrap_err();
         let message = error.to_string();
         assert!(message.contains("the file is truncated"), "{message}");
-        assert!(message.contains("the XML ends at line "), "{message}");
+        let text = String::from_utf8(fixture("aad-truncated.xml")).unwrap();
+        let lines = text.lines().count();
+        assert!(
+            message.starts_with(&format!("file aad-truncated.xml, line {lines}: ")),
+            "{message}"
+        );
+        assert!(message.contains(&format!("the XML ends at line {lines}, column ")), "{message}");
     }
 
     #[test]
