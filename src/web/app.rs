@@ -10,11 +10,11 @@ use super::context_slot::ContextSlot;
 use super::converter::{Converter, ListConverter};
 use super::detail::DetailPanel;
 use super::dom::{revoke_downloads, save_blob};
-use super::earlier_slot::EarlierSlot;
 use super::error_view::{ErrorView, Problem};
 use super::options::MatchingOptions;
 use super::protocol::{FromWorker, ToWorker};
 use super::results::Results;
+use super::single_file_slot::SingleFileSlot;
 use super::slots::FileSlot;
 use super::state::{Action, Crash, LoadedFile, Phase, Progress, State};
 use super::table::{ReportTable, WINDOW};
@@ -87,6 +87,7 @@ pub fn app() -> Html {
                         [onprem, cloud],
                         &state.context,
                         state.earlier.as_ref(),
+                        state.pending.as_ref(),
                     );
                 }
             }
@@ -140,6 +141,10 @@ pub fn app() -> Html {
         let d = dispatch.clone();
         Callback::from(move |file| d.dispatch(Action::Earlier(file)))
     };
+    let on_pending = {
+        let d = dispatch.clone();
+        Callback::from(move |file| d.dispatch(Action::PendingExports(file)))
+    };
     let on_column = |side: Side| {
         let d = dispatch.clone();
         Callback::from(move |(field, header)| d.dispatch(Action::Column(side, field, header)))
@@ -180,6 +185,7 @@ pub fn app() -> Html {
     let has_data = state.slots.iter().any(Option::is_some)
         || !state.context.is_empty()
         || state.earlier.is_some()
+        || state.pending.is_some()
         || state.overview.is_some();
     let on_sample = {
         let bridge = bridge.clone();
@@ -298,7 +304,14 @@ pub fn app() -> Html {
                             on_load={on_load(Side::Cloud)} on_clear={on_clear(Side::Cloud)} on_column={on_column(Side::Cloud)} />
                     </div>
                     <ContextSlot files={state.context.clone()} on_add={on_add_context} on_remove={on_remove_context} />
-                    <EarlierSlot file={state.earlier.clone()} on_change={on_earlier} />
+                    <SingleFileSlot name="earlier" title="Compare with an earlier report, optional"
+                        hint="The JSON report of an earlier run on the same directory and tenant (\u{201c}Report (JSON)\u{201d} below, or the CLI's --format json). Users are matched by anchor and UPN: the report says who was fixed since, who is new and who is still to fix."
+                        accept=".json,application/json" label="Earlier report (JSON)"
+                        file={state.earlier.clone()} on_change={on_earlier} />
+                    <SingleFileSlot name="pending" title="Entra Connect's pending exports, optional"
+                        hint="From a staging-mode Entra Connect server: csexport.exe \u{201c}<tenant>.onmicrosoft.com - AAD\u{201d} export.xml /f:x (in C:\\Program Files\\Microsoft Azure AD Sync\\Bin). The report then lists, first, every user on which Entra Connect's own pending exports and its prediction disagree."
+                        accept=".xml,text/xml,application/xml" label="Entra Connect's pending exports (XML)"
+                        file={state.pending.clone()} on_change={on_pending} />
                     <details class="settings">
                         <summary>{ "Anchor and tenant settings" }</summary>
                         <MatchingOptions matching={state.options.matching.clone()} onprem_headers={state.headers[0].clone()} on_change={on_matching} />

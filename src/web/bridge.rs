@@ -365,6 +365,7 @@ impl Bridge {
         exports: [&LoadedFile; 2],
         context: &[LoadedFile],
         earlier: Option<&LoadedFile>,
+        pending: Option<&LoadedFile>,
     ) {
         if self.busy.get() {
             self.restart();
@@ -381,10 +382,12 @@ impl Bridge {
             .into_iter()
             .chain(context)
             .chain(earlier)
+            .chain(pending)
             .map(|f| JsValue::from(&f.blob))
             .collect();
         let context = context.iter().map(|f| f.name.clone()).collect();
         let earlier = earlier.map(|f| f.name.clone());
+        let pending = pending.map(|f| f.name.clone());
         let parallel = channel.is_some();
         let mut transfer = None;
         if let Some(channel) = channel {
@@ -396,7 +399,7 @@ impl Bridge {
             files.push(theirs.clone().into());
             transfer = Some(Array::of1(&theirs));
         }
-        let message = ToWorker::Run { run, names, options, parallel, context, earlier };
+        let message = ToWorker::Run { run, names, options, parallel, context, earlier, pending };
         self.main.borrow_mut().post(message_array(&message, &files), transfer);
     }
 

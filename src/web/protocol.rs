@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::audit::{Accounting, AuditOptions, FileSummary, Stage};
 use crate::engine::compare::{Moved, RunDiff};
 use crate::engine::error::{Error, Side};
+use crate::engine::pending::CrossCheck;
 use crate::engine::report::{Category, Notice, Severity};
 use crate::engine::view::{Query, RowSummary};
 
@@ -35,6 +36,10 @@ pub enum ToWorker {
         /// context files'.
         #[serde(default)]
         earlier: Option<String>,
+        /// Entra Connect's pending exports to check this run against: its Blob follows the
+        /// earlier report's (or the context files', without one).
+        #[serde(default)]
+        pending: Option<String>,
     },
     /// To the reader worker: read Blob 1 as the cloud file, send [`ToWorker::CloudHalf`]
     /// through the `MessagePort` in slot 2 (the main worker holds the other end), and close.
@@ -152,9 +157,10 @@ pub enum FromWorker {
         run: u32,
         /// Its numbers.
         overview: Box<Overview>,
-        /// Why the earlier report could not be compared with it (the report stands).
+        /// Why an optional file (the earlier report, the pending exports) could not be used
+        /// with it (the report stands).
         #[serde(default)]
-        since_error: Option<Error>,
+        input_error: Option<Error>,
     },
     /// The run failed.
     Failed {
@@ -227,6 +233,65 @@ pub struct Overview {
     /// This run beside the earlier report, when one was given and could be compared.
     #[serde(default)]
     pub since: Option<SinceView>,
+    /// The prediction beside Entra Connect's pending exports, when they were given.
+    #[serde(default)]
+    pub pending: Option<PendingView>,
+}
+
+/// The prediction beside Entra Connect's pending exports, as the page shows it: the first
+/// [`DISAGREEMENTS_SHOWN`] disagreements (the JSON report has them all).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PendingView {
+    /// "Entra Connect's own pending exports (x.xml) disagree for 2 users; they agree for 2."
+    pub summary: String,
+    /// Disagreements in all.
+    pub total: u64,
+    /// The first of them: (user, its entry, the report's category, Connect's operation with
+    /// its line, what it means).
+    pub shown: Vec<DisagreementRow>,
+}
+
+/// One disagreement, as the page lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DisagreementRow {
+    /// The UPN, or the anchor.
+    pub user: String,
+    /// Its entry in the report, to open.
+    pub entry: Option<u32>,
+    /// The report's category ("not in these exports" when it has none).
+    pub report: String,
+    /// Connect's pending operation and its line ("add (line 60)", or "nothing pending").
+    pub connect: String,
+    /// What the difference means.
+    pub meaning: String,
+}
+
+/// How many disagreements the page lists.
+pub const DISAGREEMENTS_SHOWN: usize = 200;
+
+impl PendingView {
+    /// The page's view of a cross-check.
+    pub fn of(check: &CrossCheck) -> PendingView {
+        PendingView {
+            summary: check.summary(),
+            total: check.disagreements.len() as u64,
+            shown: check
+                .disagreements
+                .iter()
+                .take(DISAGREEMENTS_SHOWN)
+                .map(|d| DisagreementRow {
+                    user: d.user.clone(),
+                    entry: d.entry,
+                    report: d.category.map_or("not in these exports", |c| c.label()).to_string(),
+                    connect: match (d.pending, d.line) {
+                        (Some(op), Some(line)) => format!("{} (line {line})", op.label()),
+                        _ => "nothing pending".to_string(),
+                    },
+                    meaning: d.kind.describe().to_string(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// This run beside an earlier report, as the page shows it: a [`RunDiff`] with each list cut

@@ -3,6 +3,7 @@
 
 use yew::prelude::*;
 
+use super::pending_panel::PendingPanel;
 use super::protocol::{DownloadKind, Overview, UNREADABLE_SHOWN};
 use super::since_panel::SincePanel;
 use crate::engine::error::Side;
@@ -57,6 +58,9 @@ pub fn results(props: &ResultsProps) -> Html {
                     <h2 id="verdict">{ &o.headline }</h2>
                     if let Some(since) = &o.since {
                         <p class="since-line" data-since-line="">{ &since.summary }</p>
+                    }
+                    if let Some(pending) = &o.pending {
+                        <p class="since-line" data-pending-line="">{ &pending.summary }</p>
                     }
                 </div>
             </div>
@@ -138,6 +142,9 @@ pub fn results(props: &ResultsProps) -> Html {
                     <p class="muted small">{ "Made in this browser. Read the fix script before running it, and run it with -WhatIf first to see what it would change. Open the printable report and print it, or save it as PDF, for the change record." }</p>
                 </div>
             </div>
+            if let Some(pending) = &o.pending {
+                <PendingPanel pending={pending.clone()} on_open={props.on_open.clone()} />
+            }
             if let Some(since) = &o.since {
                 <SincePanel since={since.clone()} on_open={props.on_open.clone()} />
             }

@@ -109,6 +109,8 @@ pub struct State {
     pub context: Vec<LoadedFile>,
     /// An earlier run's JSON report, to compare each run with.
     pub earlier: Option<LoadedFile>,
+    /// Entra Connect's pending exports, to check each run's prediction against.
+    pub pending: Option<LoadedFile>,
     /// The admin's choices.
     pub options: AuditOptions,
     /// Where the run is.
@@ -193,6 +195,8 @@ pub enum Action {
     RemoveContext(usize),
     /// An earlier report was given (or removed): compare the run with it.
     Earlier(Option<LoadedFile>),
+    /// Entra Connect's pending exports were given (or removed): check the run against them.
+    PendingExports(Option<LoadedFile>),
     /// Exchange the two files and run again.
     Swap,
     /// The anchor attribute or tenant switches changed.
@@ -269,6 +273,10 @@ impl Reducible for State {
                 s.earlier = file;
                 s.start_run();
             }
+            Action::PendingExports(file) => {
+                s.pending = file;
+                s.start_run();
+            }
             Action::Swap => {
                 s.slots.swap(0, 1);
                 s.headers.swap(0, 1);
@@ -328,6 +336,7 @@ impl Reducible for State {
                 s.context = context;
                 // An earlier report of the admin's exports is not one of the sample's.
                 s.earlier = None;
+                s.pending = None;
                 s.headers = Default::default();
                 s.options.onprem_columns.clear();
                 s.options.cloud_columns.clear();
@@ -357,7 +366,7 @@ impl Reducible for State {
                     }
                     progress.update(stage, done, total);
                 }
-                FromWorker::Done { run, overview, since_error } => {
+                FromWorker::Done { run, overview, input_error } => {
                     if !s.running() || run != s.run {
                         return self;
                     }
@@ -369,7 +378,7 @@ impl Reducible for State {
                         |c: &Category| overview.counts.iter().any(|(k, n)| k == c && *n > 0);
                     s.query.categories.retain(present);
                     s.overview = Some(Rc::new(*overview));
-                    s.error = since_error;
+                    s.error = input_error;
                     s.phase = Phase::Done;
                     s.want = 0;
                     s.seq += 1;

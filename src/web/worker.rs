@@ -19,7 +19,7 @@ use web_sys::{
 };
 
 use super::protocol::{
-    Detail, DownloadKind, FromWorker, Overview, SinceView, ToWorker, UNREADABLE_SHOWN,
+    Detail, DownloadKind, FromWorker, Overview, PendingView, SinceView, ToWorker, UNREADABLE_SHOWN,
 };
 use crate::engine::audit::{
     cloud_half, read_options, tab_fit, Audit, AuditOptions, CloudBuffers, CloudHalf, CloudReader,
@@ -32,6 +32,7 @@ use crate::engine::output::{
     entry_view, fix_script, headline, shown_counts, write_csv, write_html, write_json,
     write_unreadable_csv,
 };
+use crate::engine::pending::{self, CrossCheck, PendingExports};
 use crate::engine::read::{Finished, Next, Progress, RowCount, RowSink, Table, TableReader};
 use crate::engine::report::Notice;
 use crate::engine::run_record::InputFile;
@@ -58,6 +59,9 @@ struct Kept {
     digests: Option<Digests>,
     /// The earlier report the run is compared with once it is done, or why it cannot be read.
     earlier: Option<Result<EarlierReport, Error>>,
+    /// Entra Connect's pending exports the run is checked against once it is done (with the
+    /// file's name), or why they cannot be read.
+    pending_exports: Option<Result<(String, PendingExports), Error>>,
 }
 
 /// The two exports' SHA-256, made after the report a slice at a time, the file read again
@@ -211,7 +215,7 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
     let blobs: Vec<Blob> = extras.iter().filter_map(|e| e.clone().dyn_into().ok()).collect();
     let blobs = blobs.as_slice();
     match message {
-        ToWorker::Run { run, names, mut options, parallel, context, earlier } => {
+        ToWorker::Run { run, names, mut options, parallel, context, earlier, pending } => {
             KEPT.with(|k| *k.borrow_mut() = Kept::default());
             // The reader's table comes through this run's channel, once this returns.
             let port = extras.iter().find_map(|e| e.clone().dyn_into::<MessagePort>().ok());
@@ -248,8 +252,15 @@ fn handle(message: ToWorker, extras: &[JsValue]) {
                 }),
                 Err(error) => return failed(run, error, blobs),
             }
-            let earlier = earlier.map(|name| read_earlier(&name, blobs.get(2 + context.len())));
-            KEPT.with(|k| k.borrow_mut().earlier = earlier);
+            let after_context = 2 + context.len();
+            let pending_at = after_context + usize::from(earlier.is_some());
+            let earlier = earlier.map(|name| read_earlier(&name, blobs.get(after_context)));
+            let pending = pending.map(|name| read_pending(&name, blobs.get(pending_at)));
+            KEPT.with(|k| {
+                let mut kept = k.borrow_mut();
+                kept.earlier = earlier;
+                kept.pending_exports = pending;
+            });
             // The run's steps, awaiting each file's chunks; the reader (if any) reads the cloud
             // file meanwhile.
             let blobs = [onprem_blob.clone(), cloud_blob.clone()];
@@ -474,19 +485,20 @@ fn finished(run: u32, result: Result<Audit, Error>, blobs: &[Blob]) {
     match result {
         Ok(mut audit) => {
             // The context files' notes first: they say what the rest of the report rests on.
-            let (notices, inputs, earlier) = KEPT.with(|k| {
+            let (notices, inputs, earlier, pending) = KEPT.with(|k| {
                 let mut kept = k.borrow_mut();
                 (
                     std::mem::take(&mut kept.context_notices),
                     std::mem::take(&mut kept.context_inputs),
                     kept.earlier.take(),
+                    kept.pending_exports.take(),
                 )
             });
             audit.report.notices.splice(0..0, notices);
             audit.record.context = inputs;
             audit.record.stamp(js_sys::Date::now() as i64);
             let since = earlier.map(|earlier| compare(&earlier?, &audit.report));
-            let since_error = match since {
+            let mut input_error = match since {
                 Some(Ok(diff)) => {
                     audit.since = Some(diff);
                     None
@@ -494,6 +506,13 @@ fn finished(run: u32, result: Result<Audit, Error>, blobs: &[Blob]) {
                 Some(Err(error)) => Some(error),
                 None => None,
             };
+            match pending {
+                Some(Ok((name, pending))) => {
+                    audit.pending = Some(CrossCheck::of(&audit.report, &name, &pending));
+                }
+                Some(Err(error)) => input_error = input_error.or(Some(error)),
+                None => {}
+            }
             let overview = overview(&audit);
             KEPT.with(|k| {
                 let mut kept = k.borrow_mut();
@@ -503,7 +522,7 @@ fn finished(run: u32, result: Result<Audit, Error>, blobs: &[Blob]) {
                     _ => None,
                 };
             });
-            post(&FromWorker::Done { run, overview: Box::new(overview), since_error }, &[]);
+            post(&FromWorker::Done { run, overview: Box::new(overview), input_error }, &[]);
             warm_up();
         }
         Err(error) => failed(run, error, blobs),
@@ -639,6 +658,16 @@ fn read_earlier(name: &str, blob: Option<&Blob>) -> Result<EarlierReport, Error>
     EarlierReport::read(name, &Uint8Array::new(&bytes).to_vec())
 }
 
+/// Reads Entra Connect's pending exports (synchronously, as the earlier report).
+fn read_pending(name: &str, blob: Option<&Blob>) -> Result<(String, PendingExports), Error> {
+    let unreadable = || usage(format!("{name} could not be read"));
+    let reader = FileReaderSync::new().map_err(|_| unreadable())?;
+    let bytes =
+        reader.read_as_array_buffer(blob.ok_or_else(unreadable)?).map_err(|_| unreadable())?;
+    let pending = pending::read(name, &Uint8Array::new(&bytes).to_vec())?;
+    Ok((name.to_string(), pending))
+}
+
 /// The start of a file, enough to find its header line (read synchronously: workers may).
 fn file_head(blob: &Blob) -> Option<Vec<u8>> {
     let head = blob.slice_with_f64_and_f64(0.0, SNIFF_BYTES as f64).ok()?;
@@ -680,6 +709,7 @@ pub fn overview(audit: &Audit) -> Overview {
             .map(|r| r.error.clone())
             .collect(),
         since: audit.since.as_ref().map(SinceView::of),
+        pending: audit.pending.as_ref().map(PendingView::of),
     }
 }
 

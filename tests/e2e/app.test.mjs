@@ -944,3 +944,42 @@ test("the printable report: downloaded, printed to PDF and read page by page, wi
   const clean = json.entries.find((e) => e.category === "hard-match" && !e.findings.length);
   assert.ok(!all.includes(bare(clean.reason)), "a clean hard match is counted, not listed");
 });
+
+test("Entra Connect's pending exports: disagreements first in the verdict, both sides listed, other connectors refused", { timeout: 90_000 }, async () => {
+  const scenario = path.join(FIXTURES, "scenarios/05-soft-match");
+  const pending = (name) => path.join(FIXTURES, "pending-exports", name);
+  const { page, seen } = await app.open();
+  await loadFiles(page, path.join(scenario, "onprem.csv"), path.join(scenario, "cloud.csv"));
+  await waitForReport(page, seen);
+  assert.doesNotMatch(await page.locator("#verdict").textContent(), /Entra Connect/);
+
+  await page.setInputFiles("#file-pending", pending("aad-pending.xml"));
+  const line = page.locator("[data-pending-line]");
+  await line.waitFor({ timeout: TIMEOUT });
+  await waitForReport(page, seen);
+  assert.match(await page.locator("#verdict").textContent(), /^Not safe to cut over: Entra Connect's own pending exports disagree for 2 users, /);
+  assert.equal(await line.textContent(), "Entra Connect's own pending exports (aad-pending.xml) disagree for 2 users; they agree for 2.");
+  const rows = await page.$$eval("[data-pending-panel] tbody tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
+  assert.deepEqual(rows, [
+    ["m.garcia@contoso.com", "soft match", "add (line 60)", "the report predicts a join; Entra Connect will add a new cloud object (a duplicate)"],
+    ["old.contractor@contoso.com", "not in these exports", "delete (line 40)", "Entra Connect will delete this cloud object"],
+  ]);
+  await shot(page, "app-pending");
+  await page.locator("[data-pending-panel]").getByRole("button", { name: "m.garcia@contoso.com" }).click();
+  await page.locator("[data-detail]", { hasText: "m.garcia@contoso.com" }).waitFor({ timeout: TIMEOUT });
+  await page.getByRole("button", { name: "Close" }).click();
+  const json = JSON.parse(await jsonReport(page));
+  assert.equal(json.pendingExports.disagreements.length, 2);
+
+  // The AD connector's export is refused, and the report stands without it.
+  await page.setInputFiles("#file-pending", pending("ad-pending.xml"));
+  const error = page.locator("section.error", { hasText: "ad-pending.xml" });
+  await error.waitFor({ timeout: TIMEOUT });
+  assert.match(await error.textContent(), /of the connector `contoso\.com`, not Entra ID's/);
+  await waitForReport(page, seen);
+  assert.equal(await line.count(), 0);
+  await page.getByRole("button", { name: "Remove ad-pending.xml" }).click();
+  await error.waitFor({ state: "detached", timeout: TIMEOUT });
+  app.assertNoLeaks(seen);
+  await page.close();
+});
